@@ -1,0 +1,234 @@
+//! The command line, as clap definitions only: no logic lives here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "escalate",
+    version,
+    about = "May I escalate this case now? Policy as code and a local ledger for support escalations.",
+    after_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
+                  3 invalid policy, 4 ledger failure, 5 any other failure."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The ledger file [default: escalate/ledger.db in your data dir]
+    #[arg(long, global = true, env = "ESCALATE_LEDGER", value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+    /// The policy file [default: ./policy.toml, then your config dir, then built in]
+    #[arg(long, global = true, env = "ESCALATE_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Evaluate as of this time instead of the clock (RFC 3339, or "YYYY-MM-DD HH:MM" in the policy's zone)
+    #[arg(long, global = true, env = "ESCALATE_NOW", value_name = "TIME")]
+    pub now: Option<String>,
+    /// Who is acting, for the event log [default: your login name]
+    #[arg(long, global = true, env = "ESCALATE_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Print one JSON document instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Never prompt; fail naming the missing flags instead
+    #[arg(long, global = true)]
+    pub no_input: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record and inspect cases
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// May this case be escalated now? Every rule, and when if not yet
+    Check(CheckArgs),
+    /// Request an escalation (guided on a terminal, flags for scripts)
+    Request(RequestArgs),
+    /// Raise the case's open escalation one level
+    Promote(PromoteArgs),
+    /// List escalations
+    List(ListArgs),
+    /// A case with its escalations and its event timeline
+    Show(ShowArgs),
+    /// Validate and inspect the policy
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Inspect or upgrade the ledger
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Record a new case
+    Add(CaseAddArgs),
+    /// List cases
+    List(CaseListArgs),
+    /// One case
+    Show(CaseIdArg),
+    /// Change a case's fields
+    Update(CaseUpdateArgs),
+    /// Close a case
+    Close(CaseIdArg),
+    /// Reopen a closed case
+    Reopen(CaseIdArg),
+}
+
+#[derive(Debug, Args)]
+pub struct CaseIdArg {
+    /// The case id
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CaseAddArgs {
+    /// The case id, as your ticketing system knows it
+    pub id: String,
+    /// The customer (account) name
+    #[arg(long)]
+    pub customer: String,
+    /// Severity, one of the policy's (default 1-4; 1 is an outage)
+    #[arg(long)]
+    pub severity: String,
+    /// Support tier, one of the policy's (default: premium, standard)
+    #[arg(long)]
+    pub tier: String,
+    /// A one-line title
+    #[arg(long, default_value = "")]
+    pub title: String,
+    /// When the case was opened [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub opened_at: Option<String>,
+    /// The customer's priority: low, normal or high
+    #[arg(long, default_value = "normal")]
+    pub priority: String,
+    /// A tag (repeatable), such as a symptom
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CaseListArgs {
+    /// open, closed or all
+    #[arg(long, default_value = "open")]
+    pub status: String,
+    #[arg(long)]
+    pub customer: Option<String>,
+    #[arg(long)]
+    pub tier: Option<String>,
+    #[arg(long)]
+    pub severity: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CaseUpdateArgs {
+    /// The case id
+    pub id: String,
+    #[arg(long)]
+    pub customer: Option<String>,
+    #[arg(long)]
+    pub severity: Option<String>,
+    #[arg(long)]
+    pub tier: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long, value_name = "TIME")]
+    pub opened_at: Option<String>,
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// Add a tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub add_tags: Vec<String>,
+    /// Remove a tag (repeatable)
+    #[arg(long = "untag", value_name = "TAG")]
+    pub remove_tags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The case id
+    pub id: String,
+    /// Check for this destination (some skip the wait)
+    #[arg(long = "to", value_name = "DEST")]
+    pub to: Option<String>,
+    /// Check with this reason
+    #[arg(long, value_name = "KEY")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The case id
+    pub id: String,
+    /// Why: one of the policy's reasons
+    #[arg(long, value_name = "KEY")]
+    pub reason: Option<String>,
+    /// Where to: one of the policy's destinations
+    #[arg(long = "to", value_name = "DEST")]
+    pub to: Option<String>,
+    /// What the reviewer needs to know to approve it
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// A package field the destination requires (repeatable)
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+    /// Do not prompt or ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The case id
+    pub id: String,
+    /// Why the escalation must go higher
+    #[arg(long, value_name = "TEXT")]
+    pub why: Option<String>,
+    /// Do not prompt or ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// requested, approved, rejected, withdrawn, closed, open (the first three) or all
+    #[arg(long, default_value = "open")]
+    pub state: String,
+    #[arg(long)]
+    pub level: Option<u32>,
+    #[arg(long = "to", value_name = "DEST")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The case id
+    pub id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file (default: the policy in force)
+    Check {
+        /// The file to validate
+        file: Option<PathBuf>,
+    },
+    /// Print the policy in force as tables
+    Show,
+    /// Which policy file is in force, and the lookup order
+    Path,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Where the ledger is, its schema version and what it holds
+    Info,
+    /// Create the ledger or upgrade it to this version's schema
+    Migrate,
+}

@@ -1,0 +1,246 @@
+//! `escalate case add|list|show|update|close|reopen`.
+
+use serde_json::json;
+
+use crate::app::{Ctx, key_of, one_line, severity_of};
+use crate::cli::{CaseAddArgs, CaseCommand, CaseListArgs, CaseUpdateArgs};
+use crate::error;
+use crate::ledger::queries::{self, CaseFilter};
+use crate::model::{Case, CaseStatus, Priority};
+use crate::render::cases as view;
+
+pub fn run(ctx: &Ctx, cmd: CaseCommand) -> anyhow::Result<u8> {
+    match cmd {
+        CaseCommand::Add(a) => add(ctx, a),
+        CaseCommand::List(a) => list(ctx, &a),
+        CaseCommand::Show(a) => show(ctx, &a.id),
+        CaseCommand::Update(a) => update(ctx, a),
+        CaseCommand::Close(a) => set_status(ctx, &a.id, CaseStatus::Closed),
+        CaseCommand::Reopen(a) => set_status(ctx, &a.id, CaseStatus::Open),
+    }
+}
+
+fn priority(s: &str) -> anyhow::Result<Priority> {
+    s.parse()
+        .map_err(|e: String| error::bad_input(format!("{e} for --priority")))
+}
+
+fn tags(raw: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in raw {
+        let t = one_line("--tag", t)?;
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+fn opened_at(ctx: &Ctx, s: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let Some(s) = s else { return Ok(ctx.now) };
+    let t = ctx.parse_time("--opened-at", s)?;
+    if t > ctx.now {
+        return Err(error::bad_input(format!(
+            "--opened-at {s:?} is in the future (now is {}): a case cannot be opened later than now",
+            crate::time::rfc3339(ctx.now)
+        )));
+    }
+    Ok(t)
+}
+
+fn title(s: &str) -> anyhow::Result<String> {
+    if s.is_empty() {
+        Ok(String::new())
+    } else {
+        one_line("--title", s)
+    }
+}
+
+fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let case = Case {
+        id: one_line("the case id", &a.id)?,
+        customer: one_line("--customer", &a.customer)?,
+        severity: severity_of(p, "--severity", &a.severity)?,
+        tier: key_of(&p.tiers, "--tier", "tier", a.tier.trim())?,
+        title: title(&a.title)?,
+        opened_at: opened_at(ctx, a.opened_at.as_deref())?,
+        priority: priority(&a.priority)?,
+        tags: tags(&a.tags)?,
+        status: CaseStatus::Open,
+    };
+    let mut ledger = ctx.write_ledger()?;
+    let tx = ledger.begin()?;
+    if queries::get_case(&tx, &case.id)?.is_some() {
+        return Err(error::bad_input(format!(
+            "case {} already exists: use `escalate case update {}` to change it",
+            case.id, case.id
+        )));
+    }
+    queries::insert_case(&tx, &case, ctx.now)?;
+    ctx.record(
+        &tx,
+        &case.id,
+        None,
+        "case-added",
+        serde_json::to_value(&case)?,
+    )?;
+    tx.commit()?;
+    if ctx.out.json {
+        ctx.out.json(&case)?;
+    } else {
+        ctx.out
+            .print(&view::case_added(&case, ctx.policy(), ctx.now))?;
+    }
+    Ok(0)
+}
+
+fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let status = match a.status.as_str() {
+        "all" => None,
+        s => Some(
+            s.parse::<CaseStatus>()
+                .map_err(|e| error::bad_input(format!("{e} for --status (or all)")))?
+                .to_string(),
+        ),
+    };
+    let filter = CaseFilter {
+        status,
+        customer: a.customer.clone(),
+        tier: a
+            .tier
+            .as_deref()
+            .map(|t| key_of(&p.tiers, "--tier", "tier", t))
+            .transpose()?,
+        severity: a
+            .severity
+            .as_deref()
+            .map(|s| severity_of(p, "--severity", s))
+            .transpose()?,
+    };
+    let ledger = ctx.read_ledger()?;
+    let cases = queries::list_cases(&ledger.conn, &filter)?;
+    if ctx.out.json {
+        ctx.out.json(&cases)?;
+    } else {
+        ctx.out
+            .print(&view::case_table(&ctx.out, &cases, p, ctx.now))?;
+    }
+    Ok(0)
+}
+
+fn show(ctx: &Ctx, id: &str) -> anyhow::Result<u8> {
+    let ledger = ctx.read_ledger()?;
+    let case = ctx.case(&ledger.conn, id)?;
+    if ctx.out.json {
+        ctx.out.json(&case)?;
+    } else {
+        ctx.out
+            .print(&view::case_detail(&ctx.out, &case, ctx.policy(), ctx.now))?;
+    }
+    Ok(0)
+}
+
+fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let mut ledger = ctx.write_ledger()?;
+    let tx = ledger.begin()?;
+    let before = ctx.case(&tx, &a.id)?;
+    let mut after = before.clone();
+    if let Some(c) = &a.customer {
+        after.customer = one_line("--customer", c)?;
+    }
+    if let Some(s) = &a.severity {
+        after.severity = severity_of(p, "--severity", s)?;
+    }
+    if let Some(t) = &a.tier {
+        after.tier = key_of(&p.tiers, "--tier", "tier", t.trim())?;
+    }
+    if let Some(t) = &a.title {
+        after.title = title(t)?;
+    }
+    if let Some(o) = &a.opened_at {
+        after.opened_at = opened_at(ctx, Some(o))?;
+    }
+    if let Some(pr) = &a.priority {
+        after.priority = priority(pr)?;
+    }
+    for t in tags(&a.add_tags)? {
+        if !after.tags.contains(&t) {
+            after.tags.push(t);
+        }
+    }
+    let remove = tags(&a.remove_tags)?;
+    after.tags.retain(|t| !remove.contains(t));
+
+    let changes = diff(&before, &after)?;
+    if changes.as_object().is_none_or(|m| m.is_empty()) {
+        return Err(error::bad_input(
+            "nothing to update: pass at least one of --customer, --severity, --tier, --title, --opened-at, --priority, --tag, --untag with a new value",
+        ));
+    }
+    queries::update_case(&tx, &after, ctx.now)?;
+    ctx.record(&tx, &after.id, None, "case-updated", changes)?;
+    tx.commit()?;
+    if ctx.out.json {
+        ctx.out.json(&after)?;
+    } else {
+        ctx.out
+            .print(&view::case_detail(&ctx.out, &after, p, ctx.now))?;
+    }
+    Ok(0)
+}
+
+/// `{"field": {"from": .., "to": ..}}` for every field that changed.
+fn diff(before: &Case, after: &Case) -> anyhow::Result<serde_json::Value> {
+    let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
+    let mut changes = serde_json::Map::new();
+    if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
+        for (k, new) in a {
+            let old = b.get(k).cloned().unwrap_or(serde_json::Value::Null);
+            if &old != new {
+                changes.insert(k.clone(), json!({ "from": old, "to": new }));
+            }
+        }
+    }
+    Ok(serde_json::Value::Object(changes))
+}
+
+fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
+    let mut ledger = ctx.write_ledger()?;
+    let tx = ledger.begin()?;
+    let mut case = ctx.case(&tx, id)?;
+    if case.status == status {
+        return Err(error::bad_input(format!("case {id} is already {status}")));
+    }
+    if status == CaseStatus::Closed {
+        if let Some(e) = queries::escalations_of(&tx, id)?
+            .into_iter()
+            .find(|e| e.state.is_active())
+        {
+            return Err(error::refused(format!(
+                "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
+                e.id, e.state
+            )));
+        }
+    }
+    case.status = status;
+    queries::update_case(&tx, &case, ctx.now)?;
+    let kind = if status == CaseStatus::Closed {
+        "case-closed"
+    } else {
+        "case-reopened"
+    };
+    ctx.record(&tx, id, None, kind, json!({}))?;
+    tx.commit()?;
+    if ctx.out.json {
+        ctx.out.json(&case)?;
+    } else {
+        ctx.out.print(&format!(
+            "Case {} is now {status}.\n",
+            crate::render::clean(&case.id)
+        ))?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,32 @@
+//! One file per command; `run` dispatches the parsed command line. Each command
+//! returns its exit code (0, or 1 when the policy says no without an error).
+
+mod case;
+mod check;
+mod ledger;
+mod list;
+mod policy;
+mod promote;
+mod request;
+mod show;
+
+use crate::app::Ctx;
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    // Policy commands must work even when the policy in force is broken.
+    if let Command::Policy(cmd) = &cli.command {
+        return policy::run(&cli.global, cmd);
+    }
+    let ctx = Ctx::build(&cli.global)?;
+    match cli.command {
+        Command::Case(cmd) => case::run(&ctx, cmd),
+        Command::Check(args) => check::run(&ctx, &args),
+        Command::Request(args) => request::run(&ctx, args),
+        Command::Promote(args) => promote::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, &args),
+        Command::Show(args) => show::run(&ctx, &args),
+        Command::Ledger(cmd) => ledger::run(&ctx, &cmd),
+        Command::Policy(_) => unreachable!("handled above"),
+    }
+}

@@ -1,0 +1,101 @@
+//! `escalate promote ID --why TEXT`: raise the case's open escalation one level.
+
+use serde_json::json;
+
+use crate::app::{Ctx, text};
+use crate::cli::PromoteArgs;
+use crate::error;
+use crate::ledger::queries;
+use crate::model::{EscState, Escalation};
+use crate::prompt::prompter;
+use crate::render;
+use crate::rules::promote::{Promotion, can_promote};
+
+fn open_escalation(escalations: Vec<Escalation>) -> Option<Escalation> {
+    escalations.into_iter().rev().find(|e| e.state.is_active())
+}
+
+pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let ask = prompter(a.yes, ctx.no_input);
+
+    // Refuse before asking anything.
+    let current = {
+        let ledger = ctx.read_ledger()?;
+        let case = ctx.case(&ledger.conn, &a.id)?;
+        open_escalation(queries::escalations_of(&ledger.conn, &case.id)?)
+    };
+    if let Promotion::Refused { why, .. } = can_promote(p, &a.id, current.as_ref(), ctx.now) {
+        return Err(error::refused(why));
+    }
+
+    let why = match (&a.why, &ask) {
+        (Some(w), _) => text("--why", w)?,
+        (None, Some(ask)) => text(
+            "--why",
+            &ask.long_text("Why must this escalation go higher?")?,
+        )?,
+        (None, None) => {
+            return Err(error::bad_input(
+                "missing --why TEXT (why the escalation must go higher), and no terminal to ask on (or --yes/--no-input was given)",
+            ));
+        }
+    };
+
+    let mut ledger = ctx.write_ledger()?;
+    let tx = ledger.begin()?;
+    let case = ctx.case(&tx, &a.id)?;
+    let current = open_escalation(queries::escalations_of(&tx, &case.id)?);
+    let (mut esc, to, because) =
+        match (can_promote(p, &case.id, current.as_ref(), ctx.now), current) {
+            (Promotion::Allowed { to, because }, Some(esc)) => (esc, to, because),
+            (Promotion::Refused { why, .. }, _) => return Err(error::refused(why)),
+            (Promotion::Allowed { .. }, None) => {
+                return Err(error::refused(format!(
+                    "case {} has no open escalation",
+                    case.id
+                )));
+            }
+        };
+    let level = p
+        .level(to)
+        .ok_or_else(|| error::policy(format!("the policy has no level {to}")))?;
+    if let Some(ask) = &ask {
+        let question = format!(
+            "Promote escalation #{} of case {} to level {to} ({})?",
+            esc.id,
+            render::clean(&case.id),
+            level.name
+        );
+        if !ask.confirm(&question)? {
+            return Err(error::refused("promotion not submitted"));
+        }
+    }
+    let from = esc.level;
+    esc.level = to;
+    esc.state = EscState::Requested;
+    esc.level_since = ctx.now;
+    esc.review_due_at = p.calendar.add(ctx.now, level.review);
+    esc.decided_by = None;
+    esc.decided_at = None;
+    esc.decision_note = None;
+    queries::update_escalation(&tx, &esc)?;
+    let data = json!({
+        "from": from,
+        "to": to,
+        "why": why,
+        "because": because,
+        "review_due_at": esc.review_due_at.map(crate::time::rfc3339),
+    });
+    ctx.record(&tx, &case.id, Some(esc.id), "promoted", data)?;
+    tx.commit()?;
+
+    let shown = render::cases::EscalationView::new(&esc, p, Some(&case));
+    if ctx.out.json {
+        ctx.out.json(&shown)?;
+    } else {
+        ctx.out
+            .print(&render::check::promoted(&ctx.out, &shown, from, p, ctx.now))?;
+    }
+    Ok(0)
+}

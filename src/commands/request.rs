@@ -1,0 +1,288 @@
+//! `escalate request ID`: the guided request on a terminal, flags for scripts.
+//! Prompts run before the write transaction; the rules are checked again inside it.
+
+use indexmap::IndexMap;
+use serde_json::json;
+
+use crate::app::{Ctx, key_of, text};
+use crate::cli::RequestArgs;
+use crate::error;
+use crate::ledger::queries;
+use crate::model::{EscState, Escalation};
+use crate::prompt::{Prompter, prompter};
+use crate::render;
+use crate::rules::check::{Eligibility, check};
+
+/// `--field KEY=VALUE` pairs, in order; a key given twice keeps the last value.
+fn parse_fields(raw: &[String]) -> anyhow::Result<IndexMap<String, String>> {
+    let mut out = IndexMap::new();
+    for f in raw {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(error::bad_input(format!(
+                "--field {f:?} is not KEY=VALUE (for example --field summary=\"login fails\")"
+            )));
+        };
+        out.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
+fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
+    let why: Vec<String> = verdict
+        .failures()
+        .map(|r| format!("  {}: {}", r.rule, render::clean(&r.detail)))
+        .collect();
+    let mut msg = format!(
+        "case {} may not be escalated now:\n{}",
+        verdict.case,
+        why.join("\n")
+    );
+    if let Some(at) = verdict.eligible_at {
+        msg.push_str(&format!(
+            "\nit becomes eligible at {}",
+            crate::time::human_relative(at, ctx.now, ctx.tz())
+        ));
+    }
+    let hint = ctx.policy().destinations.iter().find(|(_, d)| d.immediate);
+    if let (Some((key, _)), None) = (hint, verdict.destination.as_deref()) {
+        if verdict
+            .failures()
+            .any(|r| r.rule == "wait-window" || r.rule == "severity")
+        {
+            msg.push_str(&format!(
+                "\n(a {key} escalation routes immediately: --to {key})"
+            ));
+        }
+    }
+    error::refused(msg)
+}
+
+pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let ask = prompter(a.yes, ctx.no_input);
+    let mut dest =
+        a.to.as_deref()
+            .map(|d| key_of(&p.destinations, "--to", "destination", d))
+            .transpose()?;
+    let mut reason = a
+        .reason
+        .as_deref()
+        .map(|r| key_of(&p.reasons, "--reason", "reason", r))
+        .transpose()?;
+    let mut fields = parse_fields(&a.fields)?;
+    let mut description = a.description.clone();
+
+    // The check first: nothing is asked when the answer is already no.
+    let (case, escalations) = {
+        let ledger = ctx.read_ledger()?;
+        let case = ctx.case(&ledger.conn, &a.id)?;
+        let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
+        (case, escalations)
+    };
+    let verdict = check(
+        p,
+        &case,
+        &escalations,
+        ctx.now,
+        dest.as_deref(),
+        reason.as_deref(),
+    );
+    if let Some(ask) = &ask {
+        ask.say(&render::check::eligibility(
+            &render::Out {
+                json: false,
+                ..ctx.out
+            },
+            &verdict,
+            p,
+            ctx.now,
+        ));
+    }
+    if !verdict.eligible {
+        return Err(refusal(&verdict, ctx));
+    }
+
+    match &ask {
+        Some(ask) => gather(
+            ask,
+            ctx,
+            &mut reason,
+            &mut dest,
+            &mut description,
+            &mut fields,
+        )?,
+        None => missing_flags(
+            ctx,
+            reason.as_deref(),
+            dest.as_deref(),
+            description.as_deref(),
+            &fields,
+        )?,
+    }
+    let (Some(reason), Some(dest), Some(description)) = (reason, dest, description) else {
+        return Err(error::bad_input(
+            "reason, destination and description are required",
+        ));
+    };
+    let description = text("--description", &description)?;
+    let wanted = &p.destinations[&dest].fields;
+    for (k, v) in &fields {
+        if !wanted.contains(k) {
+            return Err(error::bad_input(format!(
+                "--field {k:?} is not part of the {dest} package (fields: {})",
+                if wanted.is_empty() {
+                    "none".to_string()
+                } else {
+                    wanted.join(", ")
+                }
+            )));
+        }
+        text(&format!("--field {k}"), v)?;
+    }
+    let fields: IndexMap<String, String> = wanted
+        .iter()
+        .filter_map(|k| fields.get(k).map(|v| (k.clone(), v.clone())))
+        .collect();
+
+    if let Some(ask) = &ask {
+        if !ask.confirm(&format!(
+            "Request a level 1 escalation of case {} to {}?",
+            render::clean(&case.id),
+            p.destinations[&dest].label
+        ))? {
+            return Err(error::refused("request not submitted"));
+        }
+    }
+
+    let mut ledger = ctx.write_ledger()?;
+    let tx = ledger.begin()?;
+    let case = ctx.case(&tx, &case.id)?;
+    let escalations = queries::escalations_of(&tx, &case.id)?;
+    let verdict = check(p, &case, &escalations, ctx.now, Some(&dest), Some(&reason));
+    if !verdict.eligible {
+        return Err(refusal(&verdict, ctx));
+    }
+    let level = p
+        .level(1)
+        .ok_or_else(|| error::policy("the policy has no level 1"))?;
+    let mut esc = Escalation {
+        id: 0,
+        case_id: case.id.clone(),
+        level: 1,
+        state: EscState::Requested,
+        destination: dest,
+        reason,
+        description,
+        fields,
+        requested_by: ctx.actor.clone(),
+        requested_at: ctx.now,
+        level_since: ctx.now,
+        review_due_at: p.calendar.add(ctx.now, level.review),
+        owner: ctx.actor.clone(),
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+        closed_at: None,
+    };
+    esc.id = queries::insert_escalation(&tx, &esc)?;
+    let data = json!({
+        "level": esc.level,
+        "destination": esc.destination,
+        "reason": esc.reason,
+        "description": esc.description,
+        "fields": esc.fields,
+        "review_due_at": esc.review_due_at.map(crate::time::rfc3339),
+    });
+    ctx.record(&tx, &case.id, Some(esc.id), "requested", data)?;
+    tx.commit()?;
+
+    let shown = render::cases::EscalationView::new(&esc, p, Some(&case));
+    if ctx.out.json {
+        ctx.out.json(&shown)?;
+    } else {
+        ctx.out
+            .print(&render::check::requested(&ctx.out, &shown, p, ctx.now))?;
+    }
+    Ok(0)
+}
+
+fn gather(
+    ask: &Prompter,
+    ctx: &Ctx,
+    reason: &mut Option<String>,
+    dest: &mut Option<String>,
+    description: &mut Option<String>,
+    fields: &mut IndexMap<String, String>,
+) -> anyhow::Result<()> {
+    let p = ctx.policy();
+    if reason.is_none() {
+        let items: Vec<(String, String)> = p
+            .reasons
+            .iter()
+            .map(|(k, r)| (k.clone(), format!("{} ({})", r.label, r.help)))
+            .collect();
+        *reason = Some(ask.select("Why does this case need escalating?", &items)?);
+    }
+    if dest.is_none() {
+        let items: Vec<(String, String)> = p
+            .destinations
+            .iter()
+            .map(|(k, d)| (k.clone(), format!("{}: {}", d.label, d.trigger)))
+            .collect();
+        *dest = Some(ask.select("Where should it go?", &items)?);
+    }
+    while description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        *description = Some(ask.long_text("Describe why this escalation should be approved")?);
+    }
+    let Some(d) = dest.as_deref() else {
+        return Ok(());
+    };
+    for key in &p.destinations[d].fields {
+        while fields.get(key).is_none_or(|v| v.trim().is_empty()) {
+            let v = ask.text(&format!("{} [{key}]", p.field_label(key)))?;
+            fields.insert(key.clone(), v);
+        }
+    }
+    Ok(())
+}
+
+/// Without a terminal nothing is asked: name every missing flag and stop.
+fn missing_flags(
+    ctx: &Ctx,
+    reason: Option<&str>,
+    dest: Option<&str>,
+    description: Option<&str>,
+    fields: &IndexMap<String, String>,
+) -> anyhow::Result<()> {
+    let p = ctx.policy();
+    let mut missing = Vec::new();
+    if reason.is_none() {
+        missing.push(format!(
+            "--reason KEY (one of: {})",
+            crate::policy::Policy::keys(&p.reasons)
+        ));
+    }
+    match dest {
+        None => missing.push(format!(
+            "--to DEST (one of: {}) and a --field KEY=VALUE for each field that destination requires",
+            crate::policy::Policy::keys(&p.destinations)
+        )),
+        Some(d) => {
+            for key in &p.destinations[d].fields {
+                if fields.get(key).is_none_or(|v| v.trim().is_empty()) {
+                    missing.push(format!("--field {key}=... ({})", p.field_label(key)));
+                }
+            }
+        }
+    }
+    if description.is_none_or(|d| d.trim().is_empty()) {
+        missing.push("--description TEXT".into());
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(error::bad_input(format!(
+        "missing values, and no terminal to ask on (or --yes/--no-input was given):\n  {}",
+        missing.join("\n  ")
+    )))
+}

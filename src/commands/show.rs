@@ -1,0 +1,28 @@
+//! `escalate show ID`: the case, its escalations and its event timeline.
+
+use serde_json::json;
+
+use crate::app::Ctx;
+use crate::cli::ShowArgs;
+use crate::ledger::queries;
+use crate::render::cases::{EscalationView, show};
+
+pub fn run(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let ledger = ctx.read_ledger()?;
+    let case = ctx.case(&ledger.conn, &a.id)?;
+    let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
+    let events = queries::events_of(&ledger.conn, &case.id)?;
+    let views: Vec<EscalationView> = escalations
+        .iter()
+        .map(|e| EscalationView::new(e, p, Some(&case)))
+        .collect();
+    if ctx.out.json {
+        ctx.out
+            .json(&json!({ "case": case, "escalations": views, "events": events }))?;
+    } else {
+        ctx.out
+            .print(&show(&ctx.out, &case, &views, &events, p, ctx.now))?;
+    }
+    Ok(0)
+}

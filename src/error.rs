@@ -1,0 +1,95 @@
+//! Typed error kinds that the shell maps to exit codes; everything else is anyhow.
+
+use std::fmt;
+
+/// The exit codes escalate promises to scripts. Documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The policy says no: not eligible, refused request or promotion. Exit 1.
+    Refused,
+    /// Usage error or bad input: unknown case, duplicate id, malformed time, missing value. Exit 2.
+    BadInput,
+    /// The policy file is invalid. Exit 3.
+    Policy,
+    /// The ledger cannot be opened, is from a newer version, or a database operation failed. Exit 4.
+    Ledger,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Refused => 1,
+            Kind::BadInput => 2,
+            Kind::Policy => 3,
+            Kind::Ledger => 4,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Refused => "refused",
+            Kind::BadInput => "bad-input",
+            Kind::Policy => "invalid-policy",
+            Kind::Ledger => "ledger",
+        }
+    }
+}
+
+/// Exit code for failures that are none of the kinds above (I/O on output, bugs).
+pub const EXIT_OTHER: u8 = 5;
+
+/// An error whose kind the shell must know.
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn make(kind: Kind, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Error {
+        kind,
+        message: message.into(),
+    })
+}
+
+pub fn refused(message: impl Into<String>) -> anyhow::Error {
+    make(Kind::Refused, message)
+}
+
+pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
+    make(Kind::BadInput, message)
+}
+
+pub fn policy(message: impl Into<String>) -> anyhow::Error {
+    make(Kind::Policy, message)
+}
+
+pub fn ledger(message: impl Into<String>) -> anyhow::Error {
+    make(Kind::Ledger, message)
+}
+
+/// The kind of an error chain: the first typed error found, or a rusqlite
+/// error counts as a ledger failure.
+pub fn kind_of(err: &anyhow::Error) -> Option<Kind> {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Error>() {
+            return Some(e.kind);
+        }
+        if cause.downcast_ref::<rusqlite::Error>().is_some() {
+            return Some(Kind::Ledger);
+        }
+    }
+    None
+}
+
+pub fn exit_code_of(err: &anyhow::Error) -> u8 {
+    kind_of(err).map_or(EXIT_OTHER, Kind::exit_code)
+}

@@ -1,0 +1,75 @@
+//! The ledger schema as numbered migrations; `PRAGMA user_version` records the
+//! last one applied. Append new migrations; never edit a released one.
+
+/// escalate's mark in the SQLite header, so a foreign database is never touched.
+pub const APPLICATION_ID: i32 = 0x4553_4331; // "ESC1"
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: cases, escalations, the append-only event log and the policies it cites.
+    r#"
+    CREATE TABLE policies (
+        digest TEXT PRIMARY KEY,
+        origin TEXT NOT NULL,
+        text TEXT NOT NULL,
+        first_used_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        customer TEXT NOT NULL,
+        severity INTEGER NOT NULL,
+        tier TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        opened_at TEXT NOT NULL,
+        priority TEXT NOT NULL DEFAULT 'normal',
+        tags TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX cases_customer ON cases (customer);
+    CREATE INDEX cases_status ON cases (status);
+
+    CREATE TABLE escalations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL REFERENCES cases (id),
+        level INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        description TEXT NOT NULL,
+        fields TEXT NOT NULL DEFAULT '{}',
+        requested_by TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        level_since TEXT NOT NULL,
+        review_due_at TEXT,
+        owner TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        decision_note TEXT,
+        closed_at TEXT
+    ) STRICT;
+    CREATE INDEX escalations_case ON escalations (case_id);
+    CREATE INDEX escalations_state ON escalations (state);
+
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        escalation_id INTEGER,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}',
+        policy_digest TEXT NOT NULL REFERENCES policies (digest)
+    ) STRICT;
+    CREATE INDEX events_case ON events (case_id, seq);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    "#,
+];
+
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -1,0 +1,262 @@
+//! Reading and writing ledger rows. Every write also appends to the event log
+//! through `append_event`, inside the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::model::{Case, Escalation, Event};
+use crate::time::rfc3339;
+
+fn conv<E: std::fmt::Display>(idx: usize, e: E) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, e.to_string().into())
+}
+
+fn time_at(row: &Row, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let s: String = row.get(idx)?;
+    DateTime::parse_from_rfc3339(&s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| conv(idx, e))
+}
+
+fn opt_time_at(row: &Row, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let s: Option<String> = row.get(idx)?;
+    s.map(|s| {
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| conv(idx, e))
+    })
+    .transpose()
+}
+
+fn parsed<T: std::str::FromStr>(row: &Row, idx: usize) -> rusqlite::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: String = row.get(idx)?;
+    s.parse().map_err(|e| conv(idx, e))
+}
+
+fn json_at<T: serde::de::DeserializeOwned>(row: &Row, idx: usize) -> rusqlite::Result<T> {
+    let s: String = row.get(idx)?;
+    serde_json::from_str(&s).map_err(|e| conv(idx, e))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+// ---- policies -------------------------------------------------------------
+
+pub fn remember_policy(
+    conn: &Connection,
+    digest: &str,
+    origin: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO policies (digest, origin, text, first_used_at) VALUES (?1, ?2, ?3, ?4)",
+        params![digest, origin, text, rfc3339(now)],
+    )?;
+    Ok(())
+}
+
+// ---- cases ----------------------------------------------------------------
+
+const CASE_COLS: &str = "id, customer, severity, tier, title, opened_at, priority, tags, status";
+
+fn case_row(row: &Row) -> rusqlite::Result<Case> {
+    Ok(Case {
+        id: row.get(0)?,
+        customer: row.get(1)?,
+        severity: row.get(2)?,
+        tier: row.get(3)?,
+        title: row.get(4)?,
+        opened_at: time_at(row, 5)?,
+        priority: parsed(row, 6)?,
+        tags: json_at(row, 7)?,
+        status: parsed(row, 8)?,
+    })
+}
+
+pub fn get_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
+    conn.query_row(
+        &format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"),
+        [id],
+        case_row,
+    )
+    .optional()
+}
+
+pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
+        params![c.id, c.customer, c.severity, c.tier, c.title, rfc3339(c.opened_at), c.priority.as_str(), json(&c.tags), c.status.as_str(), rfc3339(now)],
+    )?;
+    Ok(())
+}
+
+pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE cases SET customer = ?2, severity = ?3, tier = ?4, title = ?5, opened_at = ?6, priority = ?7,
+         tags = ?8, status = ?9, updated_at = ?10 WHERE id = ?1",
+        params![c.id, c.customer, c.severity, c.tier, c.title, rfc3339(c.opened_at), c.priority.as_str(), json(&c.tags), c.status.as_str(), rfc3339(now)],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub customer: Option<String>,
+    pub tier: Option<String>,
+    pub severity: Option<u32>,
+}
+
+pub fn list_cases(conn: &Connection, f: &CaseFilter) -> rusqlite::Result<Vec<Case>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {CASE_COLS} FROM cases
+         WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR customer = ?2)
+           AND (?3 IS NULL OR tier = ?3) AND (?4 IS NULL OR severity = ?4)
+         ORDER BY opened_at, id"
+    ))?;
+    stmt.query_map(params![f.status, f.customer, f.tier, f.severity], case_row)?
+        .collect()
+}
+
+// ---- escalations ----------------------------------------------------------
+
+const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
+    requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at";
+
+fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
+    Ok(Escalation {
+        id: row.get(0)?,
+        case_id: row.get(1)?,
+        level: row.get(2)?,
+        state: parsed(row, 3)?,
+        destination: row.get(4)?,
+        reason: row.get(5)?,
+        description: row.get(6)?,
+        fields: json_at(row, 7)?,
+        requested_by: row.get(8)?,
+        requested_at: time_at(row, 9)?,
+        level_since: time_at(row, 10)?,
+        review_due_at: opt_time_at(row, 11)?,
+        owner: row.get(12)?,
+        decided_by: row.get(13)?,
+        decided_at: opt_time_at(row, 14)?,
+        decision_note: row.get(15)?,
+        closed_at: opt_time_at(row, 16)?,
+    })
+}
+
+pub fn escalations_of(conn: &Connection, case_id: &str) -> rusqlite::Result<Vec<Escalation>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ESC_COLS} FROM escalations WHERE case_id = ?1 ORDER BY id"
+    ))?;
+    stmt.query_map([case_id], esc_row)?.collect()
+}
+
+/// Insert a new escalation; its `id` field is ignored and the new id returned.
+pub fn insert_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO escalations (case_id, level, state, destination, reason, description, fields, requested_by,
+             requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            e.case_id, e.level, e.state.as_str(), e.destination, e.reason, e.description, json(&e.fields),
+            e.requested_by, rfc3339(e.requested_at), rfc3339(e.level_since), e.review_due_at.map(rfc3339),
+            e.owner, e.decided_by, e.decided_at.map(rfc3339), e.decision_note, e.closed_at.map(rfc3339)
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn update_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE escalations SET level = ?2, state = ?3, destination = ?4, reason = ?5, description = ?6, fields = ?7,
+             level_since = ?8, review_due_at = ?9, owner = ?10, decided_by = ?11, decided_at = ?12,
+             decision_note = ?13, closed_at = ?14
+         WHERE id = ?1",
+        params![
+            e.id, e.level, e.state.as_str(), e.destination, e.reason, e.description, json(&e.fields),
+            rfc3339(e.level_since), e.review_due_at.map(rfc3339), e.owner, e.decided_by,
+            e.decided_at.map(rfc3339), e.decision_note, e.closed_at.map(rfc3339)
+        ],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+pub struct EscalationFilter {
+    pub state: Option<String>,
+    pub level: Option<u32>,
+    pub destination: Option<String>,
+    pub case_id: Option<String>,
+}
+
+pub fn list_escalations(
+    conn: &Connection,
+    f: &EscalationFilter,
+) -> rusqlite::Result<Vec<Escalation>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ESC_COLS} FROM escalations
+         WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR level = ?2)
+           AND (?3 IS NULL OR destination = ?3) AND (?4 IS NULL OR case_id = ?4)
+         ORDER BY id"
+    ))?;
+    stmt.query_map(params![f.state, f.level, f.destination, f.case_id], esc_row)?
+        .collect()
+}
+
+// ---- events ---------------------------------------------------------------
+
+/// What a command appends to the log; `seq` is assigned by the ledger.
+pub struct NewEvent<'a> {
+    pub at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub case_id: &'a str,
+    pub escalation: Option<i64>,
+    pub kind: &'a str,
+    pub data: serde_json::Value,
+    pub policy_digest: &'a str,
+}
+
+pub fn append_event(conn: &Connection, e: &NewEvent) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            rfc3339(e.at),
+            e.actor,
+            e.case_id,
+            e.escalation,
+            e.kind,
+            e.data.to_string(),
+            e.policy_digest
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn event_row(row: &Row) -> rusqlite::Result<Event> {
+    Ok(Event {
+        seq: row.get(0)?,
+        at: time_at(row, 1)?,
+        actor: row.get(2)?,
+        case_id: row.get(3)?,
+        escalation: row.get(4)?,
+        kind: row.get(5)?,
+        data: json_at(row, 6)?,
+        policy_digest: row.get(7)?,
+    })
+}
+
+pub fn events_of(conn: &Connection, case_id: &str) -> rusqlite::Result<Vec<Event>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor, case_id, escalation_id, kind, data, policy_digest FROM events WHERE case_id = ?1 ORDER BY seq",
+    )?;
+    stmt.query_map([case_id], event_row)?.collect()
+}

@@ -1,0 +1,58 @@
+//! escalate: policy-as-code case escalation with a local SQLite ledger.
+//! `run` is the whole program; `main.rs` only hands it the process's arguments.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod ledger;
+pub mod model;
+pub mod policy;
+pub mod prompt;
+pub mod render;
+pub mod rules;
+pub mod time;
+
+use std::io::Write;
+
+use clap::Parser;
+
+/// Parse arguments, run the command, report errors; returns the exit code.
+pub fn run() -> u8 {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() {
+                error::Kind::BadInput.exit_code()
+            } else {
+                0
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let json = cli.global.json;
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e)
+            if e.chain()
+                .any(|c| c.downcast_ref::<render::ClosedPipe>().is_some()) =>
+        {
+            0
+        }
+        Err(e) => {
+            let code = error::exit_code_of(&e);
+            let mut stderr = std::io::stderr().lock();
+            if json {
+                let kind = error::kind_of(&e).map_or("error", error::Kind::name);
+                let doc =
+                    serde_json::json!({ "error": kind, "code": code, "message": format!("{e:#}") });
+                let _ = writeln!(stderr, "{doc}");
+            } else {
+                let _ = writeln!(stderr, "error: {}", render::clean_block(&format!("{e:#}")));
+            }
+            code
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Domain records held in the ledger: cases, escalations and events.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
+use serde::{Serialize, Serializer};
+
+use crate::time::rfc3339;
+
+pub fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+pub fn ser_opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+macro_rules! keyword_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn accepted() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("unknown {} {:?} (accepted: {})", $what, s, Self::accepted())),
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        }
+    };
+}
+
+keyword_enum!(
+    /// The customer's priority for a case (seed 001), separate from severity.
+    Priority, "priority" { Low => "low", Normal => "normal", High => "high" }
+);
+
+keyword_enum!(
+    CaseStatus, "case status" { Open => "open", Closed => "closed" }
+);
+
+keyword_enum!(
+    /// Where an escalation stands. Requested, approved and rejected ones are active:
+    /// they block a new request and may be promoted.
+    EscState, "escalation state" {
+        Requested => "requested",
+        Approved => "approved",
+        Rejected => "rejected",
+        Withdrawn => "withdrawn",
+        Closed => "closed",
+    }
+);
+
+impl EscState {
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            EscState::Requested | EscState::Approved | EscState::Rejected
+        )
+    }
+
+    pub fn is_decided(self) -> bool {
+        matches!(self, EscState::Approved | EscState::Rejected)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub id: String,
+    pub customer: String,
+    pub severity: u32,
+    pub tier: String,
+    pub title: String,
+    #[serde(serialize_with = "ser_time")]
+    pub opened_at: DateTime<Utc>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub status: CaseStatus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Escalation {
+    pub id: i64,
+    #[serde(rename = "case")]
+    pub case_id: String,
+    pub level: u32,
+    pub state: EscState,
+    pub destination: String,
+    pub reason: String,
+    pub description: String,
+    pub fields: IndexMap<String, String>,
+    pub requested_by: String,
+    #[serde(serialize_with = "ser_time")]
+    pub requested_at: DateTime<Utc>,
+    /// When the current level was reached (the request, or the latest promotion).
+    #[serde(serialize_with = "ser_time")]
+    pub level_since: DateTime<Utc>,
+    #[serde(serialize_with = "ser_opt_time")]
+    pub review_due_at: Option<DateTime<Utc>>,
+    pub owner: String,
+    pub decided_by: Option<String>,
+    #[serde(serialize_with = "ser_opt_time")]
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
+    #[serde(serialize_with = "ser_opt_time")]
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub seq: i64,
+    #[serde(serialize_with = "ser_time")]
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    #[serde(rename = "case")]
+    pub case_id: String,
+    pub escalation: Option<i64>,
+    pub kind: String,
+    pub data: serde_json::Value,
+    pub policy_digest: String,
+}

@@ -1,0 +1,109 @@
+//! The validated policy model: tiers, severities and wait windows, the business
+//! calendar, reasons, levels, promotion rules and destinations.
+
+pub mod calendar;
+pub mod load;
+mod raw;
+pub mod span;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+
+pub use calendar::Calendar;
+pub use load::{Loaded, Origin};
+pub use span::{Counting, Span};
+
+/// The default policy, compiled in as the fallback.
+pub const BUILT_IN: &str = include_str!("../../policy.toml");
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub description: String,
+    pub calendar: Calendar,
+    pub tiers: IndexMap<String, Tier>,
+    pub severities: BTreeMap<u32, Severity>,
+    pub reasons: IndexMap<String, Reason>,
+    /// Index 0 is level 1.
+    pub levels: Vec<Level>,
+    pub promote_after_review: bool,
+    pub promote_after_decision: bool,
+    pub destinations: IndexMap<String, Destination>,
+    pub fields: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tier {
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Severity {
+    pub label: String,
+    pub escalable: bool,
+    pub redirect: String,
+    /// Wait window per tier key; complete for every tier when escalable.
+    pub wait: IndexMap<String, Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reason {
+    pub label: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub number: u32,
+    pub name: String,
+    pub audience: Vec<String>,
+    pub reviewer: String,
+    pub review: Span,
+    pub root_cause_analysis: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub label: String,
+    pub receiver: String,
+    pub trigger: String,
+    pub fields: Vec<String>,
+    /// Routed immediately: skips wait windows and the severity redirect.
+    pub immediate: bool,
+}
+
+impl Policy {
+    pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
+        validate::parse(text, file)
+    }
+
+    pub fn level(&self, n: u32) -> Option<&Level> {
+        n.checked_sub(1).and_then(|i| self.levels.get(i as usize))
+    }
+
+    pub fn top_level(&self) -> u32 {
+        self.levels.len() as u32
+    }
+
+    pub fn field_label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.fields.get(key).map_or(key, String::as_str)
+    }
+
+    /// "a, b, c": the accepted keys, for error messages.
+    pub fn keys<V>(map: &IndexMap<String, V>) -> String {
+        map.keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn severity_keys(&self) -> String {
+        self.severities
+            .keys()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

@@ -1,0 +1,161 @@
+//! The policy file exactly as written: serde structs that refuse unknown keys.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::span::Span;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    #[serde(default)]
+    pub policy: RawMeta,
+    #[serde(default)]
+    pub calendar: RawCalendar,
+    pub tiers: Spanned<IndexMap<String, RawTier>>,
+    pub severities: Spanned<IndexMap<String, Spanned<RawSeverity>>>,
+    pub reasons: Spanned<IndexMap<String, RawReason>>,
+    pub levels: Spanned<IndexMap<String, Spanned<RawLevel>>>,
+    #[serde(default)]
+    pub promotion: RawPromotion,
+    pub destinations: Spanned<IndexMap<String, Spanned<RawDestination>>>,
+    #[serde(default)]
+    pub fields: IndexMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    #[serde(default = "default_tz")]
+    pub timezone: Spanned<String>,
+    #[serde(default = "default_days")]
+    pub working_days: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub working_hours: Option<Spanned<RawHours>>,
+    #[serde(default)]
+    pub holidays: Vec<Spanned<String>>,
+}
+
+impl Default for RawCalendar {
+    fn default() -> Self {
+        RawCalendar {
+            timezone: default_tz(),
+            working_days: default_days(),
+            working_hours: None,
+            holidays: Vec::new(),
+        }
+    }
+}
+
+fn default_tz() -> Spanned<String> {
+    Spanned::new(0..0, "UTC".to_string())
+}
+
+fn default_days() -> Vec<Spanned<String>> {
+    ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|d| Spanned::new(0..0, d.to_string()))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHours {
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTier {
+    #[serde(default)]
+    pub label: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeverity {
+    #[serde(default)]
+    pub label: String,
+    #[serde(default = "yes")]
+    pub escalable: bool,
+    #[serde(default)]
+    pub redirect: Option<String>,
+    #[serde(default)]
+    pub wait: IndexMap<String, Span>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReason {
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub help: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLevel {
+    pub name: String,
+    #[serde(default)]
+    pub audience: Vec<String>,
+    #[serde(default)]
+    pub reviewer: String,
+    pub review: Span,
+    #[serde(default)]
+    pub root_cause_analysis: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PromoteAfter {
+    ReviewElapsed,
+    Decided,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPromotion {
+    pub allowed_after: Spanned<Vec<PromoteAfter>>,
+}
+
+impl Default for RawPromotion {
+    fn default() -> Self {
+        RawPromotion {
+            allowed_after: Spanned::new(
+                0..0,
+                vec![PromoteAfter::ReviewElapsed, PromoteAfter::Decided],
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDestination {
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub receiver: String,
+    #[serde(default)]
+    pub trigger: String,
+    #[serde(default)]
+    pub fields: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub immediate: bool,
+}

@@ -1,0 +1,441 @@
+//! From the raw TOML to a validated `Policy`: every cross-check, each error
+//! naming the file, line and column of the offending entry.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use indexmap::IndexMap;
+use toml::Spanned;
+
+use super::raw::{PromoteAfter, RawPolicy};
+use super::{Calendar, Counting, Destination, Level, Policy, Reason, Severity, Tier};
+use crate::error;
+
+struct Problems<'a> {
+    text: &'a str,
+    file: &'a str,
+    found: Vec<String>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.found
+            .push(locate(self.text, self.file, span, &message.into()));
+    }
+}
+
+/// "file:line:col: message" and the source line, caret under the column.
+pub fn locate(text: &str, file: &str, span: Range<usize>, message: &str) -> String {
+    if span.is_empty() && span.start == 0 {
+        return format!("{file}: {message}");
+    }
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line_no = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = text[line_start..start].chars().count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let gutter = " ".repeat(line_no.to_string().len());
+    format!(
+        "{file}:{line_no}:{col}: {message}\n{gutter} |\n{line_no} | {line}\n{gutter} | {}^",
+        " ".repeat(col - 1)
+    )
+}
+
+pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
+    let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        error::policy(format!(
+            "invalid policy: {}",
+            locate(text, file, span, e.message().trim())
+        ))
+    })?;
+    let mut p = Problems {
+        text,
+        file,
+        found: Vec::new(),
+    };
+    let policy = build(raw, &mut p);
+    match (policy, p.found.is_empty()) {
+        (Some(policy), true) => Ok(policy),
+        _ => Err(error::policy(format!(
+            "invalid policy: {}",
+            p.found.join("\n")
+        ))),
+    }
+}
+
+fn check_key(p: &mut Problems, span: &Range<usize>, what: &str, key: &str) {
+    let ok = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        p.at(
+            span.clone(),
+            format!("{what} key {key:?} may hold only letters, digits, '-' and '_'"),
+        );
+    }
+}
+
+fn numbered<T>(
+    p: &mut Problems,
+    what: &str,
+    table: &Spanned<IndexMap<String, Spanned<T>>>,
+) -> BTreeMap<u32, Range<usize>> {
+    let mut out = BTreeMap::new();
+    for (key, value) in table.get_ref() {
+        match key.parse::<u32>() {
+            Ok(n) if n >= 1 => {
+                out.insert(n, value.span());
+            }
+            _ => p.at(
+                value.span(),
+                format!("{what} key {key:?} must be a whole number from 1"),
+            ),
+        }
+    }
+    out
+}
+
+fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
+    let calendar = build_calendar(&raw, p);
+    let mut uses_business = false;
+
+    let mut tiers = IndexMap::new();
+    for (key, t) in raw.tiers.get_ref() {
+        check_key(p, &raw.tiers.span(), "tier", key);
+        let label = if t.label.is_empty() {
+            key.clone()
+        } else {
+            t.label.clone()
+        };
+        tiers.insert(key.clone(), Tier { label });
+    }
+    if tiers.is_empty() {
+        p.at(raw.tiers.span(), "the policy needs at least one tier");
+    }
+
+    let sev_spans = numbered(p, "severity", &raw.severities);
+    let mut severities = BTreeMap::new();
+    for (key, sev) in raw.severities.get_ref() {
+        let Ok(n) = key.parse::<u32>() else { continue };
+        let span = sev.span();
+        let sev = sev.get_ref();
+        for tier in sev.wait.keys() {
+            if !tiers.contains_key(tier) {
+                p.at(
+                    span.clone(),
+                    format!(
+                        "severity {n}: wait names unknown tier {tier:?} (tiers: {})",
+                        Policy::keys(&tiers)
+                    ),
+                );
+            }
+        }
+        if sev.escalable {
+            for tier in tiers.keys() {
+                if !sev.wait.contains_key(tier) {
+                    p.at(
+                        span.clone(),
+                        format!(
+                            "severity {n} has no wait window for tier {tier:?}: add it to `wait`"
+                        ),
+                    );
+                }
+            }
+        } else if sev.redirect.as_deref().is_none_or(str::is_empty) {
+            p.at(span.clone(), format!("severity {n} is not escalable, so it needs a `redirect` message telling the user where to go instead"));
+        }
+        uses_business |= sev.wait.values().any(|s| s.counting == Counting::Business);
+        severities.insert(
+            n,
+            Severity {
+                label: if sev.label.is_empty() {
+                    format!("Severity {n}")
+                } else {
+                    sev.label.clone()
+                },
+                escalable: sev.escalable,
+                redirect: sev.redirect.clone().unwrap_or_default(),
+                wait: sev.wait.clone(),
+            },
+        );
+    }
+    if sev_spans.is_empty() {
+        p.at(
+            raw.severities.span(),
+            "the policy needs at least one severity",
+        );
+    }
+
+    let mut reasons = IndexMap::new();
+    for (key, r) in raw.reasons.get_ref() {
+        check_key(p, &raw.reasons.span(), "reason", key);
+        let label = if r.label.is_empty() {
+            key.clone()
+        } else {
+            r.label.clone()
+        };
+        reasons.insert(
+            key.clone(),
+            Reason {
+                label,
+                help: r.help.clone(),
+            },
+        );
+    }
+    if reasons.is_empty() {
+        p.at(raw.reasons.span(), "the policy needs at least one reason");
+    }
+
+    let level_spans = numbered(p, "level", &raw.levels);
+    for (expected, (n, span)) in (1u32..).zip(&level_spans) {
+        if *n != expected {
+            let found: Vec<String> = level_spans.keys().map(u32::to_string).collect();
+            p.at(span.clone(), format!("levels must be numbered 1, 2, 3… without gaps: level {expected} is missing (found {})", found.join(", ")));
+            break;
+        }
+    }
+    if level_spans.is_empty() {
+        p.at(raw.levels.span(), "the policy needs at least one level");
+    }
+    let mut levels: Vec<Level> = Vec::new();
+    for (key, level) in raw.levels.get_ref() {
+        let Ok(n) = key.parse::<u32>() else { continue };
+        let l = level.get_ref();
+        if l.audience.is_empty() {
+            p.at(
+                level.span(),
+                format!("level {n} needs an `audience`: who is alerted at this level"),
+            );
+        }
+        uses_business |= l.review.counting == Counting::Business;
+        levels.push(Level {
+            number: n,
+            name: l.name.clone(),
+            audience: l.audience.clone(),
+            reviewer: if l.reviewer.is_empty() {
+                "reviewer".into()
+            } else {
+                l.reviewer.clone()
+            },
+            review: l.review,
+            root_cause_analysis: l.root_cause_analysis,
+        });
+    }
+    levels.sort_by_key(|l| l.number);
+
+    let after = raw.promotion.allowed_after.get_ref();
+    if after.is_empty() {
+        p.at(
+            raw.promotion.allowed_after.span(),
+            "promotion.allowed_after needs \"review-elapsed\", \"decided\" or both",
+        );
+    }
+    let promote_after_review = after
+        .iter()
+        .any(|a| matches!(a, PromoteAfter::ReviewElapsed));
+    let promote_after_decision = after.iter().any(|a| matches!(a, PromoteAfter::Decided));
+
+    let mut destinations = IndexMap::new();
+    for (key, d) in raw.destinations.get_ref() {
+        check_key(p, &d.span(), "destination", key);
+        let dv = d.get_ref();
+        let mut seen = BTreeSet::new();
+        for f in &dv.fields {
+            if !raw.fields.contains_key(f.get_ref()) {
+                p.at(f.span(), format!("destination {key:?} requires unknown field {:?}: describe it under [fields]", f.get_ref()));
+            }
+            if !seen.insert(f.get_ref().clone()) {
+                p.at(
+                    f.span(),
+                    format!("destination {key:?} lists field {:?} twice", f.get_ref()),
+                );
+            }
+        }
+        destinations.insert(
+            key.clone(),
+            Destination {
+                label: if dv.label.is_empty() {
+                    key.clone()
+                } else {
+                    dv.label.clone()
+                },
+                receiver: dv.receiver.clone(),
+                trigger: dv.trigger.clone(),
+                fields: dv.fields.iter().map(|f| f.get_ref().clone()).collect(),
+                immediate: dv.immediate,
+            },
+        );
+    }
+    if destinations.is_empty() {
+        p.at(
+            raw.destinations.span(),
+            "the policy needs at least one destination",
+        );
+    }
+    for key in raw.fields.keys() {
+        if !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || key.is_empty()
+        {
+            p.at(
+                0..0,
+                format!("field key {key:?} may hold only letters, digits, '-' and '_'"),
+            );
+        }
+    }
+
+    let calendar = calendar?;
+    if uses_business && !calendar.has_working_time() {
+        p.at(
+            raw.calendar.timezone.span(),
+            "business durations are used but the calendar has no working time",
+        );
+    }
+    Some(Policy {
+        name: raw.policy.name,
+        description: raw.policy.description,
+        calendar,
+        tiers,
+        severities,
+        reasons,
+        levels,
+        promote_after_review,
+        promote_after_decision,
+        destinations,
+        fields: raw.fields,
+    })
+}
+
+fn parse_hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    match (h, m) {
+        (24, 0) => Some(1440),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+fn build_calendar(raw: &RawPolicy, p: &mut Problems) -> Option<Calendar> {
+    let c = &raw.calendar;
+    let tz: Option<Tz> = c.timezone.get_ref().parse().ok();
+    if tz.is_none() {
+        p.at(c.timezone.span(), format!("unknown time zone {:?}: use an IANA name like \"UTC\", \"Europe/Berlin\" or \"America/New_York\"", c.timezone.get_ref()));
+    }
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let mut working_days = [false; 7];
+    for d in &c.working_days {
+        match DAYS
+            .iter()
+            .position(|x| x.eq_ignore_ascii_case(d.get_ref()))
+        {
+            Some(i) if working_days[i] => p.at(
+                d.span(),
+                format!("working day {:?} is listed twice", d.get_ref()),
+            ),
+            Some(i) => working_days[i] = true,
+            None => p.at(
+                d.span(),
+                format!(
+                    "unknown working day {:?}: use mon, tue, wed, thu, fri, sat, sun",
+                    d.get_ref()
+                ),
+            ),
+        }
+    }
+    let (mut start_min, mut end_min) = (9 * 60, 17 * 60);
+    if let Some(h) = &c.working_hours {
+        match (parse_hhmm(&h.get_ref().start), parse_hhmm(&h.get_ref().end)) {
+            (Some(s), Some(e)) if s < e && s < 1440 => (start_min, end_min) = (s, e),
+            (Some(_), Some(_)) => p.at(h.span(), "working_hours.start must come before working_hours.end"),
+            _ => p.at(h.span(), "working hours are \"HH:MM\" from 00:00 to 24:00, like { start = \"09:00\", end = \"17:00\" }"),
+        }
+    }
+    let mut holidays = BTreeSet::new();
+    for h in &c.holidays {
+        match NaiveDate::parse_from_str(h.get_ref(), "%Y-%m-%d") {
+            Ok(d) => {
+                holidays.insert(d);
+            }
+            Err(_) => p.at(
+                h.span(),
+                format!(
+                    "holiday {:?} is not a date like \"2026-12-25\"",
+                    h.get_ref()
+                ),
+            ),
+        }
+    }
+    Some(Calendar {
+        tz: tz?,
+        working_days,
+        start_min,
+        end_min,
+        holidays,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Span;
+
+    #[test]
+    fn the_built_in_policy_is_valid() {
+        let p = parse(crate::policy::BUILT_IN, "policy.toml").unwrap();
+        assert_eq!(p.levels.len(), 4);
+        assert_eq!(p.severities[&2].wait["premium"], Span::clock_minutes(240));
+        assert_eq!(
+            p.severities[&4].wait["standard"],
+            Span::clock_minutes(24 * 60)
+        );
+        assert!(!p.severities[&1].escalable);
+        assert!(p.destinations["security"].immediate);
+    }
+
+    fn err(text: &str) -> String {
+        format!("{:#}", parse(text, "p.toml").unwrap_err())
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let bad = crate::policy::BUILT_IN.replace(
+            "wait = { premium = \"4h clock\"",
+            "wiat = { premium = \"4h clock\"",
+        );
+        let e = err(&bad);
+        assert!(e.contains("p.toml:37:1: unknown field `wiat`"), "{e}");
+        let bad = crate::policy::BUILT_IN
+            .replace("\"8h clock\", standard = \"16h clock\"", "\"8h clock\"");
+        let e = err(&bad);
+        assert!(
+            e.contains("severity 3 has no wait window for tier \"standard\""),
+            "{e}"
+        );
+        assert!(e.contains("p.toml:39:"), "{e}");
+        let bad = crate::policy::BUILT_IN.replace("[levels.3]", "[levels.5]");
+        assert!(err(&bad).contains("level 3 is missing"));
+        let bad = crate::policy::BUILT_IN.replace(
+            "\"troubleshooting\", \"customer-context\"",
+            "\"troubleshooting\", \"context-customer\"",
+        );
+        assert!(err(&bad).contains("unknown field \"context-customer\""));
+        let bad = crate::policy::BUILT_IN.replace(
+            "\"16h clock\", standard = \"24h clock\"",
+            "\"16h\", standard = \"24h clock\"",
+        );
+        assert!(err(&bad).contains("invalid duration \"16h\""));
+        let bad =
+            crate::policy::BUILT_IN.replace("timezone = \"UTC\"", "timezone = \"Mars/Olympus\"");
+        assert!(err(&bad).contains("unknown time zone \"Mars/Olympus\""));
+    }
+}

@@ -1,0 +1,83 @@
+//! Terminal prompts (dialoguer) and the rule for when they may be shown: stdin
+//! and stderr both terminals, and neither --yes nor --no-input.
+
+use std::io::IsTerminal;
+
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, Editor, Input, Select};
+
+use crate::error;
+use crate::render::no_color_env;
+
+pub struct Prompter {
+    theme: Box<dyn Theme>,
+    term: console::Term,
+}
+
+/// A prompter when prompting is allowed, None when the command must not wait on input.
+pub fn prompter(yes: bool, no_input: bool) -> Option<Prompter> {
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if yes || no_input || !terminal {
+        return None;
+    }
+    let theme: Box<dyn Theme> = if no_color_env() {
+        Box::new(SimpleTheme)
+    } else {
+        Box::new(ColorfulTheme::default())
+    };
+    Some(Prompter {
+        theme,
+        term: console::Term::stderr(),
+    })
+}
+
+fn aborted(e: dialoguer::Error) -> anyhow::Error {
+    error::bad_input(format!("prompt aborted: {e}"))
+}
+
+impl Prompter {
+    pub fn say(&self, text: &str) {
+        // A failed write to the terminal is not worth failing the command for.
+        let _ = self.term.write_line(text);
+    }
+
+    /// Choose one of `items` (key, label); returns the key.
+    pub fn select(&self, prompt: &str, items: &[(String, String)]) -> anyhow::Result<String> {
+        let labels: Vec<String> = items.iter().map(|(k, l)| format!("{k}: {l}")).collect();
+        let i = Select::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .items(&labels)
+            .default(0)
+            .interact_on(&self.term)
+            .map_err(aborted)?;
+        Ok(items[i].0.clone())
+    }
+
+    pub fn text(&self, prompt: &str) -> anyhow::Result<String> {
+        Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .allow_empty(true)
+            .interact_text_on(&self.term)
+            .map_err(aborted)
+    }
+
+    /// A line of text, or the editor when the line is left empty.
+    pub fn long_text(&self, prompt: &str) -> anyhow::Result<String> {
+        let line = self.text(&format!("{prompt} (leave empty to open $EDITOR)"))?;
+        if !line.trim().is_empty() {
+            return Ok(line);
+        }
+        let edited = Editor::new()
+            .edit("")
+            .map_err(|e| error::bad_input(format!("the editor failed: {e}")))?;
+        Ok(edited.unwrap_or_default().trim_end().to_string())
+    }
+
+    pub fn confirm(&self, prompt: &str) -> anyhow::Result<bool> {
+        Confirm::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .default(true)
+            .interact_on(&self.term)
+            .map_err(aborted)
+    }
+}

@@ -1,0 +1,263 @@
+//! Cases, escalations and timelines as tables and text for people.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Out, clean, clean_block};
+use crate::model::{Case, Escalation, Event};
+use crate::policy::Policy;
+use crate::time::{human, human_relative};
+
+/// An escalation as printed: the ledger row plus what the policy says of its level.
+#[derive(Debug, Serialize)]
+pub struct EscalationView<'a> {
+    #[serde(flatten)]
+    pub esc: &'a Escalation,
+    pub customer: Option<&'a str>,
+    pub level_name: String,
+    pub audience: Vec<String>,
+    pub reviewer: String,
+}
+
+impl<'a> EscalationView<'a> {
+    pub fn new(esc: &'a Escalation, p: &Policy, case: Option<&'a Case>) -> Self {
+        let level = p.level(esc.level);
+        EscalationView {
+            esc,
+            customer: case.map(|c| c.customer.as_str()),
+            level_name: level.map_or_else(|| format!("level {}", esc.level), |l| l.name.clone()),
+            audience: level.map(|l| l.audience.clone()).unwrap_or_default(),
+            reviewer: level.map(|l| l.reviewer.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+fn severity_label(p: &Policy, n: u32) -> String {
+    p.severities
+        .get(&n)
+        .map_or_else(|| format!("{n}"), |s| format!("{n} ({})", s.label))
+}
+
+fn tier_label(p: &Policy, t: &str) -> String {
+    p.tiers.get(t).map_or_else(|| clean(t), |x| x.label.clone())
+}
+
+pub fn case_added(c: &Case, p: &Policy, now: DateTime<Utc>) -> String {
+    format!(
+        "Added case {} for {}: severity {}, {}, opened {}.\nNext: `escalate check {}` says when it may be escalated.\n",
+        clean(&c.id),
+        clean(&c.customer),
+        severity_label(p, c.severity),
+        tier_label(p, &c.tier),
+        human_relative(c.opened_at, now, p.calendar.tz),
+        clean(&c.id)
+    )
+}
+
+pub fn case_table(out: &Out, cases: &[Case], p: &Policy, now: DateTime<Utc>) -> String {
+    if cases.is_empty() {
+        return "No cases.\n".into();
+    }
+    let mut t = out.table(&[
+        "Case", "Customer", "Severity", "Tier", "Priority", "Status", "Opened", "Title", "Tags",
+    ]);
+    for c in cases {
+        t.add_row(vec![
+            clean(&c.id),
+            clean(&c.customer),
+            severity_label(p, c.severity),
+            clean(&c.tier),
+            c.priority.to_string(),
+            c.status.to_string(),
+            human_relative(c.opened_at, now, p.calendar.tz),
+            clean(&c.title),
+            clean(&c.tags.join(", ")),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> String {
+    let mut t = out.table(&["Case", &clean(&c.id)]);
+    t.add_row(vec!["Customer".to_string(), clean(&c.customer)]);
+    t.add_row(vec!["Title".to_string(), clean(&c.title)]);
+    t.add_row(vec!["Severity".to_string(), severity_label(p, c.severity)]);
+    t.add_row(vec!["Tier".to_string(), tier_label(p, &c.tier)]);
+    t.add_row(vec!["Priority".to_string(), c.priority.to_string()]);
+    t.add_row(vec!["Status".to_string(), c.status.to_string()]);
+    t.add_row(vec![
+        "Opened".to_string(),
+        human_relative(c.opened_at, now, p.calendar.tz),
+    ]);
+    t.add_row(vec!["Tags".to_string(), clean(&c.tags.join(", "))]);
+    format!("{t}\n")
+}
+
+fn due_text(e: &Escalation, p: &Policy, now: DateTime<Utc>) -> String {
+    match (e.state.is_active(), e.review_due_at) {
+        (true, Some(due)) if e.state == crate::model::EscState::Requested => {
+            human_relative(due, now, p.calendar.tz)
+        }
+        (true, None) => "never (no working time)".into(),
+        _ => "-".into(),
+    }
+}
+
+pub fn escalation_table(
+    out: &Out,
+    views: &[EscalationView],
+    p: &Policy,
+    now: DateTime<Utc>,
+) -> String {
+    if views.is_empty() {
+        return "No escalations.\n".into();
+    }
+    let mut t = out.table(&[
+        "#",
+        "Case",
+        "Customer",
+        "Level",
+        "State",
+        "To",
+        "Reason",
+        "Owner",
+        "Requested",
+        "Review due",
+    ]);
+    for v in views {
+        let e = v.esc;
+        t.add_row(vec![
+            e.id.to_string(),
+            clean(&e.case_id),
+            clean(v.customer.unwrap_or("")),
+            format!("{} {}", e.level, v.level_name),
+            e.state.to_string(),
+            clean(&e.destination),
+            clean(&e.reason),
+            clean(&e.owner),
+            human(e.requested_at, p.calendar.tz),
+            due_text(e, p, now),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// One line saying what an event did, from its data.
+pub fn event_summary(e: &Event) -> String {
+    let d = &e.data;
+    let s = |k: &str| {
+        d.get(k)
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .unwrap_or_default()
+    };
+    match e.kind.as_str() {
+        "case-added" => format!(
+            "opened: severity {}, tier {}, customer {}",
+            s("severity"),
+            s("tier"),
+            s("customer")
+        ),
+        "case-updated" => d
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}: {} -> {}",
+                            v.get("from").map_or(String::new(), ToString::to_string),
+                            v.get("to").map_or(String::new(), ToString::to_string)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default(),
+        "requested" => format!(
+            "level {} to {} for {}: {}",
+            s("level"),
+            s("destination"),
+            s("reason"),
+            s("description")
+        ),
+        "promoted" => format!("level {} -> {}: {}", s("from"), s("to"), s("why")),
+        _ => {
+            let note = ["note", "why"]
+                .iter()
+                .map(|k| s(k))
+                .find(|v| !v.is_empty())
+                .unwrap_or_default();
+            note
+        }
+    }
+}
+
+pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
+    let mut t = out.table(&["#", "When", "Who", "What", "Detail"]);
+    for e in events {
+        t.add_row(vec![
+            e.seq.to_string(),
+            human(e.at, p.calendar.tz),
+            clean(&e.actor),
+            e.kind.clone(),
+            clean(&event_summary(e)),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+pub fn show(
+    out: &Out,
+    c: &Case,
+    views: &[EscalationView],
+    events: &[Event],
+    p: &Policy,
+    now: DateTime<Utc>,
+) -> String {
+    let mut s = case_detail(out, c, p, now);
+    for v in views {
+        let e = v.esc;
+        s.push_str(&format!(
+            "\n{} #{} — level {} ({}), {}, to {} for {}\n",
+            out.bold("Escalation"),
+            e.id,
+            e.level,
+            clean(&v.level_name),
+            e.state,
+            clean(&e.destination),
+            clean(&e.reason)
+        ));
+        s.push_str(&format!("  Audience: {}\n", clean(&v.audience.join(", "))));
+        s.push_str(&format!(
+            "  Owner: {}; requested by {} at {}\n",
+            clean(&e.owner),
+            clean(&e.requested_by),
+            human(e.requested_at, p.calendar.tz)
+        ));
+        if e.state == crate::model::EscState::Requested {
+            s.push_str(&format!("  Review due: {}\n", due_text(e, p, now)));
+        }
+        if let (Some(by), Some(at)) = (&e.decided_by, e.decided_at) {
+            s.push_str(&format!(
+                "  Decided: {} by {} at {}: {}\n",
+                e.state,
+                clean(by),
+                human(at, p.calendar.tz),
+                clean(e.decision_note.as_deref().unwrap_or(""))
+            ));
+        }
+        s.push_str(&format!(
+            "  Description: {}\n",
+            clean_block(&e.description).replace('\n', "\n    ")
+        ));
+        for (k, v) in &e.fields {
+            s.push_str(&format!(
+                "  {}: {}\n",
+                clean(p.field_label(k)),
+                clean_block(v).replace('\n', "\n    ")
+            ));
+        }
+    }
+    s.push_str(&format!("\n{}\n", out.bold("Timeline")));
+    s.push_str(&timeline(out, events, p));
+    s
+}

@@ -1,0 +1,140 @@
+//! Output for people and for pipelines: stdout writing that survives a closed
+//! pipe, JSON documents, tables sized to the terminal, colour and escaping.
+
+pub mod cases;
+pub mod check;
+pub mod policy;
+
+use std::io::{IsTerminal, Write};
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+/// How this command prints.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub json: bool,
+    pub color: bool,
+    pub width: Option<u16>,
+}
+
+/// Raised when stdout is closed under us (`escalate list | head -1`): the
+/// command ends quietly with success.
+#[derive(Debug)]
+pub struct ClosedPipe;
+
+impl std::fmt::Display for ClosedPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for ClosedPipe {}
+
+pub fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || std::env::var("TERM").is_ok_and(|t| t == "dumb")
+}
+
+impl Out {
+    pub fn from_env(json: bool) -> Out {
+        let tty = std::io::stdout().is_terminal();
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|w| *w >= 20)
+            .or_else(|| {
+                tty.then(|| console::Term::stdout().size_checked().map(|(_, w)| w))
+                    .flatten()
+            });
+        Out {
+            json,
+            color: tty && !no_color_env(),
+            width,
+        }
+    }
+
+    /// Write text to stdout as is.
+    pub fn print(&self, text: &str) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        let res = stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush());
+        match res {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                Err(anyhow::Error::new(ClosedPipe))
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// One JSON document, pretty-printed, newline-terminated.
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
+        let mut s = serde_json::to_string_pretty(value)?;
+        s.push('\n');
+        self.print(&s)
+    }
+
+    pub fn table(&self, header: &[&str]) -> Table {
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
+        t.set_header(header.iter().copied());
+        if let Some(w) = self.width {
+            t.set_width(w);
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        t
+    }
+
+    pub fn green(&self, s: &str) -> String {
+        self.paint(s, console::Style::new().green().bold())
+    }
+
+    pub fn red(&self, s: &str) -> String {
+        self.paint(s, console::Style::new().red().bold())
+    }
+
+    pub fn bold(&self, s: &str) -> String {
+        self.paint(s, console::Style::new().bold())
+    }
+
+    fn paint(&self, s: &str, style: console::Style) -> String {
+        if self.color {
+            style.force_styling(true).apply_to(s).to_string()
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// Stored text made safe for a terminal: control characters shown as escapes.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Like `clean`, but keeps line breaks: for long text printed as a block.
+pub fn clean_block(s: &str) -> String {
+    s.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("a\x1b[31mb\nc"), "a\\u{1b}[31mb\\nc");
+        assert_eq!(clean_block("one\ntwo\x07"), "one\ntwo\\u{7}");
+        assert_eq!(clean("plain – text"), "plain – text");
+    }
+}

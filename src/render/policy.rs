@@ -1,0 +1,165 @@
+//! The policy in force as tables and as JSON (`escalate policy show`).
+
+use serde_json::{Value, json};
+
+use super::Out;
+use crate::policy::{Loaded, Policy};
+
+fn days(p: &Policy) -> String {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    NAMES
+        .iter()
+        .zip(p.calendar.working_days)
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn hhmm(min: u32) -> String {
+    format!("{:02}:{:02}", min / 60, min % 60)
+}
+
+pub fn as_json(l: &Loaded) -> Value {
+    let p = &l.policy;
+    let c = &p.calendar;
+    json!({
+        "name": p.name,
+        "origin": l.origin.to_string(),
+        "digest": l.digest,
+        "calendar": {
+            "timezone": c.tz.name(),
+            "working_days": days(p).split(", ").collect::<Vec<_>>(),
+            "working_hours": { "start": hhmm(c.start_min), "end": hhmm(c.end_min) },
+            "holidays": c.holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        },
+        "tiers": p.tiers.iter().map(|(k, t)| json!({ "key": k, "label": t.label })).collect::<Vec<_>>(),
+        "severities": p.severities.iter().map(|(n, s)| json!({
+            "severity": n,
+            "label": s.label,
+            "escalable": s.escalable,
+            "redirect": if s.escalable { Value::Null } else { json!(s.redirect) },
+            "wait": s.wait.iter().map(|(t, w)| (t.clone(), json!(w.to_string()))).collect::<serde_json::Map<_, _>>(),
+        })).collect::<Vec<_>>(),
+        "reasons": p.reasons.iter().map(|(k, r)| json!({ "key": k, "label": r.label, "help": r.help })).collect::<Vec<_>>(),
+        "levels": p.levels.iter().map(|l| json!({
+            "level": l.number,
+            "name": l.name,
+            "audience": l.audience,
+            "reviewer": l.reviewer,
+            "review": l.review.to_string(),
+            "root_cause_analysis": l.root_cause_analysis,
+        })).collect::<Vec<_>>(),
+        "promotion": {
+            "after_review": p.promote_after_review,
+            "after_decision": p.promote_after_decision,
+        },
+        "destinations": p.destinations.iter().map(|(k, d)| json!({
+            "key": k,
+            "label": d.label,
+            "receiver": d.receiver,
+            "trigger": d.trigger,
+            "fields": d.fields,
+            "immediate": d.immediate,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn tables(out: &Out, l: &Loaded) -> String {
+    let p = &l.policy;
+    let c = &p.calendar;
+    let mut s = format!(
+        "{} ({}; {})\nCalendar: {}, {} {}-{}{}\n\n",
+        out.bold(&format!(
+            "Policy {}",
+            if p.name.is_empty() {
+                "(unnamed)"
+            } else {
+                &p.name
+            }
+        )),
+        l.origin,
+        l.digest,
+        c.tz.name(),
+        days(p),
+        hhmm(c.start_min),
+        hhmm(c.end_min),
+        if c.holidays.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", holidays {}",
+                c.holidays
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+
+    let mut header = vec!["Severity".to_string()];
+    header.extend(p.tiers.values().map(|t| format!("Wait: {}", t.label)));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut t = out.table(&header);
+    for (n, sev) in &p.severities {
+        let mut row = vec![format!("{n} ({})", sev.label)];
+        for key in p.tiers.keys() {
+            row.push(match (sev.escalable, sev.wait.get(key)) {
+                (false, _) => "not escalable".into(),
+                (true, Some(w)) => w.to_string(),
+                (true, None) => "-".into(),
+            });
+        }
+        t.add_row(row);
+    }
+    s.push_str(&format!(
+        "{}\n{t}\n\n",
+        out.bold("Wait windows (from when the case was opened)")
+    ));
+
+    let mut t = out.table(&["Level", "Name", "Audience", "Reviewer", "Review window"]);
+    for l in &p.levels {
+        t.add_row(vec![
+            l.number.to_string(),
+            l.name.clone(),
+            l.audience.join(", "),
+            l.reviewer.clone(),
+            l.review.to_string(),
+        ]);
+    }
+    let mut when = Vec::new();
+    if p.promote_after_review {
+        when.push("its review window has passed");
+    }
+    if p.promote_after_decision {
+        when.push("it has been decided");
+    }
+    s.push_str(&format!(
+        "{}\n{t}\nA level may be promoted once {}.\n\n",
+        out.bold("Levels"),
+        when.join(" or ")
+    ));
+
+    let mut t = out.table(&["Reason", "Label", "Help"]);
+    for (k, r) in &p.reasons {
+        t.add_row(vec![k.clone(), r.label.clone(), r.help.clone()]);
+    }
+    s.push_str(&format!("{}\n{t}\n\n", out.bold("Reasons")));
+
+    let mut t = out.table(&["Destination", "Label", "Package fields", "Routing"]);
+    for (k, d) in &p.destinations {
+        t.add_row(vec![
+            k.clone(),
+            d.label.clone(),
+            d.fields.join(", "),
+            if d.immediate {
+                "immediate: skips wait windows and the severity redirect".into()
+            } else {
+                "after the wait window".to_string()
+            },
+        ]);
+    }
+    s.push_str(&format!("{}\n{t}\n", out.bold("Destinations")));
+    s
+}

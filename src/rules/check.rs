@@ -1,0 +1,233 @@
+//! May this case be escalated now? Every rule with its verdict, and when the
+//! answer turns to yes if time alone will do it.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Case, Escalation};
+use crate::model::{CaseStatus, ser_opt_time};
+use crate::policy::Policy;
+use crate::time::{human, human_relative};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleOutcome {
+    pub rule: &'static str,
+    pub passed: bool,
+    pub detail: String,
+    /// For a failed rule that time will pass: when. Null otherwise.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub passes_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Eligibility {
+    pub case: String,
+    pub eligible: bool,
+    /// When the case became or becomes eligible; null when no time will make it eligible.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub eligible_at: Option<DateTime<Utc>>,
+    pub destination: Option<String>,
+    pub reason: Option<String>,
+    pub rules: Vec<RuleOutcome>,
+}
+
+impl Eligibility {
+    pub fn failures(&self) -> impl Iterator<Item = &RuleOutcome> {
+        self.rules.iter().filter(|r| !r.passed)
+    }
+}
+
+fn pass(rule: &'static str, detail: String) -> RuleOutcome {
+    RuleOutcome {
+        rule,
+        passed: true,
+        detail,
+        passes_at: None,
+    }
+}
+
+fn fail(rule: &'static str, detail: String, passes_at: Option<DateTime<Utc>>) -> RuleOutcome {
+    RuleOutcome {
+        rule,
+        passed: false,
+        detail,
+        passes_at,
+    }
+}
+
+/// Evaluate every rule. `destination` and `reason` must be keys of the policy.
+pub fn check(
+    policy: &Policy,
+    case: &Case,
+    escalations: &[Escalation],
+    now: DateTime<Utc>,
+    destination: Option<&str>,
+    reason: Option<&str>,
+) -> Eligibility {
+    let tz = policy.calendar.tz;
+    let dest = destination.and_then(|d| policy.destinations.get(d).map(|v| (d, v)));
+    let immediate = dest.is_some_and(|(_, d)| d.immediate);
+    let mut rules = Vec::new();
+    let mut time_gate: Option<DateTime<Utc>> = None;
+
+    rules.push(match case.status {
+        CaseStatus::Open => pass("case-open", format!("case {} is open", case.id)),
+        CaseStatus::Closed => fail(
+            "case-open",
+            format!("case {} is closed: reopen it before escalating", case.id),
+            None,
+        ),
+    });
+
+    match policy.severities.get(&case.severity) {
+        None => rules.push(fail(
+            "severity",
+            format!(
+                "severity {} is not in the policy (severities: {})",
+                case.severity,
+                policy.severity_keys()
+            ),
+            None,
+        )),
+        Some(sev) if !sev.escalable && !immediate => rules.push(fail(
+            "severity",
+            format!(
+                "severity {} ({}) is not escalated. {}",
+                case.severity, sev.label, sev.redirect
+            ),
+            None,
+        )),
+        Some(sev) => {
+            rules.push(if sev.escalable {
+                pass("severity", format!("severity {} ({}) may be escalated", case.severity, sev.label))
+            } else {
+                let (key, d) = dest.map(|(k, d)| (k, d.label.as_str())).unwrap_or_default();
+                pass("severity", format!("severity {} ({}) is normally not escalated, but {} ({key}) routes immediately", case.severity, sev.label, d))
+            });
+            rules.push(wait_rule(policy, case, now, dest, &mut time_gate));
+        }
+    }
+
+    let active: Vec<&Escalation> = escalations
+        .iter()
+        .filter(|e| e.case_id == case.id && e.state.is_active())
+        .collect();
+    rules.push(match active.first() {
+        None => pass("no-open-escalation", "no escalation is open for this case".into()),
+        Some(e) => fail(
+            "no-open-escalation",
+            format!(
+                "escalation #{} is already {} at level {} since {}: use `escalate promote {}` to raise it",
+                e.id, e.state, e.level, human(e.level_since, tz), case.id
+            ),
+            None,
+        ),
+    });
+
+    if let Some(key) = reason {
+        if let Some(r) = policy.reasons.get(key) {
+            rules.push(pass("reason", format!("{key}: {}", r.label)));
+        }
+    }
+    if let Some((key, d)) = dest {
+        let fields = d.fields.join(", ");
+        rules.push(pass(
+            "destination",
+            format!(
+                "{key}: {}; the package needs {}",
+                d.label,
+                if fields.is_empty() {
+                    "no fields".into()
+                } else {
+                    fields
+                }
+            ),
+        ));
+    }
+
+    let eligible = rules.iter().all(|r| r.passed);
+    let eligible_at = if eligible {
+        Some(time_gate.unwrap_or(case.opened_at).min(now))
+    } else if rules
+        .iter()
+        .filter(|r| !r.passed)
+        .all(|r| r.passes_at.is_some())
+    {
+        rules.iter().filter_map(|r| r.passes_at).max()
+    } else {
+        None
+    };
+    Eligibility {
+        case: case.id.clone(),
+        eligible,
+        eligible_at,
+        destination: destination.map(str::to_string),
+        reason: reason.map(str::to_string),
+        rules,
+    }
+}
+
+fn wait_rule(
+    policy: &Policy,
+    case: &Case,
+    now: DateTime<Utc>,
+    dest: Option<(&str, &crate::policy::Destination)>,
+    time_gate: &mut Option<DateTime<Utc>>,
+) -> RuleOutcome {
+    let tz = policy.calendar.tz;
+    if let Some((key, d)) = dest.filter(|(_, d)| d.immediate) {
+        return pass(
+            "wait-window",
+            format!("{} ({key}) routes immediately: no wait window", d.label),
+        );
+    }
+    let Some(tier) = policy.tiers.get(&case.tier) else {
+        return fail(
+            "wait-window",
+            format!(
+                "tier {:?} is not in the policy (tiers: {})",
+                case.tier,
+                Policy::keys(&policy.tiers)
+            ),
+            None,
+        );
+    };
+    let Some(span) = policy
+        .severities
+        .get(&case.severity)
+        .and_then(|s| s.wait.get(&case.tier))
+    else {
+        return fail(
+            "wait-window",
+            format!(
+                "the policy sets no wait window for severity {}, tier {}",
+                case.severity, case.tier
+            ),
+            None,
+        );
+    };
+    let Some(ends) = policy.calendar.add(case.opened_at, *span) else {
+        return fail(
+            "wait-window",
+            format!("the {span} wait never ends: the calendar has no working time ahead"),
+            None,
+        );
+    };
+    *time_gate = Some(ends);
+    let what = format!(
+        "severity {} {} cases wait {span} after opening",
+        case.severity, tier.label
+    );
+    if now >= ends {
+        pass(
+            "wait-window",
+            format!("{what}: the wait ended {}", human_relative(ends, now, tz)),
+        )
+    } else {
+        fail(
+            "wait-window",
+            format!("{what}: eligible at {}", human_relative(ends, now, tz)),
+            Some(ends),
+        )
+    }
+}

@@ -1,0 +1,5 @@
+//! The pure rules: eligibility to escalate and to promote, as functions of
+//! (policy, ledger rows, now). No I/O here.
+
+pub mod check;
+pub mod promote;

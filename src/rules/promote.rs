@@ -1,0 +1,97 @@
+//! May the open escalation be raised a level? When, and to whom.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::Escalation;
+use crate::policy::Policy;
+use crate::time::human_relative;
+
+/// The outcome of asking to promote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Promotion {
+    /// Allowed: to this level, because of this.
+    Allowed { to: u32, because: String },
+    /// Refused, with the reason; `possible_at` when time alone will allow it.
+    Refused {
+        why: String,
+        possible_at: Option<DateTime<Utc>>,
+    },
+}
+
+/// When the escalation's current level may be promoted by time alone, if ever.
+pub fn promotable_at(policy: &Policy, esc: &Escalation) -> Option<DateTime<Utc>> {
+    if !esc.state.is_active() || esc.level >= policy.top_level() || !policy.promote_after_review {
+        return None;
+    }
+    esc.review_due_at
+}
+
+pub fn can_promote(
+    policy: &Policy,
+    case_id: &str,
+    esc: Option<&Escalation>,
+    now: DateTime<Utc>,
+) -> Promotion {
+    let tz = policy.calendar.tz;
+    let Some(esc) = esc.filter(|e| e.state.is_active()) else {
+        return Promotion::Refused {
+            why: format!(
+                "case {case_id} has no open escalation to promote: request one with `escalate request {case_id}`"
+            ),
+            possible_at: None,
+        };
+    };
+    let top = policy.top_level();
+    if esc.level >= top {
+        let name = policy.level(top).map_or("", |l| l.name.as_str());
+        return Promotion::Refused {
+            why: format!(
+                "escalation #{} is already at the top level, {top} ({name}): there is no level above it",
+                esc.id
+            ),
+            possible_at: None,
+        };
+    }
+    let to = esc.level + 1;
+    if policy.promote_after_decision && esc.state.is_decided() {
+        return Promotion::Allowed {
+            to,
+            because: format!("level {} was {}", esc.level, esc.state),
+        };
+    }
+    if policy.promote_after_review {
+        if let Some(due) = esc.review_due_at {
+            if now >= due {
+                return Promotion::Allowed {
+                    to,
+                    because: format!(
+                        "the level {} review window ended {}",
+                        esc.level,
+                        human_relative(due, now, tz)
+                    ),
+                };
+            }
+        }
+    }
+    let mut conditions = Vec::new();
+    if policy.promote_after_review {
+        if let Some(due) = esc.review_due_at {
+            conditions.push(format!(
+                "once its review window ends at {}",
+                human_relative(due, now, tz)
+            ));
+        }
+    }
+    if policy.promote_after_decision {
+        conditions.push("once it has been decided".to_string());
+    }
+    Promotion::Refused {
+        why: format!(
+            "level {} of escalation #{} may be promoted only {}",
+            esc.level,
+            esc.id,
+            conditions.join(" or ")
+        ),
+        possible_at: promotable_at(policy, esc),
+    }
+}

@@ -1,0 +1,164 @@
+//! Parsing user-supplied times, and formatting instants and durations for people and JSON.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::error;
+
+/// RFC 3339 in UTC with second precision: the one format stored and emitted as JSON.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Parse a stored RFC 3339 timestamp.
+pub fn parse_stored(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| error::ledger(format!("ledger holds a malformed time {s:?}: {e}")))
+}
+
+/// Parse a time typed by a user for `flag`. Accepted: RFC 3339 with an offset,
+/// or a local date-time / date in the policy's zone.
+pub fn parse_user(flag: &str, input: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+    parse_user_inner(input.trim(), tz).ok_or_else(|| {
+        error::bad_input(format!(
+            "invalid {flag} {input:?}: expected a time like 2026-11-23T09:30:00Z, \
+             2026-11-23T09:30:00+01:00, or \"2026-11-23 09:30\" (in the policy's zone, {tz})"
+        ))
+    })
+}
+
+fn parse_user_inner(s: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
+            return local_to_utc(tz, naive);
+        }
+    }
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    local_to_utc(tz, date.and_hms_opt(0, 0, 0)?)
+}
+
+/// A local wall-clock time in `tz` as UTC. A time skipped by a daylight-saving
+/// jump resolves to the first valid instant after it; an ambiguous one to the earlier.
+pub fn local_to_utc(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
+        LocalResult::None => {
+            // Walk forward minute by minute out of the gap (gaps are at most a few hours).
+            let mut probe = naive;
+            for _ in 0..(24 * 60) {
+                probe += Duration::minutes(1);
+                if let Some(t) = tz.from_local_datetime(&probe).earliest() {
+                    return Some(t.with_timezone(&Utc));
+                }
+            }
+            None
+        }
+    }
+}
+
+/// An instant for people: in the policy's zone, with the zone's abbreviation.
+pub fn human(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// A span for people: "2h 13m", "3d 4h", "45m", "0m".
+pub fn span(d: Duration) -> String {
+    let total_min = d.num_minutes().abs();
+    let (days, hours, mins) = (total_min / 1440, (total_min % 1440) / 60, total_min % 60);
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(format!("{days}d"));
+    }
+    if hours > 0 {
+        parts.push(format!("{hours}h"));
+    }
+    if mins > 0 && days == 0 {
+        parts.push(format!("{mins}m"));
+    }
+    if parts.is_empty() {
+        // Under a minute: say so rather than "0m".
+        return if d.num_seconds().abs() > 0 {
+            "<1m".into()
+        } else {
+            "0m".into()
+        };
+    }
+    parts.join(" ")
+}
+
+/// "in 2h 13m" / "2h 13m ago" / "now" relative to `now`.
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let d = t - now;
+    if d.num_seconds() == 0 {
+        "now".into()
+    } else if d > Duration::zero() {
+        format!("in {}", span(d))
+    } else {
+        format!("{} ago", span(d))
+    }
+}
+
+/// "2026-11-23 14:00 UTC (in 2h 13m)".
+pub fn human_relative(t: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
+    format!("{} ({})", human(t, tz), relative(t, now))
+}
+
+pub fn now_utc() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Truncate to whole seconds, the precision the ledger stores.
+pub fn trunc_secs(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Option<DateTime<Utc>> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        let z = parse_user("--now", "2026-11-23T09:30:00Z", tz).unwrap();
+        assert_eq!(rfc3339(z), "2026-11-23T09:30:00Z");
+        let local = parse_user("--now", "2026-11-23 10:30", tz).unwrap();
+        assert_eq!(local, z);
+        let date = parse_user("--now", "2026-11-23", tz).unwrap();
+        assert_eq!(rfc3339(date), "2026-11-22T23:00:00Z");
+        assert!(parse_user("--now", "yesterday", tz).is_err());
+        assert!(parse_user("--now", "2026-13-01", tz).is_err());
+    }
+
+    #[test]
+    fn gap_times_move_forward() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        // 2026-03-29 02:30 does not exist in Berlin.
+        let t = parse_user("--now", "2026-03-29 02:30", tz).unwrap();
+        assert_eq!(rfc3339(t), "2026-03-29T01:00:00Z");
+    }
+
+    #[test]
+    fn spans_read_well() {
+        assert_eq!(span(Duration::minutes(133)), "2h 13m");
+        assert_eq!(span(Duration::minutes(60 * 24 * 3 + 65)), "3d 1h");
+        assert_eq!(span(Duration::zero()), "0m");
+        assert_eq!(span(Duration::seconds(20)), "<1m");
+        let now = utc(2026, 1, 1, 0, 0).unwrap();
+        assert_eq!(relative(now + Duration::minutes(5), now), "in 5m");
+        assert_eq!(relative(now - Duration::minutes(5), now), "5m ago");
+    }
+}
