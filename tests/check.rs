@@ -1,0 +1,131 @@
+//! `escalate check`: every rule of the default policy, the seed 001 wait table
+//! at the boundary minute, severity 1, and destinations that route immediately.
+
+mod common;
+use common::Env;
+
+/// (severity, tier, wait in hours) from seed 001.
+const TABLE: &[(u32, &str, i64)] = &[
+    (2, "premium", 4),
+    (2, "standard", 8),
+    (3, "premium", 8),
+    (3, "standard", 16),
+    (4, "premium", 16),
+    (4, "standard", 24),
+];
+
+fn at(hours: i64, minutes: i64) -> String {
+    let base = chrono::DateTime::parse_from_rfc3339("2026-11-20T08:00:00Z").unwrap();
+    (base + chrono::Duration::minutes(hours * 60 + minutes)).to_rfc3339()
+}
+
+#[test]
+fn the_seed_wait_table_holds_to_the_minute() {
+    let mut env = Env::new();
+    env.at(&at(0, 0));
+    for (sev, tier, _) in TABLE {
+        env.case(&format!("S{sev}-{tier}"), *sev, tier, &at(0, 0));
+    }
+    for (sev, tier, hours) in TABLE {
+        let id = format!("S{sev}-{tier}");
+        env.at(&at(*hours, -1));
+        let v = env.json(&["check", &id]);
+        assert_eq!(v["eligible"], false, "{id} one minute early: {v}");
+        assert_eq!(v["eligible_at"], at(*hours, 0).replace("+00:00", "Z"), "{id}");
+        env.expect(1, &["check", &id]);
+        env.at(&at(*hours, 0));
+        let v = env.json(&["check", &id]);
+        assert_eq!(v["eligible"], true, "{id} at the minute: {v}");
+        env.ok(&["check", &id]);
+    }
+}
+
+#[test]
+fn the_human_verdict_says_when_and_why() {
+    let mut env = Env::new();
+    env.at("2026-11-23T09:00:00Z");
+    env.case("C-1", 2, "premium", "2026-11-23T08:00:00Z");
+    let (out, _) = env.expect(1, &["check", "C-1"]);
+    assert!(out.contains("NOT ELIGIBLE yet. Eligible at 2026-11-23 12:00 UTC (in 3h)."), "{out}");
+    assert!(out.contains("wait-window"), "{out}");
+    assert!(out.contains("FAIL"), "{out}");
+    insta::assert_snapshot!("check_not_yet", out);
+}
+
+#[test]
+fn json_rules_have_the_documented_fields() {
+    let env = Env::new();
+    env.case("C-1", 3, "standard", "2026-11-22T00:00:00Z");
+    let v = env.json(&["check", "C-1", "--to", "engineering", "--reason", "customer-deadline"]);
+    assert_eq!(v["eligible"], true);
+    let rules: Vec<&str> = v["rules"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["case-open", "severity", "wait-window", "no-open-escalation", "reason", "destination"]);
+    for r in v["rules"].as_array().unwrap() {
+        assert!(r["passed"].is_boolean() && r["detail"].is_string(), "{r}");
+    }
+}
+
+#[test]
+fn severity_one_goes_to_the_outage_process() {
+    let env = Env::new();
+    env.case("OUT", 1, "premium", "2026-11-20T00:00:00Z");
+    let v = env.json(&["check", "OUT"]);
+    assert_eq!(v["eligible"], false);
+    assert_eq!(v["eligible_at"], serde_json::Value::Null, "no time makes an outage escalable");
+    let sev = &v["rules"][1];
+    assert_eq!(sev["rule"], "severity");
+    assert!(sev["detail"].as_str().unwrap().contains("outage process"), "{sev}");
+    env.expect(1, &["check", "OUT"]);
+    // Security routes immediately regardless (seed 004).
+    let v = env.json(&["check", "OUT", "--to", "security"]);
+    assert_eq!(v["eligible"], true, "{v}");
+}
+
+#[test]
+fn security_skips_the_wait_window() {
+    let env = Env::new();
+    env.case("NEW", 4, "standard", common::DEFAULT_NOW);
+    env.expect(1, &["check", "NEW"]);
+    env.expect(1, &["check", "NEW", "--to", "engineering"]);
+    env.ok(&["check", "NEW", "--to", "security"]);
+}
+
+#[test]
+fn a_closed_case_or_an_open_escalation_blocks() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T00:00:00Z");
+    env.ok(&["case", "close", "C-1"]);
+    let v = env.json(&["check", "C-1"]);
+    assert_eq!(v["rules"][0]["passed"], false);
+    assert_eq!(v["eligible_at"], serde_json::Value::Null);
+    env.ok(&["case", "reopen", "C-1"]);
+    env.ok(&Env::request_args("C-1"));
+    let v = env.json(&["check", "C-1"]);
+    let open = v["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "no-open-escalation").unwrap();
+    assert_eq!(open["passed"], false);
+    assert!(open["detail"].as_str().unwrap().contains("escalate promote C-1"));
+}
+
+#[test]
+fn unknown_keys_are_bad_input() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T00:00:00Z");
+    let (_, err) = env.expect(2, &["check", "C-1", "--to", "marketing"]);
+    assert!(err.contains("unknown destination \"marketing\"") && err.contains("l2, engineering"), "{err}");
+    let (_, err) = env.expect(2, &["check", "C-1", "--reason", "bored"]);
+    assert!(err.contains("accepted: executive-visibility"), "{err}");
+    let (_, err) = env.expect(2, &["check", "NOPE"]);
+    assert_eq!(err.trim(), "error: no case NOPE");
+}
+
+#[test]
+fn what_if_times_in_the_policy_zone() {
+    let env = Env::new().with_policy(|p| p.replace("timezone = \"UTC\"", "timezone = \"America/New_York\""));
+    let mut env = env;
+    env.at("2026-11-23 07:00"); // New York, = 12:00Z
+    env.case("C-1", 2, "premium", "2026-11-23 06:00");
+    let v = env.json(&["check", "C-1"]);
+    assert_eq!(v["eligible_at"], "2026-11-23T15:00:00Z");
+    let (out, _) = env.expect(1, &["check", "C-1"]);
+    assert!(out.contains("2026-11-23 10:00 EST (in 3h)"), "{out}");
+}

@@ -1,0 +1,137 @@
+//! Test harness: the real binary in a temp dir, with a fixed clock and actor.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub struct Env {
+    pub dir: TempDir,
+    pub now: String,
+    pub policy: Option<PathBuf>,
+}
+
+pub const DEFAULT_NOW: &str = "2026-11-23T12:00:00Z"; // a Monday
+
+impl Env {
+    pub fn new() -> Env {
+        Env { dir: tempfile::tempdir().expect("temp dir"), now: DEFAULT_NOW.into(), policy: None }
+    }
+
+    /// A policy file in the temp dir, built from the default with replacements.
+    pub fn with_policy(mut self, edit: impl Fn(String) -> String) -> Env {
+        let text = edit(std::fs::read_to_string(repo().join("policy.toml")).expect("policy.toml"));
+        let path = self.dir.path().join("custom-policy.toml");
+        std::fs::write(&path, text).expect("write policy");
+        self.policy = Some(path);
+        self
+    }
+
+    pub fn ledger(&self) -> PathBuf {
+        self.dir.path().join("ledger.db")
+    }
+
+    pub fn at(&mut self, now: &str) -> &mut Env {
+        self.now = now.into();
+        self
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("escalate").expect("binary");
+        c.current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("ESCALATE_LEDGER", self.ledger())
+            .env("ESCALATE_NOW", &self.now)
+            .env("ESCALATE_ACTOR", "alice")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
+            .timeout(std::time::Duration::from_secs(30));
+        if let Some(p) = &self.policy {
+            c.env("ESCALATE_POLICY", p);
+        }
+        c
+    }
+
+    /// Run with args; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd().args(args).output().expect("run escalate");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Run and expect `code`; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.expect(0, args).0
+    }
+
+    pub fn expect(&self, code: i32, args: &[&str]) -> (String, String) {
+        let (got, out, err) = self.run(args);
+        assert_eq!(got, code, "escalate {args:?} exited {got}, wanted {code}\nstdout:\n{out}\nstderr:\n{err}");
+        (out, err)
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let (_, out, err) = self.run(&all);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\nstderr: {err}"))
+    }
+
+    /// Add a case opened at `opened` (RFC 3339).
+    pub fn case(&self, id: &str, severity: u32, tier: &str, opened: &str) {
+        self.ok(&["case", "add", id, "--customer", "Acme", "--severity", &severity.to_string(), "--tier", tier, "--opened-at", opened]);
+    }
+
+    /// A complete non-interactive request to l2.
+    pub fn request_args<'a>(id: &'a str) -> Vec<&'a str> {
+        vec![
+            "request", id, "--reason", "lack-of-progress", "--to", "l2", "--description", "No update for two days",
+            "--field", "summary=Login fails", "--field", "troubleshooting=Cleared caches", "--field", "customer-context=Launch Friday",
+        ]
+    }
+
+    /// Every row of every table, as text: what "unchanged" means for the ledger.
+    pub fn dump(&self) -> String {
+        dump(&self.ledger())
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn dump(path: &Path) -> String {
+    if !path.exists() {
+        return "<no ledger>".into();
+    }
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
+    let mut out = String::new();
+    for table in ["cases", "escalations", "events", "policies"] {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).expect("prepare");
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut line = Vec::new();
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    line.push(format!("{v:?}"));
+                }
+                Ok(line.join("|"))
+            })
+            .expect("query");
+        for row in rows {
+            out.push_str(&format!("{table}: {}\n", row.expect("row")));
+        }
+    }
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+    out.push_str(&format!("user_version: {v}\n"));
+    out
+}
