@@ -37,8 +37,9 @@ impl Env {
         self
     }
 
-    pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("escalate").expect("binary");
+    /// The binary as a plain std Command, with the test environment.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("escalate"));
         c.current_dir(self.dir.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -49,11 +50,16 @@ impl Env {
             .env("ESCALATE_NOW", &self.now)
             .env("ESCALATE_ACTOR", "alice")
             .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .timeout(std::time::Duration::from_secs(30));
+            .env("COLUMNS", "100");
         if let Some(p) = &self.policy {
             c.env("ESCALATE_POLICY", p);
         }
+        c
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::from_std(self.std_cmd());
+        c.timeout(std::time::Duration::from_secs(30));
         c
     }
 
