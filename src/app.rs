@@ -145,9 +145,7 @@ impl Ctx {
 /// Free text from a flag: no control characters except newlines and tabs, not blank.
 pub fn text(flag: &str, s: &str) -> anyhow::Result<String> {
     if s.trim().is_empty() {
-        return Err(error::bad_input(format!(
-            "{flag} is empty: give it some text"
-        )));
+        return Err(error::bad_input(format!("{flag} is empty: give it some text")));
     }
     Ok(s.to_string())
 }
@@ -159,27 +157,17 @@ pub fn one_line(flag: &str, s: &str) -> anyhow::Result<String> {
         return Err(error::bad_input(format!("{flag} is empty")));
     }
     if s.chars().any(char::is_control) {
-        return Err(error::bad_input(format!(
-            "{flag} {s:?} contains control characters"
-        )));
+        return Err(error::bad_input(format!("{flag} {s:?} contains control characters")));
     }
     Ok(s.to_string())
 }
 
 /// A key of the policy's table `what`, or exit 2 listing the accepted keys.
-pub fn key_of<V>(
-    map: &indexmap::IndexMap<String, V>,
-    flag: &str,
-    what: &str,
-    key: &str,
-) -> anyhow::Result<String> {
+pub fn key_of<V>(map: &indexmap::IndexMap<String, V>, flag: &str, what: &str, key: &str) -> anyhow::Result<String> {
     if map.contains_key(key) {
         Ok(key.to_string())
     } else {
-        Err(error::bad_input(format!(
-            "unknown {what} {key:?} for {flag} (accepted: {})",
-            Policy::keys(map)
-        )))
+        Err(error::bad_input(format!("unknown {what} {key:?} for {flag} (accepted: {})", Policy::keys(map))))
     }
 }
 
@@ -187,9 +175,6 @@ pub fn key_of<V>(
 pub fn severity_of(policy: &Policy, flag: &str, s: &str) -> anyhow::Result<u32> {
     match s.trim().parse::<u32>() {
         Ok(n) if policy.severities.contains_key(&n) => Ok(n),
-        _ => Err(error::bad_input(format!(
-            "unknown severity {s:?} for {flag} (accepted: {})",
-            policy.severity_keys()
-        ))),
+        _ => Err(error::bad_input(format!("unknown severity {s:?} for {flag} (accepted: {})", policy.severity_keys()))),
     }
 }

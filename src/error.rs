@@ -54,10 +54,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 fn make(kind: Kind, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Error {
-        kind,
-        message: message.into(),
-    })
+    anyhow::Error::new(Error { kind, message: message.into() })
 }
 
 pub fn refused(message: impl Into<String>) -> anyhow::Error {

@@ -23,11 +23,7 @@ pub fn run() -> u8 {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are not errors.
-            let code = if e.use_stderr() {
-                error::Kind::BadInput.exit_code()
-            } else {
-                0
-            };
+            let code = if e.use_stderr() { error::Kind::BadInput.exit_code() } else { 0 };
             let _ = e.print();
             return code;
         }
@@ -35,19 +31,13 @@ pub fn run() -> u8 {
     let json = cli.global.json;
     match commands::run(cli) {
         Ok(code) => code,
-        Err(e)
-            if e.chain()
-                .any(|c| c.downcast_ref::<render::ClosedPipe>().is_some()) =>
-        {
-            0
-        }
+        Err(e) if e.chain().any(|c| c.downcast_ref::<render::ClosedPipe>().is_some()) => 0,
         Err(e) => {
             let code = error::exit_code_of(&e);
             let mut stderr = std::io::stderr().lock();
             if json {
                 let kind = error::kind_of(&e).map_or("error", error::Kind::name);
-                let doc =
-                    serde_json::json!({ "error": kind, "code": code, "message": format!("{e:#}") });
+                let doc = serde_json::json!({ "error": kind, "code": code, "message": format!("{e:#}") });
                 let _ = writeln!(stderr, "{doc}");
             } else {
                 let _ = writeln!(stderr, "error: {}", render::clean_block(&format!("{e:#}")));

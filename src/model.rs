@@ -79,10 +79,7 @@ keyword_enum!(
 
 impl EscState {
     pub fn is_active(self) -> bool {
-        matches!(
-            self,
-            EscState::Requested | EscState::Approved | EscState::Rejected
-        )
+        matches!(self, EscState::Requested | EscState::Approved | EscState::Rejected)
     }
 
     pub fn is_decided(self) -> bool {

@@ -20,15 +20,8 @@ pub fn prompter(yes: bool, no_input: bool) -> Option<Prompter> {
     if yes || no_input || !terminal {
         return None;
     }
-    let theme: Box<dyn Theme> = if no_color_env() {
-        Box::new(SimpleTheme)
-    } else {
-        Box::new(ColorfulTheme::default())
-    };
-    Some(Prompter {
-        theme,
-        term: console::Term::stderr(),
-    })
+    let theme: Box<dyn Theme> = if no_color_env() { Box::new(SimpleTheme) } else { Box::new(ColorfulTheme::default()) };
+    Some(Prompter { theme, term: console::Term::stderr() })
 }
 
 fn aborted(e: dialoguer::Error) -> anyhow::Error {
@@ -67,9 +60,7 @@ impl Prompter {
         if !line.trim().is_empty() {
             return Ok(line);
         }
-        let edited = Editor::new()
-            .edit("")
-            .map_err(|e| error::bad_input(format!("the editor failed: {e}")))?;
+        let edited = Editor::new().edit("").map_err(|e| error::bad_input(format!("the editor failed: {e}")))?;
         Ok(edited.unwrap_or_default().trim_end().to_string())
     }
 

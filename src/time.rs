@@ -32,12 +32,7 @@ fn parse_user_inner(s: &str, tz: Tz) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
             return local_to_utc(tz, naive);
         }
@@ -87,13 +82,14 @@ pub fn span(d: Duration) -> String {
     }
     if parts.is_empty() {
         // Under a minute: say so rather than "0m".
-        return if d.num_seconds().abs() > 0 {
-            "<1m".into()
-        } else {
-            "0m".into()
-        };
+        return if d.num_seconds().abs() > 0 { "<1m".into() } else { "0m".into() };
     }
     parts.join(" ")
+}
+
+/// A compact instant for table cells: "11-23 14:00" in the zone (name it in the header).
+pub fn short(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
 }
 
 /// "in 2h 13m" / "2h 13m ago" / "now" relative to `now`.

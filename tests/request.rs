@@ -109,12 +109,43 @@ fn fields_outside_the_package_are_bad_input() {
 fn severity_one_is_redirected_but_security_may_route_it() {
     let env = Env::new();
     env.case("OUT", 1, "premium", common::DEFAULT_NOW);
-    let (_, err) = env.expect(1, &["request", "OUT", "--reason", "impaired-function", "--to", "l2", "--description", "x", "--field", "summary=a", "--field", "troubleshooting=b", "--field", "customer-context=c"]);
+    let (_, err) = env.expect(
+        1,
+        &[
+            "request",
+            "OUT",
+            "--reason",
+            "impaired-function",
+            "--to",
+            "l2",
+            "--description",
+            "x",
+            "--field",
+            "summary=a",
+            "--field",
+            "troubleshooting=b",
+            "--field",
+            "customer-context=c",
+        ],
+    );
     assert!(err.contains("outage process"), "{err}");
     let v = env.json(&[
-        "request", "OUT", "--reason", "impaired-function", "--to", "security", "--description", "tokens leaked",
-        "--field", "observations=keys in logs", "--field", "affected=all tenants", "--field", "containment=rotated",
-        "--field", "urgency=high",
+        "request",
+        "OUT",
+        "--reason",
+        "impaired-function",
+        "--to",
+        "security",
+        "--description",
+        "tokens leaked",
+        "--field",
+        "observations=keys in logs",
+        "--field",
+        "affected=all tenants",
+        "--field",
+        "containment=rotated",
+        "--field",
+        "urgency=high",
     ]);
     assert_eq!(v["destination"], "security");
 }
@@ -153,7 +184,11 @@ fn promote_climbs_to_the_top_and_no_further() {
     assert!(err.contains("once its review window ends at 2026-11-23 16:00 UTC (in 1m)"), "{err}");
     assert_eq!(env.dump(), before);
 
-    let steps = [("2026-11-23T16:00:00Z", 2, "Support management"), ("2026-11-24T12:00:00Z", 3, "Senior management"), ("2026-11-24T16:00:00Z", 4, "VP of Support")];
+    let steps = [
+        ("2026-11-23T16:00:00Z", 2, "Support management"),
+        ("2026-11-24T12:00:00Z", 3, "Senior management"),
+        ("2026-11-24T16:00:00Z", 4, "VP of Support"),
+    ];
     for (now, level, name) in steps {
         env.at(now);
         let v = env.json(&["promote", "C-1", "--why", "still silent"]);
@@ -200,8 +235,20 @@ fn list_filters_by_state_level_and_destination() {
     env.case("C-2", 3, "premium", "2026-11-20T08:00:00Z");
     env.ok(&Env::request_args("C-1"));
     env.ok(&[
-        "request", "C-2", "--reason", "customer-deadline", "--to", "product", "--description", "Need SSO by Q1",
-        "--field", "use-case=SSO", "--field", "impact=$1M renewal", "--field", "frequency=weekly",
+        "request",
+        "C-2",
+        "--reason",
+        "customer-deadline",
+        "--to",
+        "product",
+        "--description",
+        "Need SSO by Q1",
+        "--field",
+        "use-case=SSO",
+        "--field",
+        "impact=$1M renewal",
+        "--field",
+        "frequency=weekly",
     ]);
     assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 2);
     assert_eq!(env.json(&["list", "--to", "product"]).as_array().unwrap().len(), 1);

@@ -21,8 +21,7 @@ pub fn run(ctx: &Ctx, cmd: CaseCommand) -> anyhow::Result<u8> {
 }
 
 fn priority(s: &str) -> anyhow::Result<Priority> {
-    s.parse()
-        .map_err(|e: String| error::bad_input(format!("{e} for --priority")))
+    s.parse().map_err(|e: String| error::bad_input(format!("{e} for --priority")))
 }
 
 fn tags(raw: &[String]) -> anyhow::Result<Vec<String>> {
@@ -49,11 +48,7 @@ fn opened_at(ctx: &Ctx, s: Option<&str>) -> anyhow::Result<chrono::DateTime<chro
 }
 
 fn title(s: &str) -> anyhow::Result<String> {
-    if s.is_empty() {
-        Ok(String::new())
-    } else {
-        one_line("--title", s)
-    }
+    if s.is_empty() { Ok(String::new()) } else { one_line("--title", s) }
 }
 
 fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
@@ -78,19 +73,12 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
         )));
     }
     queries::insert_case(&tx, &case, ctx.now)?;
-    ctx.record(
-        &tx,
-        &case.id,
-        None,
-        "case-added",
-        serde_json::to_value(&case)?,
-    )?;
+    ctx.record(&tx, &case.id, None, "case-added", serde_json::to_value(&case)?)?;
     tx.commit()?;
     if ctx.out.json {
         ctx.out.json(&case)?;
     } else {
-        ctx.out
-            .print(&view::case_added(&case, ctx.policy(), ctx.now))?;
+        ctx.out.print(&view::case_added(&case, ctx.policy(), ctx.now))?;
     }
     Ok(0)
 }
@@ -100,32 +88,21 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
     let status = match a.status.as_str() {
         "all" => None,
         s => Some(
-            s.parse::<CaseStatus>()
-                .map_err(|e| error::bad_input(format!("{e} for --status (or all)")))?
-                .to_string(),
+            s.parse::<CaseStatus>().map_err(|e| error::bad_input(format!("{e} for --status (or all)")))?.to_string(),
         ),
     };
     let filter = CaseFilter {
         status,
         customer: a.customer.clone(),
-        tier: a
-            .tier
-            .as_deref()
-            .map(|t| key_of(&p.tiers, "--tier", "tier", t))
-            .transpose()?,
-        severity: a
-            .severity
-            .as_deref()
-            .map(|s| severity_of(p, "--severity", s))
-            .transpose()?,
+        tier: a.tier.as_deref().map(|t| key_of(&p.tiers, "--tier", "tier", t)).transpose()?,
+        severity: a.severity.as_deref().map(|s| severity_of(p, "--severity", s)).transpose()?,
     };
     let ledger = ctx.read_ledger()?;
     let cases = queries::list_cases(&ledger.conn, &filter)?;
     if ctx.out.json {
         ctx.out.json(&cases)?;
     } else {
-        ctx.out
-            .print(&view::case_table(&ctx.out, &cases, p, ctx.now))?;
+        ctx.out.print(&view::case_table(&ctx.out, &cases, p, ctx.now))?;
     }
     Ok(0)
 }
@@ -136,8 +113,7 @@ fn show(ctx: &Ctx, id: &str) -> anyhow::Result<u8> {
     if ctx.out.json {
         ctx.out.json(&case)?;
     } else {
-        ctx.out
-            .print(&view::case_detail(&ctx.out, &case, ctx.policy(), ctx.now))?;
+        ctx.out.print(&view::case_detail(&ctx.out, &case, ctx.policy(), ctx.now))?;
     }
     Ok(0)
 }
@@ -186,8 +162,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     if ctx.out.json {
         ctx.out.json(&after)?;
     } else {
-        ctx.out
-            .print(&view::case_detail(&ctx.out, &after, p, ctx.now))?;
+        ctx.out.print(&view::case_detail(&ctx.out, &after, p, ctx.now))?;
     }
     Ok(0)
 }
@@ -215,10 +190,7 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
         return Err(error::bad_input(format!("case {id} is already {status}")));
     }
     if status == CaseStatus::Closed {
-        if let Some(e) = queries::escalations_of(&tx, id)?
-            .into_iter()
-            .find(|e| e.state.is_active())
-        {
+        if let Some(e) = queries::escalations_of(&tx, id)?.into_iter().find(|e| e.state.is_active()) {
             return Err(error::refused(format!(
                 "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
                 e.id, e.state
@@ -227,20 +199,13 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
     }
     case.status = status;
     queries::update_case(&tx, &case, ctx.now)?;
-    let kind = if status == CaseStatus::Closed {
-        "case-closed"
-    } else {
-        "case-reopened"
-    };
+    let kind = if status == CaseStatus::Closed { "case-closed" } else { "case-reopened" };
     ctx.record(&tx, id, None, kind, json!({}))?;
     tx.commit()?;
     if ctx.out.json {
         ctx.out.json(&case)?;
     } else {
-        ctx.out.print(&format!(
-            "Case {} is now {status}.\n",
-            crate::render::clean(&case.id)
-        ))?;
+        ctx.out.print(&format!("Case {} is now {status}.\n", crate::render::clean(&case.id)))?;
     }
     Ok(0)
 }

@@ -30,10 +30,7 @@ pub fn run(ctx: &Ctx, cmd: &LedgerCommand) -> anyhow::Result<u8> {
         let mut t = ctx.out.table(&["Ledger", ""]);
         if let Some(m) = info.as_object() {
             for (k, v) in m {
-                t.add_row(vec![
-                    k.replace('_', " "),
-                    v.to_string().trim_matches('"').to_string(),
-                ]);
+                t.add_row(vec![k.replace('_', " "), v.to_string().trim_matches('"').to_string()]);
             }
         }
         ctx.out.print(&format!("{t}\n"))?;

@@ -13,28 +13,19 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
         "all" => (None, false),
         "open" => (None, true),
         s => {
-            let st: EscState = s
-                .parse()
-                .map_err(|e| error::bad_input(format!("{e} for --state (or open, all)")))?;
+            let st: EscState = s.parse().map_err(|e| error::bad_input(format!("{e} for --state (or open, all)")))?;
             (Some(st.to_string()), false)
         }
     };
     if let Some(l) = a.level {
         if p.level(l).is_none() {
-            return Err(error::bad_input(format!(
-                "unknown level {l} for --level (accepted: 1 to {})",
-                p.top_level()
-            )));
+            return Err(error::bad_input(format!("unknown level {l} for --level (accepted: 1 to {})", p.top_level())));
         }
     }
     let filter = EscalationFilter {
         state,
         level: a.level,
-        destination: a
-            .to
-            .as_deref()
-            .map(|d| key_of(&p.destinations, "--to", "destination", d))
-            .transpose()?,
+        destination: a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?,
         case_id: None,
     };
     let ledger = ctx.read_ledger()?;
@@ -50,15 +41,12 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let views: Vec<EscalationView> = escalations
-        .iter()
-        .map(|e| EscalationView::new(e, p, cases.get(&e.case_id)))
-        .collect();
+    let views: Vec<EscalationView> =
+        escalations.iter().map(|e| EscalationView::new(e, p, cases.get(&e.case_id))).collect();
     if ctx.out.json {
         ctx.out.json(&views)?;
     } else {
-        ctx.out
-            .print(&escalation_table(&ctx.out, &views, p, ctx.now))?;
+        ctx.out.print(&escalation_table(&ctx.out, &views, p, ctx.now))?;
     }
     Ok(0)
 }

@@ -63,13 +63,8 @@ pub fn run(g: &Global, cmd: &PolicyCommand) -> anyhow::Result<u8> {
                 }))?;
             } else {
                 let mark = |found: bool| if found { "  <- in force" } else { "" };
-                let named = g
-                    .policy
-                    .as_ref()
-                    .map_or("(not set)".into(), |p| p.display().to_string());
-                let cfg = config
-                    .as_ref()
-                    .map_or("(no config dir)".into(), |p| p.display().to_string());
+                let named = g.policy.as_ref().map_or("(not set)".into(), |p| p.display().to_string());
+                let cfg = config.as_ref().map_or("(no config dir)".into(), |p| p.display().to_string());
                 out.print(&format!(
                     "In force: {origin}\nLookup order:\n  1. --policy / ESCALATE_POLICY: {named}{}\n  2. ./policy.toml{}\n  3. {cfg}{}\n  4. built-in{}\n",
                     mark(matches!(origin, Origin::Named(_))),

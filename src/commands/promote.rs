@@ -31,10 +31,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
 
     let why = match (&a.why, &ask) {
         (Some(w), _) => text("--why", w)?,
-        (None, Some(ask)) => text(
-            "--why",
-            &ask.long_text("Why must this escalation go higher?")?,
-        )?,
+        (None, Some(ask)) => text("--why", &ask.long_text("Why must this escalation go higher?")?)?,
         (None, None) => {
             return Err(error::bad_input(
                 "missing --why TEXT (why the escalation must go higher), and no terminal to ask on (or --yes/--no-input was given)",
@@ -46,20 +43,14 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     let tx = ledger.begin()?;
     let case = ctx.case(&tx, &a.id)?;
     let current = open_escalation(queries::escalations_of(&tx, &case.id)?);
-    let (mut esc, to, because) =
-        match (can_promote(p, &case.id, current.as_ref(), ctx.now), current) {
-            (Promotion::Allowed { to, because }, Some(esc)) => (esc, to, because),
-            (Promotion::Refused { why, .. }, _) => return Err(error::refused(why)),
-            (Promotion::Allowed { .. }, None) => {
-                return Err(error::refused(format!(
-                    "case {} has no open escalation",
-                    case.id
-                )));
-            }
-        };
-    let level = p
-        .level(to)
-        .ok_or_else(|| error::policy(format!("the policy has no level {to}")))?;
+    let (mut esc, to, because) = match (can_promote(p, &case.id, current.as_ref(), ctx.now), current) {
+        (Promotion::Allowed { to, because }, Some(esc)) => (esc, to, because),
+        (Promotion::Refused { why, .. }, _) => return Err(error::refused(why)),
+        (Promotion::Allowed { .. }, None) => {
+            return Err(error::refused(format!("case {} has no open escalation", case.id)));
+        }
+    };
+    let level = p.level(to).ok_or_else(|| error::policy(format!("the policy has no level {to}")))?;
     if let Some(ask) = &ask {
         let question = format!(
             "Promote escalation #{} of case {} to level {to} ({})?",
@@ -94,8 +85,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     if ctx.out.json {
         ctx.out.json(&shown)?;
     } else {
-        ctx.out
-            .print(&render::check::promoted(&ctx.out, &shown, from, p, ctx.now))?;
+        ctx.out.print(&render::check::promoted(&ctx.out, &shown, from, p, ctx.now))?;
     }
     Ok(0)
 }

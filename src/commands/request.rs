@@ -28,30 +28,15 @@ fn parse_fields(raw: &[String]) -> anyhow::Result<IndexMap<String, String>> {
 }
 
 fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
-    let why: Vec<String> = verdict
-        .failures()
-        .map(|r| format!("  {}: {}", r.rule, render::clean(&r.detail)))
-        .collect();
-    let mut msg = format!(
-        "case {} may not be escalated now:\n{}",
-        verdict.case,
-        why.join("\n")
-    );
+    let why: Vec<String> = verdict.failures().map(|r| format!("  {}: {}", r.rule, render::clean(&r.detail))).collect();
+    let mut msg = format!("case {} may not be escalated now:\n{}", verdict.case, why.join("\n"));
     if let Some(at) = verdict.eligible_at {
-        msg.push_str(&format!(
-            "\nit becomes eligible at {}",
-            crate::time::human_relative(at, ctx.now, ctx.tz())
-        ));
+        msg.push_str(&format!("\nit becomes eligible at {}", crate::time::human_relative(at, ctx.now, ctx.tz())));
     }
     let hint = ctx.policy().destinations.iter().find(|(_, d)| d.immediate);
     if let (Some((key, _)), None) = (hint, verdict.destination.as_deref()) {
-        if verdict
-            .failures()
-            .any(|r| r.rule == "wait-window" || r.rule == "severity")
-        {
-            msg.push_str(&format!(
-                "\n(a {key} escalation routes immediately: --to {key})"
-            ));
+        if verdict.failures().any(|r| r.rule == "wait-window" || r.rule == "severity") {
+            msg.push_str(&format!("\n(a {key} escalation routes immediately: --to {key})"));
         }
     }
     error::refused(msg)
@@ -60,15 +45,8 @@ fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
 pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let ask = prompter(a.yes, ctx.no_input);
-    let mut dest =
-        a.to.as_deref()
-            .map(|d| key_of(&p.destinations, "--to", "destination", d))
-            .transpose()?;
-    let mut reason = a
-        .reason
-        .as_deref()
-        .map(|r| key_of(&p.reasons, "--reason", "reason", r))
-        .transpose()?;
+    let mut dest = a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?;
+    let mut reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
     let mut fields = parse_fields(&a.fields)?;
     let mut description = a.description.clone();
 
@@ -79,50 +57,20 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
         (case, escalations)
     };
-    let verdict = check(
-        p,
-        &case,
-        &escalations,
-        ctx.now,
-        dest.as_deref(),
-        reason.as_deref(),
-    );
+    let verdict = check(p, &case, &escalations, ctx.now, dest.as_deref(), reason.as_deref());
     if let Some(ask) = &ask {
-        ask.say(&render::check::eligibility(
-            &render::Out {
-                json: false,
-                ..ctx.out
-            },
-            &verdict,
-            p,
-            ctx.now,
-        ));
+        ask.say(&render::check::eligibility(&render::Out { json: false, ..ctx.out }, &verdict, p, ctx.now));
     }
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
     }
 
     match &ask {
-        Some(ask) => gather(
-            ask,
-            ctx,
-            &mut reason,
-            &mut dest,
-            &mut description,
-            &mut fields,
-        )?,
-        None => missing_flags(
-            ctx,
-            reason.as_deref(),
-            dest.as_deref(),
-            description.as_deref(),
-            &fields,
-        )?,
+        Some(ask) => gather(ask, ctx, &mut reason, &mut dest, &mut description, &mut fields)?,
+        None => missing_flags(ctx, reason.as_deref(), dest.as_deref(), description.as_deref(), &fields)?,
     }
     let (Some(reason), Some(dest), Some(description)) = (reason, dest, description) else {
-        return Err(error::bad_input(
-            "reason, destination and description are required",
-        ));
+        return Err(error::bad_input("reason, destination and description are required"));
     };
     let description = text("--description", &description)?;
     let wanted = &p.destinations[&dest].fields;
@@ -130,19 +78,13 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         if !wanted.contains(k) {
             return Err(error::bad_input(format!(
                 "--field {k:?} is not part of the {dest} package (fields: {})",
-                if wanted.is_empty() {
-                    "none".to_string()
-                } else {
-                    wanted.join(", ")
-                }
+                if wanted.is_empty() { "none".to_string() } else { wanted.join(", ") }
             )));
         }
         text(&format!("--field {k}"), v)?;
     }
-    let fields: IndexMap<String, String> = wanted
-        .iter()
-        .filter_map(|k| fields.get(k).map(|v| (k.clone(), v.clone())))
-        .collect();
+    let fields: IndexMap<String, String> =
+        wanted.iter().filter_map(|k| fields.get(k).map(|v| (k.clone(), v.clone()))).collect();
 
     if let Some(ask) = &ask {
         if !ask.confirm(&format!(
@@ -162,9 +104,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
     }
-    let level = p
-        .level(1)
-        .ok_or_else(|| error::policy("the policy has no level 1"))?;
+    let level = p.level(1).ok_or_else(|| error::policy("the policy has no level 1"))?;
     let mut esc = Escalation {
         id: 0,
         case_id: case.id.clone(),
@@ -200,8 +140,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     if ctx.out.json {
         ctx.out.json(&shown)?;
     } else {
-        ctx.out
-            .print(&render::check::requested(&ctx.out, &shown, p, ctx.now))?;
+        ctx.out.print(&render::check::requested(&ctx.out, &shown, p, ctx.now))?;
     }
     Ok(0)
 }
@@ -216,19 +155,13 @@ fn gather(
 ) -> anyhow::Result<()> {
     let p = ctx.policy();
     if reason.is_none() {
-        let items: Vec<(String, String)> = p
-            .reasons
-            .iter()
-            .map(|(k, r)| (k.clone(), format!("{} ({})", r.label, r.help)))
-            .collect();
+        let items: Vec<(String, String)> =
+            p.reasons.iter().map(|(k, r)| (k.clone(), format!("{} ({})", r.label, r.help))).collect();
         *reason = Some(ask.select("Why does this case need escalating?", &items)?);
     }
     if dest.is_none() {
-        let items: Vec<(String, String)> = p
-            .destinations
-            .iter()
-            .map(|(k, d)| (k.clone(), format!("{}: {}", d.label, d.trigger)))
-            .collect();
+        let items: Vec<(String, String)> =
+            p.destinations.iter().map(|(k, d)| (k.clone(), format!("{}: {}", d.label, d.trigger))).collect();
         *dest = Some(ask.select("Where should it go?", &items)?);
     }
     while description.as_deref().is_none_or(|d| d.trim().is_empty()) {
@@ -257,10 +190,7 @@ fn missing_flags(
     let p = ctx.policy();
     let mut missing = Vec::new();
     if reason.is_none() {
-        missing.push(format!(
-            "--reason KEY (one of: {})",
-            crate::policy::Policy::keys(&p.reasons)
-        ));
+        missing.push(format!("--reason KEY (one of: {})", crate::policy::Policy::keys(&p.reasons)));
     }
     match dest {
         None => missing.push(format!(

@@ -13,16 +13,11 @@ pub fn run(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
     let case = ctx.case(&ledger.conn, &a.id)?;
     let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
     let events = queries::events_of(&ledger.conn, &case.id)?;
-    let views: Vec<EscalationView> = escalations
-        .iter()
-        .map(|e| EscalationView::new(e, p, Some(&case)))
-        .collect();
+    let views: Vec<EscalationView> = escalations.iter().map(|e| EscalationView::new(e, p, Some(&case))).collect();
     if ctx.out.json {
-        ctx.out
-            .json(&json!({ "case": case, "escalations": views, "events": events }))?;
+        ctx.out.json(&json!({ "case": case, "escalations": views, "events": events }))?;
     } else {
-        ctx.out
-            .print(&show(&ctx.out, &case, &views, &events, p, ctx.now))?;
+        ctx.out.print(&show(&ctx.out, &case, &views, &events, p, ctx.now))?;
     }
     Ok(0)
 }

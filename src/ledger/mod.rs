@@ -22,9 +22,7 @@ pub struct Ledger {
 pub fn default_path() -> anyhow::Result<PathBuf> {
     use etcetera::BaseStrategy;
     let base = etcetera::choose_base_strategy().map_err(|e| {
-        error::ledger(format!(
-            "cannot find a data dir for the ledger ({e}): pass --ledger PATH or set ESCALATE_LEDGER"
-        ))
+        error::ledger(format!("cannot find a data dir for the ledger ({e}): pass --ledger PATH or set ESCALATE_LEDGER"))
     })?;
     Ok(base.data_dir().join("escalate").join("ledger.db"))
 }
@@ -38,13 +36,10 @@ fn version(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
 
 /// Refuse a database that is not ours or is newer than this build.
 fn vet(conn: &Connection, path: &Path) -> anyhow::Result<i64> {
-    let (v, app, tables) = version(conn)
-        .map_err(|e| error::ledger(format!("cannot read ledger {}: {e}", path.display())))?;
+    let (v, app, tables) =
+        version(conn).map_err(|e| error::ledger(format!("cannot read ledger {}: {e}", path.display())))?;
     if app != APPLICATION_ID && (app != 0 || tables > 0) {
-        return Err(error::ledger(format!(
-            "{} is not an escalate ledger: refusing to touch it",
-            path.display()
-        )));
+        return Err(error::ledger(format!("{} is not an escalate ledger: refusing to touch it", path.display())));
     }
     if v > current_version() {
         return Err(error::ledger(format!(
@@ -65,13 +60,8 @@ fn migrate(conn: &mut Connection, from: i64) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Re-read inside the lock: another process may have migrated meanwhile.
     let (now_at, _, _) = version(&tx)?;
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(now_at.max(from) as usize)
-    {
-        tx.execute_batch(sql)
-            .with_context(|| format!("applying ledger migration {}", i + 1))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(now_at.max(from) as usize) {
+        tx.execute_batch(sql).with_context(|| format!("applying ledger migration {}", i + 1))?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", current_version())?;
@@ -82,21 +72,10 @@ fn migrate(conn: &mut Connection, from: i64) -> anyhow::Result<()> {
 #[cfg(unix)]
 fn create_private(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if let Some(dir) = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-    {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     }
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
@@ -114,9 +93,7 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 impl Ledger {
     /// Open for writing, creating the ledger (private) and migrating it if needed.
     pub fn open_write(path: &Path) -> anyhow::Result<Ledger> {
-        let fail = |e: &dyn std::fmt::Display| {
-            error::ledger(format!("cannot open ledger {}: {e}", path.display()))
-        };
+        let fail = |e: &dyn std::fmt::Display| error::ledger(format!("cannot open ledger {}: {e}", path.display()));
         if !path.exists() {
             create_private(path).map_err(|e| fail(&e))?;
         }
@@ -124,31 +101,21 @@ impl Ledger {
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| fail(&e))?;
         configure(&conn).map_err(|e| fail(&e))?;
         let v = vet(&conn, path)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| fail(&e))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| fail(&e))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(fail(&format!(
-                "could not switch to WAL (journal mode is {mode})"
-            )));
+            return Err(fail(&format!("could not switch to WAL (journal mode is {mode})")));
         }
         if v < current_version() {
-            migrate(&mut conn, v).map_err(|e| {
-                error::ledger(format!("cannot migrate ledger {}: {e:#}", path.display()))
-            })?;
+            migrate(&mut conn, v)
+                .map_err(|e| error::ledger(format!("cannot migrate ledger {}: {e:#}", path.display())))?;
         }
-        Ok(Ledger {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Ledger { conn, path: path.to_path_buf() })
     }
 
     /// Open for reading only. A ledger that does not exist yet reads as empty
     /// and is not created.
     pub fn open_read(path: &Path) -> anyhow::Result<Ledger> {
-        let fail = |e: &dyn std::fmt::Display| {
-            error::ledger(format!("cannot open ledger {}: {e}", path.display()))
-        };
+        let fail = |e: &dyn std::fmt::Display| error::ledger(format!("cannot open ledger {}: {e}", path.display()));
         if !path.exists() {
             return Self::empty(path);
         }
@@ -166,19 +133,13 @@ impl Ledger {
                 current_version()
             )));
         }
-        Ok(Ledger {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Ledger { conn, path: path.to_path_buf() })
     }
 
     fn empty(path: &Path) -> anyhow::Result<Ledger> {
         let mut conn = Connection::open_in_memory()?;
         migrate(&mut conn, 0)?;
-        Ok(Ledger {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Ledger { conn, path: path.to_path_buf() })
     }
 
     /// Begin the command's one write transaction.
@@ -189,8 +150,6 @@ impl Ledger {
     }
 
     pub fn schema_version(&self) -> anyhow::Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 }

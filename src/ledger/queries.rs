@@ -14,19 +14,12 @@ fn conv<E: std::fmt::Display>(idx: usize, e: E) -> rusqlite::Error {
 
 fn time_at(row: &Row, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
     let s: String = row.get(idx)?;
-    DateTime::parse_from_rfc3339(&s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| conv(idx, e))
+    DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(|e| conv(idx, e))
 }
 
 fn opt_time_at(row: &Row, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
     let s: Option<String> = row.get(idx)?;
-    s.map(|s| {
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| conv(idx, e))
-    })
-    .transpose()
+    s.map(|s| DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(|e| conv(idx, e))).transpose()
 }
 
 fn parsed<T: std::str::FromStr>(row: &Row, idx: usize) -> rusqlite::Result<T>
@@ -81,12 +74,7 @@ fn case_row(row: &Row) -> rusqlite::Result<Case> {
 }
 
 pub fn get_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
-    conn.query_row(
-        &format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"),
-        [id],
-        case_row,
-    )
-    .optional()
+    conn.query_row(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"), [id], case_row).optional()
 }
 
 pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
@@ -101,7 +89,18 @@ pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
     conn.execute(
         "UPDATE cases SET customer = ?2, severity = ?3, tier = ?4, title = ?5, opened_at = ?6, priority = ?7,
          tags = ?8, status = ?9, updated_at = ?10 WHERE id = ?1",
-        params![c.id, c.customer, c.severity, c.tier, c.title, rfc3339(c.opened_at), c.priority.as_str(), json(&c.tags), c.status.as_str(), rfc3339(now)],
+        params![
+            c.id,
+            c.customer,
+            c.severity,
+            c.tier,
+            c.title,
+            rfc3339(c.opened_at),
+            c.priority.as_str(),
+            json(&c.tags),
+            c.status.as_str(),
+            rfc3339(now)
+        ],
     )?;
     Ok(())
 }
@@ -121,8 +120,7 @@ pub fn list_cases(conn: &Connection, f: &CaseFilter) -> rusqlite::Result<Vec<Cas
            AND (?3 IS NULL OR tier = ?3) AND (?4 IS NULL OR severity = ?4)
          ORDER BY opened_at, id"
     ))?;
-    stmt.query_map(params![f.status, f.customer, f.tier, f.severity], case_row)?
-        .collect()
+    stmt.query_map(params![f.status, f.customer, f.tier, f.severity], case_row)?.collect()
 }
 
 // ---- escalations ----------------------------------------------------------
@@ -153,9 +151,7 @@ fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
 }
 
 pub fn escalations_of(conn: &Connection, case_id: &str) -> rusqlite::Result<Vec<Escalation>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {ESC_COLS} FROM escalations WHERE case_id = ?1 ORDER BY id"
-    ))?;
+    let mut stmt = conn.prepare(&format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = ?1 ORDER BY id"))?;
     stmt.query_map([case_id], esc_row)?.collect()
 }
 
@@ -166,9 +162,22 @@ pub fn insert_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<
              requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
-            e.case_id, e.level, e.state.as_str(), e.destination, e.reason, e.description, json(&e.fields),
-            e.requested_by, rfc3339(e.requested_at), rfc3339(e.level_since), e.review_due_at.map(rfc3339),
-            e.owner, e.decided_by, e.decided_at.map(rfc3339), e.decision_note, e.closed_at.map(rfc3339)
+            e.case_id,
+            e.level,
+            e.state.as_str(),
+            e.destination,
+            e.reason,
+            e.description,
+            json(&e.fields),
+            e.requested_by,
+            rfc3339(e.requested_at),
+            rfc3339(e.level_since),
+            e.review_due_at.map(rfc3339),
+            e.owner,
+            e.decided_by,
+            e.decided_at.map(rfc3339),
+            e.decision_note,
+            e.closed_at.map(rfc3339)
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -181,9 +190,20 @@ pub fn update_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<
              decision_note = ?13, closed_at = ?14
          WHERE id = ?1",
         params![
-            e.id, e.level, e.state.as_str(), e.destination, e.reason, e.description, json(&e.fields),
-            rfc3339(e.level_since), e.review_due_at.map(rfc3339), e.owner, e.decided_by,
-            e.decided_at.map(rfc3339), e.decision_note, e.closed_at.map(rfc3339)
+            e.id,
+            e.level,
+            e.state.as_str(),
+            e.destination,
+            e.reason,
+            e.description,
+            json(&e.fields),
+            rfc3339(e.level_since),
+            e.review_due_at.map(rfc3339),
+            e.owner,
+            e.decided_by,
+            e.decided_at.map(rfc3339),
+            e.decision_note,
+            e.closed_at.map(rfc3339)
         ],
     )?;
     Ok(())
@@ -197,18 +217,14 @@ pub struct EscalationFilter {
     pub case_id: Option<String>,
 }
 
-pub fn list_escalations(
-    conn: &Connection,
-    f: &EscalationFilter,
-) -> rusqlite::Result<Vec<Escalation>> {
+pub fn list_escalations(conn: &Connection, f: &EscalationFilter) -> rusqlite::Result<Vec<Escalation>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {ESC_COLS} FROM escalations
          WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR level = ?2)
            AND (?3 IS NULL OR destination = ?3) AND (?4 IS NULL OR case_id = ?4)
          ORDER BY id"
     ))?;
-    stmt.query_map(params![f.state, f.level, f.destination, f.case_id], esc_row)?
-        .collect()
+    stmt.query_map(params![f.state, f.level, f.destination, f.case_id], esc_row)?.collect()
 }
 
 // ---- events ---------------------------------------------------------------
@@ -228,15 +244,7 @@ pub fn append_event(conn: &Connection, e: &NewEvent) -> rusqlite::Result<i64> {
     conn.execute(
         "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            rfc3339(e.at),
-            e.actor,
-            e.case_id,
-            e.escalation,
-            e.kind,
-            e.data.to_string(),
-            e.policy_digest
-        ],
+        params![rfc3339(e.at), e.actor, e.case_id, e.escalation, e.kind, e.data.to_string(), e.policy_digest],
     )?;
     Ok(conn.last_insert_rowid())
 }

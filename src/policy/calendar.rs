@@ -38,8 +38,7 @@ impl Default for Calendar {
 
 impl Calendar {
     pub fn is_working_date(&self, d: NaiveDate) -> bool {
-        self.working_days[d.weekday().num_days_from_monday() as usize]
-            && !self.holidays.contains(&d)
+        self.working_days[d.weekday().num_days_from_monday() as usize] && !self.holidays.contains(&d)
     }
 
     /// The working interval of local date `d`, in UTC, if it is a working day.
@@ -137,10 +136,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn berlin() -> Calendar {
-        Calendar {
-            tz: "Europe/Berlin".parse().unwrap(),
-            ..Calendar::default()
-        }
+        Calendar { tz: "Europe/Berlin".parse().unwrap(), ..Calendar::default() }
     }
 
     #[test]
@@ -154,8 +150,7 @@ mod tests {
     #[test]
     fn holidays_are_skipped() {
         let mut cal = Calendar::default();
-        cal.holidays
-            .insert(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        cal.holidays.insert(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
         let fri_16 = utc(2026, 11, 20, 16, 0).unwrap();
         let due = cal.add(fri_16, Span::business_minutes(240)).unwrap();
         assert_eq!(rfc3339(due), "2026-11-24T12:00:00Z");
@@ -165,10 +160,7 @@ mod tests {
     fn outside_hours_start_at_next_opening() {
         let cal = Calendar::default();
         let sat = utc(2026, 11, 21, 3, 0).unwrap();
-        assert_eq!(
-            rfc3339(cal.add(sat, Span::business_minutes(30)).unwrap()),
-            "2026-11-23T09:30:00Z"
-        );
+        assert_eq!(rfc3339(cal.add(sat, Span::business_minutes(30)).unwrap()), "2026-11-23T09:30:00Z");
         let clock = cal.add(sat, Span::clock_minutes(30)).unwrap();
         assert_eq!(rfc3339(clock), "2026-11-21T03:30:00Z");
     }
@@ -184,15 +176,9 @@ mod tests {
 
     #[test]
     fn no_working_days_means_never() {
-        let cal = Calendar {
-            working_days: [false; 7],
-            ..Calendar::default()
-        };
+        let cal = Calendar { working_days: [false; 7], ..Calendar::default() };
         assert!(!cal.has_working_time());
-        assert_eq!(
-            cal.add(utc(2026, 1, 1, 0, 0).unwrap(), Span::business_minutes(1)),
-            None
-        );
+        assert_eq!(cal.add(utc(2026, 1, 1, 0, 0).unwrap(), Span::business_minutes(1)), None);
     }
 
     fn zones() -> impl Strategy<Value = Tz> {

@@ -50,9 +50,7 @@ pub fn digest(text: &str) -> String {
 /// The user's config-dir policy path, if a home directory is known.
 pub fn config_path() -> Option<PathBuf> {
     use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy()
-        .ok()
-        .map(|s| s.config_dir().join("escalate").join("policy.toml"))
+    etcetera::choose_base_strategy().ok().map(|s| s.config_dir().join("escalate").join("policy.toml"))
 }
 
 /// Where the policy would come from, in lookup order, without reading it.
@@ -78,8 +76,7 @@ pub fn load_from(origin: Origin) -> anyhow::Result<Loaded> {
     let text = match &origin {
         Origin::BuiltIn => BUILT_IN.to_string(),
         Origin::Named(p) | Origin::WorkingDir(p) | Origin::ConfigDir(p) => {
-            std::fs::read_to_string(p)
-                .map_err(|e| error::policy(format!("cannot read policy {}: {e}", p.display())))?
+            std::fs::read_to_string(p).map_err(|e| error::policy(format!("cannot read policy {}: {e}", p.display())))?
         }
     };
     let name = match &origin {
@@ -87,10 +84,5 @@ pub fn load_from(origin: Origin) -> anyhow::Result<Loaded> {
         other => other.to_string(),
     };
     let policy = Policy::parse(&text, &name)?;
-    Ok(Loaded {
-        policy,
-        digest: digest(&text),
-        origin,
-        text,
-    })
+    Ok(Loaded { policy, digest: digest(&text), origin, text })
 }

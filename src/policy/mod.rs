@@ -93,17 +93,10 @@ impl Policy {
 
     /// "a, b, c": the accepted keys, for error messages.
     pub fn keys<V>(map: &IndexMap<String, V>) -> String {
-        map.keys()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
+        map.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
     }
 
     pub fn severity_keys(&self) -> String {
-        self.severities
-            .keys()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.severities.keys().map(u32::to_string).collect::<Vec<_>>().join(", ")
     }
 }

@@ -48,12 +48,7 @@ pub struct RawCalendar {
 
 impl Default for RawCalendar {
     fn default() -> Self {
-        RawCalendar {
-            timezone: default_tz(),
-            working_days: default_days(),
-            working_hours: None,
-            holidays: Vec::new(),
-        }
+        RawCalendar { timezone: default_tz(), working_days: default_days(), working_hours: None, holidays: Vec::new() }
     }
 }
 
@@ -62,10 +57,7 @@ fn default_tz() -> Spanned<String> {
 }
 
 fn default_days() -> Vec<Spanned<String>> {
-    ["mon", "tue", "wed", "thu", "fri"]
-        .iter()
-        .map(|d| Spanned::new(0..0, d.to_string()))
-        .collect()
+    ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| Spanned::new(0..0, d.to_string())).collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,12 +128,7 @@ pub struct RawPromotion {
 
 impl Default for RawPromotion {
     fn default() -> Self {
-        RawPromotion {
-            allowed_after: Spanned::new(
-                0..0,
-                vec![PromoteAfter::ReviewElapsed, PromoteAfter::Decided],
-            ),
-        }
+        RawPromotion { allowed_after: Spanned::new(0..0, vec![PromoteAfter::ReviewElapsed, PromoteAfter::Decided]) }
     }
 }
 

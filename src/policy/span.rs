@@ -20,17 +20,11 @@ pub struct Span {
 
 impl Span {
     pub fn clock_minutes(minutes: i64) -> Self {
-        Span {
-            minutes,
-            counting: Counting::Clock,
-        }
+        Span { minutes, counting: Counting::Clock }
     }
 
     pub fn business_minutes(minutes: i64) -> Self {
-        Span {
-            minutes,
-            counting: Counting::Business,
-        }
+        Span { minutes, counting: Counting::Business }
     }
 
     pub fn parse(s: &str) -> Result<Span, String> {
@@ -43,13 +37,10 @@ impl Span {
             "clock" => Counting::Clock,
             "business" => Counting::Business,
             _ => {
-                return Err(format!(
-                    "invalid duration {s:?}: it counts \"clock\" or \"business\" time, not {how:?}"
-                ));
+                return Err(format!("invalid duration {s:?}: it counts \"clock\" or \"business\" time, not {how:?}"));
             }
         };
-        let minutes = parse_amount(amount, counting)
-            .map_err(|why| format!("invalid duration {s:?}: {why}"))?;
+        let minutes = parse_amount(amount, counting).map_err(|why| format!("invalid duration {s:?}: {why}"))?;
         Ok(Span { minutes, counting })
     }
 }
@@ -72,7 +63,9 @@ pub fn parse_amount(amount: &str, counting: Counting) -> Result<i64, String> {
             _ => return Err(format!("unknown unit {ch:?} (use w, d, h or m)")),
         };
         if counting == Counting::Business && rank >= 2 {
-            return Err("business time is given in hours and minutes (a business day's length depends on the calendar)".into());
+            return Err(
+                "business time is given in hours and minutes (a business day's length depends on the calendar)".into(),
+            );
         }
         if digits.is_empty() {
             return Err(format!("unit {ch:?} has no number before it"));
@@ -81,9 +74,7 @@ pub fn parse_amount(amount: &str, counting: Counting) -> Result<i64, String> {
             return Err("units go largest first, each once (like 1h30m)".into());
         }
         last_rank = rank;
-        let n: i64 = digits
-            .parse()
-            .map_err(|_| "the number is too large".to_string())?;
+        let n: i64 = digits.parse().map_err(|_| "the number is too large".to_string())?;
         total = n
             .checked_mul(per)
             .and_then(|m| total.checked_add(m))
@@ -138,10 +129,7 @@ mod tests {
     #[test]
     fn parses_and_prints() {
         assert_eq!(Span::parse("4h clock"), Ok(Span::clock_minutes(240)));
-        assert_eq!(
-            Span::parse("1h30m business"),
-            Ok(Span::business_minutes(90))
-        );
+        assert_eq!(Span::parse("1h30m business"), Ok(Span::business_minutes(90)));
         assert_eq!(Span::parse("2d clock"), Ok(Span::clock_minutes(2880)));
         assert_eq!(Span::parse("0m clock"), Ok(Span::clock_minutes(0)));
         assert_eq!(Span::clock_minutes(2880).to_string(), "2d clock");
@@ -151,17 +139,7 @@ mod tests {
 
     #[test]
     fn refuses_nonsense() {
-        for bad in [
-            "4h",
-            "4 hours",
-            "4h later",
-            "2d business",
-            "h clock",
-            "4x clock",
-            "30m1h clock",
-            "4 clock",
-            "",
-        ] {
+        for bad in ["4h", "4 hours", "4h later", "2d business", "h clock", "4x clock", "30m1h clock", "4 clock", ""] {
             assert!(Span::parse(bad).is_err(), "{bad} should be refused");
         }
         assert!(Span::parse("99999999999999999999h clock").is_err());

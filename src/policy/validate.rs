@@ -21,8 +21,7 @@ struct Problems<'a> {
 
 impl Problems<'_> {
     fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
-        self.found
-            .push(locate(self.text, self.file, span, &message.into()));
+        self.found.push(locate(self.text, self.file, span, &message.into()));
     }
 }
 
@@ -38,45 +37,26 @@ pub fn locate(text: &str, file: &str, span: Range<usize>, message: &str) -> Stri
     let col = text[line_start..start].chars().count() + 1;
     let line = text[line_start..].lines().next().unwrap_or("");
     let gutter = " ".repeat(line_no.to_string().len());
-    format!(
-        "{file}:{line_no}:{col}: {message}\n{gutter} |\n{line_no} | {line}\n{gutter} | {}^",
-        " ".repeat(col - 1)
-    )
+    format!("{file}:{line_no}:{col}: {message}\n{gutter} |\n{line_no} | {line}\n{gutter} | {}^", " ".repeat(col - 1))
 }
 
 pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        error::policy(format!(
-            "invalid policy: {}",
-            locate(text, file, span, e.message().trim())
-        ))
+        error::policy(format!("invalid policy: {}", locate(text, file, span, e.message().trim())))
     })?;
-    let mut p = Problems {
-        text,
-        file,
-        found: Vec::new(),
-    };
+    let mut p = Problems { text, file, found: Vec::new() };
     let policy = build(raw, &mut p);
     match (policy, p.found.is_empty()) {
         (Some(policy), true) => Ok(policy),
-        _ => Err(error::policy(format!(
-            "invalid policy: {}",
-            p.found.join("\n")
-        ))),
+        _ => Err(error::policy(format!("invalid policy: {}", p.found.join("\n")))),
     }
 }
 
 fn check_key(p: &mut Problems, span: &Range<usize>, what: &str, key: &str) {
-    let ok = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
-        p.at(
-            span.clone(),
-            format!("{what} key {key:?} may hold only letters, digits, '-' and '_'"),
-        );
+        p.at(span.clone(), format!("{what} key {key:?} may hold only letters, digits, '-' and '_'"));
     }
 }
 
@@ -91,10 +71,7 @@ fn numbered<T>(
             Ok(n) if n >= 1 => {
                 out.insert(n, value.span());
             }
-            _ => p.at(
-                value.span(),
-                format!("{what} key {key:?} must be a whole number from 1"),
-            ),
+            _ => p.at(value.span(), format!("{what} key {key:?} must be a whole number from 1")),
         }
     }
     out
@@ -107,11 +84,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     let mut tiers = IndexMap::new();
     for (key, t) in raw.tiers.get_ref() {
         check_key(p, &raw.tiers.span(), "tier", key);
-        let label = if t.label.is_empty() {
-            key.clone()
-        } else {
-            t.label.clone()
-        };
+        let label = if t.label.is_empty() { key.clone() } else { t.label.clone() };
         tiers.insert(key.clone(), Tier { label });
     }
     if tiers.is_empty() {
@@ -128,22 +101,14 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
             if !tiers.contains_key(tier) {
                 p.at(
                     span.clone(),
-                    format!(
-                        "severity {n}: wait names unknown tier {tier:?} (tiers: {})",
-                        Policy::keys(&tiers)
-                    ),
+                    format!("severity {n}: wait names unknown tier {tier:?} (tiers: {})", Policy::keys(&tiers)),
                 );
             }
         }
         if sev.escalable {
             for tier in tiers.keys() {
                 if !sev.wait.contains_key(tier) {
-                    p.at(
-                        span.clone(),
-                        format!(
-                            "severity {n} has no wait window for tier {tier:?}: add it to `wait`"
-                        ),
-                    );
+                    p.at(span.clone(), format!("severity {n} has no wait window for tier {tier:?}: add it to `wait`"));
                 }
             }
         } else if sev.redirect.as_deref().is_none_or(str::is_empty) {
@@ -153,11 +118,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         severities.insert(
             n,
             Severity {
-                label: if sev.label.is_empty() {
-                    format!("Severity {n}")
-                } else {
-                    sev.label.clone()
-                },
+                label: if sev.label.is_empty() { format!("Severity {n}") } else { sev.label.clone() },
                 escalable: sev.escalable,
                 redirect: sev.redirect.clone().unwrap_or_default(),
                 wait: sev.wait.clone(),
@@ -165,27 +126,14 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         );
     }
     if sev_spans.is_empty() {
-        p.at(
-            raw.severities.span(),
-            "the policy needs at least one severity",
-        );
+        p.at(raw.severities.span(), "the policy needs at least one severity");
     }
 
     let mut reasons = IndexMap::new();
     for (key, r) in raw.reasons.get_ref() {
         check_key(p, &raw.reasons.span(), "reason", key);
-        let label = if r.label.is_empty() {
-            key.clone()
-        } else {
-            r.label.clone()
-        };
-        reasons.insert(
-            key.clone(),
-            Reason {
-                label,
-                help: r.help.clone(),
-            },
-        );
+        let label = if r.label.is_empty() { key.clone() } else { r.label.clone() };
+        reasons.insert(key.clone(), Reason { label, help: r.help.clone() });
     }
     if reasons.is_empty() {
         p.at(raw.reasons.span(), "the policy needs at least one reason");
@@ -195,7 +143,13 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     for (expected, (n, span)) in (1u32..).zip(&level_spans) {
         if *n != expected {
             let found: Vec<String> = level_spans.keys().map(u32::to_string).collect();
-            p.at(span.clone(), format!("levels must be numbered 1, 2, 3… without gaps: level {expected} is missing (found {})", found.join(", ")));
+            p.at(
+                span.clone(),
+                format!(
+                    "levels must be numbered 1, 2, 3… without gaps: level {expected} is missing (found {})",
+                    found.join(", ")
+                ),
+            );
             break;
         }
     }
@@ -207,21 +161,14 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         let Ok(n) = key.parse::<u32>() else { continue };
         let l = level.get_ref();
         if l.audience.is_empty() {
-            p.at(
-                level.span(),
-                format!("level {n} needs an `audience`: who is alerted at this level"),
-            );
+            p.at(level.span(), format!("level {n} needs an `audience`: who is alerted at this level"));
         }
         uses_business |= l.review.counting == Counting::Business;
         levels.push(Level {
             number: n,
             name: l.name.clone(),
             audience: l.audience.clone(),
-            reviewer: if l.reviewer.is_empty() {
-                "reviewer".into()
-            } else {
-                l.reviewer.clone()
-            },
+            reviewer: if l.reviewer.is_empty() { "reviewer".into() } else { l.reviewer.clone() },
             review: l.review,
             root_cause_analysis: l.root_cause_analysis,
         });
@@ -235,9 +182,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
             "promotion.allowed_after needs \"review-elapsed\", \"decided\" or both",
         );
     }
-    let promote_after_review = after
-        .iter()
-        .any(|a| matches!(a, PromoteAfter::ReviewElapsed));
+    let promote_after_review = after.iter().any(|a| matches!(a, PromoteAfter::ReviewElapsed));
     let promote_after_decision = after.iter().any(|a| matches!(a, PromoteAfter::Decided));
 
     let mut destinations = IndexMap::new();
@@ -247,23 +192,19 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         let mut seen = BTreeSet::new();
         for f in &dv.fields {
             if !raw.fields.contains_key(f.get_ref()) {
-                p.at(f.span(), format!("destination {key:?} requires unknown field {:?}: describe it under [fields]", f.get_ref()));
-            }
-            if !seen.insert(f.get_ref().clone()) {
                 p.at(
                     f.span(),
-                    format!("destination {key:?} lists field {:?} twice", f.get_ref()),
+                    format!("destination {key:?} requires unknown field {:?}: describe it under [fields]", f.get_ref()),
                 );
+            }
+            if !seen.insert(f.get_ref().clone()) {
+                p.at(f.span(), format!("destination {key:?} lists field {:?} twice", f.get_ref()));
             }
         }
         destinations.insert(
             key.clone(),
             Destination {
-                label: if dv.label.is_empty() {
-                    key.clone()
-                } else {
-                    dv.label.clone()
-                },
+                label: if dv.label.is_empty() { key.clone() } else { dv.label.clone() },
                 receiver: dv.receiver.clone(),
                 trigger: dv.trigger.clone(),
                 fields: dv.fields.iter().map(|f| f.get_ref().clone()).collect(),
@@ -272,30 +213,17 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         );
     }
     if destinations.is_empty() {
-        p.at(
-            raw.destinations.span(),
-            "the policy needs at least one destination",
-        );
+        p.at(raw.destinations.span(), "the policy needs at least one destination");
     }
     for key in raw.fields.keys() {
-        if !key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            || key.is_empty()
-        {
-            p.at(
-                0..0,
-                format!("field key {key:?} may hold only letters, digits, '-' and '_'"),
-            );
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || key.is_empty() {
+            p.at(0..0, format!("field key {key:?} may hold only letters, digits, '-' and '_'"));
         }
     }
 
     let calendar = calendar?;
     if uses_business && !calendar.has_working_time() {
-        p.at(
-            raw.calendar.timezone.span(),
-            "business durations are used but the calendar has no working time",
-        );
+        p.at(raw.calendar.timezone.span(), "business durations are used but the calendar has no working time");
     }
     Some(Policy {
         name: raw.policy.name,
@@ -329,27 +257,23 @@ fn build_calendar(raw: &RawPolicy, p: &mut Problems) -> Option<Calendar> {
     let c = &raw.calendar;
     let tz: Option<Tz> = c.timezone.get_ref().parse().ok();
     if tz.is_none() {
-        p.at(c.timezone.span(), format!("unknown time zone {:?}: use an IANA name like \"UTC\", \"Europe/Berlin\" or \"America/New_York\"", c.timezone.get_ref()));
+        p.at(
+            c.timezone.span(),
+            format!(
+                "unknown time zone {:?}: use an IANA name like \"UTC\", \"Europe/Berlin\" or \"America/New_York\"",
+                c.timezone.get_ref()
+            ),
+        );
     }
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let mut working_days = [false; 7];
     for d in &c.working_days {
-        match DAYS
-            .iter()
-            .position(|x| x.eq_ignore_ascii_case(d.get_ref()))
-        {
-            Some(i) if working_days[i] => p.at(
-                d.span(),
-                format!("working day {:?} is listed twice", d.get_ref()),
-            ),
+        match DAYS.iter().position(|x| x.eq_ignore_ascii_case(d.get_ref())) {
+            Some(i) if working_days[i] => p.at(d.span(), format!("working day {:?} is listed twice", d.get_ref())),
             Some(i) => working_days[i] = true,
-            None => p.at(
-                d.span(),
-                format!(
-                    "unknown working day {:?}: use mon, tue, wed, thu, fri, sat, sun",
-                    d.get_ref()
-                ),
-            ),
+            None => {
+                p.at(d.span(), format!("unknown working day {:?}: use mon, tue, wed, thu, fri, sat, sun", d.get_ref()))
+            }
         }
     }
     let (mut start_min, mut end_min) = (9 * 60, 17 * 60);
@@ -357,7 +281,10 @@ fn build_calendar(raw: &RawPolicy, p: &mut Problems) -> Option<Calendar> {
         match (parse_hhmm(&h.get_ref().start), parse_hhmm(&h.get_ref().end)) {
             (Some(s), Some(e)) if s < e && s < 1440 => (start_min, end_min) = (s, e),
             (Some(_), Some(_)) => p.at(h.span(), "working_hours.start must come before working_hours.end"),
-            _ => p.at(h.span(), "working hours are \"HH:MM\" from 00:00 to 24:00, like { start = \"09:00\", end = \"17:00\" }"),
+            _ => p.at(
+                h.span(),
+                "working hours are \"HH:MM\" from 00:00 to 24:00, like { start = \"09:00\", end = \"17:00\" }",
+            ),
         }
     }
     let mut holidays = BTreeSet::new();
@@ -366,22 +293,10 @@ fn build_calendar(raw: &RawPolicy, p: &mut Problems) -> Option<Calendar> {
             Ok(d) => {
                 holidays.insert(d);
             }
-            Err(_) => p.at(
-                h.span(),
-                format!(
-                    "holiday {:?} is not a date like \"2026-12-25\"",
-                    h.get_ref()
-                ),
-            ),
+            Err(_) => p.at(h.span(), format!("holiday {:?} is not a date like \"2026-12-25\"", h.get_ref())),
         }
     }
-    Some(Calendar {
-        tz: tz?,
-        working_days,
-        start_min,
-        end_min,
-        holidays,
-    })
+    Some(Calendar { tz: tz?, working_days, start_min, end_min, holidays })
 }
 
 #[cfg(test)]
@@ -394,10 +309,7 @@ mod tests {
         let p = parse(crate::policy::BUILT_IN, "policy.toml").unwrap();
         assert_eq!(p.levels.len(), 4);
         assert_eq!(p.severities[&2].wait["premium"], Span::clock_minutes(240));
-        assert_eq!(
-            p.severities[&4].wait["standard"],
-            Span::clock_minutes(24 * 60)
-        );
+        assert_eq!(p.severities[&4].wait["standard"], Span::clock_minutes(24 * 60));
         assert!(!p.severities[&1].escalable);
         assert!(p.destinations["security"].immediate);
     }
@@ -408,34 +320,22 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_column() {
-        let bad = crate::policy::BUILT_IN.replace(
-            "wait = { premium = \"4h clock\"",
-            "wiat = { premium = \"4h clock\"",
-        );
+        let bad = crate::policy::BUILT_IN.replace("wait = { premium = \"4h clock\"", "wiat = { premium = \"4h clock\"");
         let e = err(&bad);
         assert!(e.contains("p.toml:37:1: unknown field `wiat`"), "{e}");
-        let bad = crate::policy::BUILT_IN
-            .replace("\"8h clock\", standard = \"16h clock\"", "\"8h clock\"");
+        let bad = crate::policy::BUILT_IN.replace("\"8h clock\", standard = \"16h clock\"", "\"8h clock\"");
         let e = err(&bad);
-        assert!(
-            e.contains("severity 3 has no wait window for tier \"standard\""),
-            "{e}"
-        );
+        assert!(e.contains("severity 3 has no wait window for tier \"standard\""), "{e}");
         assert!(e.contains("p.toml:39:"), "{e}");
         let bad = crate::policy::BUILT_IN.replace("[levels.3]", "[levels.5]");
         assert!(err(&bad).contains("level 3 is missing"));
-        let bad = crate::policy::BUILT_IN.replace(
-            "\"troubleshooting\", \"customer-context\"",
-            "\"troubleshooting\", \"context-customer\"",
-        );
+        let bad = crate::policy::BUILT_IN
+            .replace("\"troubleshooting\", \"customer-context\"", "\"troubleshooting\", \"context-customer\"");
         assert!(err(&bad).contains("unknown field \"context-customer\""));
-        let bad = crate::policy::BUILT_IN.replace(
-            "\"16h clock\", standard = \"24h clock\"",
-            "\"16h\", standard = \"24h clock\"",
-        );
+        let bad = crate::policy::BUILT_IN
+            .replace("\"16h clock\", standard = \"24h clock\"", "\"16h\", standard = \"24h clock\"");
         assert!(err(&bad).contains("invalid duration \"16h\""));
-        let bad =
-            crate::policy::BUILT_IN.replace("timezone = \"UTC\"", "timezone = \"Mars/Olympus\"");
+        let bad = crate::policy::BUILT_IN.replace("timezone = \"UTC\"", "timezone = \"Mars/Olympus\"");
         assert!(err(&bad).contains("unknown time zone \"Mars/Olympus\""));
     }
 }

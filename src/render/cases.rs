@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Out, clean, clean_block};
 use crate::model::{Case, Escalation, Event};
 use crate::policy::Policy;
-use crate::time::{human, human_relative};
+use crate::time::{human, human_relative, relative, short};
 
 /// An escalation as printed: the ledger row plus what the policy says of its level.
 #[derive(Debug, Serialize)]
@@ -33,9 +33,7 @@ impl<'a> EscalationView<'a> {
 }
 
 fn severity_label(p: &Policy, n: u32) -> String {
-    p.severities
-        .get(&n)
-        .map_or_else(|| format!("{n}"), |s| format!("{n} ({})", s.label))
+    p.severities.get(&n).map_or_else(|| format!("{n}"), |s| format!("{n} ({})", s.label))
 }
 
 fn tier_label(p: &Policy, t: &str) -> String {
@@ -58,18 +56,17 @@ pub fn case_table(out: &Out, cases: &[Case], p: &Policy, now: DateTime<Utc>) -> 
     if cases.is_empty() {
         return "No cases.\n".into();
     }
-    let mut t = out.table(&[
-        "Case", "Customer", "Severity", "Tier", "Priority", "Status", "Opened", "Title", "Tags",
-    ]);
+    let opened = format!("Opened ({})", p.calendar.tz.name());
+    let mut t = out.table(&["Case", "Customer", "Sev", "Tier", "Priority", "Status", &opened, "Title", "Tags"]);
     for c in cases {
         t.add_row(vec![
             clean(&c.id),
             clean(&c.customer),
-            severity_label(p, c.severity),
+            c.severity.to_string(),
             clean(&c.tier),
             c.priority.to_string(),
             c.status.to_string(),
-            human_relative(c.opened_at, now, p.calendar.tz),
+            format!("{} ({})", short(c.opened_at, p.calendar.tz), relative(c.opened_at, now)),
             clean(&c.title),
             clean(&c.tags.join(", ")),
         ]);
@@ -85,10 +82,7 @@ pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> Strin
     t.add_row(vec!["Tier".to_string(), tier_label(p, &c.tier)]);
     t.add_row(vec!["Priority".to_string(), c.priority.to_string()]);
     t.add_row(vec!["Status".to_string(), c.status.to_string()]);
-    t.add_row(vec![
-        "Opened".to_string(),
-        human_relative(c.opened_at, now, p.calendar.tz),
-    ]);
+    t.add_row(vec!["Opened".to_string(), human_relative(c.opened_at, now, p.calendar.tz)]);
     t.add_row(vec!["Tags".to_string(), clean(&c.tags.join(", "))]);
     format!("{t}\n")
 }
@@ -96,46 +90,30 @@ pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> Strin
 fn due_text(e: &Escalation, p: &Policy, now: DateTime<Utc>) -> String {
     match (e.state.is_active(), e.review_due_at) {
         (true, Some(due)) if e.state == crate::model::EscState::Requested => {
-            human_relative(due, now, p.calendar.tz)
+            format!("{} ({})", short(due, p.calendar.tz), relative(due, now))
         }
-        (true, None) => "never (no working time)".into(),
+        (true, None) if e.state == crate::model::EscState::Requested => "never (no working time)".into(),
         _ => "-".into(),
     }
 }
 
-pub fn escalation_table(
-    out: &Out,
-    views: &[EscalationView],
-    p: &Policy,
-    now: DateTime<Utc>,
-) -> String {
+pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: DateTime<Utc>) -> String {
     if views.is_empty() {
         return "No escalations.\n".into();
     }
-    let mut t = out.table(&[
-        "#",
-        "Case",
-        "Customer",
-        "Level",
-        "State",
-        "To",
-        "Reason",
-        "Owner",
-        "Requested",
-        "Review due",
-    ]);
+    let due = format!("Review due ({})", p.calendar.tz.name());
+    let mut t = out.table(&["#", "Case", "Customer", "Level", "State", "To", "Reason", "Owner", &due]);
     for v in views {
         let e = v.esc;
         t.add_row(vec![
             e.id.to_string(),
             clean(&e.case_id),
             clean(v.customer.unwrap_or("")),
-            format!("{} {}", e.level, v.level_name),
+            e.level.to_string(),
             e.state.to_string(),
             clean(&e.destination),
             clean(&e.reason),
             clean(&e.owner),
-            human(e.requested_at, p.calendar.tz),
             due_text(e, p, now),
         ]);
     }
@@ -145,18 +123,9 @@ pub fn escalation_table(
 /// One line saying what an event did, from its data.
 pub fn event_summary(e: &Event) -> String {
     let d = &e.data;
-    let s = |k: &str| {
-        d.get(k)
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-            .unwrap_or_default()
-    };
+    let s = |k: &str| d.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).unwrap_or_default();
     match e.kind.as_str() {
-        "case-added" => format!(
-            "opened: severity {}, tier {}, customer {}",
-            s("severity"),
-            s("tier"),
-            s("customer")
-        ),
+        "case-added" => format!("opened: severity {}, tier {}, customer {}", s("severity"), s("tier"), s("customer")),
         "case-updated" => d
             .as_object()
             .map(|m| {
@@ -172,20 +141,12 @@ pub fn event_summary(e: &Event) -> String {
                     .join("; ")
             })
             .unwrap_or_default(),
-        "requested" => format!(
-            "level {} to {} for {}: {}",
-            s("level"),
-            s("destination"),
-            s("reason"),
-            s("description")
-        ),
+        "requested" => {
+            format!("level {} to {} for {}: {}", s("level"), s("destination"), s("reason"), s("description"))
+        }
         "promoted" => format!("level {} -> {}: {}", s("from"), s("to"), s("why")),
         _ => {
-            let note = ["note", "why"]
-                .iter()
-                .map(|k| s(k))
-                .find(|v| !v.is_empty())
-                .unwrap_or_default();
+            let note = ["note", "why"].iter().map(|k| s(k)).find(|v| !v.is_empty()).unwrap_or_default();
             note
         }
     }
@@ -205,14 +166,7 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
     format!("{t}\n")
 }
 
-pub fn show(
-    out: &Out,
-    c: &Case,
-    views: &[EscalationView],
-    events: &[Event],
-    p: &Policy,
-    now: DateTime<Utc>,
-) -> String {
+pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {
     let mut s = case_detail(out, c, p, now);
     for v in views {
         let e = v.esc;
@@ -233,8 +187,8 @@ pub fn show(
             clean(&e.requested_by),
             human(e.requested_at, p.calendar.tz)
         ));
-        if e.state == crate::model::EscState::Requested {
-            s.push_str(&format!("  Review due: {}\n", due_text(e, p, now)));
+        if let (crate::model::EscState::Requested, Some(due)) = (e.state, e.review_due_at) {
+            s.push_str(&format!("  Review due: {}\n", human_relative(due, now, p.calendar.tz)));
         }
         if let (Some(by), Some(at)) = (&e.decided_by, e.decided_at) {
             s.push_str(&format!(
@@ -245,16 +199,9 @@ pub fn show(
                 clean(e.decision_note.as_deref().unwrap_or(""))
             ));
         }
-        s.push_str(&format!(
-            "  Description: {}\n",
-            clean_block(&e.description).replace('\n', "\n    ")
-        ));
+        s.push_str(&format!("  Description: {}\n", clean_block(&e.description).replace('\n', "\n    ")));
         for (k, v) in &e.fields {
-            s.push_str(&format!(
-                "  {}: {}\n",
-                clean(p.field_label(k)),
-                clean_block(v).replace('\n', "\n    ")
-            ));
+            s.push_str(&format!("  {}: {}\n", clean(p.field_label(k)), clean_block(v).replace('\n', "\n    ")));
         }
     }
     s.push_str(&format!("\n{}\n", out.bold("Timeline")));

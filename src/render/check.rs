@@ -11,11 +11,7 @@ use crate::time::human_relative;
 pub fn eligibility(out: &Out, e: &Eligibility, p: &Policy, now: DateTime<Utc>) -> String {
     let tz = p.calendar.tz;
     let headline = if e.eligible {
-        format!(
-            "Case {}: {} to escalate now.",
-            clean(&e.case),
-            out.green("ELIGIBLE")
-        )
+        format!("Case {}: {} to escalate now.", clean(&e.case), out.green("ELIGIBLE"))
     } else {
         match e.eligible_at {
             Some(at) => format!(
@@ -24,24 +20,12 @@ pub fn eligibility(out: &Out, e: &Eligibility, p: &Policy, now: DateTime<Utc>) -
                 out.red("NOT ELIGIBLE"),
                 human_relative(at, now, tz)
             ),
-            None => format!(
-                "Case {}: {}. No amount of waiting changes that.",
-                clean(&e.case),
-                out.red("NOT ELIGIBLE")
-            ),
+            None => format!("Case {}: {}. No amount of waiting changes that.", clean(&e.case), out.red("NOT ELIGIBLE")),
         }
     };
     let mut t = out.table(&["Rule", "Result", "Detail"]);
     for r in &e.rules {
-        t.add_row(vec![
-            r.rule.to_string(),
-            if r.passed {
-                "pass".into()
-            } else {
-                "FAIL".into()
-            },
-            clean(&r.detail),
-        ]);
+        t.add_row(vec![r.rule.to_string(), if r.passed { "pass".into() } else { "FAIL".into() }, clean(&r.detail)]);
     }
     format!("{headline}\n{t}\n")
 }
@@ -50,14 +34,10 @@ fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
     let e = v.esc;
     let mut s = format!("Audience: {}\n", clean(&v.audience.join(", ")));
     match e.review_due_at {
-        Some(due) => s.push_str(&format!(
-            "{} reviews it by {}.\n",
-            clean(&v.reviewer),
-            human_relative(due, now, p.calendar.tz)
-        )),
-        None => {
-            s.push_str("The review window never ends: the calendar has no working time ahead.\n")
+        Some(due) => {
+            s.push_str(&format!("{} reviews it by {}.\n", clean(&v.reviewer), human_relative(due, now, p.calendar.tz)))
         }
+        None => s.push_str("The review window never ends: the calendar has no working time ahead.\n"),
     }
     if p.level(e.level).is_some_and(|l| l.root_cause_analysis) {
         s.push_str("A full root-cause analysis follows an escalation at this level.\n");
@@ -67,10 +47,7 @@ fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
 
 pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
     let e = v.esc;
-    let dest = p
-        .destinations
-        .get(&e.destination)
-        .map_or(e.destination.as_str(), |d| d.label.as_str());
+    let dest = p.destinations.get(&e.destination).map_or(e.destination.as_str(), |d| d.label.as_str());
     format!(
         "{} escalation #{} of case {}: level {} ({}), to {}, for {}.\n{}",
         out.green("Requested"),
@@ -84,13 +61,7 @@ pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) 
     )
 }
 
-pub fn promoted(
-    out: &Out,
-    v: &EscalationView,
-    from: u32,
-    p: &Policy,
-    now: DateTime<Utc>,
-) -> String {
+pub fn promoted(out: &Out, v: &EscalationView, from: u32, p: &Policy, now: DateTime<Utc>) -> String {
     let e = v.esc;
     format!(
         "{} escalation #{} of case {} from level {from} to level {} ({}).\n{}",

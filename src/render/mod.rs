@@ -32,8 +32,7 @@ impl std::fmt::Display for ClosedPipe {
 impl std::error::Error for ClosedPipe {}
 
 pub fn no_color_env() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-        || std::env::var("TERM").is_ok_and(|t| t == "dumb")
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || std::env::var("TERM").is_ok_and(|t| t == "dumb")
 }
 
 impl Out {
@@ -43,27 +42,16 @@ impl Out {
             .ok()
             .and_then(|c| c.trim().parse::<u16>().ok())
             .filter(|w| *w >= 20)
-            .or_else(|| {
-                tty.then(|| console::Term::stdout().size_checked().map(|(_, w)| w))
-                    .flatten()
-            });
-        Out {
-            json,
-            color: tty && !no_color_env(),
-            width,
-        }
+            .or_else(|| tty.then(|| console::Term::stdout().size_checked().map(|(_, w)| w)).flatten());
+        Out { json, color: tty && !no_color_env(), width }
     }
 
     /// Write text to stdout as is.
     pub fn print(&self, text: &str) -> anyhow::Result<()> {
         let mut stdout = std::io::stdout().lock();
-        let res = stdout
-            .write_all(text.as_bytes())
-            .and_then(|_| stdout.flush());
+        let res = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
         match res {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                Err(anyhow::Error::new(ClosedPipe))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(anyhow::Error::new(ClosedPipe)),
             other => Ok(other?),
         }
     }
@@ -99,11 +87,7 @@ impl Out {
     }
 
     fn paint(&self, s: &str, style: console::Style) -> String {
-        if self.color {
-            style.force_styling(true).apply_to(s).to_string()
-        } else {
-            s.to_string()
-        }
+        if self.color { style.force_styling(true).apply_to(s).to_string() } else { s.to_string() }
     }
 }
 

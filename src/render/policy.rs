@@ -7,13 +7,7 @@ use crate::policy::{Loaded, Policy};
 
 fn days(p: &Policy) -> String {
     const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    NAMES
-        .iter()
-        .zip(p.calendar.working_days)
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| *n)
-        .collect::<Vec<_>>()
-        .join(", ")
+    NAMES.iter().zip(p.calendar.working_days).filter(|(_, on)| *on).map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
 }
 
 fn hhmm(min: u32) -> String {
@@ -70,14 +64,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     let c = &p.calendar;
     let mut s = format!(
         "{} ({}; {})\nCalendar: {}, {} {}-{}{}\n\n",
-        out.bold(&format!(
-            "Policy {}",
-            if p.name.is_empty() {
-                "(unnamed)"
-            } else {
-                &p.name
-            }
-        )),
+        out.bold(&format!("Policy {}", if p.name.is_empty() { "(unnamed)" } else { &p.name })),
         l.origin,
         l.digest,
         c.tz.name(),
@@ -87,14 +74,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
         if c.holidays.is_empty() {
             String::new()
         } else {
-            format!(
-                ", holidays {}",
-                c.holidays
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            format!(", holidays {}", c.holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "))
         }
     );
 
@@ -113,10 +93,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
         }
         t.add_row(row);
     }
-    s.push_str(&format!(
-        "{}\n{t}\n\n",
-        out.bold("Wait windows (from when the case was opened)")
-    ));
+    s.push_str(&format!("{}\n{t}\n\n", out.bold("Wait windows (from when the case was opened)")));
 
     let mut t = out.table(&["Level", "Name", "Audience", "Reviewer", "Review window"]);
     for l in &p.levels {
@@ -135,11 +112,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     if p.promote_after_decision {
         when.push("it has been decided");
     }
-    s.push_str(&format!(
-        "{}\n{t}\nA level may be promoted once {}.\n\n",
-        out.bold("Levels"),
-        when.join(" or ")
-    ));
+    s.push_str(&format!("{}\n{t}\nA level may be promoted once {}.\n\n", out.bold("Levels"), when.join(" or ")));
 
     let mut t = out.table(&["Reason", "Label", "Help"]);
     for (k, r) in &p.reasons {

@@ -38,21 +38,11 @@ impl Eligibility {
 }
 
 fn pass(rule: &'static str, detail: String) -> RuleOutcome {
-    RuleOutcome {
-        rule,
-        passed: true,
-        detail,
-        passes_at: None,
-    }
+    RuleOutcome { rule, passed: true, detail, passes_at: None }
 }
 
 fn fail(rule: &'static str, detail: String, passes_at: Option<DateTime<Utc>>) -> RuleOutcome {
-    RuleOutcome {
-        rule,
-        passed: false,
-        detail,
-        passes_at,
-    }
+    RuleOutcome { rule, passed: false, detail, passes_at }
 }
 
 /// Evaluate every rule. `destination` and `reason` must be keys of the policy.
@@ -72,29 +62,20 @@ pub fn check(
 
     rules.push(match case.status {
         CaseStatus::Open => pass("case-open", format!("case {} is open", case.id)),
-        CaseStatus::Closed => fail(
-            "case-open",
-            format!("case {} is closed: reopen it before escalating", case.id),
-            None,
-        ),
+        CaseStatus::Closed => {
+            fail("case-open", format!("case {} is closed: reopen it before escalating", case.id), None)
+        }
     });
 
     match policy.severities.get(&case.severity) {
         None => rules.push(fail(
             "severity",
-            format!(
-                "severity {} is not in the policy (severities: {})",
-                case.severity,
-                policy.severity_keys()
-            ),
+            format!("severity {} is not in the policy (severities: {})", case.severity, policy.severity_keys()),
             None,
         )),
         Some(sev) if !sev.escalable && !immediate => rules.push(fail(
             "severity",
-            format!(
-                "severity {} ({}) is not escalated. {}",
-                case.severity, sev.label, sev.redirect
-            ),
+            format!("severity {} ({}) is not escalated. {}", case.severity, sev.label, sev.redirect),
             None,
         )),
         Some(sev) => {
@@ -102,23 +83,30 @@ pub fn check(
                 pass("severity", format!("severity {} ({}) may be escalated", case.severity, sev.label))
             } else {
                 let (key, d) = dest.map(|(k, d)| (k, d.label.as_str())).unwrap_or_default();
-                pass("severity", format!("severity {} ({}) is normally not escalated, but {} ({key}) routes immediately", case.severity, sev.label, d))
+                pass(
+                    "severity",
+                    format!(
+                        "severity {} ({}) is normally not escalated, but {} ({key}) routes immediately",
+                        case.severity, sev.label, d
+                    ),
+                )
             });
             rules.push(wait_rule(policy, case, now, dest, &mut time_gate));
         }
     }
 
-    let active: Vec<&Escalation> = escalations
-        .iter()
-        .filter(|e| e.case_id == case.id && e.state.is_active())
-        .collect();
+    let active: Vec<&Escalation> = escalations.iter().filter(|e| e.case_id == case.id && e.state.is_active()).collect();
     rules.push(match active.first() {
         None => pass("no-open-escalation", "no escalation is open for this case".into()),
         Some(e) => fail(
             "no-open-escalation",
             format!(
                 "escalation #{} is already {} at level {} since {}: use `escalate promote {}` to raise it",
-                e.id, e.state, e.level, human(e.level_since, tz), case.id
+                e.id,
+                e.state,
+                e.level,
+                human(e.level_since, tz),
+                case.id
             ),
             None,
         ),
@@ -136,11 +124,7 @@ pub fn check(
             format!(
                 "{key}: {}; the package needs {}",
                 d.label,
-                if fields.is_empty() {
-                    "no fields".into()
-                } else {
-                    fields
-                }
+                if fields.is_empty() { "no fields".into() } else { fields }
             ),
         ));
     }
@@ -148,11 +132,7 @@ pub fn check(
     let eligible = rules.iter().all(|r| r.passed);
     let eligible_at = if eligible {
         Some(time_gate.unwrap_or(case.opened_at).min(now))
-    } else if rules
-        .iter()
-        .filter(|r| !r.passed)
-        .all(|r| r.passes_at.is_some())
-    {
+    } else if rules.iter().filter(|r| !r.passed).all(|r| r.passes_at.is_some()) {
         rules.iter().filter_map(|r| r.passes_at).max()
     } else {
         None
@@ -176,33 +156,19 @@ fn wait_rule(
 ) -> RuleOutcome {
     let tz = policy.calendar.tz;
     if let Some((key, d)) = dest.filter(|(_, d)| d.immediate) {
-        return pass(
-            "wait-window",
-            format!("{} ({key}) routes immediately: no wait window", d.label),
-        );
+        return pass("wait-window", format!("{} ({key}) routes immediately: no wait window", d.label));
     }
     let Some(tier) = policy.tiers.get(&case.tier) else {
         return fail(
             "wait-window",
-            format!(
-                "tier {:?} is not in the policy (tiers: {})",
-                case.tier,
-                Policy::keys(&policy.tiers)
-            ),
+            format!("tier {:?} is not in the policy (tiers: {})", case.tier, Policy::keys(&policy.tiers)),
             None,
         );
     };
-    let Some(span) = policy
-        .severities
-        .get(&case.severity)
-        .and_then(|s| s.wait.get(&case.tier))
-    else {
+    let Some(span) = policy.severities.get(&case.severity).and_then(|s| s.wait.get(&case.tier)) else {
         return fail(
             "wait-window",
-            format!(
-                "the policy sets no wait window for severity {}, tier {}",
-                case.severity, case.tier
-            ),
+            format!("the policy sets no wait window for severity {}, tier {}", case.severity, case.tier),
             None,
         );
     };
@@ -214,20 +180,10 @@ fn wait_rule(
         );
     };
     *time_gate = Some(ends);
-    let what = format!(
-        "severity {} {} cases wait {span} after opening",
-        case.severity, tier.label
-    );
+    let what = format!("severity {} {} cases wait {span} after opening", case.severity, tier.label);
     if now >= ends {
-        pass(
-            "wait-window",
-            format!("{what}: the wait ended {}", human_relative(ends, now, tz)),
-        )
+        pass("wait-window", format!("{what}: the wait ended {}", human_relative(ends, now, tz)))
     } else {
-        fail(
-            "wait-window",
-            format!("{what}: eligible at {}", human_relative(ends, now, tz)),
-            Some(ends),
-        )
+        fail("wait-window", format!("{what}: eligible at {}", human_relative(ends, now, tz)), Some(ends))
     }
 }

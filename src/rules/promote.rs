@@ -12,10 +12,7 @@ pub enum Promotion {
     /// Allowed: to this level, because of this.
     Allowed { to: u32, because: String },
     /// Refused, with the reason; `possible_at` when time alone will allow it.
-    Refused {
-        why: String,
-        possible_at: Option<DateTime<Utc>>,
-    },
+    Refused { why: String, possible_at: Option<DateTime<Utc>> },
 }
 
 /// When the escalation's current level may be promoted by time alone, if ever.
@@ -26,12 +23,7 @@ pub fn promotable_at(policy: &Policy, esc: &Escalation) -> Option<DateTime<Utc>>
     esc.review_due_at
 }
 
-pub fn can_promote(
-    policy: &Policy,
-    case_id: &str,
-    esc: Option<&Escalation>,
-    now: DateTime<Utc>,
-) -> Promotion {
+pub fn can_promote(policy: &Policy, case_id: &str, esc: Option<&Escalation>, now: DateTime<Utc>) -> Promotion {
     let tz = policy.calendar.tz;
     let Some(esc) = esc.filter(|e| e.state.is_active()) else {
         return Promotion::Refused {
@@ -54,21 +46,14 @@ pub fn can_promote(
     }
     let to = esc.level + 1;
     if policy.promote_after_decision && esc.state.is_decided() {
-        return Promotion::Allowed {
-            to,
-            because: format!("level {} was {}", esc.level, esc.state),
-        };
+        return Promotion::Allowed { to, because: format!("level {} was {}", esc.level, esc.state) };
     }
     if policy.promote_after_review {
         if let Some(due) = esc.review_due_at {
             if now >= due {
                 return Promotion::Allowed {
                     to,
-                    because: format!(
-                        "the level {} review window ended {}",
-                        esc.level,
-                        human_relative(due, now, tz)
-                    ),
+                    because: format!("the level {} review window ended {}", esc.level, human_relative(due, now, tz)),
                 };
             }
         }
@@ -76,22 +61,14 @@ pub fn can_promote(
     let mut conditions = Vec::new();
     if policy.promote_after_review {
         if let Some(due) = esc.review_due_at {
-            conditions.push(format!(
-                "once its review window ends at {}",
-                human_relative(due, now, tz)
-            ));
+            conditions.push(format!("once its review window ends at {}", human_relative(due, now, tz)));
         }
     }
     if policy.promote_after_decision {
         conditions.push("once it has been decided".to_string());
     }
     Promotion::Refused {
-        why: format!(
-            "level {} of escalation #{} may be promoted only {}",
-            esc.level,
-            esc.id,
-            conditions.join(" or ")
-        ),
+        why: format!("level {} of escalation #{} may be promoted only {}", esc.level, esc.id, conditions.join(" or ")),
         possible_at: promotable_at(policy, esc),
     }
 }

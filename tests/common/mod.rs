@@ -93,14 +93,38 @@ impl Env {
 
     /// Add a case opened at `opened` (RFC 3339).
     pub fn case(&self, id: &str, severity: u32, tier: &str, opened: &str) {
-        self.ok(&["case", "add", id, "--customer", "Acme", "--severity", &severity.to_string(), "--tier", tier, "--opened-at", opened]);
+        self.ok(&[
+            "case",
+            "add",
+            id,
+            "--customer",
+            "Acme",
+            "--severity",
+            &severity.to_string(),
+            "--tier",
+            tier,
+            "--opened-at",
+            opened,
+        ]);
     }
 
     /// A complete non-interactive request to l2.
     pub fn request_args<'a>(id: &'a str) -> Vec<&'a str> {
         vec![
-            "request", id, "--reason", "lack-of-progress", "--to", "l2", "--description", "No update for two days",
-            "--field", "summary=Login fails", "--field", "troubleshooting=Cleared caches", "--field", "customer-context=Launch Friday",
+            "request",
+            id,
+            "--reason",
+            "lack-of-progress",
+            "--to",
+            "l2",
+            "--description",
+            "No update for two days",
+            "--field",
+            "summary=Login fails",
+            "--field",
+            "troubleshooting=Cleared caches",
+            "--field",
+            "customer-context=Launch Friday",
         ]
     }
 
