@@ -96,7 +96,7 @@ impl fmt::Display for Span {
         let m = self.minutes;
         let mut out = String::new();
         let mut rest = m;
-        if self.counting == Counting::Clock && rest >= 1440 && rest % 60 == 0 {
+        if self.counting == Counting::Clock && rest >= 2 * 1440 && rest % 60 == 0 {
             out.push_str(&format!("{}d", rest / 1440));
             rest %= 1440;
         }
@@ -134,7 +134,7 @@ mod tests {
         assert_eq!(Span::parse("0m clock"), Ok(Span::clock_minutes(0)));
         assert_eq!(Span::clock_minutes(2880).to_string(), "2d clock");
         assert_eq!(Span::business_minutes(90).to_string(), "1h30m business");
-        assert_eq!(Span::clock_minutes(24 * 60).to_string(), "1d clock");
+        assert_eq!(Span::clock_minutes(24 * 60).to_string(), "24h clock");
     }
 
     #[test]
