@@ -25,7 +25,11 @@ fn the_ledger_is_created_private_on_first_write_only() {
 #[test]
 fn the_default_ledger_lives_in_the_data_dir() {
     let env = Env::new();
-    env.cmd().env_remove("ESCALATE_LEDGER").args(["case", "add", "D-1", "--customer", "x", "--severity", "3", "--tier", "standard"]).assert().success();
+    env.cmd()
+        .env_remove("ESCALATE_LEDGER")
+        .args(["case", "add", "D-1", "--customer", "x", "--severity", "3", "--tier", "standard"])
+        .assert()
+        .success();
     assert!(env.dir.path().join("data/escalate/ledger.db").exists());
 }
 
@@ -35,7 +39,14 @@ fn read_commands_leave_the_ledger_bytes_alone() {
     env.case("C-1", 2, "premium", "2026-11-20T00:00:00Z");
     env.ok(&Env::request_args("C-1"));
     let bytes = std::fs::read(env.ledger()).unwrap();
-    for args in [&["check", "C-1"][..], &["show", "C-1"], &["list"], &["case", "list"], &["case", "show", "C-1"], &["ledger", "info"]] {
+    for args in [
+        &["check", "C-1"][..],
+        &["show", "C-1"],
+        &["list"],
+        &["case", "list"],
+        &["case", "show", "C-1"],
+        &["ledger", "info"],
+    ] {
         env.run(args);
     }
     assert_eq!(std::fs::read(env.ledger()).unwrap(), bytes);
@@ -51,7 +62,11 @@ fn a_ledger_from_a_newer_version_is_refused_untouched() {
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let bytes = std::fs::read(env.ledger()).unwrap();
-    for args in [&["check", "C-1"][..], &["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "premium"], &["ledger", "migrate"]] {
+    for args in [
+        &["check", "C-1"][..],
+        &["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "premium"],
+        &["ledger", "migrate"],
+    ] {
         let (_, err) = env.expect(4, args);
         assert!(err.contains("schema version 99, newer than this escalate understands"), "{err}");
     }
@@ -78,11 +93,50 @@ fn bad_input_exits_2_and_changes_nothing() {
     let before = env.dump();
     let cases: &[(&[&str], &str)] = &[
         (&["case", "add", "C-1", "--customer", "x", "--severity", "2", "--tier", "premium"], "case C-1 already exists"),
-        (&["case", "add", "C-2", "--customer", "x", "--severity", "9", "--tier", "premium"], "unknown severity \"9\" for --severity (accepted: 1, 2, 3, 4)"),
-        (&["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "gold"], "unknown tier \"gold\" for --tier (accepted: premium, standard)"),
-        (&["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "premium", "--opened-at", "last tuesday"], "invalid --opened-at \"last tuesday\": expected a time like 2026-11-23T09:30:00Z"),
-        (&["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "premium", "--opened-at", "2027-01-01T00:00:00Z"], "is in the future"),
-        (&["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "premium", "--priority", "urgent"], "unknown priority \"urgent\""),
+        (
+            &["case", "add", "C-2", "--customer", "x", "--severity", "9", "--tier", "premium"],
+            "unknown severity \"9\" for --severity (accepted: 1, 2, 3, 4)",
+        ),
+        (
+            &["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "gold"],
+            "unknown tier \"gold\" for --tier (accepted: premium, standard)",
+        ),
+        (
+            &[
+                "case",
+                "add",
+                "C-2",
+                "--customer",
+                "x",
+                "--severity",
+                "2",
+                "--tier",
+                "premium",
+                "--opened-at",
+                "last tuesday",
+            ],
+            "invalid --opened-at \"last tuesday\": expected a time like 2026-11-23T09:30:00Z",
+        ),
+        (
+            &[
+                "case",
+                "add",
+                "C-2",
+                "--customer",
+                "x",
+                "--severity",
+                "2",
+                "--tier",
+                "premium",
+                "--opened-at",
+                "2027-01-01T00:00:00Z",
+            ],
+            "is in the future",
+        ),
+        (
+            &["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "premium", "--priority", "urgent"],
+            "unknown priority \"urgent\"",
+        ),
         (&["case", "add", "C-2", "--customer", " ", "--severity", "2", "--tier", "premium"], "--customer is empty"),
         (&["case", "update", "C-1"], "nothing to update"),
         (&["case", "update", "NOPE", "--title", "x"], "no case NOPE"),
@@ -126,7 +180,8 @@ fn policy_cross_checks_name_the_entry() {
     let env = Env::new();
     let path = env.dir.path().join("p.toml");
     let text = std::fs::read_to_string(common::repo().join("policy.toml")).unwrap();
-    let bad = text.replace("wait = { premium = \"8h clock\", standard = \"16h clock\" }", "wait = { premium = \"8h clock\" }");
+    let bad = text
+        .replace("wait = { premium = \"8h clock\", standard = \"16h clock\" }", "wait = { premium = \"8h clock\" }");
     std::fs::write(&path, &bad).unwrap();
     let (_, err) = env.expect(3, &["policy", "check", path.to_str().unwrap()]);
     let line = bad.lines().position(|l| l == "[severities.3]").unwrap() + 1;
@@ -147,7 +202,8 @@ fn the_policy_lookup_order_is_flag_cwd_config_built_in() {
     let text = std::fs::read_to_string(common::repo().join("policy.toml")).unwrap();
     std::fs::write(cfg.join("policy.toml"), text.replace("name = \"default\"", "name = \"from-config\"")).unwrap();
     assert_eq!(env.json(&["policy", "show"])["name"], "from-config");
-    std::fs::write(env.dir.path().join("policy.toml"), text.replace("name = \"default\"", "name = \"from-cwd\"")).unwrap();
+    std::fs::write(env.dir.path().join("policy.toml"), text.replace("name = \"default\"", "name = \"from-cwd\""))
+        .unwrap();
     assert_eq!(env.json(&["policy", "show"])["name"], "from-cwd");
     let named = env.dir.path().join("named.toml");
     std::fs::write(&named, text.replace("name = \"default\"", "name = \"named\"")).unwrap();
@@ -158,7 +214,10 @@ fn the_policy_lookup_order_is_flag_cwd_config_built_in() {
 fn policy_show_prints_the_seed_tables() {
     let env = Env::new();
     let out = env.ok(&["policy", "show"]);
-    insta::assert_snapshot!("policy_show", out.replace(&env.json(&["policy", "show"])["digest"].as_str().unwrap().to_string(), "<digest>"));
+    insta::assert_snapshot!(
+        "policy_show",
+        out.replace(&env.json(&["policy", "show"])["digest"].as_str().unwrap().to_string(), "<digest>")
+    );
 }
 
 #[test]
@@ -175,7 +234,13 @@ fn output_that_cannot_be_written_exits_5() {
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let env = Env::new();
-    let mut child = env.std_cmd().args(["policy", "show"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = env
+        .std_cmd()
+        .args(["policy", "show"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -185,10 +250,34 @@ fn a_closed_pipe_ends_quietly() {
 #[test]
 fn stored_control_characters_are_escaped_for_people_and_exact_in_json() {
     let env = Env::new();
-    env.ok(&["case", "add", "C-1", "--customer", "Acme", "--severity", "2", "--tier", "premium", "--opened-at", "2026-11-20T00:00:00Z"]);
     env.ok(&[
-        "request", "C-1", "--reason", "lack-of-progress", "--to", "l2", "--description", "line one\nline two \u{1b}[31mred",
-        "--field", "summary=s", "--field", "troubleshooting=t", "--field", "customer-context=c",
+        "case",
+        "add",
+        "C-1",
+        "--customer",
+        "Acme",
+        "--severity",
+        "2",
+        "--tier",
+        "premium",
+        "--opened-at",
+        "2026-11-20T00:00:00Z",
+    ]);
+    env.ok(&[
+        "request",
+        "C-1",
+        "--reason",
+        "lack-of-progress",
+        "--to",
+        "l2",
+        "--description",
+        "line one\nline two \u{1b}[31mred",
+        "--field",
+        "summary=s",
+        "--field",
+        "troubleshooting=t",
+        "--field",
+        "customer-context=c",
     ]);
     let out = env.ok(&["show", "C-1"]);
     assert!(!out.contains('\u{1b}'), "raw escape in human output: {out:?}");

@@ -1,0 +1,104 @@
+//! The guided request, driven through a real pseudo-terminal as a person would.
+#![cfg(unix)]
+
+mod common;
+use std::time::Duration;
+
+use common::Env;
+use expectrl::session::OsSession;
+use expectrl::{Eof, Expect, Session};
+
+fn session(env: &Env, args: &[&str]) -> OsSession {
+    let mut cmd = env.std_cmd();
+    cmd.args(args).env("TERM", "xterm-256color");
+    let mut s = Session::spawn(cmd).expect("spawn in a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(20)));
+    s
+}
+
+const DOWN: &str = "\x1b[B";
+const ENTER: &str = "\r";
+
+#[test]
+fn a_guided_request_asks_for_everything_the_reviewer_needs() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    let mut s = session(&env, &["request", "C-1"]);
+    s.expect("ELIGIBLE to escalate now").unwrap();
+    s.expect("Why does this case need escalating?").unwrap();
+    s.send(DOWN).unwrap(); // executive-visibility -> lack-of-progress
+    s.send(ENTER).unwrap();
+    s.expect("Where should it go?").unwrap();
+    s.send(DOWN).unwrap(); // l2 -> engineering
+    s.send(ENTER).unwrap();
+    s.expect("Describe why this escalation should be approved").unwrap();
+    s.send("Checkout fails for every EU customer since Friday's deploy").unwrap();
+    s.send(ENTER).unwrap();
+    for (key, answer) in [
+        ("[summary]", "Checkout 500s in EU"),
+        ("[reproduction]", "Add to cart, pay with SEPA"),
+        ("[expected]", "Order confirmed"),
+        ("[observed]", "HTTP 500"),
+        ("[environment]", "eu-west, v4.2"),
+        ("[impact]", "40 customers, $30k/day"),
+    ] {
+        s.expect(key).unwrap();
+        s.send(answer).unwrap();
+        s.send(ENTER).unwrap();
+    }
+    s.expect("Request a level 1 escalation of case C-1 to Engineering?").unwrap();
+    s.send("y").unwrap();
+    s.expect("Requested escalation #1 of case C-1").unwrap();
+    s.expect(Eof).unwrap();
+
+    let v = env.json(&["show", "C-1"]);
+    let e = &v["escalations"][0];
+    assert_eq!(e["reason"], "lack-of-progress");
+    assert_eq!(e["destination"], "engineering");
+    assert_eq!(e["description"], "Checkout fails for every EU customer since Friday's deploy");
+    assert_eq!(e["fields"]["impact"], "40 customers, $30k/day");
+    assert_eq!(e["requested_by"], "alice");
+}
+
+#[test]
+fn the_guided_request_stops_at_the_check_when_not_eligible() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", common::DEFAULT_NOW);
+    let before = env.dump();
+    let mut s = session(&env, &["request", "C-1"]);
+    s.expect("NOT ELIGIBLE yet").unwrap();
+    s.expect("may not be escalated now").unwrap();
+    s.expect(Eof).unwrap();
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn flags_given_on_a_terminal_are_not_asked_again() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    let mut s = session(
+        &env,
+        &[
+            "request",
+            "C-1",
+            "--reason",
+            "unresponsive",
+            "--to",
+            "l2",
+            "--description",
+            "No reply",
+            "--field",
+            "summary=x",
+            "--field",
+            "troubleshooting=y",
+        ],
+    );
+    s.expect("[customer-context]").unwrap();
+    s.send("Renewal next week").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("Request a level 1 escalation").unwrap();
+    s.send("n").unwrap();
+    s.expect("request not submitted").unwrap();
+    s.expect(Eof).unwrap();
+    assert_eq!(env.json(&["list"]), serde_json::json!([]));
+}
