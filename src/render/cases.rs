@@ -145,10 +145,7 @@ pub fn event_summary(e: &Event) -> String {
             format!("level {} to {} for {}: {}", s("level"), s("destination"), s("reason"), s("description"))
         }
         "promoted" => format!("level {} -> {}: {}", s("from"), s("to"), s("why")),
-        _ => {
-            let note = ["note", "why"].iter().map(|k| s(k)).find(|v| !v.is_empty()).unwrap_or_default();
-            note
-        }
+        _ => ["note", "why"].iter().map(|k| s(k)).find(|v| !v.is_empty()).unwrap_or_default(),
     }
 }
 

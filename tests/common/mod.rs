@@ -109,7 +109,7 @@ impl Env {
     }
 
     /// A complete non-interactive request to l2.
-    pub fn request_args<'a>(id: &'a str) -> Vec<&'a str> {
+    pub fn request_args(id: &str) -> Vec<&str> {
         vec![
             "request",
             id,
