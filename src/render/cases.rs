@@ -198,7 +198,7 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
         }
         s.push_str(&format!("  Description: {}\n", clean_block(&e.description).replace('\n', "\n    ")));
         for (k, v) in &e.fields {
-            s.push_str(&format!("  {}: {}\n", clean(p.field_label(k)), clean_block(v).replace('\n', "\n    ")));
+            s.push_str(&format!("  {}: {}\n", clean(k), clean_block(v).replace('\n', "\n    ")));
         }
     }
     s.push_str(&format!("\n{}\n", out.bold("Timeline")));

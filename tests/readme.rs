@@ -1,0 +1,170 @@
+//! The README's console transcripts are run for real and must match.
+//! `UPDATE_README=1 cargo test --test readme` rewrites them from real output.
+
+mod common;
+use common::Env;
+
+struct Step {
+    command: String,
+    output: String,
+}
+
+/// Split a command line the way a POSIX shell would for simple quoting.
+fn words(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut any) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                any = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    cur.push(c);
+                }
+            }
+            '"' => {
+                any = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => cur.extend(chars.next()),
+                        c => cur.push(c),
+                    }
+                }
+            }
+            '\\' => cur.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The `console` blocks of the README: (line index of the block start, steps).
+fn blocks(readme: &str) -> Vec<(usize, usize, Vec<Step>)> {
+    let lines: Vec<&str> = readme.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim() == "```console" {
+            let start = i + 1;
+            let mut end = start;
+            while end < lines.len() && lines[end].trim() != "```" {
+                end += 1;
+            }
+            let mut steps: Vec<Step> = Vec::new();
+            for l in &lines[start..end] {
+                if let Some(cmd) = l.strip_prefix("$ ") {
+                    steps.push(Step { command: cmd.to_string(), output: String::new() });
+                } else if let Some(s) = steps.last_mut() {
+                    s.output.push_str(l);
+                    s.output.push('\n');
+                }
+            }
+            found.push((start, end, steps));
+            i = end;
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Run one step: `export K=V ...` sets the environment; `escalate ...` runs.
+fn run(env: &mut Vec<(String, String)>, t: &Env, command: &str) -> String {
+    let (command, want_code) = match command.rsplit_once("# exit ") {
+        Some((c, code)) => (c.trim(), code.trim().parse::<i32>().expect("exit code")),
+        None => (command.trim(), 0),
+    };
+    let w = words(command);
+    if w[0] == "export" {
+        for kv in &w[1..] {
+            let (k, v) = kv.split_once('=').expect("export K=V");
+            env.push((k.into(), v.into()));
+        }
+        return String::new();
+    }
+    assert_eq!(w[0], "escalate", "README commands run escalate or export: {command}");
+    let mut cmd = t.cmd();
+    cmd.env_remove("ESCALATE_LEDGER").env_remove("ESCALATE_NOW").env_remove("ESCALATE_ACTOR");
+    for (k, v) in env.iter() {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(&w[1..]).output().expect("run");
+    assert_eq!(out.status.code(), Some(want_code), "`{command}` exit code\n{}", String::from_utf8_lossy(&out.stderr));
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + if text.is_empty() { "" } else { "\n" }
+}
+
+#[test]
+fn the_readme_transcripts_are_true() {
+    let path = common::repo().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let t = Env::new();
+    let mut env = Vec::new();
+    let update = std::env::var_os("UPDATE_README").is_some();
+    let mut lines: Vec<String> = readme.lines().map(str::to_string).collect();
+    let mut count = 0;
+    for (_, _, steps) in blocks(&readme) {
+        for s in steps {
+            let got = run(&mut env, &t, &s.command);
+            count += 1;
+            if !update {
+                assert_eq!(got.trim_end(), s.output.trim_end(), "README output of `{}` differs", s.command);
+            }
+        }
+    }
+    assert!(count >= 10, "the README should show the tour ({count} commands found)");
+    if update {
+        // Rewrite each block from real output, in a fresh environment, in order.
+        let t = Env::new();
+        let mut env = Vec::new();
+        let mut out: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            out.push(lines[i].clone());
+            if lines[i].trim() == "```console" {
+                i += 1;
+                while i < lines.len() && lines[i].trim() != "```" {
+                    if let Some(cmd) = lines[i].strip_prefix("$ ") {
+                        out.push(lines[i].clone());
+                        let got = run(&mut env, &t, cmd);
+                        out.extend(got.lines().map(str::to_string));
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            i += 1;
+        }
+        lines = out;
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    }
+}
+
+#[test]
+fn the_walkthrough_example_runs() {
+    let t = Env::new();
+    let out = std::process::Command::new("bash")
+        .arg(common::repo().join("examples/walkthrough.sh"))
+        .env("ESCALATE_BIN", assert_cmd::cargo::cargo_bin!("escalate"))
+        .env("COLUMNS", "100")
+        .current_dir(t.dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    for want in ["NOT ELIGIBLE yet", "ELIGIBLE to escalate now", "Requested escalation #1", "Promoted escalation #1", "outage process", "promoted"] {
+        assert!(text.contains(want), "walkthrough lacks {want:?}:\n{text}");
+    }
+}
