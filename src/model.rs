@@ -99,6 +99,16 @@ pub struct Case {
     pub priority: Priority,
     pub tags: Vec<String>,
     pub status: CaseStatus,
+    /// Since when the case waits on the customer; null when it does not.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub waiting_since: Option<DateTime<Utc>>,
+}
+
+/// A span during which a case waited on the customer; `end` is None while it still waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,12 +131,64 @@ pub struct Escalation {
     #[serde(serialize_with = "ser_opt_time")]
     pub review_due_at: Option<DateTime<Utc>>,
     pub owner: String,
+    /// Who raised the current level: the requester, or whoever promoted it.
+    pub raised_by: String,
+    /// "approved" or "rejected" for the current level, kept through close and reopen.
+    pub decision: Option<String>,
     pub decided_by: Option<String>,
     #[serde(serialize_with = "ser_opt_time")]
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_note: Option<String>,
     #[serde(serialize_with = "ser_opt_time")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// The latest customer update.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub last_update_at: Option<DateTime<Utc>>,
+    /// The next customer touch-point, when one was promised.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub next_touch_at: Option<DateTime<Utc>>,
+    /// The latest handoff note, for the next engineer on shift.
+    pub handoff_note: Option<String>,
+}
+
+impl Escalation {
+    /// A new level 1 escalation requested now by `actor`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        case_id: &str,
+        destination: String,
+        reason: String,
+        description: String,
+        fields: IndexMap<String, String>,
+        actor: &str,
+        now: DateTime<Utc>,
+        review_due_at: Option<DateTime<Utc>>,
+    ) -> Escalation {
+        Escalation {
+            id: 0,
+            case_id: case_id.to_string(),
+            level: 1,
+            state: EscState::Requested,
+            destination,
+            reason,
+            description,
+            fields,
+            requested_by: actor.to_string(),
+            requested_at: now,
+            level_since: now,
+            review_due_at,
+            owner: actor.to_string(),
+            raised_by: actor.to_string(),
+            decision: None,
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+            closed_at: None,
+            last_update_at: None,
+            next_touch_at: None,
+            handoff_note: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

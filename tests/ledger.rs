@@ -18,7 +18,7 @@ fn the_ledger_is_created_private_on_first_write_only() {
         assert_eq!(mode, 0o600);
     }
     let v = env.json(&["ledger", "info"]);
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], v["supported_version"]);
     assert_eq!(v["cases"], 1);
 }
 
@@ -284,4 +284,30 @@ fn stored_control_characters_are_escaped_for_people_and_exact_in_json() {
     assert!(out.contains("\\u{1b}[31mred"), "{out}");
     let v = env.json(&["show", "C-1"]);
     assert_eq!(v["escalations"][0]["description"], "line one\nline two \u{1b}[31mred");
+}
+
+#[test]
+fn an_older_ledger_is_migrated_by_a_write_and_keeps_its_rows() {
+    use escalate::ledger::migrations::{APPLICATION_ID, MIGRATIONS};
+    let env = Env::new();
+    {
+        let conn = rusqlite::Connection::open(env.ledger()).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO cases (id, customer, severity, tier, title, opened_at, created_at, updated_at)
+             VALUES ('OLD-1', 'Initech', 3, 'standard', 'From v1', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+    }
+    let bytes = std::fs::read(env.ledger()).unwrap();
+    let (_, err) = env.expect(4, &["case", "show", "OLD-1"]);
+    assert!(err.contains("escalate ledger migrate"), "{err}");
+    assert_eq!(std::fs::read(env.ledger()).unwrap(), bytes, "a read command migrated the ledger");
+    env.ok(&["ledger", "migrate"]);
+    let v = env.json(&["case", "show", "OLD-1"]);
+    assert_eq!(v["title"], "From v1");
+    assert_eq!(env.json(&["ledger", "info"])["schema_version"], MIGRATIONS.len());
 }

@@ -164,7 +164,14 @@ fn the_walkthrough_example_runs() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    for want in ["NOT ELIGIBLE yet", "ELIGIBLE to escalate now", "Requested escalation #1", "Promoted escalation #1", "outage process", "promoted"] {
+    for want in [
+        "NOT ELIGIBLE yet",
+        "ELIGIBLE to escalate now",
+        "Requested escalation #1",
+        "Promoted escalation #1",
+        "outage process",
+        "promoted",
+    ] {
         assert!(text.contains(want), "walkthrough lacks {want:?}:\n{text}");
     }
 }

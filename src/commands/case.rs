@@ -63,6 +63,7 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
         priority: priority(&a.priority)?,
         tags: tags(&a.tags)?,
         status: CaseStatus::Open,
+        waiting_since: None,
     };
     let mut ledger = ctx.write_ledger()?;
     let tx = ledger.begin()?;

@@ -67,6 +67,8 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     esc.state = EscState::Requested;
     esc.level_since = ctx.now;
     esc.review_due_at = p.calendar.add(ctx.now, level.review);
+    esc.raised_by = ctx.actor.clone();
+    esc.decision = None;
     esc.decided_by = None;
     esc.decided_at = None;
     esc.decision_note = None;

@@ -8,7 +8,7 @@ use crate::app::{Ctx, key_of, text};
 use crate::cli::RequestArgs;
 use crate::error;
 use crate::ledger::queries;
-use crate::model::{EscState, Escalation};
+use crate::model::Escalation;
 use crate::prompt::{Prompter, prompter};
 use crate::render;
 use crate::rules::check::{Eligibility, check};
@@ -105,25 +105,8 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         return Err(refusal(&verdict, ctx));
     }
     let level = p.level(1).ok_or_else(|| error::policy("the policy has no level 1"))?;
-    let mut esc = Escalation {
-        id: 0,
-        case_id: case.id.clone(),
-        level: 1,
-        state: EscState::Requested,
-        destination: dest,
-        reason,
-        description,
-        fields,
-        requested_by: ctx.actor.clone(),
-        requested_at: ctx.now,
-        level_since: ctx.now,
-        review_due_at: p.calendar.add(ctx.now, level.review),
-        owner: ctx.actor.clone(),
-        decided_by: None,
-        decided_at: None,
-        decision_note: None,
-        closed_at: None,
-    };
+    let review_due_at = p.calendar.add(ctx.now, level.review);
+    let mut esc = Escalation::new(&case.id, dest, reason, description, fields, &ctx.actor, ctx.now, review_due_at);
     esc.id = queries::insert_escalation(&tx, &esc)?;
     let data = json!({
         "level": esc.level,

@@ -68,6 +68,24 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     "#,
+    // 2: follow-through: decisions, who raised the level, customer touch-points,
+    // handoff notes, and the spans a case waited on the customer.
+    r#"
+    ALTER TABLE escalations ADD COLUMN decision TEXT;
+    ALTER TABLE escalations ADD COLUMN raised_by TEXT;
+    ALTER TABLE escalations ADD COLUMN last_update_at TEXT;
+    ALTER TABLE escalations ADD COLUMN next_touch_at TEXT;
+    ALTER TABLE escalations ADD COLUMN handoff_note TEXT;
+    UPDATE escalations SET raised_by = requested_by;
+
+    CREATE TABLE pauses (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL REFERENCES cases (id),
+        started_at TEXT NOT NULL,
+        ended_at TEXT
+    ) STRICT;
+    CREATE INDEX pauses_case ON pauses (case_id);
+    "#,
 ];
 
 pub fn current_version() -> i64 {

@@ -58,6 +58,9 @@ pub fn remember_policy(
 // ---- cases ----------------------------------------------------------------
 
 const CASE_COLS: &str = "id, customer, severity, tier, title, opened_at, priority, tags, status";
+const CASE_SELECT: &str = "SELECT id, customer, severity, tier, title, opened_at, priority, tags, status,
+    (SELECT started_at FROM pauses p WHERE p.case_id = cases.id AND p.ended_at IS NULL ORDER BY p.id DESC LIMIT 1)
+    FROM cases";
 
 fn case_row(row: &Row) -> rusqlite::Result<Case> {
     Ok(Case {
@@ -70,11 +73,12 @@ fn case_row(row: &Row) -> rusqlite::Result<Case> {
         priority: parsed(row, 6)?,
         tags: json_at(row, 7)?,
         status: parsed(row, 8)?,
+        waiting_since: opt_time_at(row, 9)?,
     })
 }
 
 pub fn get_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
-    conn.query_row(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ?1"), [id], case_row).optional()
+    conn.query_row(&format!("{CASE_SELECT} WHERE id = ?1"), [id], case_row).optional()
 }
 
 pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
@@ -115,7 +119,7 @@ pub struct CaseFilter {
 
 pub fn list_cases(conn: &Connection, f: &CaseFilter) -> rusqlite::Result<Vec<Case>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {CASE_COLS} FROM cases
+        "{CASE_SELECT}
          WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR customer = ?2)
            AND (?3 IS NULL OR tier = ?3) AND (?4 IS NULL OR severity = ?4)
          ORDER BY opened_at, id"
@@ -126,7 +130,8 @@ pub fn list_cases(conn: &Connection, f: &CaseFilter) -> rusqlite::Result<Vec<Cas
 // ---- escalations ----------------------------------------------------------
 
 const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
-    requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at";
+    requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
+    raised_by, decision, last_update_at, next_touch_at, handoff_note";
 
 fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
     Ok(Escalation {
@@ -147,6 +152,11 @@ fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
         decided_at: opt_time_at(row, 14)?,
         decision_note: row.get(15)?,
         closed_at: opt_time_at(row, 16)?,
+        raised_by: row.get::<_, Option<String>>(17)?.unwrap_or_else(|| row.get(8).unwrap_or_default()),
+        decision: row.get(18)?,
+        last_update_at: opt_time_at(row, 19)?,
+        next_touch_at: opt_time_at(row, 20)?,
+        handoff_note: row.get(21)?,
     })
 }
 
@@ -159,8 +169,9 @@ pub fn escalations_of(conn: &Connection, case_id: &str) -> rusqlite::Result<Vec<
 pub fn insert_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<i64> {
     conn.execute(
         "INSERT INTO escalations (case_id, level, state, destination, reason, description, fields, requested_by,
-             requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at,
+             raised_by, decision, last_update_at, next_touch_at, handoff_note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         params![
             e.case_id,
             e.level,
@@ -177,7 +188,12 @@ pub fn insert_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<
             e.decided_by,
             e.decided_at.map(rfc3339),
             e.decision_note,
-            e.closed_at.map(rfc3339)
+            e.closed_at.map(rfc3339),
+            e.raised_by,
+            e.decision,
+            e.last_update_at.map(rfc3339),
+            e.next_touch_at.map(rfc3339),
+            e.handoff_note
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -187,7 +203,8 @@ pub fn update_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<
     conn.execute(
         "UPDATE escalations SET level = ?2, state = ?3, destination = ?4, reason = ?5, description = ?6, fields = ?7,
              level_since = ?8, review_due_at = ?9, owner = ?10, decided_by = ?11, decided_at = ?12,
-             decision_note = ?13, closed_at = ?14
+             decision_note = ?13, closed_at = ?14, raised_by = ?15, decision = ?16, last_update_at = ?17,
+             next_touch_at = ?18, handoff_note = ?19
          WHERE id = ?1",
         params![
             e.id,
@@ -203,7 +220,12 @@ pub fn update_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<
             e.decided_by,
             e.decided_at.map(rfc3339),
             e.decision_note,
-            e.closed_at.map(rfc3339)
+            e.closed_at.map(rfc3339),
+            e.raised_by,
+            e.decision,
+            e.last_update_at.map(rfc3339),
+            e.next_touch_at.map(rfc3339),
+            e.handoff_note
         ],
     )?;
     Ok(())
@@ -225,6 +247,26 @@ pub fn list_escalations(conn: &Connection, f: &EscalationFilter) -> rusqlite::Re
          ORDER BY id"
     ))?;
     stmt.query_map(params![f.state, f.level, f.destination, f.case_id], esc_row)?.collect()
+}
+
+// ---- pauses (waiting on the customer) ------------------------------------
+
+pub fn pauses_of(conn: &Connection, case_id: &str) -> rusqlite::Result<Vec<crate::model::Pause>> {
+    let mut stmt = conn.prepare("SELECT started_at, ended_at FROM pauses WHERE case_id = ?1 ORDER BY id")?;
+    stmt.query_map([case_id], |r| Ok(crate::model::Pause { start: time_at(r, 0)?, end: opt_time_at(r, 1)? }))?.collect()
+}
+
+pub fn start_pause(conn: &Connection, case_id: &str, at: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.execute("INSERT INTO pauses (case_id, started_at) VALUES (?1, ?2)", params![case_id, rfc3339(at)])?;
+    Ok(())
+}
+
+pub fn end_pause(conn: &Connection, case_id: &str, at: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE pauses SET ended_at = ?2 WHERE case_id = ?1 AND ended_at IS NULL",
+        params![case_id, rfc3339(at)],
+    )?;
+    Ok(())
 }
 
 // ---- events ---------------------------------------------------------------
