@@ -52,6 +52,22 @@ pub enum Command {
     Request(RequestArgs),
     /// Raise the case's open escalation one level
     Promote(PromoteArgs),
+    /// Approve or reject the open escalation's current level
+    Decide(DecideArgs),
+    /// Withdraw the open escalation (the requester or owner)
+    Withdraw(WhyArgs),
+    /// Make someone the owner (DRI) of the open escalation
+    Assign(AssignArgs),
+    /// Hand the open escalation over, with a note for the next owner
+    Handoff(HandoffArgs),
+    /// Record a customer update and the promised next touch-point
+    Update(UpdateArgs),
+    /// Close the open escalation, once its owner agrees
+    Close(NoteArgs),
+    /// Reopen the case's latest, closed escalation
+    Reopen(WhyArgs),
+    /// Every deadline that is past or near: reviews, touch-points, promotions
+    Due(DueArgs),
     /// List escalations
     List(ListArgs),
     /// A case with its escalations and its event timeline
@@ -148,6 +164,100 @@ pub struct CaseUpdateArgs {
     /// Remove a tag (repeatable)
     #[arg(long = "untag", value_name = "TAG")]
     pub remove_tags: Vec<String>,
+    /// The case now waits on the customer: paused clocks stop
+    #[arg(long, conflicts_with = "resume")]
+    pub waiting: bool,
+    /// The customer answered: paused clocks run again
+    #[arg(long)]
+    pub resume: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The case id
+    pub id: String,
+    /// approve or reject
+    #[arg(value_enum)]
+    pub decision: Decision,
+    /// The reason; required to reject
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Do not prompt
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// The case id
+    pub id: String,
+    /// Why
+    #[arg(long, value_name = "TEXT")]
+    pub why: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    /// The case id
+    pub id: String,
+    /// A note for the record
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The case id
+    pub id: String,
+    /// The new owner
+    #[arg(long = "to", value_name = "NAME")]
+    pub to: String,
+    /// An optional note
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HandoffArgs {
+    /// The case id
+    pub id: String,
+    /// The next owner
+    #[arg(long = "to", value_name = "NAME")]
+    pub to: String,
+    /// What the next owner must know first
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The case id
+    pub id: String,
+    /// What the customer was told
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+    /// The next touch-point promised to the customer [default: the level's cadence]
+    #[arg(long, value_name = "TIME")]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// How far ahead to look, like 4h, 2d or 1h30m
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub within: String,
+    /// Only this owner's escalations
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// Only what is past due; exit 1 when anything is
+    #[arg(long)]
+    pub overdue: bool,
 }
 
 #[derive(Debug, Args)]

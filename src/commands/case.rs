@@ -152,13 +152,41 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     after.tags.retain(|t| !remove.contains(t));
 
     let changes = diff(&before, &after)?;
-    if changes.as_object().is_none_or(|m| m.is_empty()) {
+    let pausing = a.waiting || a.resume;
+    if changes.as_object().is_none_or(|m| m.is_empty()) && !pausing {
         return Err(error::bad_input(
-            "nothing to update: pass at least one of --customer, --severity, --tier, --title, --opened-at, --priority, --tag, --untag with a new value",
+            "nothing to update: pass at least one of --customer, --severity, --tier, --title, --opened-at, --priority, \
+             --tag, --untag, --waiting, --resume with a new value",
         ));
     }
-    queries::update_case(&tx, &after, ctx.now)?;
-    ctx.record(&tx, &after.id, None, "case-updated", changes)?;
+    if changes.as_object().is_some_and(|m| !m.is_empty()) {
+        queries::update_case(&tx, &after, ctx.now)?;
+        ctx.record(&tx, &after.id, None, "case-updated", changes)?;
+    }
+    if a.waiting {
+        if let Some(since) = before.waiting_since {
+            return Err(error::bad_input(format!(
+                "case {} already waits on the customer since {}",
+                before.id,
+                crate::time::human(since, ctx.tz())
+            )));
+        }
+        queries::start_pause(&tx, &after.id, ctx.now)?;
+        ctx.record(&tx, &after.id, None, "paused", json!({ "note": "waiting on the customer" }))?;
+        after.waiting_since = Some(ctx.now);
+    }
+    if a.resume {
+        let Some(since) = before.waiting_since else {
+            return Err(error::bad_input(format!(
+                "case {} is not waiting on the customer: nothing to resume",
+                before.id
+            )));
+        };
+        queries::end_pause(&tx, &after.id, ctx.now)?;
+        let minutes = (ctx.now - since).num_minutes();
+        ctx.record(&tx, &after.id, None, "resumed", json!({ "paused_minutes": minutes }))?;
+        after.waiting_since = None;
+    }
     tx.commit()?;
     if ctx.out.json {
         ctx.out.json(&after)?;

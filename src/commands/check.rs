@@ -13,7 +13,8 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let ledger = ctx.read_ledger()?;
     let case = ctx.case(&ledger.conn, &a.id)?;
     let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
-    let verdict = check(p, &case, &escalations, ctx.now, dest.as_deref(), reason.as_deref());
+    let pauses = queries::pauses_of(&ledger.conn, &case.id)?;
+    let verdict = check(p, &case, &escalations, &pauses, ctx.now, dest.as_deref(), reason.as_deref());
     if ctx.out.json {
         ctx.out.json(&verdict)?;
     } else {

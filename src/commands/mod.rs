@@ -3,6 +3,9 @@
 
 mod case;
 mod check;
+mod decide;
+mod due;
+mod follow;
 mod ledger;
 mod list;
 mod policy;
@@ -24,6 +27,14 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(args) => check::run(&ctx, &args),
         Command::Request(args) => request::run(&ctx, args),
         Command::Promote(args) => promote::run(&ctx, args),
+        Command::Decide(args) => decide::run(&ctx, args),
+        Command::Withdraw(args) => follow::withdraw(&ctx, &args),
+        Command::Assign(args) => follow::assign(&ctx, &args),
+        Command::Handoff(args) => follow::handoff(&ctx, &args),
+        Command::Update(args) => follow::update(&ctx, &args),
+        Command::Close(args) => follow::close(&ctx, &args),
+        Command::Reopen(args) => follow::reopen(&ctx, &args),
+        Command::Due(args) => due::run(&ctx, &args),
         Command::List(args) => list::run(&ctx, &args),
         Command::Show(args) => show::run(&ctx, &args),
         Command::Ledger(cmd) => ledger::run(&ctx, &cmd),

@@ -23,7 +23,12 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     let current = {
         let ledger = ctx.read_ledger()?;
         let case = ctx.case(&ledger.conn, &a.id)?;
-        open_escalation(queries::escalations_of(&ledger.conn, &case.id)?)
+        let all = queries::escalations_of(&ledger.conn, &case.id)?;
+        let latest = all.last().cloned();
+        match open_escalation(all) {
+            Some(e) => Some(e),
+            None => return Err(super::follow::no_open(&case.id, latest.as_ref())),
+        }
     };
     if let Promotion::Refused { why, .. } = can_promote(p, &a.id, current.as_ref(), ctx.now) {
         return Err(error::refused(why));

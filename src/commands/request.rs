@@ -51,13 +51,14 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let mut description = a.description.clone();
 
     // The check first: nothing is asked when the answer is already no.
-    let (case, escalations) = {
+    let (case, escalations, pauses) = {
         let ledger = ctx.read_ledger()?;
         let case = ctx.case(&ledger.conn, &a.id)?;
         let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
-        (case, escalations)
+        let pauses = queries::pauses_of(&ledger.conn, &case.id)?;
+        (case, escalations, pauses)
     };
-    let verdict = check(p, &case, &escalations, ctx.now, dest.as_deref(), reason.as_deref());
+    let verdict = check(p, &case, &escalations, &pauses, ctx.now, dest.as_deref(), reason.as_deref());
     if let Some(ask) = &ask {
         ask.say(&render::check::eligibility(&render::Out { json: false, ..ctx.out }, &verdict, p, ctx.now));
     }
@@ -100,7 +101,8 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let tx = ledger.begin()?;
     let case = ctx.case(&tx, &case.id)?;
     let escalations = queries::escalations_of(&tx, &case.id)?;
-    let verdict = check(p, &case, &escalations, ctx.now, Some(&dest), Some(&reason));
+    let pauses = queries::pauses_of(&tx, &case.id)?;
+    let verdict = check(p, &case, &escalations, &pauses, ctx.now, Some(&dest), Some(&reason));
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
     }

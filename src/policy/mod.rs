@@ -32,6 +32,30 @@ pub struct Policy {
     pub promote_after_decision: bool,
     pub destinations: IndexMap<String, Destination>,
     pub fields: IndexMap<String, String>,
+    /// Who may approve or reject; empty means anyone.
+    pub deciders: Vec<Decider>,
+    pub roles: IndexMap<String, Vec<String>>,
+    /// May the actor who raised a level decide it?
+    pub self_decision: bool,
+    /// Which clocks stop while a case waits on the customer.
+    pub pause_wait: bool,
+    pub pause_touch: bool,
+    pub pause_review: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decider {
+    Actor(String),
+    Role(String),
+}
+
+impl std::fmt::Display for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decider::Actor(a) => f.write_str(a),
+            Decider::Role(r) => write!(f, "role:{r}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +85,8 @@ pub struct Level {
     pub audience: Vec<String>,
     pub reviewer: String,
     pub review: Span,
+    /// How often the customer hears from us at this level, unless a touch-point was promised.
+    pub update_every: Option<Span>,
     pub root_cause_analysis: bool,
 }
 
@@ -94,6 +120,15 @@ impl Policy {
     /// "a, b, c": the accepted keys, for error messages.
     pub fn keys<V>(map: &IndexMap<String, V>) -> String {
         map.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Whether `actor` is named by the deciders list (directly or by role).
+    pub fn may_decide(&self, actor: &str) -> bool {
+        self.deciders.is_empty()
+            || self.deciders.iter().any(|d| match d {
+                Decider::Actor(a) => a == actor,
+                Decider::Role(r) => self.roles.get(r).is_some_and(|m| m.iter().any(|x| x == actor)),
+            })
     }
 
     pub fn severity_keys(&self) -> String {

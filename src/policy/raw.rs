@@ -22,6 +22,42 @@ pub struct RawPolicy {
     pub destinations: Spanned<IndexMap<String, Spanned<RawDestination>>>,
     #[serde(default)]
     pub fields: IndexMap<String, String>,
+    #[serde(default)]
+    pub decisions: RawDecisions,
+    #[serde(default)]
+    pub roles: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    pub pause: RawPause,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecisions {
+    /// Actor names, or "role:NAME"; empty means anyone may decide.
+    #[serde(default)]
+    pub deciders: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub self_decision: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PauseClock {
+    WaitWindow,
+    TouchPoint,
+    Review,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPause {
+    pub clocks: Vec<PauseClock>,
+}
+
+impl Default for RawPause {
+    fn default() -> Self {
+        RawPause { clocks: vec![PauseClock::WaitWindow, PauseClock::TouchPoint] }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,6 +145,8 @@ pub struct RawLevel {
     #[serde(default)]
     pub reviewer: String,
     pub review: Span,
+    #[serde(default)]
+    pub update_every: Option<Span>,
     #[serde(default)]
     pub root_cause_analysis: bool,
 }

@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use indexmap::IndexMap;
 use toml::Spanned;
 
-use super::raw::{PromoteAfter, RawPolicy};
-use super::{Calendar, Counting, Destination, Level, Policy, Reason, Severity, Tier};
+use super::raw::{PauseClock, PromoteAfter, RawPolicy};
+use super::{Calendar, Counting, Decider, Destination, Level, Policy, Reason, Severity, Tier};
 use crate::error;
 
 struct Problems<'a> {
@@ -164,12 +164,14 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
             p.at(level.span(), format!("level {n} needs an `audience`: who is alerted at this level"));
         }
         uses_business |= l.review.counting == Counting::Business;
+        uses_business |= l.update_every.is_some_and(|u| u.counting == Counting::Business);
         levels.push(Level {
             number: n,
             name: l.name.clone(),
             audience: l.audience.clone(),
             reviewer: if l.reviewer.is_empty() { "reviewer".into() } else { l.reviewer.clone() },
             review: l.review,
+            update_every: l.update_every,
             root_cause_analysis: l.root_cause_analysis,
         });
     }
@@ -221,6 +223,24 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         }
     }
 
+    let mut deciders = Vec::new();
+    for d in &raw.decisions.deciders {
+        let name = d.get_ref().trim();
+        match name.strip_prefix("role:") {
+            Some(role) if raw.roles.contains_key(role) => deciders.push(Decider::Role(role.to_string())),
+            Some(role) => p.at(
+                d.span(),
+                format!(
+                    "decider {name:?} names unknown role {role:?}: define it under [roles] (roles: {})",
+                    Policy::keys(&raw.roles)
+                ),
+            ),
+            None if name.is_empty() => p.at(d.span(), "a decider is an actor name or \"role:NAME\", not empty"),
+            None => deciders.push(Decider::Actor(name.to_string())),
+        }
+    }
+    let clocks = &raw.pause.clocks;
+
     let calendar = calendar?;
     if uses_business && !calendar.has_working_time() {
         p.at(raw.calendar.timezone.span(), "business durations are used but the calendar has no working time");
@@ -237,6 +257,12 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         promote_after_decision,
         destinations,
         fields: raw.fields,
+        deciders,
+        roles: raw.roles,
+        self_decision: raw.decisions.self_decision,
+        pause_wait: clocks.contains(&PauseClock::WaitWindow),
+        pause_touch: clocks.contains(&PauseClock::TouchPoint),
+        pause_review: clocks.contains(&PauseClock::Review),
     })
 }
 

@@ -84,6 +84,12 @@ pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> Strin
     t.add_row(vec!["Status".to_string(), c.status.to_string()]);
     t.add_row(vec!["Opened".to_string(), human_relative(c.opened_at, now, p.calendar.tz)]);
     t.add_row(vec!["Tags".to_string(), clean(&c.tags.join(", "))]);
+    if let Some(since) = c.waiting_since {
+        t.add_row(vec![
+            "Waiting".to_string(),
+            format!("on the customer since {}", human_relative(since, now, p.calendar.tz)),
+        ]);
+    }
     format!("{t}\n")
 }
 
@@ -145,6 +151,17 @@ pub fn event_summary(e: &Event) -> String {
             format!("level {} to {} for {}: {}", s("level"), s("destination"), s("reason"), s("description"))
         }
         "promoted" => format!("level {} -> {}: {}", s("from"), s("to"), s("why")),
+        "decided" => format!("{} level {}: {}", s("decision"), s("level"), s("note")),
+        "assigned" => format!("owner {} -> {} {}", s("from"), s("to"), s("note")),
+        "handed-off" => format!("{} -> {}: {}", s("from"), s("to"), s("note")),
+        "customer-updated" => match d.get("next").and_then(|v| v.as_str()) {
+            Some(next) => format!("{} (next touch-point {next})", s("note")),
+            None => s("note"),
+        },
+        "resumed" => {
+            let minutes = d.get("paused_minutes").and_then(serde_json::Value::as_i64).unwrap_or(0);
+            format!("after {} waiting on the customer", crate::time::span(chrono::Duration::minutes(minutes)))
+        }
         _ => ["note", "why"].iter().map(|k| s(k)).find(|v| !v.is_empty()).unwrap_or_default(),
     }
 }
@@ -164,7 +181,20 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
 }
 
 pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {
-    let mut s = case_detail(out, c, p, now);
+    let mut s = String::new();
+    // The next engineer on shift reads the latest handoff note first.
+    if let Some(h) = events.iter().rev().find(|e| e.kind == "handed-off") {
+        let get = |k: &str| h.data.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        s.push_str(&format!(
+            "{} from {} to {} at {}:\n  {}\n\n",
+            out.bold("Latest handoff"),
+            clean(&get("from")),
+            clean(&get("to")),
+            human(h.at, p.calendar.tz),
+            clean_block(&get("note")).replace('\n', "\n  ")
+        ));
+    }
+    s.push_str(&case_detail(out, c, p, now));
     for v in views {
         let e = v.esc;
         s.push_str(&format!(

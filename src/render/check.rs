@@ -73,3 +73,47 @@ pub fn promoted(out: &Out, v: &EscalationView, from: u32, p: &Policy, now: DateT
         level_lines(v, p, now)
     )
 }
+
+pub fn due(
+    out: &Out,
+    items: &[crate::rules::follow::DueItem],
+    p: &Policy,
+    now: DateTime<Utc>,
+    overdue_only: bool,
+) -> String {
+    if items.is_empty() {
+        return if overdue_only { "Nothing is overdue.\n".into() } else { "Nothing is due.\n".into() };
+    }
+    let due = format!("Due ({})", p.calendar.tz.name());
+    let mut t = out.table(&[&due, "When", "What", "Case", "#", "Level", "Owner", "Detail"]);
+    for i in items {
+        let when = if i.overdue {
+            format!("{} late", crate::time::span(now - i.due_at))
+        } else {
+            crate::time::relative(i.due_at, now)
+        };
+        let kind = match i.kind {
+            crate::rules::follow::DueKind::Review => "review",
+            crate::rules::follow::DueKind::TouchPoint => "touch-point",
+            crate::rules::follow::DueKind::Promotion => "promotion",
+        };
+        let mut detail = clean(&i.detail);
+        if i.paused_minutes > 0 {
+            detail.push_str(&format!(
+                " (paused {} waiting on the customer)",
+                crate::time::span(chrono::Duration::minutes(i.paused_minutes))
+            ));
+        }
+        t.add_row(vec![
+            crate::time::short(i.due_at, p.calendar.tz),
+            if i.overdue { out.red(&when) } else { when },
+            kind.to_string(),
+            clean(&i.case),
+            i.escalation.to_string(),
+            i.level.to_string(),
+            clean(&i.owner),
+            detail,
+        ]);
+    }
+    format!("{t}\n")
+}

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::model::{Case, Escalation};
+use crate::model::{Case, Escalation, Pause};
 use crate::model::{CaseStatus, ser_opt_time};
 use crate::policy::Policy;
+use crate::rules::pause::{deadline, paused_clock};
 use crate::time::{human, human_relative};
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +29,11 @@ pub struct Eligibility {
     pub eligible_at: Option<DateTime<Utc>>,
     pub destination: Option<String>,
     pub reason: Option<String>,
+    /// Since when the case waits on the customer; null when it does not.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// Clock minutes the case has waited on the customer since it was opened.
+    pub paused_minutes: i64,
     pub rules: Vec<RuleOutcome>,
 }
 
@@ -50,6 +56,7 @@ pub fn check(
     policy: &Policy,
     case: &Case,
     escalations: &[Escalation],
+    pauses: &[Pause],
     now: DateTime<Utc>,
     destination: Option<&str>,
     reason: Option<&str>,
@@ -91,7 +98,7 @@ pub fn check(
                     ),
                 )
             });
-            rules.push(wait_rule(policy, case, now, dest, &mut time_gate));
+            rules.push(wait_rule(policy, case, pauses, now, dest, &mut time_gate));
         }
     }
 
@@ -143,6 +150,8 @@ pub fn check(
         eligible_at,
         destination: destination.map(str::to_string),
         reason: reason.map(str::to_string),
+        waiting_since: pauses.iter().find(|p| p.end.is_none()).map(|p| p.start),
+        paused_minutes: paused_clock(pauses, case.opened_at, now).num_minutes(),
         rules,
     }
 }
@@ -150,6 +159,7 @@ pub fn check(
 fn wait_rule(
     policy: &Policy,
     case: &Case,
+    pauses: &[Pause],
     now: DateTime<Utc>,
     dest: Option<(&str, &crate::policy::Destination)>,
     time_gate: &mut Option<DateTime<Utc>>,
@@ -172,7 +182,18 @@ fn wait_rule(
             None,
         );
     };
-    let Some(ends) = policy.calendar.add(case.opened_at, *span) else {
+    let what = format!("severity {} {} cases wait {span} after opening", case.severity, tier.label);
+    let counted: &[Pause] = if policy.pause_wait { pauses } else { &[] };
+    let Some(ends) = deadline(&policy.calendar, case.opened_at, *span, counted) else {
+        if let Some(p) = counted.iter().find(|p| p.end.is_none()) {
+            let detail = format!(
+                "{what}, but the wait is paused: the case waits on the customer since {} \
+                 (resume it with `escalate case update {} --resume`)",
+                human(p.start, tz),
+                case.id
+            );
+            return fail("wait-window", detail, None);
+        }
         return fail(
             "wait-window",
             format!("the {span} wait never ends: the calendar has no working time ahead"),
@@ -180,7 +201,12 @@ fn wait_rule(
         );
     };
     *time_gate = Some(ends);
-    let what = format!("severity {} {} cases wait {span} after opening", case.severity, tier.label);
+    let paused = paused_clock(counted, case.opened_at, ends.min(now));
+    let what = if paused > chrono::Duration::zero() {
+        format!("{what} (plus {} paused waiting on the customer)", crate::time::span(paused))
+    } else {
+        what
+    };
     if now >= ends {
         pass("wait-window", format!("{what}: the wait ended {}", human_relative(ends, now, tz)))
     } else {

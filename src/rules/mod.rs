@@ -2,4 +2,6 @@
 //! (policy, ledger rows, now). No I/O here.
 
 pub mod check;
+pub mod follow;
+pub mod pause;
 pub mod promote;

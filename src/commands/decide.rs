@@ -1,0 +1,41 @@
+//! `escalate decide ID approve|reject --note TEXT`: the reviewer's decision.
+
+use serde_json::json;
+
+use super::follow::{Pick, act, report};
+use crate::app::{Ctx, text};
+use crate::cli::{DecideArgs, Decision};
+use crate::error;
+use crate::model::EscState;
+use crate::prompt::prompter;
+use crate::rules::follow::may_decide;
+
+pub fn run(ctx: &Ctx, a: DecideArgs) -> anyhow::Result<u8> {
+    let note = match (&a.note, a.decision) {
+        (Some(n), _) => Some(text("--note", n)?),
+        (None, Decision::Approve) => None,
+        (None, Decision::Reject) => match prompter(a.yes, ctx.no_input) {
+            Some(ask) => Some(text("--note", &ask.long_text("Why is it rejected? The requester is owed a reason")?)?),
+            None => {
+                return Err(error::bad_input(
+                    "a rejection needs --note TEXT: the requester is told why the escalation did not proceed",
+                ));
+            }
+        },
+    };
+    let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+        may_decide(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
+        let (state, word) = match a.decision {
+            Decision::Approve => (EscState::Approved, "approved"),
+            Decision::Reject => (EscState::Rejected, "rejected"),
+        };
+        e.state = state;
+        e.decision = Some(word.to_string());
+        e.decided_by = Some(ctx.actor.clone());
+        e.decided_at = Some(ctx.now);
+        e.decision_note = note.clone();
+        Ok(("decided", json!({ "decision": word, "level": e.level, "note": note })))
+    })?;
+    let word = if esc.state == EscState::Approved { "Approved" } else { "Rejected" };
+    report(ctx, &case, &esc, &format!("{word} level {} of escalation #{} of case {}.", esc.level, esc.id, case.id))
+}

@@ -1,0 +1,144 @@
+//! Follow-through rules: who may decide, and every deadline that needs
+//! attention (reviews, customer touch-points, promotions that became possible).
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::pause::{deadline, paused_clock};
+use crate::model::{Case, EscState, Escalation, Pause, ser_time};
+use crate::policy::Policy;
+
+/// May `actor` approve or reject this escalation's current level?
+pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), String> {
+    if esc.state != EscState::Requested {
+        return Err(format!(
+            "escalation #{} is {} at level {}: only a requested level can be decided{}",
+            esc.id,
+            esc.state,
+            esc.level,
+            if esc.state.is_decided() { " (promote it to ask the next level)" } else { "" }
+        ));
+    }
+    if !policy.may_decide(actor) {
+        let who: Vec<String> = policy.deciders.iter().map(ToString::to_string).collect();
+        return Err(format!("{actor} may not decide escalations: the policy names {}", who.join(", ")));
+    }
+    if !policy.self_decision && (actor == esc.raised_by || actor == esc.requested_by) {
+        return Err(format!(
+            "{actor} requested escalation #{} and may not decide it too: the policy does not allow self-decision",
+            esc.id
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DueKind {
+    Review,
+    TouchPoint,
+    Promotion,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DueItem {
+    #[serde(serialize_with = "ser_time")]
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+    /// Minutes past due (positive) or until due (negative).
+    pub late_minutes: i64,
+    pub kind: DueKind,
+    pub case: String,
+    pub customer: String,
+    pub escalation: i64,
+    pub level: u32,
+    pub owner: String,
+    /// Clock minutes the case waited on the customer while this clock ran.
+    pub paused_minutes: i64,
+    pub detail: String,
+}
+
+/// One case's open escalation, with what the rules need to know of it.
+pub struct Open<'a> {
+    pub case: &'a Case,
+    pub esc: &'a Escalation,
+    pub pauses: &'a [Pause],
+}
+
+/// `paused_since`: where the item's clock started, when that clock pauses; None when it never does.
+fn item(
+    o: &Open,
+    kind: DueKind,
+    due_at: DateTime<Utc>,
+    paused_since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    detail: String,
+) -> DueItem {
+    DueItem {
+        due_at,
+        overdue: due_at <= now,
+        late_minutes: (now - due_at).num_minutes(),
+        kind,
+        case: o.case.id.clone(),
+        customer: o.case.customer.clone(),
+        escalation: o.esc.id,
+        level: o.esc.level,
+        owner: o.esc.owner.clone(),
+        paused_minutes: paused_since.map_or(0, |since| paused_clock(o.pauses, since, now.max(since)).num_minutes()),
+        detail,
+    }
+}
+
+/// Every deadline of these escalations, sorted by when it falls.
+pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueItem> {
+    let cal = &policy.calendar;
+    let none: &[Pause] = &[];
+    let mut out = Vec::new();
+    for o in open {
+        let e = o.esc;
+        if !e.state.is_active() {
+            continue;
+        }
+        let Some(level) = policy.level(e.level) else { continue };
+        let review_due =
+            if policy.pause_review { deadline(cal, e.level_since, level.review, o.pauses) } else { e.review_due_at };
+        if e.state == EscState::Requested {
+            if let Some(due) = review_due {
+                let detail = format!("{} reviews level {} ({})", level.reviewer, e.level, level.name);
+                out.push(item(o, DueKind::Review, due, policy.pause_review.then_some(e.level_since), now, detail));
+            }
+        }
+        let base = e.last_update_at.unwrap_or(e.level_since);
+        let touch = match (e.next_touch_at, level.update_every) {
+            (Some(promised), _) => Some((promised, "promised customer touch-point".to_string())),
+            (None, Some(every)) => {
+                let pauses = if policy.pause_touch { o.pauses } else { none };
+                deadline(cal, base, every, pauses)
+                    .map(|d| (d, format!("customer update every {every} at level {}", e.level)))
+            }
+            (None, None) => None,
+        };
+        if let Some((due, detail)) = touch {
+            let since = (policy.pause_touch && e.next_touch_at.is_none()).then_some(base);
+            out.push(item(o, DueKind::TouchPoint, due, since, now, detail));
+        }
+        if e.level < policy.top_level() {
+            let by_review =
+                (policy.promote_after_review && e.state == EscState::Requested).then_some(review_due).flatten();
+            let by_decision =
+                (policy.promote_after_decision && e.state == EscState::Rejected).then_some(e.decided_at).flatten();
+            if let Some(possible) = [by_review, by_decision].into_iter().flatten().min().filter(|t| *t <= now) {
+                let why = if Some(possible) == by_decision { "it was rejected" } else { "its review window passed" };
+                let detail = format!("level {} may be promoted to {}: {why}", e.level, e.level + 1);
+                out.push(item(o, DueKind::Promotion, possible, None, now, detail));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.case.cmp(&b.case)));
+    out
+}
+
+/// Keep what is past due or falls within `within` from now.
+pub fn within(items: Vec<DueItem>, now: DateTime<Utc>, within: Duration) -> Vec<DueItem> {
+    items.into_iter().filter(|i| i.due_at <= now + within).collect()
+}
