@@ -1,0 +1,290 @@
+//! Follow-through: decisions, ownership and handoffs, customer touch-points,
+//! close and reopen, what is due, and cases waiting on the customer.
+
+mod common;
+use common::Env;
+
+/// A case with a level 1 escalation requested by alice on Monday 2026-11-23 at 12:00.
+fn requested() -> Env {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    env
+}
+
+fn as_actor(env: &Env, actor: &str, args: &[&str]) -> (i32, String, String) {
+    let out = env.cmd().env("ESCALATE_ACTOR", actor).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn a_rejection_needs_a_reason() {
+    let env = requested();
+    let before = env.dump();
+    let (code, _, err) = as_actor(&env, "rita", &["decide", "C-1", "reject"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a rejection needs --note TEXT"), "{err}");
+    assert_eq!(env.dump(), before);
+    let (code, out, err) =
+        as_actor(&env, "rita", &["decide", "C-1", "reject", "--note", "Send the HAR file first", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["state"], "rejected");
+    assert_eq!(v["decided_by"], "rita");
+    assert_eq!(v["decision_note"], "Send the HAR file first");
+    assert_eq!(v["decided_at"], common::DEFAULT_NOW);
+}
+
+#[test]
+fn the_requester_cannot_decide_their_own_request() {
+    let env = requested();
+    let before = env.dump();
+    let (_, err) = env.expect(1, &["decide", "C-1", "approve"]);
+    assert!(err.contains("alice requested escalation #1 and may not decide it too"), "{err}");
+    assert_eq!(env.dump(), before);
+
+    let env = Env::new().with_policy(|p| p.replace("self_decision = false", "self_decision = true"));
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    env.ok(&["decide", "C-1", "approve"]);
+}
+
+#[test]
+fn the_policy_names_who_may_decide() {
+    let env = Env::new().with_policy(|p| {
+        p.replace("deciders = []", "deciders = [\"vp-dana\", \"role:escalation-managers\"]")
+            .replace("escalation-managers = []", "escalation-managers = [\"erin\", \"omar\"]")
+    });
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    let (code, _, err) = as_actor(&env, "mallory", &["decide", "C-1", "approve"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("mallory may not decide escalations: the policy names vp-dana, role:escalation-managers"),
+        "{err}"
+    );
+    let (code, _, err) = as_actor(&env, "omar", &["decide", "C-1", "approve", "--note", "Engineering has it"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = as_actor(&env, "vp-dana", &["decide", "C-1", "reject", "--note", "again"]);
+    assert_eq!(code, 1, "a decided level is not decided twice: {err}");
+
+    let bad = Env::new().with_policy(|p| p.replace("deciders = []", "deciders = [\"role:nobody\"]"));
+    let (_, err) = bad.expect(3, &["policy", "check"]);
+    assert!(err.contains("names unknown role \"nobody\""), "{err}");
+}
+
+#[test]
+fn a_decision_allows_promotion_at_once() {
+    let env = requested();
+    let (code, _, err) = as_actor(&env, "rita", &["decide", "C-1", "reject", "--note", "Not enough detail"]);
+    assert_eq!(code, 0, "{err}");
+    let v = env.json(&["promote", "C-1", "--why", "The customer disagrees"]);
+    assert_eq!(v["level"], 2);
+    assert_eq!(v["state"], "requested");
+    assert_eq!(v["decided_by"], serde_json::Value::Null);
+}
+
+#[test]
+fn handoffs_put_the_latest_note_first() {
+    let env = requested();
+    env.ok(&["handoff", "C-1", "--to", "lee", "--note", "First shift note"]);
+    let (code, _, err) =
+        as_actor(&env, "lee", &["handoff", "C-1", "--to", "kim", "--note", "Call them at 9, they want a bridge"]);
+    assert_eq!(code, 0, "{err}");
+    let out = env.ok(&["show", "C-1"]);
+    assert!(
+        out.starts_with(
+            "Latest handoff from lee to kim at 2026-11-23 12:00 UTC:\n  Call them at 9, they want a bridge\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(env.json(&["list"])[0]["owner"], "kim");
+    assert_eq!(env.json(&["show", "C-1"])["escalations"][0]["handoff_note"], "Call them at 9, they want a bridge");
+    let (_, err) = env.expect(2, &["handoff", "C-1", "--to", "kim", "--note", "x"]);
+    assert!(err.contains("already owned by kim"), "{err}");
+    env.ok(&["assign", "C-1", "--to", "alice"]);
+    assert_eq!(env.json(&["list"])[0]["owner"], "alice");
+}
+
+#[test]
+fn a_touch_point_falls_overdue_across_a_weekend() {
+    let mut env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.at("2026-11-27T13:00:00Z"); // Friday
+    env.ok(&Env::request_args("C-1"));
+    as_actor(&env, "rita", &["decide", "C-1", "approve", "--note", "Engineering is on it"]);
+    env.at("2026-11-27T16:00:00Z");
+    env.ok(&["update", "C-1", "--note", "Told the customer we are on it"]);
+    // Level 1 cadence: 8 business hours. One hour left on Friday, seven on Monday: due 16:00.
+    env.at("2026-11-30T15:59:00Z");
+    let (out, _) = env.expect(0, &["due", "--overdue"]);
+    assert_eq!(out, "Nothing is overdue.\n");
+    let v = env.json(&["due", "--within", "1h"]);
+    let touch = v.as_array().unwrap().iter().find(|i| i["kind"] == "touch-point").expect("touch-point due");
+    assert_eq!(touch["due_at"], "2026-11-30T16:00:00Z");
+    assert_eq!(touch["overdue"], false);
+    env.at("2026-11-30T16:01:00Z");
+    let (out, _) = env.expect(1, &["due", "--overdue"]);
+    assert!(out.contains("touch-point") && out.contains("1m late"), "{out}");
+    let v = env.json(&["due", "--overdue"]);
+    assert!(v.as_array().unwrap().iter().all(|i| i["overdue"] == true));
+}
+
+#[test]
+fn a_promised_touch_point_overrides_the_cadence() {
+    let mut env = requested();
+    env.ok(&["update", "C-1", "--note", "Fix ships tomorrow", "--next", "2026-11-24T10:00:00Z"]);
+    let v = env.json(&["due", "--within", "2d"]);
+    let touch = v.as_array().unwrap().iter().find(|i| i["kind"] == "touch-point").unwrap();
+    assert_eq!(touch["due_at"], "2026-11-24T10:00:00Z");
+    let (_, err) = env.expect(2, &["update", "C-1", "--note", "x", "--next", "2026-11-01T00:00:00Z"]);
+    assert!(err.contains("is not in the future"), "{err}");
+    env.at("2026-11-23T12:30:00Z");
+    let (_, err) = env.expect(2, &["due", "--within", "soon"]);
+    assert!(err.contains("invalid --within \"soon\""), "{err}");
+}
+
+#[test]
+fn due_lists_reviews_and_promotions_sorted_and_by_owner() {
+    let mut env = requested();
+    env.case("C-2", 3, "premium", "2026-11-20T08:00:00Z");
+    env.at("2026-11-23T13:00:00Z");
+    env.ok(&[
+        "request",
+        "C-2",
+        "--reason",
+        "customer-deadline",
+        "--to",
+        "product",
+        "--description",
+        "Need SSO",
+        "--field",
+        "use-case=SSO",
+        "--field",
+        "impact=renewal",
+        "--field",
+        "frequency=weekly",
+    ]);
+    env.ok(&["assign", "C-2", "--to", "kim"]);
+    env.at("2026-11-23T16:30:00Z");
+    let v = env.json(&["due", "--within", "2h"]);
+    let rows: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["case"].as_str().unwrap().into(), i["kind"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("C-1".to_string(), "review".to_string()),
+            ("C-1".into(), "promotion".into()),
+            ("C-2".into(), "review".into())
+        ],
+        "{v}"
+    );
+    let mine = env.json(&["due", "--within", "2h", "--owner", "kim"]);
+    assert!(mine.as_array().unwrap().iter().all(|i| i["owner"] == "kim"));
+    let out = env.ok(&["due", "--within", "2h"]);
+    insta::assert_snapshot!("due_table", out);
+}
+
+#[test]
+fn a_paused_case_stops_its_wait_window_and_resumes_it() {
+    let mut env = Env::new();
+    env.at("2026-11-23T09:00:00Z");
+    env.case("C-1", 2, "premium", "2026-11-23T08:00:00Z"); // eligible at 12:00 without a pause
+    env.ok(&["case", "update", "C-1", "--waiting"]);
+    env.at("2026-11-23T11:00:00Z");
+    let v = env.json(&["check", "C-1"]);
+    assert_eq!(v["eligible"], false);
+    assert_eq!(v["eligible_at"], serde_json::Value::Null, "while waiting, no time is known");
+    assert_eq!(v["waiting_since"], "2026-11-23T09:00:00Z");
+    assert_eq!(v["paused_minutes"], 120);
+    let wait = v["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "wait-window").unwrap().clone();
+    assert!(wait["detail"].as_str().unwrap().contains("the wait is paused"), "{wait}");
+    let (out, _) = env.expect(1, &["check", "C-1"]);
+    assert!(out.contains("NOT ELIGIBLE while it waits on the customer"), "{out}");
+    let (_, err) = env.expect(2, &["case", "update", "C-1", "--waiting"]);
+    assert!(err.contains("already waits on the customer"), "{err}");
+    env.ok(&["case", "update", "C-1", "--resume"]);
+    // Paused 09:00-11:00: the 4h wait now ends at 14:00.
+    let v = env.json(&["check", "C-1"]);
+    assert_eq!(v["eligible_at"], "2026-11-23T14:00:00Z");
+    assert_eq!(v["paused_minutes"], 120);
+    let wait = v["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "wait-window").unwrap().clone();
+    assert!(wait["detail"].as_str().unwrap().contains("plus 2h paused waiting on the customer"), "{wait}");
+    env.at("2026-11-23T14:00:00Z");
+    env.ok(&["check", "C-1"]);
+    let (_, err) = env.expect(2, &["case", "update", "C-1", "--resume"]);
+    assert!(err.contains("not waiting"), "{err}");
+}
+
+#[test]
+fn only_the_owner_closes_and_a_closed_escalation_must_be_reopened_to_promote() {
+    let mut env = requested();
+    env.ok(&["handoff", "C-1", "--to", "lee", "--note", "yours"]);
+    let before = env.dump();
+    let (_, err) = env.expect(1, &["close", "C-1", "--note", "done"]);
+    assert!(err.contains("only the owner (lee) may close"), "{err}");
+    assert_eq!(env.dump(), before);
+    let (code, _, err) = as_actor(&env, "lee", &["close", "C-1", "--note", "Customer agrees it is fixed"]);
+    assert_eq!(code, 0, "{err}");
+    env.at("2026-11-25T12:00:00Z");
+    let (_, err) = env.expect(1, &["promote", "C-1", "--why", "broken again"]);
+    assert!(err.contains("is closed: reopen it first"), "{err}");
+    env.ok(&["reopen", "C-1", "--why", "Broken again after the patch"]);
+    let v = env.json(&["promote", "C-1", "--why", "Broken again"]);
+    assert_eq!(v["level"], 2);
+    let (_, err) = env.expect(1, &["reopen", "C-1", "--why", "x"]);
+    assert!(err.contains("not closed"), "{err}");
+}
+
+#[test]
+fn withdrawing_frees_the_case_for_a_new_request() {
+    let env = requested();
+    let (code, _, err) = as_actor(&env, "mallory", &["withdraw", "C-1", "--why", "x"]);
+    assert_eq!(code, 1, "{err}");
+    env.ok(&["withdraw", "C-1", "--why", "Customer found a workaround"]);
+    assert_eq!(env.json(&["list"]), serde_json::json!([]));
+    assert_eq!(env.json(&["list", "--state", "withdrawn"]).as_array().unwrap().len(), 1);
+    env.ok(&Env::request_args("C-1"));
+}
+
+#[test]
+fn the_timeline_tells_the_whole_story_in_order() {
+    let mut env = requested();
+    env.at("2026-11-23T12:10:00Z");
+    as_actor(&env, "rita", &["decide", "C-1", "approve", "--note", "Go"]);
+    env.at("2026-11-23T12:20:00Z");
+    env.ok(&["promote", "C-1", "--why", "Needs management"]);
+    env.ok(&["assign", "C-1", "--to", "lee"]);
+    as_actor(&env, "lee", &["handoff", "C-1", "--to", "alice", "--note", "Back to you"]);
+    env.ok(&["update", "C-1", "--note", "Patch tonight"]);
+    env.ok(&["case", "update", "C-1", "--waiting"]);
+    env.ok(&["case", "update", "C-1", "--resume"]);
+    env.ok(&["close", "C-1", "--note", "Owner agrees"]);
+    let v = env.json(&["show", "C-1"]);
+    let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "case-added",
+            "requested",
+            "decided",
+            "promoted",
+            "assigned",
+            "handed-off",
+            "customer-updated",
+            "paused",
+            "resumed",
+            "closed"
+        ]
+    );
+    let out = env.ok(&["show", "C-1"]);
+    insta::assert_snapshot!("timeline", out);
+}
