@@ -40,21 +40,25 @@ pub fn paused_within(
 /// pause that is still open stops the clock before it runs out, or when the
 /// calendar never accrues the time.
 pub fn deadline(cal: &Calendar, start: DateTime<Utc>, span: Span, pauses: &[Pause]) -> Option<DateTime<Utc>> {
-    let closed: Vec<Pause> = pauses.iter().copied().filter(|p| p.end.is_some()).collect();
-    let want = Duration::minutes(span.minutes);
-    let mut d = cal.add(start, span)?;
-    // Each round pushes the deadline past the pauses it overlapped; pauses are finite.
-    for _ in 0..(closed.len() * 2 + 2) {
-        let ran = cal.elapsed(start, d, span.counting) - paused_within(cal, &closed, start, d, span.counting);
-        if ran >= want {
-            break;
+    let mut sorted: Vec<Pause> = pauses.to_vec();
+    sorted.sort_by_key(|p| p.start);
+    let mut remaining = Duration::minutes(span.minutes);
+    let mut t = start;
+    // Run the clock from `t` to each pause, skip over the pause, and so on.
+    for p in sorted {
+        if p.end.is_some_and(|end| end <= t) {
+            continue;
         }
-        d = add(cal, d, want - ran, span.counting)?;
+        if p.start > t {
+            let available = cal.elapsed(t, p.start, span.counting);
+            if remaining <= available {
+                return add(cal, t, remaining, span.counting);
+            }
+            remaining -= available;
+        }
+        t = p.end?.max(t);
     }
-    if pauses.iter().any(|p| p.end.is_none() && p.start < d) {
-        return None;
-    }
-    Some(d)
+    add(cal, t, remaining, span.counting)
 }
 
 /// Clock time paused within [a, b), for display.
