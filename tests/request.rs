@@ -211,7 +211,7 @@ fn promote_needs_an_open_escalation_and_a_reason() {
     let mut env = ready();
     let before = env.dump();
     let (_, err) = env.expect(1, &["promote", "C-1", "--why", "x"]);
-    assert!(err.contains("no open escalation to promote"), "{err}");
+    assert!(err.contains("has no open escalation: request one"), "{err}");
     env.ok(&Env::request_args("C-1"));
     env.at("2026-11-24T12:00:00Z");
     let (_, err) = env.expect(2, &["promote", "C-1"]);
