@@ -311,3 +311,18 @@ fn an_older_ledger_is_migrated_by_a_write_and_keeps_its_rows() {
     assert_eq!(v["title"], "From v1");
     assert_eq!(env.json(&["ledger", "info"])["schema_version"], MIGRATIONS.len());
 }
+
+#[test]
+fn empty_environment_variables_mean_unset() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("ESCALATE_NOW", "")
+        .env("ESCALATE_ACTOR", "")
+        .args(["case", "add", "E-1", "--customer", "x", "--severity", "3", "--tier", "standard", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = env.json(&["show", "E-1"]);
+    assert_ne!(v["events"][0]["actor"], "", "the login name stands in for an empty ESCALATE_ACTOR");
+}

@@ -16,7 +16,13 @@ mod show;
 use crate::app::Ctx;
 use crate::cli::{Cli, Command};
 
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
+pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
+    // An empty ESCALATE_* variable means unset, as shells usually intend.
+    let g = &mut cli.global;
+    g.now = g.now.take().filter(|s| !s.trim().is_empty());
+    g.actor = g.actor.take().filter(|s| !s.trim().is_empty());
+    g.policy = g.policy.take().filter(|p| !p.as_os_str().is_empty());
+    g.ledger = g.ledger.take().filter(|p| !p.as_os_str().is_empty());
     // Policy commands must work even when the policy in force is broken.
     if let Command::Policy(cmd) = &cli.command {
         return policy::run(&cli.global, cmd);
