@@ -113,6 +113,17 @@ impl Ctx {
         kind: &str,
         data: serde_json::Value,
     ) -> anyhow::Result<i64> {
+        // The timeline only moves forward: a what-if --now in the past may be
+        // asked of read commands, but it may not be written behind history.
+        if let Some(last) = queries::last_event_at(conn, case_id)?
+            && last > self.now
+        {
+            return Err(error::bad_input(format!(
+                "now ({}) is before the last recorded event of case {case_id} ({}): the ledger's timeline only moves forward; give a later --now",
+                time::human(self.now, self.tz()),
+                time::human(last, self.tz()),
+            )));
+        }
         queries::remember_policy(
             conn,
             &self.loaded.digest,

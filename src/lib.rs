@@ -17,14 +17,30 @@ use std::io::Write;
 
 use clap::Parser;
 
+/// Whether `--json` was asked for, judged from the raw arguments, for errors
+/// that happen before the command line could be parsed.
+fn wants_json() -> bool {
+    std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == "--json")
+}
+
 /// Parse arguments, run the command, report errors; returns the exit code.
 pub fn run() -> u8 {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are not errors.
-            let code = if e.use_stderr() { error::Kind::BadInput.exit_code() } else { 0 };
-            let _ = e.print();
+            if !e.use_stderr() {
+                let _ = e.print();
+                return 0;
+            }
+            let code = error::Kind::BadInput.exit_code();
+            if wants_json() {
+                let message = e.render().to_string();
+                let doc = serde_json::json!({ "error": error::Kind::BadInput.name(), "code": code, "message": message.trim_end() });
+                let _ = writeln!(std::io::stderr().lock(), "{doc}");
+            } else {
+                let _ = e.print();
+            }
             return code;
         }
     };

@@ -132,6 +132,50 @@ fn a_touch_point_falls_overdue_across_a_weekend() {
     assert!(out.contains("touch-point") && out.contains("1m late"), "{out}");
     let v = env.json(&["due", "--overdue"]);
     assert!(v.as_array().unwrap().iter().all(|i| i["overdue"] == true));
+    // Exactly at the deadline it is due now, not late.
+    env.at("2026-11-30T16:00:00Z");
+    env.expect(0, &["due", "--overdue"]);
+}
+
+#[test]
+fn a_possible_promotion_is_an_option_not_an_overdue_item() {
+    let mut env = requested();
+    as_actor(&env, "rita", &["decide", "C-1", "reject", "--note", "Not enough detail"]);
+    env.at("2026-11-23T12:30:00Z");
+    let v = env.json(&["due"]);
+    let promo = v.as_array().unwrap().iter().find(|i| i["kind"] == "promotion").expect("promotion listed");
+    assert_eq!(promo["overdue"], false);
+    let (out, _) = env.expect(0, &["due", "--overdue"]);
+    assert_eq!(out, "Nothing is overdue.\n");
+    let out = env.ok(&["due"]);
+    assert!(out.contains("possible 30m ago"), "{out}");
+    let (_, err) = env.expect(2, &["due", "--within", "4h business"]);
+    assert!(err.contains("clock time from now"), "{err}");
+}
+
+#[test]
+fn writes_may_not_go_back_before_the_last_event() {
+    let mut env = requested();
+    as_actor(&env, "rita", &["decide", "C-1", "approve"]);
+    let out = env.ok(&["show", "C-1"]);
+    assert!(out.contains("approved level 1") && !out.contains("null"), "{out}");
+    let before = env.dump();
+    env.at("2026-11-23T11:00:00Z");
+    let (_, err) = env.expect(2, &["update", "C-1", "--note", "back in time"]);
+    assert!(err.contains("before the last recorded event of case C-1"), "{err}");
+    assert_eq!(env.dump(), before);
+    // Reading as of an earlier time is still a fine what-if question.
+    env.ok(&["show", "C-1"]);
+}
+
+#[test]
+fn usage_errors_are_json_too_when_asked() {
+    let env = Env::new();
+    let (_, err) = env.expect(2, &["--json", "list", "--bogus"]);
+    let v: serde_json::Value = serde_json::from_str(err.trim()).expect("a JSON error");
+    assert_eq!(v["error"], "bad-input");
+    assert_eq!(v["code"], 2);
+    assert!(v["message"].as_str().unwrap().contains("--bogus"), "{v}");
 }
 
 #[test]
@@ -237,7 +281,12 @@ fn only_the_owner_closes_and_a_closed_escalation_must_be_reopened_to_promote() {
     env.at("2026-11-25T12:00:00Z");
     let (_, err) = env.expect(1, &["promote", "C-1", "--why", "broken again"]);
     assert!(err.contains("is closed: reopen it first"), "{err}");
-    env.ok(&["reopen", "C-1", "--why", "Broken again after the patch"]);
+    let v = env.json(&["reopen", "C-1", "--why", "Broken again after the patch"]);
+    // Undecided, so its review window starts again from the reopening.
+    assert_eq!(v["review_due_at"], "2026-11-25T16:00:00Z");
+    let (_, err) = env.expect(1, &["promote", "C-1", "--why", "Broken again"]);
+    assert!(err.contains("review window ends at 2026-11-25 16:00 UTC"), "{err}");
+    env.at("2026-11-25T16:00:00Z");
     let v = env.json(&["promote", "C-1", "--why", "Broken again"]);
     assert_eq!(v["level"], 2);
     let (_, err) = env.expect(1, &["reopen", "C-1", "--why", "x"]);

@@ -148,6 +148,41 @@ fn severity_one_is_redirected_but_security_may_route_it() {
         "urgency=high",
     ]);
     assert_eq!(v["destination"], "security");
+    // Security skips the level progression: its receiver reviews it, and there is nothing to promote.
+    assert_eq!(v["routed_immediately"], true);
+    assert_eq!(v["reviewer"], "Security team");
+    let out = env.ok(&["show", "OUT"]);
+    assert!(out.contains("routed immediately to Security team"), "{out}");
+    let before = env.dump();
+    let (_, err) = env.expect(1, &["promote", "OUT", "--why", "no answer"]);
+    assert!(err.contains("skip the level progression"), "{err}");
+    assert_eq!(env.dump(), before);
+    let due = env.json(&["due", "--within", "1w"]);
+    assert!(due.as_array().unwrap().iter().all(|i| i["kind"] != "promotion"), "{due}");
+    assert!(due[0]["detail"].as_str().unwrap().contains("Security team reviews it"), "{due}");
+}
+
+#[test]
+fn bad_request_input_is_named_before_the_policy_is_asked() {
+    let env = Env::new();
+    // Opened just now: not eligible yet, but the bad input is what gets reported.
+    env.case("C-1", 2, "premium", common::DEFAULT_NOW);
+    let before = env.dump();
+    let mut twice = Env::request_args("C-1");
+    twice.extend(["--field", "summary=again"]);
+    let (_, err) = env.expect(2, &twice);
+    assert!(err.contains("--field summary is given twice"), "{err}");
+    let mut blank = Env::request_args("C-1");
+    blank[7] = "  ";
+    let (_, err) = env.expect(2, &blank);
+    assert!(err.contains("--description is empty"), "{err}");
+    let mut foreign = Env::request_args("C-1");
+    foreign.extend(["--field", "urgency=high"]);
+    let (_, err) = env.expect(2, &foreign);
+    assert!(err.contains("\"urgency\" is not part of the l2 package"), "{err}");
+    let (_, err) = env.expect(2, &["request", "C-1", "--field", "summary="]);
+    assert!(err.contains("--field summary is empty"), "{err}");
+    assert_eq!(env.dump(), before);
 }
 
 #[test]
@@ -165,8 +200,8 @@ fn the_review_deadline_counts_business_hours_across_a_weekend_and_a_holiday() {
 #[test]
 fn business_hours_follow_the_zone_across_a_daylight_saving_switch() {
     let mut env = Env::new().with_policy(|p| p.replace("timezone = \"UTC\"", "timezone = \"Europe/Berlin\""));
-    env.case("C-1", 2, "premium", "2026-10-20T08:00:00Z");
     env.at("2026-10-23 16:00"); // Friday 16:00 CEST; clocks go back on Sunday 25 October
+    env.case("C-1", 2, "premium", "2026-10-20T08:00:00Z");
     let mut args = Env::request_args("C-1");
     args.push("--json");
     let v: serde_json::Value = serde_json::from_str(&env.expect(0, &args).0).unwrap();

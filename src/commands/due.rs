@@ -9,6 +9,12 @@ use crate::render;
 use crate::rules::follow::{Open, due_items, within};
 
 pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
+    if a.within.trim().contains(char::is_whitespace) {
+        return Err(error::bad_input(format!(
+            "invalid --within {:?}: it is clock time from now, given as an amount only; for example 4h, 2d or 1h30m",
+            a.within
+        )));
+    }
     let minutes = parse_amount(a.within.trim(), Counting::Clock).map_err(|why| {
         error::bad_input(format!("invalid --within {:?}: {why}; for example 4h, 2d or 1h30m", a.within))
     })?;

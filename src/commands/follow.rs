@@ -175,7 +175,16 @@ pub fn reopen(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
             _ => EscState::Requested,
         };
         e.closed_at = None;
-        Ok(("reopened", json!({ "why": why, "state": e.state })))
+        // An undecided level is reviewed afresh: its review window restarts now.
+        if e.state == EscState::Requested {
+            let review = ctx.policy().level(e.level).map(|l| l.review);
+            e.level_since = ctx.now;
+            e.review_due_at = review.and_then(|r| ctx.policy().calendar.add(ctx.now, r));
+        }
+        Ok((
+            "reopened",
+            json!({ "why": why, "state": e.state, "review_due_at": e.review_due_at.map(crate::time::rfc3339) }),
+        ))
     })?;
     report(
         ctx,

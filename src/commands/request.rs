@@ -13,18 +13,34 @@ use crate::prompt::{Prompter, prompter};
 use crate::render;
 use crate::rules::check::{Eligibility, check};
 
-/// `--field KEY=VALUE` pairs, in order; a key given twice keeps the last value.
+/// `--field KEY=VALUE` pairs, in order; a key given twice is refused.
 fn parse_fields(raw: &[String]) -> anyhow::Result<IndexMap<String, String>> {
     let mut out = IndexMap::new();
     for f in raw {
-        let Some((k, v)) = f.split_once('=') else {
+        let Some((k, v)) = f.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
             return Err(error::bad_input(format!(
                 "--field {f:?} is not KEY=VALUE (for example --field summary=\"login fails\")"
             )));
         };
-        out.insert(k.trim().to_string(), v.to_string());
+        let k = k.trim().to_string();
+        text(&format!("--field {k}"), v)?;
+        if out.insert(k.clone(), v.to_string()).is_some() {
+            return Err(error::bad_input(format!("--field {k} is given twice: give each field once")));
+        }
     }
     Ok(out)
+}
+
+/// Every field must belong to the destination's package.
+fn check_fields(p: &crate::policy::Policy, dest: &str, fields: &IndexMap<String, String>) -> anyhow::Result<()> {
+    let wanted = &p.destinations[dest].fields;
+    match fields.keys().find(|k| !wanted.contains(k)) {
+        None => Ok(()),
+        Some(k) => Err(error::bad_input(format!(
+            "--field {k:?} is not part of the {dest} package (fields: {})",
+            if wanted.is_empty() { "none".to_string() } else { wanted.join(", ") }
+        ))),
+    }
 }
 
 fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
@@ -48,7 +64,13 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let mut dest = a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?;
     let mut reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
     let mut fields = parse_fields(&a.fields)?;
-    let mut description = a.description.clone();
+    let mut description = a.description.as_deref().map(|d| text("--description", d)).transpose()?;
+    // Bad input is reported before the policy is asked anything.
+    if let Some(d) = dest.as_deref() {
+        check_fields(p, d, &fields)?;
+    } else if !fields.is_empty() && ask.is_none() {
+        return Err(error::bad_input("--field needs --to DEST: the fields belong to a destination's package"));
+    }
 
     // The check first: nothing is asked when the answer is already no.
     let (case, escalations, pauses) = {
@@ -74,16 +96,8 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         return Err(error::bad_input("reason, destination and description are required"));
     };
     let description = text("--description", &description)?;
+    check_fields(p, &dest, &fields)?;
     let wanted = &p.destinations[&dest].fields;
-    for (k, v) in &fields {
-        if !wanted.contains(k) {
-            return Err(error::bad_input(format!(
-                "--field {k:?} is not part of the {dest} package (fields: {})",
-                if wanted.is_empty() { "none".to_string() } else { wanted.join(", ") }
-            )));
-        }
-        text(&format!("--field {k}"), v)?;
-    }
     let fields: IndexMap<String, String> =
         wanted.iter().filter_map(|k| fields.get(k).map(|v| (k.clone(), v.clone()))).collect();
 

@@ -291,6 +291,12 @@ pub fn append_event(conn: &Connection, e: &NewEvent) -> rusqlite::Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
+/// When the latest event of a case was recorded, if it has any.
+pub fn last_event_at(conn: &Connection, case_id: &str) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    conn.query_row("SELECT at FROM events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1", [case_id], |r| time_at(r, 0))
+        .optional()
+}
+
 fn event_row(row: &Row) -> rusqlite::Result<Event> {
     Ok(Event {
         seq: row.get(0)?,

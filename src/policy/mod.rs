@@ -96,7 +96,8 @@ pub struct Destination {
     pub receiver: String,
     pub trigger: String,
     pub fields: Vec<String>,
-    /// Routed immediately: skips wait windows and the severity redirect.
+    /// Routed immediately: skips wait windows, the severity redirect and the
+    /// level progression (004: security goes straight to its receiver).
     pub immediate: bool,
 }
 
@@ -107,6 +108,11 @@ impl Policy {
 
     pub fn level(&self, n: u32) -> Option<&Level> {
         n.checked_sub(1).and_then(|i| self.levels.get(i as usize))
+    }
+
+    /// The destination of an escalation that skips the level progression, if it is one.
+    pub fn routed_directly(&self, destination: &str) -> Option<&Destination> {
+        self.destinations.get(destination).filter(|d| d.immediate)
     }
 
     pub fn top_level(&self) -> u32 {

@@ -17,10 +17,22 @@ pub struct EscalationView<'a> {
     pub level_name: String,
     pub audience: Vec<String>,
     pub reviewer: String,
+    /// The destination skips the level progression: its receiver reviews it directly.
+    pub routed_immediately: bool,
 }
 
 impl<'a> EscalationView<'a> {
     pub fn new(esc: &'a Escalation, p: &Policy, case: Option<&'a Case>) -> Self {
+        if let Some(d) = p.routed_directly(&esc.destination) {
+            return EscalationView {
+                esc,
+                customer: case.map(|c| c.customer.as_str()),
+                level_name: format!("routed immediately to {}", d.receiver),
+                audience: vec![d.receiver.clone()],
+                reviewer: d.receiver.clone(),
+                routed_immediately: true,
+            };
+        }
         let level = p.level(esc.level);
         EscalationView {
             esc,
@@ -28,6 +40,7 @@ impl<'a> EscalationView<'a> {
             level_name: level.map_or_else(|| format!("level {}", esc.level), |l| l.name.clone()),
             audience: level.map(|l| l.audience.clone()).unwrap_or_default(),
             reviewer: level.map(|l| l.reviewer.clone()).unwrap_or_default(),
+            routed_immediately: false,
         }
     }
 }
@@ -127,22 +140,30 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
 }
 
 /// One line saying what an event did, from its data.
+/// A JSON value as people read it: strings unquoted, null as "none".
+fn plain(v: Option<&serde_json::Value>) -> String {
+    match v {
+        None | Some(serde_json::Value::Null) => "none".into(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
 pub fn event_summary(e: &Event) -> String {
     let d = &e.data;
-    let s = |k: &str| d.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).unwrap_or_default();
+    let s = |k: &str| match d.get(k) {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(v) => v.as_str().map_or_else(|| v.to_string(), str::to_string),
+    };
+    // "text: note", or just "text" when no note was given.
+    let with = |text: String, note: String| if note.is_empty() { text } else { format!("{text}: {note}") };
     match e.kind.as_str() {
         "case-added" => format!("opened: severity {}, tier {}, customer {}", s("severity"), s("tier"), s("customer")),
         "case-updated" => d
             .as_object()
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "{k}: {} -> {}",
-                            v.get("from").map_or(String::new(), ToString::to_string),
-                            v.get("to").map_or(String::new(), ToString::to_string)
-                        )
-                    })
+                    .map(|(k, v)| format!("{k}: {} -> {}", plain(v.get("from")), plain(v.get("to"))))
                     .collect::<Vec<_>>()
                     .join("; ")
             })
@@ -151,8 +172,8 @@ pub fn event_summary(e: &Event) -> String {
             format!("level {} to {} for {}: {}", s("level"), s("destination"), s("reason"), s("description"))
         }
         "promoted" => format!("level {} -> {}: {}", s("from"), s("to"), s("why")),
-        "decided" => format!("{} level {}: {}", s("decision"), s("level"), s("note")),
-        "assigned" => format!("owner {} -> {} {}", s("from"), s("to"), s("note")),
+        "decided" => with(format!("{} level {}", s("decision"), s("level")), s("note")),
+        "assigned" => with(format!("owner {} -> {}", s("from"), s("to")), s("note")),
         "handed-off" => format!("{} -> {}: {}", s("from"), s("to"), s("note")),
         "customer-updated" => match d.get("next").and_then(|v| v.as_str()) {
             Some(next) => format!("{} (next touch-point {next})", s("note")),

@@ -44,7 +44,9 @@ fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
         }
         None => s.push_str("The review window never ends: the calendar has no working time ahead.\n"),
     }
-    if p.level(e.level).is_some_and(|l| l.root_cause_analysis) {
+    if v.routed_immediately {
+        s.push_str("It skips the level progression: there is no level to promote it to.\n");
+    } else if p.level(e.level).is_some_and(|l| l.root_cause_analysis) {
         s.push_str("A full root-cause analysis follows an escalation at this level.\n");
     }
     s
@@ -53,6 +55,17 @@ fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
 pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
     let e = v.esc;
     let dest = p.destinations.get(&e.destination).map_or(e.destination.as_str(), |d| d.label.as_str());
+    if v.routed_immediately {
+        return format!(
+            "{} escalation #{} of case {}: routed immediately to {}, for {}.\n{}",
+            out.green("Requested"),
+            e.id,
+            clean(&e.case_id),
+            clean(dest),
+            clean(&e.reason),
+            level_lines(v, p, now)
+        );
+    }
     format!(
         "{} escalation #{} of case {}: level {} ({}), to {}, for {}.\n{}",
         out.green("Requested"),
@@ -94,6 +107,8 @@ pub fn due(
     for i in items {
         let when = if i.overdue {
             format!("{} late", crate::time::span(now - i.due_at))
+        } else if i.kind == crate::rules::follow::DueKind::Promotion {
+            format!("possible {}", crate::time::relative(i.due_at, now))
         } else {
             crate::time::relative(i.due_at, now)
         };

@@ -16,7 +16,14 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
             esc.id,
             esc.state,
             esc.level,
-            if esc.state.is_decided() { " (promote it to ask the next level)" } else { "" }
+            if esc.state.is_decided()
+                && esc.level < policy.top_level()
+                && policy.routed_directly(&esc.destination).is_none()
+            {
+                " (promote it to ask the next level)"
+            } else {
+                ""
+            }
         ));
     }
     if !policy.may_decide(actor) {
@@ -76,7 +83,8 @@ fn item(
 ) -> DueItem {
     DueItem {
         due_at,
-        overdue: due_at <= now,
+        // A promotion that became possible is an option, not a missed deadline.
+        overdue: kind != DueKind::Promotion && due_at < now,
         late_minutes: (now - due_at).num_minutes(),
         kind,
         case: o.case.id.clone(),
@@ -100,11 +108,15 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
             continue;
         }
         let Some(level) = policy.level(e.level) else { continue };
+        let direct = policy.routed_directly(&e.destination);
         let review_due =
             if policy.pause_review { deadline(cal, e.level_since, level.review, o.pauses) } else { e.review_due_at };
         if e.state == EscState::Requested {
             if let Some(due) = review_due {
-                let detail = format!("{} reviews level {} ({})", level.reviewer, e.level, level.name);
+                let detail = match direct {
+                    Some(d) => format!("{} reviews it (routed immediately)", d.receiver),
+                    None => format!("{} reviews level {} ({})", level.reviewer, e.level, level.name),
+                };
                 out.push(item(o, DueKind::Review, due, policy.pause_review.then_some(e.level_since), now, detail));
             }
         }
@@ -122,7 +134,7 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
             let since = (policy.pause_touch && e.next_touch_at.is_none()).then_some(base);
             out.push(item(o, DueKind::TouchPoint, due, since, now, detail));
         }
-        if e.level < policy.top_level() {
+        if e.level < policy.top_level() && direct.is_none() {
             let by_review =
                 (policy.promote_after_review && e.state == EscState::Requested).then_some(review_due).flatten();
             let by_decision =

@@ -17,7 +17,11 @@ pub enum Promotion {
 
 /// When the escalation's current level may be promoted by time alone, if ever.
 pub fn promotable_at(policy: &Policy, esc: &Escalation) -> Option<DateTime<Utc>> {
-    if !esc.state.is_active() || esc.level >= policy.top_level() || !policy.promote_after_review {
+    if !esc.state.is_active()
+        || esc.level >= policy.top_level()
+        || !policy.promote_after_review
+        || policy.routed_directly(&esc.destination).is_some()
+    {
         return None;
     }
     esc.review_due_at
@@ -33,6 +37,15 @@ pub fn can_promote(policy: &Policy, case_id: &str, esc: Option<&Escalation>, now
             possible_at: None,
         };
     };
+    if let Some(d) = policy.routed_directly(&esc.destination) {
+        return Promotion::Refused {
+            why: format!(
+                "escalation #{} went straight to {}: {} escalations skip the level progression, so there is no level to promote it to",
+                esc.id, d.receiver, d.label
+            ),
+            possible_at: None,
+        };
+    }
     let top = policy.top_level();
     if esc.level >= top {
         let name = policy.level(top).map_or("", |l| l.name.as_str());
