@@ -64,7 +64,7 @@ impl Ctx {
             None => time::now_utc(),
         };
         let actor = match &g.actor {
-            Some(a) => text("--actor", a)?,
+            Some(a) => one_line("--actor (or ESCALATE_ACTOR)", a)?,
             None => login_name(),
         };
         let ledger_path = match &g.ledger {

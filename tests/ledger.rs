@@ -271,7 +271,7 @@ fn stored_control_characters_are_escaped_for_people_and_exact_in_json() {
         "--to",
         "l2",
         "--description",
-        "line one\nline two \u{1b}[31mred",
+        "line one\nline two \u{1b}[31mred \u{202e}gpj.exe",
         "--field",
         "summary=s",
         "--field",
@@ -282,8 +282,24 @@ fn stored_control_characters_are_escaped_for_people_and_exact_in_json() {
     let out = env.ok(&["show", "C-1"]);
     assert!(!out.contains('\u{1b}'), "raw escape in human output: {out:?}");
     assert!(out.contains("\\u{1b}[31mred"), "{out}");
+    assert!(!out.contains('\u{202e}') && out.contains("\\u{202e}gpj.exe"), "bidi override shown raw: {out}");
     let v = env.json(&["show", "C-1"]);
-    assert_eq!(v["escalations"][0]["description"], "line one\nline two \u{1b}[31mred");
+    assert_eq!(v["escalations"][0]["description"], "line one\nline two \u{1b}[31mred \u{202e}gpj.exe");
+    let (_, err) = env.expect(2, &["--actor", "bob\u{7}", "case", "close", "C-1"]);
+    assert!(err.contains("--actor (or ESCALATE_ACTOR)") && err.contains("control characters"), "{err}");
+}
+
+#[test]
+fn a_directory_as_ledger_is_named_as_such() {
+    let env = Env::new();
+    let dir = env.ledger().with_extension("d");
+    std::fs::create_dir(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    let (_, err) = env
+        .expect(4, &["--ledger", d, "case", "add", "C-1", "--customer", "x", "--severity", "2", "--tier", "premium"]);
+    assert!(err.contains("it is a directory"), "{err}");
+    let (_, err) = env.expect(4, &["--ledger", d, "list"]);
+    assert!(err.contains("it is a directory"), "{err}");
 }
 
 #[test]

@@ -90,10 +90,23 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A directory where the ledger file should be gets a message that says so.
+fn refuse_directory(path: &Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        return Err(error::ledger(format!(
+            "cannot open ledger {}: it is a directory; name a file, for example {}",
+            path.display(),
+            path.join("ledger.db").display()
+        )));
+    }
+    Ok(())
+}
+
 impl Ledger {
     /// Open for writing, creating the ledger (private) and migrating it if needed.
     pub fn open_write(path: &Path) -> anyhow::Result<Ledger> {
         let fail = |e: &dyn std::fmt::Display| error::ledger(format!("cannot open ledger {}: {e}", path.display()));
+        refuse_directory(path)?;
         if !path.exists() {
             create_private(path).map_err(|e| fail(&e))?;
         }
@@ -116,6 +129,7 @@ impl Ledger {
     /// and is not created.
     pub fn open_read(path: &Path) -> anyhow::Result<Ledger> {
         let fail = |e: &dyn std::fmt::Display| error::ledger(format!("cannot open ledger {}: {e}", path.display()));
+        refuse_directory(path)?;
         if !path.exists() {
             return Self::empty(path);
         }

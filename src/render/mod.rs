@@ -99,11 +99,17 @@ pub fn clean(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c if c.is_control() || is_invisible(c) => out.push_str(&c.escape_unicode().to_string()),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Format characters that reorder or hide text on a terminal: bidi overrides
+/// and isolates, zero-width characters, the BOM.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Like `clean`, but keeps line breaks: for long text printed as a block.
@@ -120,5 +126,6 @@ mod tests {
         assert_eq!(clean("a\x1b[31mb\nc"), "a\\u{1b}[31mb\\nc");
         assert_eq!(clean_block("one\ntwo\x07"), "one\ntwo\\u{7}");
         assert_eq!(clean("plain – text"), "plain – text");
+        assert_eq!(clean("evil\u{202E}txt.exe\u{200B}"), "evil\\u{202e}txt.exe\\u{200b}");
     }
 }

@@ -14,6 +14,14 @@ fn hhmm(min: u32) -> String {
     format!("{:02}:{:02}", min / 60, min % 60)
 }
 
+/// The clocks that stop while a case waits on the customer, as the policy names them.
+fn paused_clocks(p: &Policy) -> Vec<&'static str> {
+    [(p.pause_wait, "wait-window"), (p.pause_touch, "touch-point"), (p.pause_review, "review")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+}
+
 pub fn as_json(l: &Loaded) -> Value {
     let p = &l.policy;
     let c = &p.calendar;
@@ -42,12 +50,19 @@ pub fn as_json(l: &Loaded) -> Value {
             "audience": l.audience,
             "reviewer": l.reviewer,
             "review": l.review.to_string(),
+            "update_every": l.update_every.map(|u| u.to_string()),
             "root_cause_analysis": l.root_cause_analysis,
         })).collect::<Vec<_>>(),
         "promotion": {
             "after_review": p.promote_after_review,
             "after_decision": p.promote_after_decision,
         },
+        "decisions": {
+            "deciders": p.deciders.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "self_decision": p.self_decision,
+        },
+        "roles": p.roles,
+        "pause": { "clocks": paused_clocks(p) },
         "destinations": p.destinations.iter().map(|(k, d)| json!({
             "key": k,
             "label": d.label,
@@ -95,7 +110,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     }
     s.push_str(&format!("{}\n{t}\n\n", out.bold("Wait windows (from when the case was opened)")));
 
-    let mut t = out.table(&["Level", "Name", "Audience", "Reviewer", "Review window"]);
+    let mut t = out.table(&["Level", "Name", "Audience", "Reviewer", "Review window", "Customer updates"]);
     for l in &p.levels {
         t.add_row(vec![
             l.number.to_string(),
@@ -103,6 +118,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
             l.audience.join(", "),
             l.reviewer.clone(),
             l.review.to_string(),
+            l.update_every.map_or_else(|| "-".to_string(), |u| format!("every {u}")),
         ]);
     }
     let mut when = Vec::new();
@@ -112,7 +128,22 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     if p.promote_after_decision {
         when.push("it has been decided");
     }
-    s.push_str(&format!("{}\n{t}\nA level may be promoted once {}.\n\n", out.bold("Levels"), when.join(" or ")));
+    s.push_str(&format!("{}\n{t}\nA level may be promoted once {}.\n", out.bold("Levels"), when.join(" or ")));
+    let who = if p.deciders.is_empty() {
+        "anyone".to_string()
+    } else {
+        p.deciders.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    };
+    s.push_str(&format!(
+        "Decided by {who}; {}.\n",
+        if p.self_decision { "a requester may decide their own request" } else { "never by the requester" }
+    ));
+    let paused = paused_clocks(p);
+    s.push_str(&if paused.is_empty() {
+        "No clock stops while a case waits on the customer.\n\n".to_string()
+    } else {
+        format!("While a case waits on the customer these clocks stop: {}.\n\n", paused.join(", "))
+    });
 
     let mut t = out.table(&["Reason", "Label", "Help"]);
     for (k, r) in &p.reasons {
@@ -127,7 +158,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
             d.label.clone(),
             d.fields.join(", "),
             if d.immediate {
-                "immediate: skips wait windows and the severity redirect".into()
+                "immediate: skips wait windows, the severity redirect and the levels".into()
             } else {
                 "after the wait window".to_string()
             },
