@@ -12,6 +12,7 @@ pub mod prompt;
 pub mod render;
 pub mod rules;
 pub mod time;
+pub mod transfer;
 
 use std::io::Write;
 

@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, cmd: CaseCommand) -> anyhow::Result<u8> {
         CaseCommand::Update(a) => update(ctx, a),
         CaseCommand::Close(a) => set_status(ctx, &a.id, CaseStatus::Closed),
         CaseCommand::Reopen(a) => set_status(ctx, &a.id, CaseStatus::Open),
+        CaseCommand::Import(a) => super::import::run(ctx, &a),
     }
 }
 
@@ -99,12 +100,21 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
         severity: a.severity.as_deref().map(|s| severity_of(p, "--severity", s)).transpose()?,
     };
     let ledger = ctx.read_ledger()?;
-    let cases = queries::list_cases(&ledger.conn, &filter)?;
-    if ctx.out.json {
-        ctx.out.json(&cases)?;
-    } else {
-        ctx.out.print(&view::case_table(&ctx.out, &cases, p, ctx.now))?;
+    let mut cases = queries::list_cases(&ledger.conn, &filter)?;
+    if a.eligible {
+        let mut keep = Vec::new();
+        for c in cases {
+            let escalations = queries::escalations_of(&ledger.conn, &c.id)?;
+            let pauses = queries::pauses_of(&ledger.conn, &c.id)?;
+            if crate::rules::check::check(p, &c, &escalations, &pauses, ctx.now, None, None).eligible {
+                keep.push(c);
+            }
+        }
+        cases = keep;
     }
+    let format = ctx.out.list_format(a.format.format);
+    ctx.out
+        .rows(format, &cases, Some(crate::transfer::CASE_FIELDS), || view::case_table(&ctx.out, &cases, p, ctx.now))?;
     Ok(0)
 }
 
@@ -197,7 +207,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
 }
 
 /// `{"field": {"from": .., "to": ..}}` for every field that changed.
-fn diff(before: &Case, after: &Case) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn diff(before: &Case, after: &Case) -> anyhow::Result<serde_json::Value> {
     let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
     let mut changes = serde_json::Map::new();
     if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {

@@ -5,12 +5,15 @@ mod case;
 mod check;
 mod decide;
 mod due;
+mod export;
 mod follow;
+mod import;
 mod ledger;
 mod list;
 mod policy;
 mod promote;
 mod request;
+mod shell;
 mod show;
 
 use crate::app::Ctx;
@@ -23,9 +26,13 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
     g.actor = g.actor.take().filter(|s| !s.trim().is_empty());
     g.policy = g.policy.take().filter(|p| !p.as_os_str().is_empty());
     g.ledger = g.ledger.take().filter(|p| !p.as_os_str().is_empty());
-    // Policy commands must work even when the policy in force is broken.
-    if let Command::Policy(cmd) = &cli.command {
-        return policy::run(&cli.global, cmd);
+    // Policy commands must work even when the policy in force is broken;
+    // completions and the man page need neither policy nor ledger.
+    match &cli.command {
+        Command::Policy(cmd) => return policy::run(&cli.global, cmd),
+        Command::Completions(a) => return shell::completions(a),
+        Command::Man => return shell::man(),
+        _ => {}
     }
     let ctx = Ctx::build(&cli.global)?;
     match cli.command {
@@ -44,6 +51,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         Command::List(args) => list::run(&ctx, &args),
         Command::Show(args) => show::run(&ctx, &args),
         Command::Ledger(cmd) => ledger::run(&ctx, &cmd),
-        Command::Policy(_) => unreachable!("handled above"),
+        Command::Export(args) => export::run(&ctx, &args),
+        Command::Policy(_) | Command::Completions(_) | Command::Man => unreachable!("handled above"),
     }
 }

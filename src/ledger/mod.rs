@@ -3,6 +3,7 @@
 
 pub mod migrations;
 pub mod queries;
+pub mod stream;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -58,11 +58,11 @@ pub fn remember_policy(
 // ---- cases ----------------------------------------------------------------
 
 const CASE_COLS: &str = "id, customer, severity, tier, title, opened_at, priority, tags, status";
-const CASE_SELECT: &str = "SELECT id, customer, severity, tier, title, opened_at, priority, tags, status,
+pub(crate) const CASE_SELECT: &str = "SELECT id, customer, severity, tier, title, opened_at, priority, tags, status,
     (SELECT started_at FROM pauses p WHERE p.case_id = cases.id AND p.ended_at IS NULL ORDER BY p.id DESC LIMIT 1)
     FROM cases";
 
-fn case_row(row: &Row) -> rusqlite::Result<Case> {
+pub(crate) fn case_row(row: &Row) -> rusqlite::Result<Case> {
     Ok(Case {
         id: row.get(0)?,
         customer: row.get(1)?,
@@ -129,11 +129,11 @@ pub fn list_cases(conn: &Connection, f: &CaseFilter) -> rusqlite::Result<Vec<Cas
 
 // ---- escalations ----------------------------------------------------------
 
-const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
+pub(crate) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
     raised_by, decision, last_update_at, next_touch_at, handoff_note";
 
-fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
+pub(crate) fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
     Ok(Escalation {
         id: row.get(0)?,
         case_id: row.get(1)?,
@@ -297,7 +297,7 @@ pub fn last_event_at(conn: &Connection, case_id: &str) -> rusqlite::Result<Optio
         .optional()
 }
 
-fn event_row(row: &Row) -> rusqlite::Result<Event> {
+pub(crate) fn event_row(row: &Row) -> rusqlite::Result<Event> {
     Ok(Event {
         seq: row.get(0)?,
         at: time_at(row, 1)?,

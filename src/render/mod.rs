@@ -35,6 +35,15 @@ pub fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || std::env::var("TERM").is_ok_and(|t| t == "dumb")
 }
 
+/// An output error: a closed pipe ends the command quietly, anything else fails it.
+pub fn io_error(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        anyhow::Error::new(ClosedPipe)
+    } else {
+        anyhow::Error::new(e).context("cannot write the output")
+    }
+}
+
 impl Out {
     pub fn from_env(json: bool) -> Out {
         let tty = std::io::stdout().is_terminal();
@@ -61,6 +70,35 @@ impl Out {
         let mut s = serde_json::to_string_pretty(value)?;
         s.push('\n');
         self.print(&s)
+    }
+
+    /// The format a list prints in: `--format`, else `--json`, else a table.
+    pub fn list_format(&self, f: Option<crate::cli::Format>) -> crate::cli::Format {
+        f.unwrap_or(if self.json { crate::cli::Format::Json } else { crate::cli::Format::Table })
+    }
+
+    /// Print a list: `table()` for people, or the rows in a machine format.
+    /// `header` names the CSV columns even when there are no rows.
+    pub fn rows<T: Serialize>(
+        &self,
+        format: crate::cli::Format,
+        rows: &[T],
+        header: Option<&[&str]>,
+        table: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
+        use crate::cli::{DataFormat, Format};
+        let data = match format {
+            Format::Table => return self.print(&table()),
+            Format::Json => return self.json(rows),
+            Format::Ndjson => DataFormat::Ndjson,
+            Format::Csv => DataFormat::Csv,
+        };
+        let w = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut sink = crate::transfer::write::Sink::new(w, data, header).map_err(io_error)?;
+        for r in rows {
+            sink.row(r).map_err(io_error)?;
+        }
+        sink.finish().map_err(io_error)
     }
 
     pub fn table(&self, header: &[&str]) -> Table {

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod data;
+pub use data::*;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "escalate",
@@ -78,6 +81,12 @@ pub enum Command {
     /// Inspect or upgrade the ledger
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Write cases, escalations or events as NDJSON, CSV or JSON
+    Export(ExportArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +103,8 @@ pub enum CaseCommand {
     Close(CaseIdArg),
     /// Reopen a closed case
     Reopen(CaseIdArg),
+    /// Import cases from NDJSON or CSV (the fields of `case show --json`)
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -134,12 +145,20 @@ pub struct CaseListArgs {
     /// open, closed or all
     #[arg(long, default_value = "open")]
     pub status: String,
+    /// Only this customer's cases
     #[arg(long)]
     pub customer: Option<String>,
+    /// Only cases of this tier
     #[arg(long)]
     pub tier: Option<String>,
+    /// Only cases of this severity
     #[arg(long)]
     pub severity: Option<String>,
+    /// Only cases that may be escalated now (by `check` with no destination)
+    #[arg(long)]
+    pub eligible: bool,
+    #[command(flatten)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +277,8 @@ pub struct DueArgs {
     /// Only what is past due; exit 1 when anything is
     #[arg(long)]
     pub overdue: bool,
+    #[command(flatten)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -310,10 +331,14 @@ pub struct ListArgs {
     /// requested, approved, rejected, withdrawn, closed, open (the first three) or all
     #[arg(long, default_value = "open")]
     pub state: String,
+    /// Only escalations at this level
     #[arg(long)]
     pub level: Option<u32>,
+    /// Only escalations to this destination
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
+    #[command(flatten)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

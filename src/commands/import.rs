@@ -1,0 +1,308 @@
+//! `escalate case import`: cases from NDJSON or CSV, streamed, every record
+//! checked, all or nothing unless `--skip-invalid`, in one write transaction.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::Ctx;
+use crate::cli::{DataFormat, ImportArgs};
+use crate::error;
+use crate::ledger::queries;
+use crate::model::Case;
+use crate::transfer::read::{Record, Records};
+
+/// At most this many invalid records are listed; the rest are counted.
+const MAX_LISTED: usize = 100;
+
+#[derive(Debug, Serialize)]
+struct Invalid {
+    line: u64,
+    id: Option<String>,
+    error: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    source: String,
+    dry_run: bool,
+    read: u64,
+    imported: u64,
+    updated: u64,
+    unchanged: u64,
+    skipped: u64,
+    invalid: u64,
+    errors: Vec<Invalid>,
+}
+
+/// What one valid record does to the ledger.
+enum Plan {
+    Insert(Case),
+    Update { before: Box<Case>, after: Box<Case>, changes: serde_json::Value },
+    Unchanged,
+}
+
+fn guess_format(path: &Path, given: Option<DataFormat>) -> anyhow::Result<DataFormat> {
+    if let Some(f) = given {
+        return Ok(f);
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("csv") => Ok(DataFormat::Csv),
+        Some("ndjson" | "jsonl") => Ok(DataFormat::Ndjson),
+        _ if path == Path::new("-") => {
+            Err(error::bad_input("reading standard input: name its format with --format ndjson or --format csv"))
+        }
+        _ => Err(error::bad_input(format!(
+            "cannot tell the format of {} from its extension: pass --format ndjson or --format csv",
+            path.display()
+        ))),
+    }
+}
+
+/// Counts the bytes read, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(bar) = &self.bar {
+            bar.inc(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+fn progress(len: Option<u64>, quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match len {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let style = indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} [{bar:30}] {eta} left")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead>, Option<indicatif::ProgressBar>)> {
+    if path == Path::new("-") {
+        let bar = progress(None, quiet);
+        let r = Counting { inner: std::io::stdin(), bar: bar.clone() };
+        return Ok((Box::new(BufReader::with_capacity(1 << 16, r)), bar));
+    }
+    if path.is_dir() {
+        return Err(error::bad_input(format!("{} is a directory: name a file to import", path.display())));
+    }
+    let file = File::open(path).map_err(|e| error::bad_input(format!("cannot read {}: {e}", path.display())))?;
+    let bar = progress(file.metadata().ok().map(|m| m.len()), quiet);
+    let r = Counting { inner: file, bar: bar.clone() };
+    Ok((Box::new(BufReader::with_capacity(1 << 16, r)), bar))
+}
+
+pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
+    let format = guess_format(&a.file, a.format)?;
+    if format == DataFormat::Json {
+        return Err(error::bad_input(
+            "case import reads one record per line: --format ndjson or --format csv (export cases --format ndjson writes what it reads)",
+        ));
+    }
+    let (input, bar) = open(&a.file, ctx.out.json)?;
+    let records: Box<dyn Iterator<Item = std::io::Result<Record>>> = match format {
+        DataFormat::Csv => Box::new(Records::csv(input).map_err(error::bad_input)?),
+        _ => Box::new(Records::ndjson(input)),
+    };
+    let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
+    let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
+
+    let mut ledger = if a.dry_run { ctx.read_ledger()? } else { ctx.write_ledger()? };
+    let tx = if a.dry_run { ledger.conn.unchecked_transaction()? } else { ledger.begin()? };
+    tx.execute_batch(
+        "PRAGMA temp_store = FILE; CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;",
+    )?;
+    if !a.dry_run {
+        queries::remember_policy(&tx, &ctx.loaded.digest, &ctx.loaded.origin.to_string(), &ctx.loaded.text, ctx.now)?;
+    }
+    for rec in records {
+        let rec = rec.map_err(|e| error::bad_input(format!("cannot read {}: {e}", sum.source)))?;
+        sum.read += 1;
+        let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone());
+        let outcome = rec.raw.and_then(|raw| plan(ctx, &tx, &raw, rec.line, a.upsert));
+        match outcome {
+            Err(error) => {
+                sum.invalid += 1;
+                if sum.errors.len() < MAX_LISTED {
+                    sum.errors.push(Invalid { line: rec.line, id, error });
+                }
+            }
+            Ok(Plan::Unchanged) => sum.unchanged += 1,
+            Ok(p) if a.dry_run => match p {
+                Plan::Insert(_) => sum.imported += 1,
+                _ => sum.updated += 1,
+            },
+            Ok(p) => apply(ctx, &tx, p, rec.line, &source, &mut sum)?,
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    tx.execute_batch("DROP TABLE temp.import_seen")?;
+    if sum.invalid > 0 && !a.skip_invalid {
+        return Err(refused_import(&sum));
+    }
+    sum.skipped = sum.invalid;
+    if a.dry_run {
+        drop(tx);
+    } else {
+        tx.commit()?;
+    }
+    report(ctx, &sum)
+}
+
+/// Decide what a record does, or say what is wrong with it.
+fn plan(ctx: &Ctx, conn: &Connection, raw: &crate::transfer::RawCase, line: u64, upsert: bool) -> Result<Plan, String> {
+    let case = crate::transfer::validate(raw, ctx.policy(), ctx.now)?;
+    let db = |e: rusqlite::Error| format!("ledger: {e}");
+    let earlier: Option<i64> = conn
+        .prepare_cached("SELECT line FROM temp.import_seen WHERE id = ?1")
+        .and_then(|mut s| s.query_row([&case.id], |r| r.get(0)).optional())
+        .map_err(db)?;
+    if let Some(first) = earlier {
+        return Err(format!("case {} appears twice in the input (first on line {first})", case.id));
+    }
+    conn.prepare_cached("INSERT INTO temp.import_seen (id, line) VALUES (?1, ?2)")
+        .and_then(|mut s| s.execute(rusqlite::params![case.id, line as i64]))
+        .map_err(db)?;
+    let Some(before) = queries::get_case(conn, &case.id).map_err(db)? else {
+        return Ok(Plan::Insert(case));
+    };
+    if !upsert {
+        return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", case.id));
+    }
+    if let Some(last) = queries::last_event_at(conn, &case.id).map_err(db)?
+        && last > ctx.now
+    {
+        return Err(format!(
+            "case {} has events after now ({}): the ledger's timeline only moves forward",
+            case.id,
+            crate::time::rfc3339(last)
+        ));
+    }
+    let mut after = case;
+    after.waiting_since = before.waiting_since.or(after.waiting_since);
+    let changes = super::case::diff(&before, &after).map_err(|e| e.to_string())?;
+    if changes.as_object().is_none_or(|m| m.is_empty()) {
+        return Ok(Plan::Unchanged);
+    }
+    Ok(Plan::Update { before: Box::new(before), after: Box::new(after), changes })
+}
+
+fn apply(ctx: &Ctx, conn: &Connection, p: Plan, line: u64, source: &str, sum: &mut Summary) -> anyhow::Result<()> {
+    let event = |case_id: &str, kind: &str, data: serde_json::Value| {
+        queries::append_event(
+            conn,
+            &queries::NewEvent {
+                at: ctx.now,
+                actor: &ctx.actor,
+                case_id,
+                escalation: None,
+                kind,
+                data,
+                policy_digest: &ctx.loaded.digest,
+            },
+        )
+    };
+    match p {
+        Plan::Insert(case) => {
+            queries::insert_case(conn, &case, ctx.now)?;
+            let mut data = serde_json::to_value(&case)?;
+            data["imported_from"] = json!({ "source": source, "line": line });
+            event(&case.id, "case-added", data)?;
+            if let Some(since) = case.waiting_since {
+                queries::start_pause(conn, &case.id, since)?;
+                event(
+                    &case.id,
+                    "paused",
+                    json!({ "note": "waiting on the customer", "since": crate::time::rfc3339(since) }),
+                )?;
+            }
+            sum.imported += 1;
+        }
+        Plan::Update { before, after, changes } => {
+            queries::update_case(conn, &after, ctx.now)?;
+            event(&after.id, "case-updated", changes)?;
+            if before.waiting_since.is_none()
+                && let Some(since) = after.waiting_since
+            {
+                queries::start_pause(conn, &after.id, since)?;
+                event(
+                    &after.id,
+                    "paused",
+                    json!({ "note": "waiting on the customer", "since": crate::time::rfc3339(since) }),
+                )?;
+            }
+            sum.updated += 1;
+        }
+        Plan::Unchanged => sum.unchanged += 1,
+    }
+    Ok(())
+}
+
+fn error_lines(sum: &Summary) -> String {
+    let mut s: Vec<String> = sum
+        .errors
+        .iter()
+        .map(|i| match &i.id {
+            Some(id) => {
+                format!("  line {} (case {}): {}", i.line, crate::render::clean(id), crate::render::clean(&i.error))
+            }
+            None => format!("  line {}: {}", i.line, crate::render::clean(&i.error)),
+        })
+        .collect();
+    if sum.invalid > sum.errors.len() as u64 {
+        s.push(format!("  ... and {} more", sum.invalid - sum.errors.len() as u64));
+    }
+    s.join("\n")
+}
+
+fn refused_import(sum: &Summary) -> anyhow::Error {
+    error::bad_input(format!(
+        "{} of {} records in {} are invalid; nothing was imported (pass --skip-invalid to import the rest):\n{}",
+        sum.invalid,
+        sum.read,
+        sum.source,
+        error_lines(sum)
+    ))
+}
+
+fn report(ctx: &Ctx, sum: &Summary) -> anyhow::Result<u8> {
+    if ctx.out.json {
+        ctx.out.json(sum)?;
+        return Ok(0);
+    }
+    if sum.invalid > 0 {
+        eprintln!("skipped {} invalid records:\n{}", sum.invalid, error_lines(sum));
+    }
+    let verb = if sum.dry_run { "Dry run, nothing written: would import" } else { "Imported" };
+    ctx.out.print(&format!(
+        "{verb} {} of {} records from {}: {} new, {} updated, {} unchanged, {} skipped.\n",
+        sum.imported + sum.updated,
+        sum.read,
+        crate::render::clean(&sum.source),
+        sum.imported,
+        sum.updated,
+        sum.unchanged,
+        sum.skipped
+    ))?;
+    Ok(0)
+}

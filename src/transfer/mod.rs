@@ -1,0 +1,194 @@
+//! Cases in and out of the ledger: the record shape shared by `case import`,
+//! `export cases` and `case list --format`, and its pure validation.
+
+pub mod read;
+pub mod write;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Case, CaseStatus, Priority};
+use crate::policy::Policy;
+
+/// The fields of a case record, in the order export writes them; the same
+/// names as `case show --json`.
+pub const CASE_FIELDS: &[&str] =
+    &["id", "customer", "severity", "tier", "title", "opened_at", "priority", "tags", "status", "waiting_since"];
+
+/// A case record as read, before validation: every field as text, absent or
+/// empty fields as `None`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RawCase {
+    pub id: Option<String>,
+    pub customer: Option<String>,
+    pub severity: Option<String>,
+    pub tier: Option<String>,
+    pub title: Option<String>,
+    pub opened_at: Option<String>,
+    pub priority: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub waiting_since: Option<String>,
+}
+
+impl RawCase {
+    /// Set a text field by its record name; `tags` is split on `;`.
+    pub fn set(&mut self, name: &str, value: String) -> Result<(), String> {
+        let v = Some(value).filter(|v| !v.trim().is_empty());
+        match name {
+            "id" => self.id = v,
+            "customer" => self.customer = v,
+            "severity" => self.severity = v,
+            "tier" => self.tier = v,
+            "title" => self.title = v,
+            "opened_at" => self.opened_at = v,
+            "priority" => self.priority = v,
+            "tags" => self.tags = v.map(|s| s.split(';').map(str::to_string).collect()),
+            "status" => self.status = v,
+            "waiting_since" => self.waiting_since = v,
+            other => return Err(unknown_field(other)),
+        }
+        Ok(())
+    }
+}
+
+pub fn unknown_field(name: &str) -> String {
+    format!("unknown field {name:?} (accepted: {})", CASE_FIELDS.join(", "))
+}
+
+/// One line of text: trimmed, not blank, no control characters.
+fn line_of(name: &str, v: Option<&String>) -> Result<String, String> {
+    let s = v.map(|s| s.trim()).unwrap_or("");
+    if s.is_empty() {
+        return Err(format!("{name} is missing"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(format!("{name} {s:?} contains control characters"));
+    }
+    Ok(s.to_string())
+}
+
+fn time_of(name: &str, s: &str, policy: &Policy) -> Result<DateTime<Utc>, String> {
+    crate::time::parse_user(name, s.trim(), policy.calendar.tz).map_err(|e| format!("{e:#}"))
+}
+
+/// Check a record against the policy and make it a case. `now` bounds the times.
+pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
+    let id = line_of("id", raw.id.as_ref())?;
+    let customer = line_of("customer", raw.customer.as_ref())?;
+    let sev = line_of("severity", raw.severity.as_ref())?;
+    let severity = sev
+        .parse::<u32>()
+        .ok()
+        .filter(|n| policy.severities.contains_key(n))
+        .ok_or_else(|| format!("unknown severity {sev:?} (accepted: {})", policy.severity_keys()))?;
+    let tier = line_of("tier", raw.tier.as_ref())?;
+    if !policy.tiers.contains_key(&tier) {
+        return Err(format!("unknown tier {tier:?} (accepted: {})", Policy::keys(&policy.tiers)));
+    }
+    let title = match raw.title.as_ref() {
+        None => String::new(),
+        Some(t) => line_of("title", Some(t))?,
+    };
+    let opened_at = match raw.opened_at.as_deref() {
+        None => now,
+        Some(s) => time_of("opened_at", s, policy)?,
+    };
+    if opened_at > now {
+        return Err(format!("opened_at {} is in the future", crate::time::rfc3339(opened_at)));
+    }
+    let priority = match raw.priority.as_deref() {
+        None => Priority::Normal,
+        Some(s) => s.trim().parse::<Priority>()?,
+    };
+    let mut tags: Vec<String> = Vec::new();
+    for t in raw.tags.iter().flatten() {
+        if t.trim().is_empty() {
+            continue;
+        }
+        let t = line_of("a tag", Some(t))?;
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    let status = match raw.status.as_deref() {
+        None => CaseStatus::Open,
+        Some(s) => s.trim().parse::<CaseStatus>()?,
+    };
+    let waiting_since = match raw.waiting_since.as_deref() {
+        None => None,
+        Some(s) => {
+            let t = time_of("waiting_since", s, policy)?;
+            if t > now || t < opened_at {
+                return Err(format!("waiting_since {} must fall between opened_at and now", crate::time::rfc3339(t)));
+            }
+            Some(t)
+        }
+    };
+    Ok(Case { id, customer, severity, tier, title, opened_at, priority, tags, status, waiting_since })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy::parse(crate::policy::BUILT_IN, "policy.toml").expect("built-in policy")
+    }
+
+    fn raw() -> RawCase {
+        RawCase {
+            id: Some("C-1".into()),
+            customer: Some("Acme".into()),
+            severity: Some("2".into()),
+            tier: Some("premium".into()),
+            opened_at: Some("2026-11-20T08:00:00Z".into()),
+            tags: Some(vec!["login".into(), "".into(), "login".into(), "eu".into()]),
+            ..RawCase::default()
+        }
+    }
+
+    #[test]
+    fn a_good_record_becomes_a_case_with_defaults() {
+        let now = crate::time::utc(2026, 11, 23, 12, 0).unwrap();
+        let c = validate(&raw(), &policy(), now).unwrap();
+        assert_eq!(c.tags, vec!["login", "eu"]);
+        assert_eq!(c.priority, Priority::Normal);
+        assert_eq!(c.status, CaseStatus::Open);
+        let mut r = raw();
+        r.opened_at = None;
+        assert_eq!(validate(&r, &policy(), now).unwrap().opened_at, now);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let now = crate::time::utc(2026, 11, 23, 12, 0).unwrap();
+        let p = policy();
+        type Edit = fn(&mut RawCase);
+        let cases: Vec<(Edit, &str)> = vec![
+            (|r| r.id = None, "id is missing"),
+            (|r| r.customer = Some("  ".into()), "customer is missing"),
+            (|r| r.severity = Some("7".into()), "unknown severity \"7\""),
+            (|r| r.tier = Some("gold".into()), "unknown tier \"gold\""),
+            (|r| r.opened_at = Some("yesterday".into()), "opened_at"),
+            (|r| r.opened_at = Some("2027-01-01T00:00:00Z".into()), "in the future"),
+            (|r| r.priority = Some("urgent".into()), "unknown priority"),
+            (|r| r.status = Some("pending".into()), "unknown case status"),
+            (|r| r.title = Some("a\u{7}b".into()), "control characters"),
+            (|r| r.waiting_since = Some("2026-11-01T00:00:00Z".into()), "between opened_at and now"),
+        ];
+        for (edit, want) in cases {
+            let mut r = raw();
+            edit(&mut r);
+            let err = validate(&r, &p, now).unwrap_err();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name() {
+        let mut r = RawCase::default();
+        assert!(r.set("colour", "red".into()).unwrap_err().contains("unknown field \"colour\""));
+        r.set("tags", "a;b".into()).unwrap();
+        assert_eq!(r.tags, Some(vec!["a".to_string(), "b".to_string()]));
+    }
+}

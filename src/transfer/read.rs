@@ -1,0 +1,302 @@
+//! Streaming readers of case records from NDJSON and CSV: one record at a time
+//! with its line number, so memory stays flat however large the input.
+
+use std::io::{self, BufRead};
+
+use serde_json::{Map, Value};
+
+use super::{CASE_FIELDS, RawCase, unknown_field};
+
+/// One record of the input: its line, and the fields or what is wrong with them.
+#[derive(Debug)]
+pub struct Record {
+    pub line: u64,
+    pub raw: Result<RawCase, String>,
+}
+
+pub struct Records<R: BufRead> {
+    kind: Kind<R>,
+}
+
+enum Kind<R: BufRead> {
+    Ndjson { r: R, line: u64, buf: Vec<u8> },
+    Csv { r: csv::Reader<LfOnly<R>>, columns: Vec<String>, rec: csv::ByteRecord },
+}
+
+/// CRLF line ends read as LF: the csv crate miscounts lines after a CRLF
+/// header row, and line numbers are what the user is told.
+struct LfOnly<R> {
+    inner: R,
+    /// A carriage return seen but not yet written: it is dropped if a line feed follows.
+    cr: bool,
+}
+
+impl<R: BufRead> std::io::Read for LfOnly<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                if self.cr {
+                    self.cr = false;
+                    out[n] = b'\r';
+                    n += 1;
+                }
+                return Ok(n);
+            }
+            let mut used = 0;
+            for &b in buf {
+                if self.cr && b != b'\n' {
+                    if n == out.len() {
+                        break;
+                    }
+                    out[n] = b'\r';
+                    n += 1;
+                    self.cr = false;
+                }
+                if b == b'\r' {
+                    self.cr = true;
+                } else {
+                    if n == out.len() {
+                        break;
+                    }
+                    self.cr = false;
+                    out[n] = b;
+                    n += 1;
+                }
+                used += 1;
+            }
+            self.inner.consume(used);
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl<R: BufRead> Records<R> {
+    pub fn ndjson(r: R) -> Self {
+        Records { kind: Kind::Ndjson { r, line: 0, buf: Vec::new() } }
+    }
+
+    /// Reads the header row; a header that names unknown or repeated columns,
+    /// or lacks the required ones, refuses the whole file.
+    pub fn csv(r: R) -> Result<Self, String> {
+        let mut r =
+            csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(LfOnly { inner: r, cr: false });
+        let header = r.byte_headers().map_err(|e| format!("line 1: cannot read the header row: {e}"))?.clone();
+        let mut columns: Vec<String> = Vec::new();
+        for (i, h) in header.iter().enumerate() {
+            let h = h.strip_prefix(BOM).unwrap_or(h);
+            let name = std::str::from_utf8(h)
+                .map_err(|_| format!("line 1: column {} of the header is not valid UTF-8", i + 1))?
+                .trim()
+                .to_string();
+            if !CASE_FIELDS.contains(&name.as_str()) {
+                return Err(format!("line 1: {}", unknown_field(&name)));
+            }
+            if columns.contains(&name) {
+                return Err(format!("line 1: column {name:?} appears twice in the header"));
+            }
+            columns.push(name);
+        }
+        if let Some(missing) = ["id", "customer", "severity", "tier"].iter().find(|c| !columns.iter().any(|x| x == *c))
+        {
+            return Err(format!(
+                "line 1: the header has no {missing:?} column (a header row names the fields: {})",
+                CASE_FIELDS.join(",")
+            ));
+        }
+        Ok(Records { kind: Kind::Csv { r, columns, rec: csv::ByteRecord::new() } })
+    }
+}
+
+/// A JSON object's fields as a record.
+fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
+    let mut raw = RawCase::default();
+    for (k, v) in map {
+        if !CASE_FIELDS.contains(&k.as_str()) {
+            return Err(unknown_field(&k));
+        }
+        match (k.as_str(), v) {
+            (_, Value::Null) => {}
+            ("tags", Value::Array(items)) => {
+                let tags = items
+                    .into_iter()
+                    .map(|t| match t {
+                        Value::String(s) => Ok(s),
+                        other => Err(format!("tags must be strings, not {other}")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                raw.tags = Some(tags);
+            }
+            (k, Value::String(s)) => raw.set(k, s)?,
+            (k, Value::Number(n)) => raw.set(k, n.to_string())?,
+            (k, other) => return Err(format!("{k} must be text, not {other}")),
+        }
+    }
+    Ok(raw)
+}
+
+impl<R: BufRead> Iterator for Records<R> {
+    type Item = io::Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.kind {
+            Kind::Ndjson { r, line, buf } => loop {
+                buf.clear();
+                match r.read_until(b'\n', buf) {
+                    Err(e) => return Some(Err(e)),
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                }
+                *line += 1;
+                let complete = buf.ends_with(b"\n");
+                let mut bytes: &[u8] = buf;
+                if *line == 1 {
+                    bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+                }
+                let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+                let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                let raw = match std::str::from_utf8(bytes) {
+                    Err(e) => Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1)),
+                    Ok(text) => match serde_json::from_str::<Value>(text) {
+                        Ok(Value::Object(map)) => from_object(map),
+                        Ok(other) => Err(format!("expected a JSON object, found {}", kind_of(&other))),
+                        Err(e) if !complete && e.is_eof() => Err(format!("the last line is cut short: {e}")),
+                        Err(e) => Err(format!("not valid JSON: {e}")),
+                    },
+                };
+                return Some(Ok(Record { line: *line, raw }));
+            },
+            Kind::Csv { r, columns, rec } => {
+                match r.read_byte_record(rec) {
+                    Err(e) => return Some(Err(io::Error::other(e))),
+                    Ok(false) => return None,
+                    Ok(true) => {}
+                }
+                let line = rec.position().map_or(0, |p| p.line());
+                let raw = if rec.len() != columns.len() {
+                    Err(format!("has {} fields, the header has {}", rec.len(), columns.len()))
+                } else {
+                    let mut raw = RawCase::default();
+                    let mut res = Ok(());
+                    for (name, field) in columns.iter().zip(rec.iter()) {
+                        res = match std::str::from_utf8(field) {
+                            Ok(s) => raw.set(name, s.to_string()),
+                            Err(_) => Err(format!("{name} is not valid UTF-8")),
+                        };
+                        if res.is_err() {
+                            break;
+                        }
+                    }
+                    res.map(|()| raw)
+                };
+                Some(Ok(Record { line, raw }))
+            }
+        }
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<(u64, Result<RawCase, String>)> {
+        Records::ndjson(input).map(|r| r.unwrap()).map(|r| (r.line, r.raw)).collect()
+    }
+
+    #[test]
+    fn ndjson_handles_bom_crlf_blank_lines_and_a_cut_last_line() {
+        let input = b"\xEF\xBB\xBF{\"id\":\"A\",\"severity\":2}\r\n\r\n{\"id\":\"B\",\"tags\":[\"x\"]}\n{\"id\":\"C\"";
+        let got = lines(input);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].1.as_ref().unwrap().severity.as_deref(), Some("2"));
+        assert_eq!(got[1].0, 3);
+        assert_eq!(got[1].1.as_ref().unwrap().tags, Some(vec!["x".to_string()]));
+        assert!(got[2].1.as_ref().unwrap_err().contains("cut short"), "{:?}", got[2]);
+    }
+
+    #[test]
+    fn ndjson_names_what_is_wrong() {
+        let got = lines(b"[1]\n{\"id\":true}\n{\"tags\":[1]}\n\xFF\n{\"x\":1}\n");
+        let errs: Vec<String> = got.into_iter().map(|(_, r)| r.unwrap_err()).collect();
+        assert!(errs[0].contains("expected a JSON object"), "{errs:?}");
+        assert!(errs[1].contains("id must be text"), "{errs:?}");
+        assert!(errs[2].contains("tags must be strings"), "{errs:?}");
+        assert!(errs[3].contains("not valid UTF-8"), "{errs:?}");
+        assert!(errs[4].contains("unknown field \"x\""), "{errs:?}");
+    }
+
+    #[test]
+    fn csv_reads_quoted_fields_and_counts_lines() {
+        let input = "\u{feff}id,customer,severity,tier,tags\r\nA,\"Acme, Inc.\",2,premium,a;b\r\nB,Beta,3\r\n";
+        let recs: Vec<Record> = Records::csv(input.as_bytes()).unwrap().map(|r| r.unwrap()).collect();
+        let a = recs[0].raw.as_ref().unwrap();
+        assert_eq!(a.customer.as_deref(), Some("Acme, Inc."));
+        assert_eq!(a.tags, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(recs[1].line, 3);
+        assert!(recs[1].raw.as_ref().unwrap_err().contains("has 3 fields, the header has 5"));
+    }
+
+    #[test]
+    fn crlf_becomes_lf_even_across_reads_of_one_byte() {
+        use std::io::Read;
+        let input: &[u8] = b"a\r\nb\rc\r\r\n\r";
+        let mut r = LfOnly { inner: std::io::BufReader::with_capacity(1, input), cr: false };
+        let mut got = Vec::new();
+        let mut one = [0u8; 1];
+        while r.read(&mut one).unwrap() == 1 {
+            got.push(one[0]);
+        }
+        assert_eq!(got, b"a\nb\rc\r\n\r");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lf_only_drops_exactly_the_cr_of_each_crlf(
+            input in proptest::collection::vec(proptest::sample::select(vec![b'\r', b'\n', b'a']), 0..64),
+            cap in 1usize..5,
+            chunk in 1usize..5,
+        ) {
+            use std::io::Read;
+            let mut r = LfOnly { inner: std::io::BufReader::with_capacity(cap, input.as_slice()), cr: false };
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; chunk];
+            loop {
+                let n = r.read(&mut buf).unwrap();
+                if n == 0 { break; }
+                got.extend_from_slice(&buf[..n]);
+            }
+            let want = String::from_utf8(input.clone()).unwrap().replace("\r\n", "\n");
+            proptest::prop_assert_eq!(String::from_utf8(got).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn a_bad_csv_header_refuses_the_file() {
+        let err = Records::csv("id,customer,severity,colour\n".as_bytes()).err().unwrap();
+        assert!(err.contains("unknown field \"colour\""), "{err}");
+        let err = Records::csv("id,customer,severity\n".as_bytes()).err().unwrap();
+        assert!(err.contains("no \"tier\" column"), "{err}");
+    }
+}
