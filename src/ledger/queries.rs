@@ -82,10 +82,21 @@ pub fn get_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
 }
 
 pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.execute(
-        &format!("INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
-        params![c.id, c.customer, c.severity, c.tier, c.title, rfc3339(c.opened_at), c.priority.as_str(), json(&c.tags), c.status.as_str(), rfc3339(now)],
-    )?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"
+    ))?
+    .execute(params![
+        c.id,
+        c.customer,
+        c.severity,
+        c.tier,
+        c.title,
+        rfc3339(c.opened_at),
+        c.priority.as_str(),
+        json(&c.tags),
+        c.status.as_str(),
+        rfc3339(now)
+    ])?;
     Ok(())
 }
 
@@ -283,11 +294,19 @@ pub struct NewEvent<'a> {
 }
 
 pub fn append_event(conn: &Connection, e: &NewEvent) -> rusqlite::Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![rfc3339(e.at), e.actor, e.case_id, e.escalation, e.kind, e.data.to_string(), e.policy_digest],
-    )?;
+    )?
+    .execute(params![
+        rfc3339(e.at),
+        e.actor,
+        e.case_id,
+        e.escalation,
+        e.kind,
+        e.data.to_string(),
+        e.policy_digest
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
