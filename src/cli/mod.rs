@@ -13,7 +13,12 @@ pub use data::*;
     version,
     about = "May I escalate this case now? Policy as code and a local ledger for support escalations.",
     after_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
-                  3 invalid policy, 4 ledger failure, 5 any other failure."
+                  3 invalid policy, 4 ledger failure, 5 any other failure.",
+    after_long_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
+                  3 invalid policy, 4 ledger failure, 5 any other failure.\n\n\
+                  Environment: ESCALATE_LEDGER (the ledger file), ESCALATE_POLICY (the policy file), \
+                  ESCALATE_NOW (evaluate as of this time), ESCALATE_ACTOR (who is acting); an empty \
+                  value counts as unset. NO_COLOR turns colour off; COLUMNS sets the table width."
 )]
 pub struct Cli {
     #[command(flatten)]
