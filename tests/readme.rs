@@ -175,3 +175,98 @@ fn the_walkthrough_example_runs() {
         assert!(text.contains(want), "walkthrough lacks {want:?}:\n{text}");
     }
 }
+
+/// The README's JSON tables: object name -> [(field, type)], in order.
+fn json_tables(readme: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let section = readme.split("\n## JSON\n").nth(1).expect("a JSON section").split("\n## ").next().unwrap();
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for line in section.lines() {
+        if let Some(name) = line.strip_prefix("### ") {
+            out.push((name.trim().to_string(), Vec::new()));
+        } else if let (Some(row), Some((_, fields))) = (line.strip_prefix("| `"), out.last_mut()) {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            fields.push((cells[0].trim_end_matches('`').to_string(), cells[1].trim().to_string()));
+        }
+    }
+    out
+}
+
+fn has_type(v: &serde_json::Value, ty: &str) -> bool {
+    if let Some(base) = ty.strip_suffix(" or null") {
+        return v.is_null() || has_type(v, base);
+    }
+    match ty {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        "time" => v.as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok() && s.ends_with('Z')),
+        other => panic!("the README names an unknown type {other:?}"),
+    }
+}
+
+#[test]
+fn the_readme_json_tables_match_real_output() {
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let tables = json_tables(&readme);
+    let mut env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.case("C-2", 3, "standard", "2026-11-23T08:00:00Z");
+    env.ok(&["case", "update", "C-2", "--waiting"]);
+    let requested = env.json(&Env::request_args("C-1"));
+    env.at("2026-11-23T12:10:00Z");
+    let cmd = |args: &[&str]| {
+        let out = env.cmd().env("ESCALATE_ACTOR", "rita").args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    cmd(&["decide", "C-1", "reject", "--note", "Need the HAR file"]);
+    env.ok(&["handoff", "C-1", "--to", "lee", "--note", "Over to you"]);
+    env.ok(&["update", "C-1", "--note", "Told them", "--next", "2026-11-24T10:00:00Z"]);
+    let bad = env.dir.path().join("bad.ndjson");
+    std::fs::write(
+        &bad,
+        "{\"id\":\"N-1\",\"customer\":\"x\",\"severity\":2,\"tier\":\"premium\"}\n{\"id\":\"N-2\"}\n[]\n",
+    )
+    .unwrap();
+    let summary = env.json(&["case", "import", "--skip-invalid", bad.to_str().unwrap()]);
+    let (_, err) = env.expect(2, &["--json", "check", "NOPE"]);
+    let error: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
+
+    let items = |v: serde_json::Value| v.as_array().cloned().unwrap_or_default();
+    let check = env.json(&["check", "C-2", "--to", "l2", "--reason", "lack-of-progress"]);
+    let show = env.json(&["show", "C-1"]);
+    let mut events = items(show["events"].clone());
+    events.extend(env.ok(&["export", "events"]).lines().map(|l| serde_json::from_str(l).unwrap()));
+    let mut escalations = items(env.json(&["list", "--state", "all"]));
+    escalations.push(requested);
+    let instances: Vec<(&str, Vec<serde_json::Value>)> = vec![
+        ("Case", items(env.json(&["case", "list"]))),
+        ("Rule", items(check["rules"].clone())),
+        ("Check", vec![check]),
+        ("Escalation", escalations),
+        ("Due item", items(env.json(&["due", "--within", "2d"]))),
+        ("Event", events),
+        ("Show", vec![show]),
+        ("Import error", items(summary["errors"].clone())),
+        ("Import summary", vec![summary]),
+        ("Error", vec![error]),
+    ];
+    let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, _) in &instances {
+        assert!(names.contains(name), "the README has no table for {name}");
+    }
+    for (name, fields) in &tables {
+        let (_, objects) = instances.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no test for {name}"));
+        assert!(objects.len() >= 2 || ["Check", "Show", "Import summary", "Error"].contains(&name.as_str()), "{name}");
+        assert!(!objects.is_empty(), "no {name} objects to check");
+        for obj in objects {
+            let keys: Vec<&String> = obj.as_object().expect("an object").keys().collect();
+            let documented: Vec<&String> = fields.iter().map(|(f, _)| f).collect();
+            assert_eq!(keys, documented, "{name}: the README's fields differ from the real ones");
+            for (f, ty) in fields {
+                assert!(has_type(&obj[f.as_str()], ty), "{name}.{f} should be {ty}, is {}", obj[f.as_str()]);
+            }
+        }
+    }
+}

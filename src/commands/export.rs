@@ -30,10 +30,10 @@ pub const ESCALATION_FIELDS: &[&str] = &[
     "decided_by",
     "decided_at",
     "decision_note",
+    "closed_at",
     "last_update_at",
     "next_touch_at",
     "handoff_note",
-    "closed_at",
 ];
 pub const EVENT_FIELDS: &[&str] = &["seq", "at", "actor", "case", "escalation", "kind", "data", "policy_digest"];
 

@@ -39,9 +39,15 @@ impl Env {
 
     /// The binary as a plain std Command, with the test environment.
     pub fn std_cmd(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("escalate"));
+        self.program(assert_cmd::cargo::cargo_bin!("escalate"))
+    }
+
+    /// Any program, with the test environment (and ESCALATE_BIN for scripts).
+    pub fn program(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
         c.current_dir(self.dir.path())
             .env_clear()
+            .env("ESCALATE_BIN", assert_cmd::cargo::cargo_bin!("escalate"))
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
