@@ -106,11 +106,24 @@ fn run(env: &mut Vec<(String, String)>, t: &Env, command: &str) -> String {
     text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + if text.is_empty() { "" } else { "\n" }
 }
 
+/// A fresh environment holding a copy of examples/data, as the README's
+/// pipeline examples read `examples/data/tickets.csv`.
+fn fresh() -> Env {
+    let t = Env::new();
+    let dir = t.dir.path().join("examples/data");
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(common::repo().join("examples/data")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    t
+}
+
 #[test]
 fn the_readme_transcripts_are_true() {
     let path = common::repo().join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let t = Env::new();
+    let t = fresh();
     let mut env = Vec::new();
     let update = std::env::var_os("UPDATE_README").is_some();
     let mut lines: Vec<String> = readme.lines().map(str::to_string).collect();
@@ -127,7 +140,7 @@ fn the_readme_transcripts_are_true() {
     assert!(count >= 10, "the README should show the tour ({count} commands found)");
     if update {
         // Rewrite each block from real output, in a fresh environment, in order.
-        let t = Env::new();
+        let t = fresh();
         let mut env = Vec::new();
         let mut out: Vec<String> = Vec::new();
         let mut i = 0;
