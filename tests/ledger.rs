@@ -190,6 +190,12 @@ fn policy_cross_checks_name_the_entry() {
     assert!(err.contains("cannot read policy missing.toml"), "{err}");
     let out = env.ok(&["policy", "check", common::repo().join("policy.toml").to_str().unwrap()]);
     assert!(out.starts_with("ok: "), "{out}");
+    assert!(out.contains("2 tiers, 4 severities, 7 reasons, 4 levels, 5 destinations"), "{out}");
+    // Deciders that resolve to nobody would lock every escalation out of a decision.
+    let locked = text.replace("deciders = []", "deciders = [\"role:escalation-managers\"]");
+    std::fs::write(&path, &locked).unwrap();
+    let (_, err) = env.expect(3, &["policy", "check", path.to_str().unwrap()]);
+    assert!(err.contains("no one could decide"), "{err}");
 }
 
 #[test]

@@ -53,7 +53,8 @@ fn a_request_before_the_wait_ends_is_refused_and_says_when() {
     env.case("C-2", 3, "standard", "2026-11-23T08:00:00Z");
     let before = env.dump();
     let (_, err) = env.expect(1, &Env::request_args("C-2"));
-    assert!(err.contains("it becomes eligible at 2026-11-24 00:00 UTC (in 12h)"), "{err}");
+    assert!(err.contains("eligible at 2026-11-24 00:00 UTC (in 12h)"), "{err}");
+    assert_eq!(err.matches("2026-11-24 00:00").count(), 1, "the time is said once: {err}");
     assert_eq!(env.dump(), before);
 }
 
@@ -157,6 +158,13 @@ fn severity_one_is_redirected_but_security_may_route_it() {
     let (_, err) = env.expect(1, &["promote", "OUT", "--why", "no answer"]);
     assert!(err.contains("skip the level progression"), "{err}");
     assert_eq!(env.dump(), before);
+    // A second request points to the way that exists: not promote.
+    let (_, err) = env.expect(1, &["check", "OUT", "--to", "security"]);
+    assert!(err.is_empty(), "{err}");
+    let check = env.json(&["check", "OUT", "--to", "security"]);
+    let open = check["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "no-open-escalation").unwrap();
+    let detail = open["detail"].as_str().unwrap();
+    assert!(detail.contains("withdraw") && !detail.contains("promote"), "{detail}");
     let due = env.json(&["due", "--within", "1w"]);
     assert!(due.as_array().unwrap().iter().all(|i| i["kind"] != "promotion"), "{due}");
     assert!(due[0]["detail"].as_str().unwrap().contains("Security team reviews it"), "{due}");

@@ -29,13 +29,13 @@ pub fn run(g: &Global, cmd: &PolicyCommand) -> anyhow::Result<u8> {
                 }))?;
             } else {
                 out.print(&format!(
-                    "ok: {} is a valid policy: {} tiers, {} severities, {} reasons, {} levels, {} destinations\ndigest: {}\n",
+                    "ok: {} is a valid policy: {}, {}, {}, {}, {}\ndigest: {}\n",
                     loaded.origin,
-                    p.tiers.len(),
-                    p.severities.len(),
-                    p.reasons.len(),
-                    p.levels.len(),
-                    p.destinations.len(),
+                    count(p.tiers.len(), "tier", "tiers"),
+                    count(p.severities.len(), "severity", "severities"),
+                    count(p.reasons.len(), "reason", "reasons"),
+                    count(p.levels.len(), "level", "levels"),
+                    count(p.destinations.len(), "destination", "destinations"),
                     loaded.digest
                 ))?;
             }
@@ -76,4 +76,9 @@ pub fn run(g: &Global, cmd: &PolicyCommand) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// "1 level", "4 levels".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -46,7 +46,8 @@ fn check_fields(p: &crate::policy::Policy, dest: &str, fields: &IndexMap<String,
 fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
     let why: Vec<String> = verdict.failures().map(|r| format!("  {}: {}", r.rule, render::clean(&r.detail))).collect();
     let mut msg = format!("case {} may not be escalated now:\n{}", verdict.case, why.join("\n"));
-    if let Some(at) = verdict.eligible_at {
+    // Said once: the wait-window rule already names the time when it is what fails.
+    if let Some(at) = verdict.eligible_at.filter(|_| !verdict.failures().any(|r| r.detail.contains("eligible at"))) {
         msg.push_str(&format!("\nit becomes eligible at {}", crate::time::human_relative(at, ctx.now, ctx.tz())));
     }
     let hint = ctx.policy().destinations.iter().find(|(_, d)| d.immediate);
@@ -62,6 +63,10 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let ask = prompter(a.yes, ctx.no_input);
     let mut dest = a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?;
+    // With one destination in the policy there is nothing to choose.
+    if dest.is_none() && p.destinations.len() == 1 {
+        dest = p.destinations.keys().next().cloned();
+    }
     let mut reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
     let mut fields = parse_fields(&a.fields)?;
     let mut description = a.description.as_deref().map(|d| text("--description", d)).transpose()?;

@@ -239,6 +239,17 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
             None => deciders.push(Decider::Actor(name.to_string())),
         }
     }
+    let nobody = |d: &Decider| matches!(d, Decider::Role(r) if raw.roles.get(r).is_none_or(Vec::is_empty));
+    if let Some(first) = raw.decisions.deciders.first()
+        && !deciders.is_empty()
+        && deciders.iter().all(nobody)
+    {
+        p.at(
+            first.span(),
+            "the deciders name only roles without members: no one could decide; list members under [roles], \
+             or leave deciders = [] so that anyone may",
+        );
+    }
     let clocks = &raw.pause.clocks;
 
     let calendar = calendar?;

@@ -108,7 +108,11 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
         }
         t.add_row(row);
     }
-    s.push_str(&format!("{}\n{t}\n\n", out.bold("Wait windows (from when the case was opened)")));
+    s.push_str(&format!("{}\n{t}\n", out.bold("Wait windows (from when the case was opened)")));
+    for (n, sev) in p.severities.iter().filter(|(_, s)| !s.escalable) {
+        s.push_str(&format!("Severity {n} ({}): {}\n", sev.label, sev.redirect));
+    }
+    s.push('\n');
 
     let mut t = out.table(&["Level", "Name", "Audience", "Reviewer", "Review window", "Customer updates"]);
     for l in &p.levels {
@@ -128,7 +132,19 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     if p.promote_after_decision {
         when.push("it has been decided");
     }
-    s.push_str(&format!("{}\n{t}\nA level may be promoted once {}.\n", out.bold("Levels"), when.join(" or ")));
+    let promotion = if p.levels.len() < 2 {
+        "There is one level: nothing to promote to.".to_string()
+    } else {
+        format!("A level may be promoted once {}.", when.join(" or "))
+    };
+    s.push_str(&format!("{}\n{t}\n{promotion}\n", out.bold("Levels")));
+    let rca: Vec<String> = p.levels.iter().filter(|l| l.root_cause_analysis).map(|l| l.number.to_string()).collect();
+    if !rca.is_empty() {
+        s.push_str(&format!(
+            "A full root-cause analysis follows an escalation that reaches level {}.\n",
+            rca.join(" or ")
+        ));
+    }
     let who = if p.deciders.is_empty() {
         "anyone".to_string()
     } else {
@@ -151,11 +167,12 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     }
     s.push_str(&format!("{}\n{t}\n\n", out.bold("Reasons")));
 
-    let mut t = out.table(&["Destination", "Label", "Package fields", "Routing"]);
+    let mut t = out.table(&["Destination", "Label", "Receiver", "Package fields", "Routing"]);
     for (k, d) in &p.destinations {
         t.add_row(vec![
             k.clone(),
             d.label.clone(),
+            d.receiver.clone(),
             d.fields.join(", "),
             if d.immediate {
                 "immediate: skips wait windows, the severity redirect and the levels".into()

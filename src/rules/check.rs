@@ -105,18 +105,25 @@ pub fn check(
     let active: Vec<&Escalation> = escalations.iter().filter(|e| e.case_id == case.id && e.state.is_active()).collect();
     rules.push(match active.first() {
         None => pass("no-open-escalation", "no escalation is open for this case".into()),
-        Some(e) => fail(
-            "no-open-escalation",
-            format!(
-                "escalation #{} is already {} at level {} since {}: use `escalate promote {}` to raise it",
-                e.id,
-                e.state,
-                e.level,
-                human(e.level_since, tz),
-                case.id
-            ),
-            None,
-        ),
+        Some(e) => {
+            // Point to the way forward that exists: promote, unless there is no level to promote to.
+            let next = if policy.routed_directly(&e.destination).is_some() || e.level >= policy.top_level() {
+                format!("follow it through, or withdraw it with `escalate withdraw {} --why TEXT`", case.id)
+            } else {
+                format!("use `escalate promote {}` to raise it", case.id)
+            };
+            fail(
+                "no-open-escalation",
+                format!(
+                    "escalation #{} is already {} at level {} since {}: {next}",
+                    e.id,
+                    e.state,
+                    e.level,
+                    human(e.level_since, tz)
+                ),
+                None,
+            )
+        }
     });
 
     if let Some(key) = reason {
@@ -182,7 +189,7 @@ fn wait_rule(
             None,
         );
     };
-    let what = format!("severity {} {} cases wait {span} after opening", case.severity, tier.label);
+    let what = format!("severity {} cases of the {} tier wait {span} after opening", case.severity, tier.label);
     let counted: &[Pause] = if policy.pause_wait { pauses } else { &[] };
     let Some(ends) = deadline(&policy.calendar, case.opened_at, *span, counted) else {
         if let Some(p) = counted.iter().find(|p| p.end.is_none()) {
