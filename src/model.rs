@@ -102,6 +102,19 @@ pub struct Case {
     /// Since when the case waits on the customer; null when it does not.
     #[serde(serialize_with = "ser_opt_time")]
     pub waiting_since: Option<DateTime<Utc>>,
+    /// When the customer first heard back from support; the first-response SLA counts to here.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub first_response_at: Option<DateTime<Utc>>,
+}
+
+/// What the reviewer gets (seed 004): the package items by key, and the
+/// answers to the "when not to escalate" checks (true: that check applies).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Package {
+    #[serde(default)]
+    pub items: IndexMap<String, String>,
+    #[serde(default)]
+    pub screening: IndexMap<String, bool>,
 }
 
 /// A span during which a case waited on the customer; `end` is None while it still waits.
@@ -149,6 +162,8 @@ pub struct Escalation {
     pub next_touch_at: Option<DateTime<Utc>>,
     /// The latest handoff note, for the next engineer on shift.
     pub handoff_note: Option<String>,
+    /// The escalation document's contents beyond the destination's fields.
+    pub package: Package,
 }
 
 impl Escalation {
@@ -187,6 +202,7 @@ impl Escalation {
             last_update_at: None,
             next_touch_at: None,
             handoff_note: None,
+            package: Package::default(),
         }
     }
 }

@@ -137,6 +137,9 @@ pub struct CaseAddArgs {
     /// When the case was opened [default: now]
     #[arg(long, value_name = "TIME")]
     pub opened_at: Option<String>,
+    /// When the customer first heard back (for the first-response SLA)
+    #[arg(long, value_name = "TIME")]
+    pub first_response: Option<String>,
     /// The customer's priority: low, normal or high
     #[arg(long, default_value = "normal")]
     pub priority: String,
@@ -180,6 +183,9 @@ pub struct CaseUpdateArgs {
     pub title: Option<String>,
     #[arg(long, value_name = "TIME")]
     pub opened_at: Option<String>,
+    /// When the customer first heard back (for the first-response SLA)
+    #[arg(long, value_name = "TIME")]
+    pub first_response: Option<String>,
     #[arg(long)]
     pub priority: Option<String>,
     /// Add a tag (repeatable)

@@ -48,6 +48,20 @@ fn opened_at(ctx: &Ctx, s: Option<&str>) -> anyhow::Result<chrono::DateTime<chro
     Ok(t)
 }
 
+/// The first response: between the case's opening and now.
+fn first_response(ctx: &Ctx, case: &Case, s: Option<&str>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let Some(s) = s else { return Ok(None) };
+    let t = ctx.parse_time("--first-response", s)?;
+    if t < case.opened_at || t > ctx.now {
+        return Err(error::bad_input(format!(
+            "--first-response {s:?} must fall between the case's opening ({}) and now ({})",
+            crate::time::rfc3339(case.opened_at),
+            crate::time::rfc3339(ctx.now)
+        )));
+    }
+    Ok(Some(t))
+}
+
 fn title(s: &str) -> anyhow::Result<String> {
     if s.is_empty() { Ok(String::new()) } else { one_line("--title", s) }
 }
@@ -65,7 +79,9 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
         tags: tags(&a.tags)?,
         status: CaseStatus::Open,
         waiting_since: None,
+        first_response_at: None,
     };
+    let case = Case { first_response_at: first_response(ctx, &case, a.first_response.as_deref())?, ..case };
     let mut ledger = ctx.write_ledger()?;
     let tx = ledger.begin()?;
     if queries::get_case(&tx, &case.id)?.is_some() {
@@ -150,6 +166,9 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     if let Some(o) = &a.opened_at {
         after.opened_at = opened_at(ctx, Some(o))?;
     }
+    if let Some(f) = &a.first_response {
+        after.first_response_at = first_response(ctx, &after, Some(f))?;
+    }
     if let Some(pr) = &a.priority {
         after.priority = priority(pr)?;
     }
@@ -165,7 +184,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     let pausing = a.waiting || a.resume;
     if changes.as_object().is_none_or(|m| m.is_empty()) && !pausing {
         return Err(error::bad_input(
-            "nothing to update: pass at least one of --customer, --severity, --tier, --title, --opened-at, --priority, \
+            "nothing to update: pass at least one of --customer, --severity, --tier, --title, --opened-at, --first-response, --priority, \
              --tag, --untag, --waiting, --resume with a new value",
         ));
     }

@@ -34,6 +34,7 @@ pub const ESCALATION_FIELDS: &[&str] = &[
     "last_update_at",
     "next_touch_at",
     "handoff_note",
+    "package",
 ];
 pub const EVENT_FIELDS: &[&str] = &["seq", "at", "actor", "case", "escalation", "kind", "data", "policy_digest"];
 

@@ -86,6 +86,11 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX pauses_case ON pauses (case_id);
     "#,
+    // 3: escalation packages (seed 004) and the first response, for the SLA position.
+    r#"
+    ALTER TABLE cases ADD COLUMN first_response_at TEXT;
+    ALTER TABLE escalations ADD COLUMN package TEXT NOT NULL DEFAULT '{}';
+    "#,
 ];
 
 pub fn current_version() -> i64 {

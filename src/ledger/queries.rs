@@ -2,8 +2,8 @@
 //! through `append_event`, inside the caller's transaction.
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::types::{Type, Value};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::model::{Case, Escalation, Event};
 use crate::time::rfc3339;
@@ -57,9 +57,10 @@ pub fn remember_policy(
 
 // ---- cases ----------------------------------------------------------------
 
-const CASE_COLS: &str = "id, customer, severity, tier, title, opened_at, priority, tags, status";
+const CASE_COLS: &str = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at";
 pub(crate) const CASE_SELECT: &str = "SELECT id, customer, severity, tier, title, opened_at, priority, tags, status,
-    (SELECT started_at FROM pauses p WHERE p.case_id = cases.id AND p.ended_at IS NULL ORDER BY p.id DESC LIMIT 1)
+    (SELECT started_at FROM pauses p WHERE p.case_id = cases.id AND p.ended_at IS NULL ORDER BY p.id DESC LIMIT 1),
+    first_response_at
     FROM cases";
 
 pub(crate) fn case_row(row: &Row) -> rusqlite::Result<Case> {
@@ -74,6 +75,7 @@ pub(crate) fn case_row(row: &Row) -> rusqlite::Result<Case> {
         tags: json_at(row, 7)?,
         status: parsed(row, 8)?,
         waiting_since: opt_time_at(row, 9)?,
+        first_response_at: opt_time_at(row, 10)?,
     })
 }
 
@@ -81,42 +83,40 @@ pub fn get_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
     conn.query_row(&format!("{CASE_SELECT} WHERE id = ?1"), [id], case_row).optional()
 }
 
+/// A case's columns in `CASE_COLS` order.
+fn case_values(c: &Case) -> Vec<Value> {
+    vec![
+        c.id.clone().into(),
+        c.customer.clone().into(),
+        i64::from(c.severity).into(),
+        c.tier.clone().into(),
+        c.title.clone().into(),
+        rfc3339(c.opened_at).into(),
+        c.priority.as_str().to_string().into(),
+        json(&c.tags).into(),
+        c.status.as_str().to_string().into(),
+        c.first_response_at.map(rfc3339).into(),
+    ]
+}
+
 pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let mut values = case_values(c);
+    values.push(rfc3339(now).into());
     conn.prepare_cached(&format!(
-        "INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"
+        "INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
     ))?
-    .execute(params![
-        c.id,
-        c.customer,
-        c.severity,
-        c.tier,
-        c.title,
-        rfc3339(c.opened_at),
-        c.priority.as_str(),
-        json(&c.tags),
-        c.status.as_str(),
-        rfc3339(now)
-    ])?;
+    .execute(params_from_iter(values))?;
     Ok(())
 }
 
 pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.execute(
+    let mut values = case_values(c);
+    values.push(rfc3339(now).into());
+    conn.prepare_cached(
         "UPDATE cases SET customer = ?2, severity = ?3, tier = ?4, title = ?5, opened_at = ?6, priority = ?7,
-         tags = ?8, status = ?9, updated_at = ?10 WHERE id = ?1",
-        params![
-            c.id,
-            c.customer,
-            c.severity,
-            c.tier,
-            c.title,
-            rfc3339(c.opened_at),
-            c.priority.as_str(),
-            json(&c.tags),
-            c.status.as_str(),
-            rfc3339(now)
-        ],
-    )?;
+         tags = ?8, status = ?9, first_response_at = ?10, updated_at = ?11 WHERE id = ?1",
+    )?
+    .execute(params_from_iter(values))?;
     Ok(())
 }
 
@@ -142,7 +142,7 @@ pub fn list_cases(conn: &Connection, f: &CaseFilter) -> rusqlite::Result<Vec<Cas
 
 pub(crate) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
-    raised_by, decision, last_update_at, next_touch_at, handoff_note";
+    raised_by, decision, last_update_at, next_touch_at, handoff_note, package";
 
 pub(crate) fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
     Ok(Escalation {
@@ -168,6 +168,7 @@ pub(crate) fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
         last_update_at: opt_time_at(row, 19)?,
         next_touch_at: opt_time_at(row, 20)?,
         handoff_note: row.get(21)?,
+        package: json_at(row, 22)?,
     })
 }
 
@@ -177,68 +178,54 @@ pub fn escalations_of(conn: &Connection, case_id: &str) -> rusqlite::Result<Vec<
 }
 
 /// Insert a new escalation; its `id` field is ignored and the new id returned.
+/// An escalation's columns in `ESC_COLS` order, without `id`.
+fn esc_values(e: &Escalation) -> Vec<Value> {
+    vec![
+        e.case_id.clone().into(),
+        i64::from(e.level).into(),
+        e.state.as_str().to_string().into(),
+        e.destination.clone().into(),
+        e.reason.clone().into(),
+        e.description.clone().into(),
+        json(&e.fields).into(),
+        e.requested_by.clone().into(),
+        rfc3339(e.requested_at).into(),
+        rfc3339(e.level_since).into(),
+        e.review_due_at.map(rfc3339).into(),
+        e.owner.clone().into(),
+        e.decided_by.clone().into(),
+        e.decided_at.map(rfc3339).into(),
+        e.decision_note.clone().into(),
+        e.closed_at.map(rfc3339).into(),
+        e.raised_by.clone().into(),
+        e.decision.clone().into(),
+        e.last_update_at.map(rfc3339).into(),
+        e.next_touch_at.map(rfc3339).into(),
+        e.handoff_note.clone().into(),
+        json(&e.package).into(),
+    ]
+}
+
+/// `ESC_COLS` without `id`.
+fn esc_cols() -> impl Iterator<Item = &'static str> {
+    ESC_COLS.split(',').map(str::trim).filter(|c| *c != "id")
+}
+
 pub fn insert_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<i64> {
+    let cols: Vec<&str> = esc_cols().collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
     conn.execute(
-        "INSERT INTO escalations (case_id, level, state, destination, reason, description, fields, requested_by,
-             requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at,
-             raised_by, decision, last_update_at, next_touch_at, handoff_note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-        params![
-            e.case_id,
-            e.level,
-            e.state.as_str(),
-            e.destination,
-            e.reason,
-            e.description,
-            json(&e.fields),
-            e.requested_by,
-            rfc3339(e.requested_at),
-            rfc3339(e.level_since),
-            e.review_due_at.map(rfc3339),
-            e.owner,
-            e.decided_by,
-            e.decided_at.map(rfc3339),
-            e.decision_note,
-            e.closed_at.map(rfc3339),
-            e.raised_by,
-            e.decision,
-            e.last_update_at.map(rfc3339),
-            e.next_touch_at.map(rfc3339),
-            e.handoff_note
-        ],
+        &format!("INSERT INTO escalations ({}) VALUES ({})", cols.join(", "), marks.join(", ")),
+        params_from_iter(esc_values(e)),
     )?;
     Ok(conn.last_insert_rowid())
 }
 
 pub fn update_escalation(conn: &Connection, e: &Escalation) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE escalations SET level = ?2, state = ?3, destination = ?4, reason = ?5, description = ?6, fields = ?7,
-             level_since = ?8, review_due_at = ?9, owner = ?10, decided_by = ?11, decided_at = ?12,
-             decision_note = ?13, closed_at = ?14, raised_by = ?15, decision = ?16, last_update_at = ?17,
-             next_touch_at = ?18, handoff_note = ?19
-         WHERE id = ?1",
-        params![
-            e.id,
-            e.level,
-            e.state.as_str(),
-            e.destination,
-            e.reason,
-            e.description,
-            json(&e.fields),
-            rfc3339(e.level_since),
-            e.review_due_at.map(rfc3339),
-            e.owner,
-            e.decided_by,
-            e.decided_at.map(rfc3339),
-            e.decision_note,
-            e.closed_at.map(rfc3339),
-            e.raised_by,
-            e.decision,
-            e.last_update_at.map(rfc3339),
-            e.next_touch_at.map(rfc3339),
-            e.handoff_note
-        ],
-    )?;
+    let sets: Vec<String> = esc_cols().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 2)).collect();
+    let mut values = vec![Value::from(e.id)];
+    values.extend(esc_values(e));
+    conn.execute(&format!("UPDATE escalations SET {} WHERE id = ?1", sets.join(", ")), params_from_iter(values))?;
     Ok(())
 }
 

@@ -11,8 +11,19 @@ use crate::policy::Policy;
 
 /// The fields of a case record, in the order export writes them; the same
 /// names as `case show --json`.
-pub const CASE_FIELDS: &[&str] =
-    &["id", "customer", "severity", "tier", "title", "opened_at", "priority", "tags", "status", "waiting_since"];
+pub const CASE_FIELDS: &[&str] = &[
+    "id",
+    "customer",
+    "severity",
+    "tier",
+    "title",
+    "opened_at",
+    "priority",
+    "tags",
+    "status",
+    "waiting_since",
+    "first_response_at",
+];
 
 /// A case record as read, before validation: every field as text, absent or
 /// empty fields as `None`.
@@ -28,6 +39,7 @@ pub struct RawCase {
     pub tags: Option<Vec<String>>,
     pub status: Option<String>,
     pub waiting_since: Option<String>,
+    pub first_response_at: Option<String>,
 }
 
 impl RawCase {
@@ -45,6 +57,7 @@ impl RawCase {
             "tags" => self.tags = v.map(|s| s.split(';').map(str::to_string).collect()),
             "status" => self.status = v,
             "waiting_since" => self.waiting_since = v,
+            "first_response_at" => self.first_response_at = v,
             other => return Err(unknown_field(other)),
         }
         Ok(())
@@ -124,7 +137,32 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
             Some(t)
         }
     };
-    Ok(Case { id, customer, severity, tier, title, opened_at, priority, tags, status, waiting_since })
+    let first_response_at = match raw.first_response_at.as_deref() {
+        None => None,
+        Some(s) => {
+            let t = time_of("first_response_at", s, policy)?;
+            if t > now || t < opened_at {
+                return Err(format!(
+                    "first_response_at {} must fall between opened_at and now",
+                    crate::time::rfc3339(t)
+                ));
+            }
+            Some(t)
+        }
+    };
+    Ok(Case {
+        id,
+        customer,
+        severity,
+        tier,
+        title,
+        opened_at,
+        priority,
+        tags,
+        status,
+        waiting_since,
+        first_response_at,
+    })
 }
 
 #[cfg(test)]
