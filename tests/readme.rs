@@ -256,6 +256,8 @@ fn the_readme_json_tables_match_real_output() {
     let instances: Vec<(&str, Vec<serde_json::Value>)> = vec![
         ("Case", items(env.json(&["case", "list"]))),
         ("Rule", items(check["rules"].clone())),
+        ("SLA", vec![check["sla"].clone(), env.json(&["check", "C-1"])["sla"].clone()]),
+        ("Signal", items(check["signals"].clone())),
         ("Check", vec![check]),
         ("Escalation", escalations),
         ("Due item", items(env.json(&["due", "--within", "2d"]))),

@@ -1,10 +1,12 @@
-//! `escalate check ID`: may this case be escalated now, and if not, when and why not.
+//! `escalate check ID`: may this case be escalated now, and if not, when and
+//! why not; with the case's SLA position and the signals that say escalate.
 
 use crate::app::{Ctx, key_of};
 use crate::cli::CheckArgs;
 use crate::ledger::queries;
 use crate::render;
-use crate::rules::check::check;
+use crate::rules::check::{Report, check};
+use crate::rules::{signals, sla};
 
 pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
@@ -14,11 +16,26 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let case = ctx.case(&ledger.conn, &a.id)?;
     let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
     let pauses = queries::pauses_of(&ledger.conn, &case.id)?;
+    let events = queries::events_of(&ledger.conn, &case.id)?;
+    let window = p.signals.recurring_window;
+    let since = (window.counting == crate::policy::Counting::Clock)
+        .then(|| ctx.now - chrono::Duration::minutes(window.minutes));
+    let peers = queries::open_cases_tagged(&ledger.conn, &case.tags, since)?;
+
     let verdict = check(p, &case, &escalations, &pauses, ctx.now, dest.as_deref(), reason.as_deref());
+    let sla = sla::position(p, &case, ctx.now);
+    let signals = vec![
+        signals::recurring(p, &case, &peers, ctx.now),
+        signals::first_response(&sla),
+        signals::stalled(p, &case, events.last().map(|e| e.at), ctx.now),
+        signals::severity_trend(&events),
+    ];
+    let code = if verdict.eligible { 0 } else { 1 };
+    let report = Report { verdict, sla, signals };
     if ctx.out.json {
-        ctx.out.json(&verdict)?;
+        ctx.out.json(&report)?;
     } else {
-        ctx.out.print(&render::check::eligibility(&ctx.out, &verdict, p, ctx.now))?;
+        ctx.out.print(&render::check::report(&ctx.out, &report, p, ctx.now))?;
     }
-    Ok(if verdict.eligible { 0 } else { 1 })
+    Ok(code)
 }

@@ -86,10 +86,17 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX pauses_case ON pauses (case_id);
     "#,
-    // 3: escalation packages (seed 004) and the first response, for the SLA position.
+    // 3: escalation packages (seed 004), the first response for the SLA position,
+    // and the cases of each tag, for the recurring-pattern signal.
     r#"
     ALTER TABLE cases ADD COLUMN first_response_at TEXT;
     ALTER TABLE escalations ADD COLUMN package TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE case_tags (
+        tag TEXT NOT NULL,
+        case_id TEXT NOT NULL REFERENCES cases (id),
+        PRIMARY KEY (tag, case_id)
+    ) STRICT, WITHOUT ROWID;
+    INSERT OR IGNORE INTO case_tags (tag, case_id) SELECT j.value, c.id FROM cases AS c, json_each(c.tags) AS j;
     "#,
 ];
 

@@ -106,7 +106,39 @@ pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
         "INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
     ))?
     .execute(params_from_iter(values))?;
+    set_tags(conn, c)
+}
+
+/// Keep `case_tags` in step with the case's tags.
+fn set_tags(conn: &Connection, c: &Case) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM case_tags WHERE case_id = ?1")?.execute([&c.id])?;
+    let mut add = conn.prepare_cached("INSERT OR IGNORE INTO case_tags (tag, case_id) VALUES (?1, ?2)")?;
+    for t in &c.tags {
+        add.execute([t, &c.id])?;
+    }
     Ok(())
+}
+
+/// Open cases carrying any of `tags`, opened at or after `since` when given.
+pub fn open_cases_tagged(
+    conn: &Connection,
+    tags: &[String],
+    since: Option<DateTime<Utc>>,
+) -> rusqlite::Result<Vec<Case>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{CASE_SELECT} WHERE status = 'open' AND (?2 IS NULL OR opened_at >= ?2)
+           AND id IN (SELECT case_id FROM case_tags WHERE tag = ?1)"
+    ))?;
+    let mut out: Vec<Case> = Vec::new();
+    for t in tags {
+        for c in stmt.query_map(params![t, since.map(rfc3339)], case_row)? {
+            let c = c?;
+            if !out.iter().any(|o| o.id == c.id) {
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
@@ -117,7 +149,7 @@ pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
          tags = ?8, status = ?9, first_response_at = ?10, updated_at = ?11 WHERE id = ?1",
     )?
     .execute(params_from_iter(values))?;
-    Ok(())
+    set_tags(conn, c)
 }
 
 #[derive(Debug, Default)]

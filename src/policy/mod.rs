@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod load;
 mod raw;
+pub mod signals;
 pub mod span;
 mod validate;
 
@@ -41,6 +42,7 @@ pub struct Policy {
     pub pause_wait: bool,
     pub pause_touch: bool,
     pub pause_review: bool,
+    pub signals: Signals,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +72,53 @@ pub struct Severity {
     pub redirect: String,
     /// Wait window per tier key; complete for every tier when escalable.
     pub wait: IndexMap<String, Span>,
+    pub rating: Rating,
+    /// First-response target per tier key; a tier without one has no SLA position.
+    pub first_response: IndexMap<String, Span>,
+}
+
+/// The escalation document's severity (seed 004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Critical,
+    High,
+    Medium,
+}
+
+impl Rating {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::Critical => "Critical",
+            Rating::High => "High",
+            Rating::Medium => "Medium",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Rating> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "critical" => Some(Rating::Critical),
+            "high" => Some(Rating::High),
+            "medium" => Some(Rating::Medium),
+            _ => None,
+        }
+    }
+}
+
+/// Thresholds of the signals `check` reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Signals {
+    pub recurring_cases: u32,
+    pub recurring_window: Span,
+    pub stalled_after: Span,
+    pub sla_at_risk_percent: u32,
 }
 
 #[derive(Debug, Clone)]
 pub struct Reason {
     pub label: String,
     pub help: String,
+    pub needs_late_first_response: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +142,7 @@ pub struct Destination {
     /// Routed immediately: skips wait windows, the severity redirect and the
     /// level progression (004: security goes straight to its receiver).
     pub immediate: bool,
+    pub rating: Option<Rating>,
 }
 
 impl Policy {

@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::Rating;
 use super::span::Span;
 
 #[derive(Debug, Deserialize)]
@@ -28,6 +29,54 @@ pub struct RawPolicy {
     pub roles: IndexMap<String, Vec<String>>,
     #[serde(default)]
     pub pause: RawPause,
+    #[serde(default = "default_signals")]
+    pub signals: Spanned<RawSignals>,
+}
+
+/// The signals that say escalate (seed 004) and the SLA warning threshold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignals {
+    /// So many open cases of different customers sharing a tag make a recurring pattern.
+    #[serde(default = "three")]
+    pub recurring_cases: u32,
+    /// ... when they were opened within this window.
+    #[serde(default = "week")]
+    pub recurring_window: Span,
+    /// No activity on a case for this long: progress has stalled.
+    #[serde(default = "two_days")]
+    pub stalled_after: Span,
+    /// The first-response SLA is at risk once this share of its target is used.
+    #[serde(default = "seventy_five")]
+    pub sla_at_risk_percent: u32,
+}
+
+impl Default for RawSignals {
+    fn default() -> Self {
+        RawSignals {
+            recurring_cases: three(),
+            recurring_window: week(),
+            stalled_after: two_days(),
+            sla_at_risk_percent: seventy_five(),
+        }
+    }
+}
+
+fn default_signals() -> Spanned<RawSignals> {
+    Spanned::new(0..0, RawSignals::default())
+}
+
+fn three() -> u32 {
+    3
+}
+fn seventy_five() -> u32 {
+    75
+}
+fn week() -> Span {
+    Span::clock_minutes(7 * 24 * 60)
+}
+fn two_days() -> Span {
+    Span::clock_minutes(2 * 24 * 60)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +170,12 @@ pub struct RawSeverity {
     pub redirect: Option<String>,
     #[serde(default)]
     pub wait: IndexMap<String, Span>,
+    /// How the escalation document rates this severity: critical, high or medium.
+    #[serde(default)]
+    pub rating: Option<Rating>,
+    /// The first-response target per tier, for the SLA position.
+    #[serde(default)]
+    pub first_response: IndexMap<String, Span>,
 }
 
 fn yes() -> bool {
@@ -134,6 +189,9 @@ pub struct RawReason {
     pub label: String,
     #[serde(default)]
     pub help: String,
+    /// Accept this reason only when the first response really was late.
+    #[serde(default)]
+    pub needs_late_first_response: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,4 +241,7 @@ pub struct RawDestination {
     pub fields: Vec<Spanned<String>>,
     #[serde(default)]
     pub immediate: bool,
+    /// Overrides the severity's rating for escalations sent here.
+    #[serde(default)]
+    pub rating: Option<Rating>,
 }

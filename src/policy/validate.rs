@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::raw::{PauseClock, PromoteAfter, RawPolicy};
-use super::{Calendar, Counting, Decider, Destination, Level, Policy, Reason, Severity, Tier};
+use super::{Calendar, Counting, Decider, Destination, Level, Policy, Rating, Reason, Severity, Tier};
 use crate::error;
 
 struct Problems<'a> {
@@ -97,6 +97,18 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         let Ok(n) = key.parse::<u32>() else { continue };
         let span = sev.span();
         let sev = sev.get_ref();
+        for tier in sev.first_response.keys() {
+            if !tiers.contains_key(tier) {
+                p.at(
+                    span.clone(),
+                    format!(
+                        "severity {n}: first_response names unknown tier {tier:?} (tiers: {})",
+                        Policy::keys(&tiers)
+                    ),
+                );
+            }
+        }
+        uses_business |= sev.first_response.values().any(|s| s.counting == Counting::Business);
         for tier in sev.wait.keys() {
             if !tiers.contains_key(tier) {
                 p.at(
@@ -122,6 +134,8 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
                 escalable: sev.escalable,
                 redirect: sev.redirect.clone().unwrap_or_default(),
                 wait: sev.wait.clone(),
+                rating: sev.rating.unwrap_or(if n <= 1 { Rating::Critical } else { Rating::Medium }),
+                first_response: sev.first_response.clone(),
             },
         );
     }
@@ -133,7 +147,8 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     for (key, r) in raw.reasons.get_ref() {
         check_key(p, &raw.reasons.span(), "reason", key);
         let label = if r.label.is_empty() { key.clone() } else { r.label.clone() };
-        reasons.insert(key.clone(), Reason { label, help: r.help.clone() });
+        let needs_late_first_response = r.needs_late_first_response;
+        reasons.insert(key.clone(), Reason { label, help: r.help.clone(), needs_late_first_response });
     }
     if reasons.is_empty() {
         p.at(raw.reasons.span(), "the policy needs at least one reason");
@@ -211,6 +226,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
                 trigger: dv.trigger.clone(),
                 fields: dv.fields.iter().map(|f| f.get_ref().clone()).collect(),
                 immediate: dv.immediate,
+                rating: dv.rating,
             },
         );
     }
@@ -251,6 +267,9 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         );
     }
     let clocks = &raw.pause.clocks;
+    let signals = super::signals::build(&raw.signals, &mut |span, msg| p.at(span, msg));
+    uses_business |= signals.stalled_after.counting == Counting::Business;
+    uses_business |= signals.recurring_window.counting == Counting::Business;
 
     let calendar = calendar?;
     if uses_business && !calendar.has_working_time() {
@@ -274,6 +293,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         pause_wait: clocks.contains(&PauseClock::WaitWindow),
         pause_touch: clocks.contains(&PauseClock::TouchPoint),
         pause_review: clocks.contains(&PauseClock::Review),
+        signals,
     })
 }
 

@@ -35,6 +35,22 @@ pub fn eligibility(out: &Out, e: &Eligibility, p: &Policy, now: DateTime<Utc>) -
     format!("{headline}\n{t}\n")
 }
 
+/// The verdict, then the SLA position and the signals (informational).
+pub fn report(out: &Out, r: &crate::rules::check::Report, p: &Policy, now: DateTime<Utc>) -> String {
+    let mut s = eligibility(out, &r.verdict, p, now);
+    s.push_str(&format!("First-response SLA: {} ({})\n", r.sla.position.label(), clean(&r.sla.detail)));
+    let mut t = out.table(&["Signal", "Raised", "Detail"]);
+    for sig in &r.signals {
+        t.add_row(vec![
+            sig.signal.to_string(),
+            if sig.raised { "YES".into() } else { "no".into() },
+            clean(&sig.detail),
+        ]);
+    }
+    s.push_str(&format!("Signals that say escalate (informational: they do not change eligibility)\n{t}\n"));
+    s
+}
+
 fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
     let e = v.esc;
     let mut s = format!("Audience: {}\n", clean(&v.audience.join(", ")));

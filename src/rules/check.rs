@@ -37,6 +37,15 @@ pub struct Eligibility {
     pub rules: Vec<RuleOutcome>,
 }
 
+/// What `check --json` prints: the verdict, then what informs it.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub verdict: Eligibility,
+    pub sla: super::sla::Sla,
+    pub signals: Vec<super::signals::Signal>,
+}
+
 impl Eligibility {
     pub fn failures(&self) -> impl Iterator<Item = &RuleOutcome> {
         self.rules.iter().filter(|r| !r.passed)
@@ -128,7 +137,7 @@ pub fn check(
 
     if let Some(key) = reason {
         if let Some(r) = policy.reasons.get(key) {
-            rules.push(pass("reason", format!("{key}: {}", r.label)));
+            rules.push(reason_rule(policy, case, now, key, r));
         }
     }
     if let Some((key, d)) = dest {
@@ -160,6 +169,26 @@ pub fn check(
         waiting_since: pauses.iter().find(|p| p.end.is_none()).map(|p| p.start),
         paused_minutes: paused_clock(pauses, case.opened_at, now).num_minutes(),
         rules,
+    }
+}
+
+/// A reason that needs a late first response passes only when the SLA says so.
+fn reason_rule(policy: &Policy, case: &Case, now: DateTime<Utc>, key: &str, r: &crate::policy::Reason) -> RuleOutcome {
+    if !r.needs_late_first_response {
+        return pass("reason", format!("{key}: {}", r.label));
+    }
+    let sla = super::sla::position(policy, case, now);
+    match sla.position {
+        super::sla::Position::Breached => pass("reason", format!("{key}: {}; {}", r.label, sla.detail)),
+        super::sla::Position::NoTarget => {
+            fail("reason", format!("{key} needs a first-response target: {}", sla.detail), None)
+        }
+        _ if case.first_response_at.is_some() => fail("reason", format!("{key} does not apply: {}", sla.detail), None),
+        _ => fail(
+            "reason",
+            format!("{key} does not apply yet: {}", sla.detail),
+            sla.due_at.map(|d| d + chrono::Duration::minutes(1)),
+        ),
     }
 }
 

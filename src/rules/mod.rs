@@ -5,3 +5,5 @@ pub mod check;
 pub mod follow;
 pub mod pause;
 pub mod promote;
+pub mod signals;
+pub mod sla;
