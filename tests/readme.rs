@@ -267,6 +267,21 @@ fn the_readme_json_tables_match_real_output() {
         ("Import summary", vec![summary]),
         ("Error", vec![error]),
     ];
+    // Export writes the stored fields: the Case table without the derived `sla`.
+    let case_fields: Vec<String> = tables
+        .iter()
+        .find(|(n, _)| n == "Case")
+        .unwrap()
+        .1
+        .iter()
+        .map(|(f, _)| f.clone())
+        .filter(|f| f != "sla")
+        .collect();
+    for line in env.ok(&["export", "cases"]).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, case_fields, "export cases writes the Case fields but sla");
+    }
     let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
     for (name, _) in &instances {
         assert!(names.contains(name), "the README has no table for {name}");

@@ -94,7 +94,7 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
     ctx.record(&tx, &case.id, None, "case-added", serde_json::to_value(&case)?)?;
     tx.commit()?;
     if ctx.out.json {
-        ctx.out.json(&case)?;
+        ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;
     } else {
         ctx.out.print(&view::case_added(&case, ctx.policy(), ctx.now))?;
     }
@@ -129,8 +129,8 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
         cases = keep;
     }
     let format = ctx.out.list_format(a.format.format);
-    ctx.out
-        .rows(format, &cases, Some(crate::transfer::CASE_FIELDS), || view::case_table(&ctx.out, &cases, p, ctx.now))?;
+    let views: Vec<view::CaseView> = cases.iter().map(|c| view::CaseView::new(c, p, ctx.now)).collect();
+    ctx.out.rows(format, &views, None, || view::case_table(&ctx.out, &views, p))?;
     Ok(0)
 }
 
@@ -138,7 +138,7 @@ fn show(ctx: &Ctx, id: &str) -> anyhow::Result<u8> {
     let ledger = ctx.read_ledger()?;
     let case = ctx.case(&ledger.conn, id)?;
     if ctx.out.json {
-        ctx.out.json(&case)?;
+        ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;
     } else {
         ctx.out.print(&view::case_detail(&ctx.out, &case, ctx.policy(), ctx.now))?;
     }
@@ -218,7 +218,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     }
     tx.commit()?;
     if ctx.out.json {
-        ctx.out.json(&after)?;
+        ctx.out.json(&view::CaseView::new(&after, ctx.policy(), ctx.now))?;
     } else {
         ctx.out.print(&view::case_detail(&ctx.out, &after, p, ctx.now))?;
     }
@@ -261,7 +261,7 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
     ctx.record(&tx, id, None, kind, json!({}))?;
     tx.commit()?;
     if ctx.out.json {
-        ctx.out.json(&case)?;
+        ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;
     } else {
         ctx.out.print(&format!("Case {} is now {status}.\n", crate::render::clean(&case.id)))?;
     }

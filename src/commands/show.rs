@@ -15,6 +15,7 @@ pub fn run(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
     let events = queries::events_of(&ledger.conn, &case.id)?;
     let views: Vec<EscalationView> = escalations.iter().map(|e| EscalationView::new(e, p, Some(&case))).collect();
     if ctx.out.json {
+        let case = crate::render::cases::CaseView::new(&case, ctx.policy(), ctx.now);
         ctx.out.json(&json!({ "case": case, "escalations": views, "events": events }))?;
     } else {
         ctx.out.print(&show(&ctx.out, &case, &views, &events, p, ctx.now))?;

@@ -65,25 +65,46 @@ pub fn case_added(c: &Case, p: &Policy, now: DateTime<Utc>) -> String {
     )
 }
 
-pub fn case_table(out: &Out, cases: &[Case], p: &Policy, now: DateTime<Utc>) -> String {
+/// A case as printed: the ledger row plus its first-response SLA position.
+#[derive(Debug, Serialize)]
+pub struct CaseView<'a> {
+    #[serde(flatten)]
+    pub case: &'a Case,
+    pub sla: crate::rules::sla::Sla,
+}
+
+impl<'a> CaseView<'a> {
+    pub fn new(case: &'a Case, p: &Policy, now: DateTime<Utc>) -> Self {
+        CaseView { case, sla: crate::rules::sla::position(p, case, now) }
+    }
+}
+
+pub fn case_table(out: &Out, cases: &[CaseView], p: &Policy) -> String {
     if cases.is_empty() {
         return "No cases.\n".into();
     }
+    // Priority and status are in `case show` and the JSON; a closed case is marked.
     let opened = format!("Opened ({})", p.calendar.tz.name());
-    let mut t = out.table(&["Case", "Customer", "Sev", "Tier", "Priority", "Status", &opened, "Title", "Tags"]);
-    for c in cases {
+    let mut t = out.table(&["Case", "Customer", "Sev", "Tier", &opened, "SLA", "Title", "Tags"]);
+    for v in cases {
+        let c = v.case;
+        let id = if c.status == crate::model::CaseStatus::Closed {
+            format!("{} (closed)", clean(&c.id))
+        } else {
+            clean(&c.id)
+        };
         t.add_row(vec![
-            clean(&c.id),
+            id,
             clean(&c.customer),
             c.severity.to_string(),
             clean(&c.tier),
-            c.priority.to_string(),
-            c.status.to_string(),
-            format!("{} ({})", short(c.opened_at, p.calendar.tz), relative(c.opened_at, now)),
+            short(c.opened_at, p.calendar.tz),
+            v.sla.position.label().to_string(),
             clean(&c.title),
             clean(&c.tags.join(", ")),
         ]);
     }
+    Out::keep_whole(&mut t, &[0, 2, 3, 4, 5]);
     format!("{t}\n")
 }
 
@@ -97,6 +118,8 @@ pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> Strin
     t.add_row(vec!["Status".to_string(), c.status.to_string()]);
     t.add_row(vec!["Opened".to_string(), human_relative(c.opened_at, now, p.calendar.tz)]);
     t.add_row(vec!["Tags".to_string(), clean(&c.tags.join(", "))]);
+    let sla = crate::rules::sla::position(p, c, now);
+    t.add_row(vec!["First response".to_string(), format!("{}: {}", sla.position.label(), clean(&sla.detail))]);
     if let Some(since) = c.waiting_since {
         t.add_row(vec![
             "Waiting".to_string(),
@@ -136,6 +159,7 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
             due_text(e, p, now),
         ]);
     }
+    Out::keep_whole(&mut t, &[0, 1, 3, 4, 5]);
     format!("{t}\n")
 }
 

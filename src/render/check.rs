@@ -151,5 +151,6 @@ pub fn due(
             detail,
         ]);
     }
+    Out::keep_whole(&mut t, &[0, 2, 3, 4, 5]);
     format!("{t}\n")
 }

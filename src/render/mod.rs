@@ -112,6 +112,16 @@ impl Out {
         t
     }
 
+    /// Keep these columns at their content's width: ids and keywords must not
+    /// be split across lines when the table is narrowed to the terminal.
+    pub fn keep_whole(t: &mut Table, columns: &[usize]) {
+        for &i in columns {
+            if let Some(c) = t.column_mut(i) {
+                c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
+        }
+    }
+
     pub fn green(&self, s: &str) -> String {
         self.paint(s, console::Style::new().green().bold())
     }

@@ -58,11 +58,16 @@ impl RawCase {
             "status" => self.status = v,
             "waiting_since" => self.waiting_since = v,
             "first_response_at" => self.first_response_at = v,
+            // Derived by `case list`; read back without complaint, and ignored.
+            "sla" => {}
             other => return Err(unknown_field(other)),
         }
         Ok(())
     }
 }
+
+/// Fields `case list` adds that import reads past.
+pub const DERIVED_FIELDS: &[&str] = &["sla"];
 
 pub fn unknown_field(name: &str) -> String {
     format!("unknown field {name:?} (accepted: {})", CASE_FIELDS.join(", "))

@@ -97,7 +97,7 @@ impl<R: BufRead> Records<R> {
                 .map_err(|_| format!("line 1: column {} of the header is not valid UTF-8", i + 1))?
                 .trim()
                 .to_string();
-            if !CASE_FIELDS.contains(&name.as_str()) {
+            if !CASE_FIELDS.contains(&name.as_str()) && !super::DERIVED_FIELDS.contains(&name.as_str()) {
                 return Err(format!("line 1: {}", unknown_field(&name)));
             }
             if columns.contains(&name) {
@@ -120,6 +120,9 @@ impl<R: BufRead> Records<R> {
 fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
     let mut raw = RawCase::default();
     for (k, v) in map {
+        if super::DERIVED_FIELDS.contains(&k.as_str()) {
+            continue;
+        }
         if !CASE_FIELDS.contains(&k.as_str()) {
             return Err(unknown_field(&k));
         }
