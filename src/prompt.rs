@@ -64,6 +64,24 @@ impl Prompter {
         Ok(edited.unwrap_or_default().trim_end().to_string())
     }
 
+    /// A line of text, shown with its current value to keep by pressing enter.
+    pub fn text_with_default(&self, prompt: &str, current: &str) -> anyhow::Result<String> {
+        let mut input = Input::<String>::with_theme(self.theme.as_ref()).with_prompt(prompt).allow_empty(true);
+        if !current.is_empty() {
+            input = input.default(current.to_string()).show_default(true);
+        }
+        input.interact_text_on(&self.term).map_err(aborted)
+    }
+
+    /// A yes or no question whose safe answer is no.
+    pub fn yes_no(&self, prompt: &str) -> anyhow::Result<bool> {
+        Confirm::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .default(false)
+            .interact_on(&self.term)
+            .map_err(aborted)
+    }
+
     pub fn confirm(&self, prompt: &str) -> anyhow::Result<bool> {
         Confirm::with_theme(self.theme.as_ref())
             .with_prompt(prompt)

@@ -19,12 +19,27 @@ fn session(env: &Env, args: &[&str]) -> OsSession {
 const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
+/// Answer seed 004's five "when not to escalate" checks with no.
+fn screen_no(s: &mut OsSession) {
+    for q in [
+        "documented fix",
+        "configuration or setup error",
+        "coaching",
+        "limitation documented",
+        "resolved at the support tier",
+    ] {
+        s.expect(q).unwrap();
+        s.send("n").unwrap();
+    }
+}
+
 #[test]
 fn a_guided_request_asks_for_everything_the_reviewer_needs() {
     let env = Env::new();
     env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
     let mut s = session(&env, &["request", "C-1"]);
     s.expect("ELIGIBLE to escalate now").unwrap();
+    screen_no(&mut s);
     s.expect("Why does this case need escalating?").unwrap();
     s.send(DOWN).unwrap(); // executive-visibility -> lack-of-progress
     s.send(ENTER).unwrap();
@@ -46,6 +61,19 @@ fn a_guided_request_asks_for_everything_the_reviewer_needs() {
         s.send(answer).unwrap();
         s.send(ENTER).unwrap();
     }
+    // The impact dimensions of seed 004: optional, an empty line skips one.
+    for (dimension, answer) in [
+        ("Breadth", "40 customers, growing"),
+        ("Depth", "Fully blocked"),
+        ("Duration", ""),
+        ("Revenue", "$30k a day"),
+        ("Reputation", ""),
+        ("Contractual", "SLA breached for 3 accounts"),
+    ] {
+        s.expect(dimension).unwrap();
+        s.send(answer).unwrap();
+        s.send(ENTER).unwrap();
+    }
     s.expect("Request a level 1 escalation of case C-1 to Engineering?").unwrap();
     s.send("y").unwrap();
     s.expect("Requested escalation #1 of case C-1").unwrap();
@@ -58,6 +86,31 @@ fn a_guided_request_asks_for_everything_the_reviewer_needs() {
     assert_eq!(e["description"], "Checkout fails for every EU customer since Friday's deploy");
     assert_eq!(e["fields"]["impact"], "40 customers, $30k/day");
     assert_eq!(e["requested_by"], "alice");
+    assert_eq!(e["package"]["items"]["depth"], "Fully blocked");
+    assert_eq!(e["package"]["items"]["contractual"], "SLA breached for 3 accounts");
+    assert!(e["package"]["items"].get("duration").is_none());
+    assert_eq!(e["package"]["screening"]["documented-fix"], false);
+    assert_eq!(e["package"]["screening"].as_object().unwrap().len(), 5);
+}
+
+#[test]
+fn a_documented_fix_stops_the_guided_request() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    let before = env.dump();
+    let mut s = session(&env, &["request", "C-1"]);
+    s.expect("documented fix").unwrap();
+    s.send("y").unwrap();
+    for q in ["configuration or setup error", "coaching", "limitation documented", "resolved at the support tier"] {
+        s.expect(q).unwrap();
+        s.send("n").unwrap();
+    }
+    s.expect("This should not be escalated: a documented fix or workaround addresses it").unwrap();
+    s.expect("Escalate anyway?").unwrap();
+    s.send("n").unwrap();
+    s.expect("request stopped").unwrap();
+    s.expect(Eof).unwrap();
+    assert_eq!(env.dump(), before);
 }
 
 #[test]
@@ -91,6 +144,28 @@ fn flags_given_on_a_terminal_are_not_asked_again() {
             "summary=x",
             "--field",
             "troubleshooting=y",
+            "--screen",
+            "documented-fix=no",
+            "--screen",
+            "configuration-error=no",
+            "--screen",
+            "coaching=no",
+            "--screen",
+            "documented-limitation=no",
+            "--screen",
+            "resolved-before=no",
+            "--breadth",
+            "one account",
+            "--depth",
+            "blocked",
+            "--duration",
+            "2 days",
+            "--revenue",
+            "none",
+            "--reputation",
+            "low",
+            "--contractual",
+            "no",
         ],
     );
     s.expect("[customer-context]").unwrap();

@@ -74,3 +74,115 @@ pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
+
+/// The escalation document's items (seed 004), one flag each.
+#[derive(Debug, Default, Args)]
+pub struct PackageItems {
+    /// One-line summary
+    #[arg(long, value_name = "TEXT")]
+    pub summary: Option<String>,
+    /// Severity of the document: critical, high or medium (overrides the policy's rating)
+    #[arg(long, value_name = "RATING")]
+    pub rating: Option<String>,
+    /// Affected customers: count and names
+    #[arg(long, value_name = "TEXT")]
+    pub affected: Option<String>,
+    /// Operational effect: what is broken for them
+    #[arg(long, value_name = "TEXT")]
+    pub effect: Option<String>,
+    /// Revenue: the ARR exposed, pipeline deals at risk
+    #[arg(long, value_name = "TEXT")]
+    pub revenue: Option<String>,
+    /// Breadth: how many customers or end users, and is it growing
+    #[arg(long, value_name = "TEXT")]
+    pub breadth: Option<String>,
+    /// Depth: fully blocked or merely inconvenienced
+    #[arg(long, value_name = "TEXT")]
+    pub depth: Option<String>,
+    /// Duration: how long it has persisted, when it becomes critical
+    #[arg(long, value_name = "TEXT")]
+    pub duration: Option<String>,
+    /// Reputation: press or social media exposure, reference accounts
+    #[arg(long, value_name = "TEXT")]
+    pub reputation: Option<String>,
+    /// Contractual: SLA terms violated, penalties
+    #[arg(long, value_name = "TEXT")]
+    pub contractual: Option<String>,
+    /// Problem narrative: what, since when, how it presents, how wide
+    #[arg(long, value_name = "TEXT")]
+    pub narrative: Option<String>,
+    /// Reproduction steps, one per line
+    #[arg(long, value_name = "TEXT")]
+    pub steps: Option<String>,
+    /// Expected outcome
+    #[arg(long, value_name = "TEXT")]
+    pub expected: Option<String>,
+    /// Observed outcome
+    #[arg(long, value_name = "TEXT")]
+    pub observed: Option<String>,
+    /// Environment: browser, OS, plan tier, feature flags
+    #[arg(long, value_name = "TEXT")]
+    pub environment: Option<String>,
+    /// Customer expectation: what they believe will happen, and by when
+    #[arg(long, value_name = "TEXT")]
+    pub customer_expectation: Option<String>,
+    /// Further escalation risk
+    #[arg(long, value_name = "TEXT")]
+    pub escalation_risk: Option<String>,
+    /// The request: investigate, ship a fix, make a decision, approve an exception
+    #[arg(long, value_name = "TEXT")]
+    pub ask: Option<String>,
+    /// Hard deadline
+    #[arg(long, value_name = "TIME")]
+    pub deadline: Option<String>,
+}
+
+/// How `package` prints the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    Markdown,
+    Json,
+    Text,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// The case id (its open escalation, or the latest)
+    pub id: String,
+    /// markdown (pastes into a ticket or chat), json or text [default: markdown; json with --json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<DocFormat>,
+    /// Complete the package item by item on the terminal
+    #[arg(long)]
+    pub edit: bool,
+    #[command(flatten)]
+    pub items: PackageItems,
+}
+
+#[derive(Debug, Args)]
+pub struct NoteCmdArgs {
+    /// The case id
+    pub id: String,
+    /// A troubleshooting step taken
+    #[arg(long, value_name = "TEXT")]
+    pub action: Option<String>,
+    /// What that step gave
+    #[arg(long, value_name = "TEXT", requires = "action")]
+    pub outcome: Option<String>,
+    /// A reference: a ticket URL, a thread, a log file or a screenshot (repeatable)
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub attach: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Only escalations requested at or after this time
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only escalations requested before this time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// table, json or csv [default: table; json with --json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+}

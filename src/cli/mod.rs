@@ -88,6 +88,12 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// Write cases, escalations or events as NDJSON, CSV or JSON
     Export(ExportArgs),
+    /// The escalation document (seed 004); complete it with flags or --edit
+    Package(PackageArgs),
+    /// Record a troubleshooting step and its outcome, or attach a reference
+    Note(NoteCmdArgs),
+    /// Escalations by reason, destination and level; approval rate and times
+    Report(ReportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -320,9 +326,18 @@ pub struct RequestArgs {
     /// A package field the destination requires (repeatable)
     #[arg(long = "field", value_name = "KEY=VALUE")]
     pub fields: Vec<String>,
+    /// An answer to a "when not to escalate" check, yes or no (repeatable): documented-fix,
+    /// configuration-error, coaching, documented-limitation, resolved-before
+    #[arg(long = "screen", value_name = "CHECK=yes|no")]
+    pub screen: Vec<String>,
+    /// Escalate although a "when not to escalate" check says yes
+    #[arg(long)]
+    pub escalate_anyway: bool,
     /// Do not prompt or ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+    #[command(flatten, next_help_heading = "Package items (seed 004)")]
+    pub package: PackageItems,
 }
 
 #[derive(Debug, Args)]

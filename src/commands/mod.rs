@@ -10,8 +10,10 @@ mod follow;
 mod import;
 mod ledger;
 mod list;
+mod package;
 mod policy;
 mod promote;
+mod report;
 mod request;
 mod shell;
 mod show;
@@ -52,6 +54,9 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         Command::Show(args) => show::run(&ctx, &args),
         Command::Ledger(cmd) => ledger::run(&ctx, &cmd),
         Command::Export(args) => export::run(&ctx, &args),
+        Command::Package(args) => package::run(&ctx, &args),
+        Command::Note(args) => package::note(&ctx, &args),
+        Command::Report(args) => report::run(&ctx, &args),
         Command::Policy(_) | Command::Completions(_) | Command::Man => unreachable!("handled above"),
     }
 }

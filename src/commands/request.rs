@@ -12,6 +12,7 @@ use crate::model::Escalation;
 use crate::prompt::{Prompter, prompter};
 use crate::render;
 use crate::rules::check::{Eligibility, check};
+use crate::rules::package::{IMPACT, SCREENS, item, screened_out};
 
 /// `--field KEY=VALUE` pairs, in order; a key given twice is refused.
 fn parse_fields(raw: &[String]) -> anyhow::Result<IndexMap<String, String>> {
@@ -29,6 +30,55 @@ fn parse_fields(raw: &[String]) -> anyhow::Result<IndexMap<String, String>> {
         }
     }
     Ok(out)
+}
+
+/// `--screen CHECK=yes|no` answers, by check key.
+fn parse_screens(raw: &[String]) -> anyhow::Result<IndexMap<String, bool>> {
+    let keys: Vec<&str> = SCREENS.iter().map(|(k, _, _)| *k).collect();
+    let mut out = IndexMap::new();
+    for s in raw {
+        let (k, v) = s.split_once('=').unwrap_or((s.as_str(), ""));
+        let k = k.trim();
+        if !keys.contains(&k) {
+            return Err(error::bad_input(format!("--screen {s:?}: unknown check {k:?} (checks: {})", keys.join(", "))));
+        }
+        let yes = match v.trim().to_ascii_lowercase().as_str() {
+            "yes" | "y" | "true" => true,
+            "no" | "n" | "false" => false,
+            _ => return Err(error::bad_input(format!("--screen {s:?}: answer yes or no, like --screen {k}=no"))),
+        };
+        if out.insert(k.to_string(), yes).is_some() {
+            return Err(error::bad_input(format!("--screen {k} is given twice")));
+        }
+    }
+    Ok(out)
+}
+
+/// The "when not to escalate" checks (seed 004): asked on a terminal, taken
+/// from `--screen` otherwise. A yes stops the request unless the user insists.
+fn screen(ask: Option<&Prompter>, answers: &mut IndexMap<String, bool>, anyway: bool) -> anyhow::Result<()> {
+    if let Some(ask) = ask {
+        for (key, question, _) in SCREENS {
+            if !answers.contains_key(*key) {
+                answers.insert(key.to_string(), ask.yes_no(question)?);
+            }
+        }
+    }
+    let why = screened_out(answers);
+    if why.is_empty() || anyway {
+        return Ok(());
+    }
+    let because = why.join("; ");
+    if let Some(ask) = ask {
+        ask.say(&format!("This should not be escalated: {because}."));
+        if ask.yes_no("Escalate anyway?")? {
+            answers.insert("escalated-anyway".into(), true);
+            return Ok(());
+        }
+    }
+    Err(error::refused(format!(
+        "request stopped: this should not be escalated: {because} (pass --escalate-anyway to escalate all the same)"
+    )))
 }
 
 /// Every field must belong to the destination's package.
@@ -70,6 +120,11 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let mut reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
     let mut fields = parse_fields(&a.fields)?;
     let mut description = a.description.as_deref().map(|d| text("--description", d)).transpose()?;
+    let mut items = super::package::items_of(&a.package, ctx)?;
+    let mut screening = parse_screens(&a.screen)?;
+    if a.escalate_anyway {
+        screening.insert("escalated-anyway".into(), true);
+    }
     // Bad input is reported before the policy is asked anything.
     if let Some(d) = dest.as_deref() {
         check_fields(p, d, &fields)?;
@@ -92,9 +147,22 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
     }
+    screen(ask.as_ref(), &mut screening, a.escalate_anyway)?;
 
     match &ask {
-        Some(ask) => gather(ask, ctx, &mut reason, &mut dest, &mut description, &mut fields)?,
+        Some(ask) => {
+            gather(ask, ctx, &mut reason, &mut dest, &mut description, &mut fields)?;
+            for key in IMPACT {
+                if items.contains_key(*key) {
+                    continue;
+                }
+                let label = item(key).map_or(*key, |i| i.label);
+                let answer = ask.text(&format!("{label} (optional)"))?;
+                if !answer.trim().is_empty() {
+                    items.insert(key.to_string(), answer);
+                }
+            }
+        }
         None => missing_flags(ctx, reason.as_deref(), dest.as_deref(), description.as_deref(), &fields)?,
     }
     let (Some(reason), Some(dest), Some(description)) = (reason, dest, description) else {
@@ -128,6 +196,8 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let level = p.level(1).ok_or_else(|| error::policy("the policy has no level 1"))?;
     let review_due_at = p.calendar.add(ctx.now, level.review);
     let mut esc = Escalation::new(&case.id, dest, reason, description, fields, &ctx.actor, ctx.now, review_due_at);
+    crate::rules::package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
+    esc.package.screening = screening;
     esc.id = queries::insert_escalation(&tx, &esc)?;
     let data = json!({
         "level": esc.level,
@@ -136,6 +206,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         "description": esc.description,
         "fields": esc.fields,
         "review_due_at": esc.review_due_at.map(crate::time::rfc3339),
+        "package": esc.package,
     });
     ctx.record(&tx, &case.id, Some(esc.id), "requested", data)?;
     tx.commit()?;

@@ -3,7 +3,9 @@
 
 pub mod cases;
 pub mod check;
+pub mod package;
 pub mod policy;
+pub mod report;
 
 use std::io::{IsTerminal, Write};
 

@@ -3,7 +3,9 @@
 
 pub mod check;
 pub mod follow;
+pub mod package;
 pub mod pause;
 pub mod promote;
+pub mod report;
 pub mod signals;
 pub mod sla;

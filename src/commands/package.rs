@@ -1,0 +1,171 @@
+//! `escalate package ID`: the escalation document of seed 004, completed with
+//! flags or `--edit`; `escalate note ID`: actions taken and references.
+
+use indexmap::IndexMap;
+use serde_json::json;
+
+use crate::app::{Ctx, text};
+use crate::cli::{DocFormat, NoteCmdArgs, PackageArgs, PackageItems};
+use crate::error;
+use crate::ledger::queries;
+use crate::model::{Case, Escalation};
+use crate::prompt::prompter;
+use crate::render;
+use crate::rules::package::{self, ITEMS};
+
+/// The items given as flags, by key; each checked as text.
+pub fn items_of(p: &PackageItems, ctx: &Ctx) -> anyhow::Result<IndexMap<String, String>> {
+    let given = [
+        ("summary", &p.summary),
+        ("rating", &p.rating),
+        ("affected", &p.affected),
+        ("effect", &p.effect),
+        ("revenue", &p.revenue),
+        ("breadth", &p.breadth),
+        ("depth", &p.depth),
+        ("duration", &p.duration),
+        ("reputation", &p.reputation),
+        ("contractual", &p.contractual),
+        ("narrative", &p.narrative),
+        ("steps", &p.steps),
+        ("expected", &p.expected),
+        ("observed", &p.observed),
+        ("environment", &p.environment),
+        ("customer-expectation", &p.customer_expectation),
+        ("escalation-risk", &p.escalation_risk),
+        ("ask", &p.ask),
+        ("deadline", &p.deadline),
+    ];
+    let mut out = IndexMap::new();
+    for (key, v) in given {
+        let Some(v) = v else { continue };
+        out.insert(key.to_string(), check_item(ctx, key, v, &format!("--{key}"))?);
+    }
+    Ok(out)
+}
+
+/// An item's text as stored: not blank; a rating the policy knows; a deadline as a time.
+fn check_item(ctx: &Ctx, key: &str, v: &str, name: &str) -> anyhow::Result<String> {
+    let v = text(name, v)?;
+    Ok(match key {
+        "rating" => match crate::policy::Rating::parse(&v) {
+            Some(r) => format!("{r:?}").to_ascii_lowercase(),
+            None => return Err(error::bad_input(format!("{name} {v:?} is not critical, high or medium"))),
+        },
+        "deadline" => crate::time::rfc3339(ctx.parse_time(name, &v)?),
+        _ => v,
+    })
+}
+
+/// The case's open escalation, else its latest; exit 1 when it has none.
+fn pick(all: Vec<Escalation>, case_id: &str) -> anyhow::Result<Escalation> {
+    let open = all.iter().rposition(|e| e.state.is_active());
+    let idx = open.or(all.len().checked_sub(1));
+    match idx {
+        Some(i) => Ok(all.into_iter().nth(i).expect("index in range")),
+        None => Err(error::refused(format!(
+            "case {case_id} has no escalation, so there is no package: request one with `escalate request {case_id}`"
+        ))),
+    }
+}
+
+pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
+    let mut items = items_of(&a.items, ctx)?;
+    if a.edit {
+        let Some(ask) = prompter(false, ctx.no_input) else {
+            return Err(error::bad_input(format!(
+                "--edit needs a terminal; set the items with flags instead: {}",
+                ITEMS.iter().map(|i| format!("--{}", i.key)).collect::<Vec<_>>().join(" ")
+            )));
+        };
+        let (case, esc) = read(ctx, &a.id)?;
+        ask.say(&format!("The package of escalation #{} of case {} (leave a line empty to keep it):", esc.id, case.id));
+        for it in ITEMS {
+            if items.contains_key(it.key) {
+                continue;
+            }
+            let now = package::value(&esc, it.key).unwrap_or_default();
+            let answer = ask.text_with_default(it.label, &now)?;
+            if !answer.trim().is_empty() && answer != now {
+                items.insert(it.key.to_string(), check_item(ctx, it.key, &answer, it.key)?);
+            }
+        }
+    }
+    let (case, esc, events) = if items.is_empty() {
+        let (case, esc) = read(ctx, &a.id)?;
+        let ledger = ctx.read_ledger()?;
+        let events = queries::events_of(&ledger.conn, &case.id)?;
+        (case, esc, events)
+    } else {
+        let mut ledger = ctx.write_ledger()?;
+        let tx = ledger.begin()?;
+        let case = ctx.case(&tx, &a.id)?;
+        let mut esc = pick(queries::escalations_of(&tx, &case.id)?, &case.id)?;
+        let changed = package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
+        if !changed.is_empty() {
+            queries::update_escalation(&tx, &esc)?;
+            let set: IndexMap<&String, &String> = changed.iter().map(|k| (k, &esc.package.items[k])).collect();
+            ctx.record(&tx, &case.id, Some(esc.id), "package-updated", json!({ "items": set }))?;
+        }
+        let events = queries::events_of(&tx, &case.id)?;
+        tx.commit()?;
+        (case, esc, events)
+    };
+    let doc = package::document(ctx.policy(), &case, &esc, &events, ctx.now);
+    let format = a.format.unwrap_or(if ctx.out.json { DocFormat::Json } else { DocFormat::Markdown });
+    match format {
+        DocFormat::Json => ctx.out.json(&doc)?,
+        DocFormat::Markdown => ctx.out.print(&render::package::markdown(&doc, ctx.tz()))?,
+        DocFormat::Text => ctx.out.print(&render::package::text(&doc, ctx.tz()))?,
+    }
+    Ok(0)
+}
+
+fn read(ctx: &Ctx, id: &str) -> anyhow::Result<(Case, Escalation)> {
+    let ledger = ctx.read_ledger()?;
+    let case = ctx.case(&ledger.conn, id)?;
+    let esc = pick(queries::escalations_of(&ledger.conn, &case.id)?, &case.id)?;
+    Ok((case, esc))
+}
+
+pub fn note(ctx: &Ctx, a: &NoteCmdArgs) -> anyhow::Result<u8> {
+    if a.action.is_none() && a.attach.is_empty() {
+        return Err(error::bad_input("nothing to note: give --action TEXT [--outcome TEXT], or --attach PATH_OR_URL"));
+    }
+    let action = a.action.as_deref().map(|s| text("--action", s)).transpose()?;
+    let outcome = a.outcome.as_deref().map(|s| text("--outcome", s)).transpose()?;
+    let refs = a.attach.iter().map(|r| crate::app::one_line("--attach", r)).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut ledger = ctx.write_ledger()?;
+    let tx = ledger.begin()?;
+    let case = ctx.case(&tx, &a.id)?;
+    let all = queries::escalations_of(&tx, &case.id)?;
+    let esc = all.iter().rev().find(|e| e.state.is_active()).or(all.last()).map(|e| e.id);
+    let mut recorded = Vec::new();
+    if let Some(action) = &action {
+        let data = json!({ "action": action, "outcome": outcome });
+        let seq = ctx.record(&tx, &case.id, esc, "action-noted", data.clone())?;
+        recorded.push(json!({ "seq": seq, "kind": "action-noted", "escalation": esc, "data": data }));
+    }
+    for r in &refs {
+        let data = json!({ "reference": r });
+        let seq = ctx.record(&tx, &case.id, esc, "attached", data.clone())?;
+        recorded.push(json!({ "seq": seq, "kind": "attached", "escalation": esc, "data": data }));
+    }
+    tx.commit()?;
+    if ctx.out.json {
+        ctx.out.json(&recorded)?;
+    } else {
+        let what = match (action.is_some(), refs.len()) {
+            (true, 0) => "an action".to_string(),
+            (false, n) => format!("{n} reference{}", if n == 1 { "" } else { "s" }),
+            (true, n) => format!("an action and {n} reference{}", if n == 1 { "" } else { "s" }),
+        };
+        let to = esc.map_or(String::new(), |id| format!(" (escalation #{id})"));
+        ctx.out.print(&format!(
+            "Noted {what} on case {}{to}. `escalate package {}` shows them in the document.\n",
+            render::clean(&case.id),
+            render::clean(&case.id)
+        ))?;
+    }
+    Ok(0)
+}

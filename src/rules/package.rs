@@ -1,0 +1,290 @@
+//! The escalation document of seed 004, assembled from what the ledger holds:
+//! the package items, the destination's fields, the case, its SLA position,
+//! the actions and references noted, and the customer updates.
+
+use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::sla;
+use crate::model::{Case, Escalation, Event, Package};
+use crate::policy::{Policy, Rating};
+
+/// A package item: its key (also its flag), what it asks, and the destination
+/// fields that hold the same thing when the item itself is not recorded.
+pub struct Item {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub from_fields: &'static [&'static str],
+}
+
+pub const ITEMS: &[Item] = &[
+    Item { key: "summary", label: "One-line summary", from_fields: &["summary"] },
+    Item { key: "rating", label: "Severity: critical, high or medium (overrides the policy's)", from_fields: &[] },
+    Item { key: "affected", label: "Affected customers: count and names", from_fields: &["affected"] },
+    Item { key: "effect", label: "Operational effect: what is broken for them", from_fields: &["impact"] },
+    Item {
+        key: "revenue",
+        label: "Revenue: what ARR is exposed, are pipeline deals at risk",
+        from_fields: &["revenue-exposure"],
+    },
+    Item { key: "breadth", label: "Breadth: how many customers or end users, and is it growing", from_fields: &[] },
+    Item { key: "depth", label: "Depth: fully blocked or merely inconvenienced", from_fields: &[] },
+    Item { key: "duration", label: "Duration: how long it has persisted, when it becomes critical", from_fields: &[] },
+    Item {
+        key: "reputation",
+        label: "Reputation: could it reach press or social media, is a reference account involved",
+        from_fields: &[],
+    },
+    Item { key: "contractual", label: "Contractual: are SLA terms violated, do penalties apply", from_fields: &[] },
+    Item {
+        key: "narrative",
+        label: "Problem narrative: what, since when, how it presents, how wide",
+        from_fields: &["context", "use-case", "observations"],
+    },
+    Item { key: "steps", label: "Reproduction steps, one per line", from_fields: &["reproduction"] },
+    Item { key: "expected", label: "Expected outcome", from_fields: &["expected"] },
+    Item { key: "observed", label: "Observed outcome", from_fields: &["observed"] },
+    Item {
+        key: "environment",
+        label: "Environment: browser, OS, plan tier, feature flags",
+        from_fields: &["environment"],
+    },
+    Item {
+        key: "customer-expectation",
+        label: "Customer expectation: what they believe will happen, and by when",
+        from_fields: &["customer-context"],
+    },
+    Item {
+        key: "escalation-risk",
+        label: "Further escalation risk: how likely the customer escalates beyond you",
+        from_fields: &[],
+    },
+    Item {
+        key: "ask",
+        label: "The request: investigate, ship a fix, make a decision or approve an exception",
+        from_fields: &["decision-needed"],
+    },
+    Item { key: "deadline", label: "Hard deadline", from_fields: &["deadline"] },
+];
+
+/// The impact dimensions of seed 004, asked by the guided request.
+pub const IMPACT: &[&str] = &["breadth", "depth", "duration", "revenue", "reputation", "contractual"];
+
+/// Seed 004's "when not to escalate": (key, question, why it should not be escalated).
+pub const SCREENS: &[(&str, &str, &str)] = &[
+    (
+        "documented-fix",
+        "Does a documented fix or known workaround address the problem?",
+        "a documented fix or workaround addresses it: apply it",
+    ),
+    (
+        "configuration-error",
+        "Is the root cause a configuration or setup error you can correct?",
+        "it is a configuration or setup error you can correct",
+    ),
+    (
+        "coaching",
+        "Does the customer need coaching or training rather than a product change?",
+        "the customer needs coaching or training, not a product change",
+    ),
+    (
+        "documented-limitation",
+        "Is the limitation documented, with an alternative path?",
+        "the limitation is documented and an alternative path exists",
+    ),
+    (
+        "resolved-before",
+        "Were past tickets with the same profile resolved at the support tier?",
+        "tickets with the same profile were resolved at the support tier",
+    ),
+];
+
+pub fn item(key: &str) -> Option<&'static Item> {
+    ITEMS.iter().find(|i| i.key == key)
+}
+
+/// Why the answers say this should not be escalated, if they do.
+pub fn screened_out(screening: &IndexMap<String, bool>) -> Vec<&'static str> {
+    SCREENS.iter().filter(|(k, _, _)| screening.get(*k) == Some(&true)).map(|(_, _, why)| *why).collect()
+}
+
+/// An item's text: the package's own, else a destination field that holds it.
+pub fn value(esc: &Escalation, key: &str) -> Option<String> {
+    let own = esc.package.items.get(key).filter(|v| !v.trim().is_empty()).cloned();
+    own.or_else(|| {
+        item(key)?.from_fields.iter().find_map(|f| esc.fields.get(*f).filter(|v| !v.trim().is_empty()).cloned())
+    })
+}
+
+/// The rating and where it comes from: the package's override, the
+/// destination's, or the severity's.
+pub fn rating(policy: &Policy, case: &Case, esc: &Escalation) -> (Rating, String) {
+    if let Some(r) = esc.package.items.get("rating").and_then(|r| Rating::parse(r)) {
+        return (r, "set on the package".into());
+    }
+    if let Some(r) = policy.destinations.get(&esc.destination).and_then(|d| d.rating) {
+        return (r, format!("the policy rates {} escalations so", esc.destination));
+    }
+    let r = policy.severities.get(&case.severity).map_or(Rating::Medium, |s| s.rating);
+    (r, format!("the policy rates severity {} so", case.severity))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Action {
+    pub action: String,
+    pub outcome: Option<String>,
+    #[serde(serialize_with = "crate::model::ser_time")]
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Reference {
+    pub reference: String,
+    #[serde(serialize_with = "crate::model::ser_time")]
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Update {
+    #[serde(serialize_with = "crate::model::ser_time")]
+    pub at: DateTime<Utc>,
+    pub note: String,
+}
+
+/// The whole document as data: `package --format json` prints it as is.
+#[derive(Debug, Serialize)]
+pub struct Document {
+    pub case: String,
+    pub customer: String,
+    pub escalation: i64,
+    pub level: u32,
+    pub state: String,
+    pub summary: String,
+    pub severity: String,
+    pub severity_source: String,
+    pub routed_to: String,
+    pub reason: String,
+    pub description: String,
+    pub affected_customers: Option<String>,
+    pub operational_effect: Option<String>,
+    pub revenue_exposure: Option<String>,
+    pub sla_position: String,
+    pub sla_detail: String,
+    pub impact: IndexMap<String, Option<String>>,
+    pub narrative: Option<String>,
+    pub steps: Vec<String>,
+    pub expected: Option<String>,
+    pub observed: Option<String>,
+    pub environment: Option<String>,
+    pub actions: Vec<Action>,
+    pub most_recent_update: Option<Update>,
+    #[serde(serialize_with = "crate::model::ser_opt_time")]
+    pub next_touch_point: Option<DateTime<Utc>>,
+    pub customer_expectation: Option<String>,
+    pub escalation_risk: Option<String>,
+    pub ask: Option<String>,
+    pub hard_deadline: Option<String>,
+    pub references: Vec<Reference>,
+    pub screening: IndexMap<String, bool>,
+    pub fields: IndexMap<String, String>,
+}
+
+fn text(e: &Event, key: &str) -> Option<String> {
+    e.data.get(key).and_then(|v| v.as_str()).filter(|s| !s.trim().is_empty()).map(str::to_string)
+}
+
+/// Assemble the document of `esc` from the ledger's rows for its case.
+pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event], now: DateTime<Utc>) -> Document {
+    let v = |k: &str| value(esc, k);
+    let (rating, source) = rating(policy, case, esc);
+    let sla = sla::position(policy, case, now);
+    let mine = |e: &&Event| e.escalation.is_none_or(|id| id == esc.id);
+    let actions = events
+        .iter()
+        .filter(mine)
+        .filter(|e| e.kind == "action-noted")
+        .filter_map(|e| {
+            Some(Action { action: text(e, "action")?, outcome: text(e, "outcome"), at: e.at, by: e.actor.clone() })
+        })
+        .collect();
+    let references = events
+        .iter()
+        .filter(mine)
+        .filter(|e| e.kind == "attached")
+        .filter_map(|e| Some(Reference { reference: text(e, "reference")?, at: e.at, by: e.actor.clone() }))
+        .collect();
+    let most_recent_update = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "customer-updated" && e.escalation == Some(esc.id))
+        .and_then(|e| Some(Update { at: e.at, note: text(e, "note")? }));
+    let summary = v("summary")
+        .or_else(|| Some(case.title.clone()).filter(|t| !t.trim().is_empty()))
+        .unwrap_or_else(|| esc.description.lines().next().unwrap_or_default().to_string());
+    let steps = v("steps")
+        .map(|s| {
+            s.lines()
+                .map(|l| {
+                    l.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ')').trim().to_string()
+                })
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Document {
+        case: case.id.clone(),
+        customer: case.customer.clone(),
+        escalation: esc.id,
+        level: esc.level,
+        state: esc.state.to_string(),
+        summary,
+        severity: rating.label().to_string(),
+        severity_source: source,
+        routed_to: policy.destinations.get(&esc.destination).map_or(esc.destination.clone(), |d| d.label.clone()),
+        reason: policy.reasons.get(&esc.reason).map_or(esc.reason.clone(), |r| r.label.clone()),
+        description: esc.description.clone(),
+        affected_customers: v("affected"),
+        operational_effect: v("effect"),
+        revenue_exposure: v("revenue"),
+        sla_position: sla.position.label().to_string(),
+        sla_detail: sla.detail,
+        impact: IMPACT.iter().map(|k| (k.to_string(), v(k))).collect(),
+        narrative: v("narrative"),
+        steps,
+        expected: v("expected"),
+        observed: v("observed"),
+        environment: v("environment"),
+        actions,
+        most_recent_update,
+        next_touch_point: esc.next_touch_at,
+        customer_expectation: v("customer-expectation"),
+        escalation_risk: v("escalation-risk"),
+        ask: v("ask"),
+        hard_deadline: v("deadline"),
+        references,
+        screening: esc.package.screening.clone(),
+        fields: esc.fields.clone(),
+    }
+}
+
+/// Items set by flags, checked: a known key, a rating the policy knows, a
+/// deadline as a time. Returns the items to merge into the package.
+pub fn merge(pkg: &mut Package, items: &IndexMap<String, String>) -> Result<Vec<String>, String> {
+    let mut changed = Vec::new();
+    for (k, v) in items {
+        if item(k).is_none() {
+            return Err(format!("unknown package item {k:?}"));
+        }
+        if k == "rating" && Rating::parse(v).is_none() {
+            return Err(format!("--rating {v:?} is not critical, high or medium"));
+        }
+        if pkg.items.get(k) != Some(v) {
+            pkg.items.insert(k.clone(), v.clone());
+            changed.push(k.clone());
+        }
+    }
+    Ok(changed)
+}
