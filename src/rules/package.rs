@@ -202,7 +202,7 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
     let (rating, source) = rating(policy, case, esc);
     let sla = sla::position(policy, case, now);
     let mine = |e: &&Event| e.escalation.is_none_or(|id| id == esc.id);
-    let actions = events
+    let mut actions: Vec<Action> = events
         .iter()
         .filter(mine)
         .filter(|e| e.kind == "action-noted")
@@ -210,6 +210,13 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
             Some(Action { action: text(e, "action")?, outcome: text(e, "outcome"), at: e.at, by: e.actor.clone() })
         })
         .collect();
+    // What the request's fields say was tried comes first, as the requester put it.
+    for f in ["actions-taken", "troubleshooting"] {
+        if let Some(done) = esc.fields.get(f).filter(|v| !v.trim().is_empty()) {
+            let by = esc.requested_by.clone();
+            actions.insert(0, Action { action: done.clone(), outcome: None, at: esc.requested_at, by });
+        }
+    }
     let references = events
         .iter()
         .filter(mine)
