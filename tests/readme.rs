@@ -214,6 +214,7 @@ fn has_type(v: &serde_json::Value, ty: &str) -> bool {
         "boolean" => v.is_boolean(),
         "array" => v.is_array(),
         "object" => v.is_object(),
+        "number" => v.is_number(),
         "time" => v.as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok() && s.ends_with('Z')),
         other => panic!("the README names an unknown type {other:?}"),
     }
@@ -264,6 +265,14 @@ fn the_readme_json_tables_match_real_output() {
         ("Event", events),
         ("Show", vec![show]),
         ("Import error", items(summary["errors"].clone())),
+        (
+            "Package document",
+            vec![
+                env.json(&["package", "C-1"]),
+                env.json(&["package", "C-1", "--summary", "S", "--deadline", "2026-11-30"]),
+            ],
+        ),
+        ("Report", vec![env.json(&["report"]), env.json(&["report", "--since", "2027-01-01"])]),
         ("Import summary", vec![summary]),
         ("Error", vec![error]),
     ];
