@@ -21,7 +21,7 @@ pub use data::*;
                   value counts as unset. NO_COLOR turns colour off; COLUMNS sets the table width."
 )]
 pub struct Cli {
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Global options")]
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
