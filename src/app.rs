@@ -170,8 +170,15 @@ pub fn one_line(flag: &str, s: &str) -> anyhow::Result<String> {
     if s.chars().any(char::is_control) {
         return Err(error::bad_input(format!("{flag} {s:?} contains control characters")));
     }
+    let n = s.chars().count();
+    if n > MAX_ONE_LINE {
+        return Err(error::bad_input(format!("{flag} is {n} characters long; the limit is {MAX_ONE_LINE}")));
+    }
     Ok(s.to_string())
 }
+
+/// The longest one-line value (an id, a customer, a title, a tag).
+pub const MAX_ONE_LINE: usize = 1000;
 
 /// A key of the policy's table `what`, or exit 2 listing the accepted keys.
 pub fn key_of<V>(map: &indexmap::IndexMap<String, V>, flag: &str, what: &str, key: &str) -> anyhow::Result<String> {

@@ -75,7 +75,7 @@ fn every_bad_record_is_named_by_line_and_nothing_is_imported() {
         "line 4 (case N-1): case N-1 appears twice in the input (first on line 1)",
         "line 5 (case C-1): case C-1 already exists in the ledger (pass --upsert to update it)",
         "line 6: not valid UTF-8",
-        "line 8: unknown field \"colour\"",
+        "line 8 (case N-5): unknown field \"colour\"",
         "line 9: the last line is cut short",
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
@@ -89,6 +89,102 @@ fn every_bad_record_is_named_by_line_and_nothing_is_imported() {
     assert_eq!((v["read"].as_u64(), v["imported"].as_u64(), v["skipped"].as_u64()), (Some(8), Some(1), Some(7)));
     assert_eq!(v["errors"][0]["line"], 2);
     assert_eq!(env.json(&["case", "show", "N-1"])["customer"], "x");
+}
+
+#[test]
+fn a_refused_import_leaves_a_missing_ledger_missing_and_says_so_in_json() {
+    let env = Env::new();
+    let file = write(&env, "bad.ndjson", b"{\"id\":\"A\",\"customer\":\"c\",\"severity\":9,\"tier\":\"premium\"}\n");
+    let out = env.cmd().args(["--json", "case", "import", &file]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the summary on stdout");
+    assert_eq!(summary["errors"][0]["line"], 1);
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).expect("the error on stderr");
+    assert_eq!(err["error"], "bad-input");
+    assert!(!env.ledger().exists(), "a refused import created the ledger");
+}
+
+#[test]
+fn csv_lines_are_counted_across_blank_lines_and_any_line_end() {
+    let env = Env::new();
+    for (name, text) in [
+        ("lf.csv", "id,customer,severity,tier\n\nA,a,9,premium\n\n\nB,b,9,premium\nC,c,9,premium\n"),
+        ("crlf.csv", "id,customer,severity,tier\r\n\r\nA,a,9,premium\r\n\r\n\r\nB,b,9,premium\r\nC,c,9,premium\r\n"),
+        ("cr.csv", "id,customer,severity,tier\r\rA,a,9,premium\r\r\rB,b,9,premium\rC,c,9,premium\r"),
+    ] {
+        let file = write(&env, name, text.as_bytes());
+        let (_, err) = env.expect(2, &["case", "import", "--dry-run", &file]);
+        for want in ["line 3 (case A)", "line 6 (case B)", "line 7 (case C)"] {
+            assert!(err.contains(want), "{name}: missing {want:?} in\n{err}");
+        }
+    }
+    let file = write(&env, "empty.csv", b"");
+    let (_, err) = env.expect(2, &["case", "import", &file]);
+    assert!(err.contains("the file is empty"), "{err}");
+    // A duplicate is caught even when its first record was bad.
+    let file = write(&env, "dup.csv", b"id,customer,severity,tier\nB,b,9,premium\nB,b,2,premium\n");
+    let v = env.json(&["case", "import", "--skip-invalid", "--dry-run", &file]);
+    assert_eq!(v["errors"][1]["error"], "case B appears twice in the input (first on line 2)");
+}
+
+#[test]
+fn upsert_changes_only_what_the_record_gives() {
+    let mut env = Env::new();
+    env.ok(&[
+        "case",
+        "add",
+        "P1",
+        "--customer",
+        "Acme",
+        "--severity",
+        "2",
+        "--tier",
+        "premium",
+        "--opened-at",
+        "2026-11-23T06:00:00Z",
+        "--title",
+        "Important",
+        "--tag",
+        "x",
+        "--priority",
+        "high",
+    ]);
+    env.ok(&Env::request_args("P1"));
+    env.at("2026-11-23T13:00:00Z");
+    let file = write(&env, "p.csv", b"id,customer,severity,tier\nP1,Acme,3,premium\n");
+    env.ok(&["case", "import", "--upsert", &file]);
+    let c = env.json(&["case", "show", "P1"]);
+    assert_eq!((c["severity"].as_u64(), c["title"].as_str()), (Some(3), Some("Important")));
+    assert_eq!((c["priority"].as_str(), c["opened_at"].as_str()), (Some("high"), Some("2026-11-23T06:00:00Z")));
+    assert_eq!(c["tags"], serde_json::json!(["x"]));
+    // Closing by import is refused while an escalation is open, as `case close` refuses it.
+    let before = env.dump();
+    let file = write(&env, "close.ndjson", b"{\"id\":\"P1\",\"status\":\"closed\"}\n");
+    let (_, err) = env.expect(2, &["case", "import", "--upsert", &file]);
+    assert!(err.contains("has escalation #1 requested"), "{err}");
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn tags_cannot_hold_the_csv_separator_nor_ids_start_with_a_dash() {
+    let env = Env::new();
+    let (_, err) = env
+        .expect(2, &["case", "add", "X1", "--customer", "c", "--severity", "2", "--tier", "premium", "--tag", "a;b"]);
+    assert!(err.contains("contains ';'"), "{err}");
+    let (_, err) =
+        env.expect(2, &["case", "add", "--customer", "c", "--severity", "2", "--tier", "premium", "--", "-X1"]);
+    assert!(err.contains("starts with '-'"), "{err}");
+    let file = write(
+        &env,
+        "t.ndjson",
+        b"{\"id\":\"-X\",\"customer\":\"c\",\"severity\":2,\"tier\":\"premium\",\"tags\":[\"x;y\"]}\n",
+    );
+    let (_, err) = env.expect(2, &["case", "import", &file]);
+    assert!(err.contains("starts with '-'"), "{err}");
+    let long = "t".repeat(1001);
+    let (_, err) = env
+        .expect(2, &["case", "add", "X2", "--customer", "c", "--severity", "2", "--tier", "premium", "--title", &long]);
+    assert!(err.contains("the limit is 1000"), "{err}");
 }
 
 #[test]
@@ -225,6 +321,11 @@ fn completions_and_the_man_page_come_from_the_command_line() {
     }
     let man = env.ok(&["man"]);
     assert!(man.contains(".TH escalate 1"), "{man}");
+    let dir = env.dir.path().join("man1");
+    let out = env.ok(&["man", "--dir", dir.to_str().unwrap()]);
+    assert!(out.contains("escalate-case-import.1"), "{out}");
+    let import = std::fs::read_to_string(dir.join("escalate-case-import.1")).unwrap();
+    assert!(import.contains("skip\\-invalid"), "{import}");
     assert!(man.contains("ESCALATE_LEDGER"), "the man page names the environment");
     env.expect(2, &["completions", "tcsh"]);
 }
@@ -249,4 +350,19 @@ fn an_export_into_a_closed_pipe_ends_quietly() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    for args in [&["export", "events", "--format", "csv"][..], &["case", "list", "--format", "csv"]] {
+        let mut child = env
+            .std_cmd()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // --json asks export for one array.
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&["--json", "export", "cases"])).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3000);
 }

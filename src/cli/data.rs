@@ -36,6 +36,13 @@ pub enum DataFormat {
     Json,
 }
 
+/// The formats `case import` reads: one record per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    Ndjson,
+    Csv,
+}
+
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The file to read, or - for standard input
@@ -43,7 +50,7 @@ pub struct ImportArgs {
     pub file: PathBuf,
     /// ndjson or csv [default: from the file's extension]
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<DataFormat>,
+    pub format: Option<ImportFormat>,
     /// Import the valid records and report the invalid ones, instead of importing nothing
     #[arg(long)]
     pub skip_invalid: bool,
@@ -60,12 +67,19 @@ pub struct ExportArgs {
     /// What to export
     #[arg(value_enum, default_value = "cases")]
     pub what: ExportWhat,
-    /// ndjson (one object per line), csv (a header row) or json (one array)
-    #[arg(long, value_enum, value_name = "FORMAT", default_value = "ndjson")]
-    pub format: DataFormat,
+    /// ndjson (one object per line), csv (a header row) or json (one array) [default: ndjson; json with --json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<DataFormat>,
     /// Only what changed at or after this time (events at or after it; cases and escalations with such events)
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write escalate.1 and a page per command (escalate-case.1, ...) into this directory
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

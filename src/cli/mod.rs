@@ -96,8 +96,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff), or write every page into a directory
+    Man(ManArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,11 +29,23 @@ fn tags(raw: &[String]) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for t in raw {
         let t = one_line("--tag", t)?;
+        if t.contains(';') {
+            return Err(error::bad_input(format!("--tag {t:?} contains ';', which separates tags in CSV")));
+        }
         if !out.contains(&t) {
             out.push(t);
         }
     }
     Ok(out)
+}
+
+/// A new case's id: one line, not starting with '-' (it would read as a flag).
+fn case_id(s: &str) -> anyhow::Result<String> {
+    let id = one_line("the case id", s)?;
+    if id.starts_with('-') {
+        return Err(error::bad_input(format!("case id {id:?} starts with '-', which reads as a flag")));
+    }
+    Ok(id)
 }
 
 fn opened_at(ctx: &Ctx, s: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
@@ -69,7 +81,7 @@ fn title(s: &str) -> anyhow::Result<String> {
 fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let case = Case {
-        id: one_line("the case id", &a.id)?,
+        id: case_id(&a.id)?,
         customer: one_line("--customer", &a.customer)?,
         severity: severity_of(p, "--severity", &a.severity)?,
         tier: key_of(&p.tiers, "--tier", "tier", a.tier.trim())?,

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::app::Ctx;
-use crate::cli::{ExportArgs, ExportWhat};
+use crate::cli::{DataFormat, ExportArgs, ExportWhat};
 use crate::ledger::stream;
 use crate::render::io_error;
 use crate::transfer::CASE_FIELDS;
@@ -48,7 +48,8 @@ pub fn run(ctx: &Ctx, a: &ExportArgs) -> anyhow::Result<u8> {
         ExportWhat::Escalations => ESCALATION_FIELDS,
         ExportWhat::Events => EVENT_FIELDS,
     };
-    let mut sink = Sink::new(w, a.format, Some(header)).map_err(io_error)?;
+    let format = a.format.unwrap_or(if ctx.out.json { DataFormat::Json } else { DataFormat::Ndjson });
+    let mut sink = Sink::new(w, format, Some(header)).map_err(io_error)?;
     match a.what {
         ExportWhat::Cases => stream::cases(&ledger.conn, since, |c| sink.row(&c).map_err(io_error))?,
         ExportWhat::Escalations => stream::escalations(&ledger.conn, since, |e| sink.row(&e).map_err(io_error))?,

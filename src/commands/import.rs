@@ -10,10 +10,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::app::Ctx;
-use crate::cli::{DataFormat, ImportArgs};
+use crate::cli::{ImportArgs, ImportFormat};
 use crate::error;
 use crate::ledger::queries;
-use crate::model::Case;
+use crate::model::{Case, CaseStatus};
+use crate::transfer::RawCase;
 use crate::transfer::read::{Record, Records};
 
 /// At most this many invalid records are listed; the rest are counted.
@@ -46,14 +47,14 @@ enum Plan {
     Unchanged,
 }
 
-fn guess_format(path: &Path, given: Option<DataFormat>) -> anyhow::Result<DataFormat> {
+fn guess_format(path: &Path, given: Option<ImportFormat>) -> anyhow::Result<ImportFormat> {
     if let Some(f) = given {
         return Ok(f);
     }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match ext.as_deref() {
-        Some("csv") => Ok(DataFormat::Csv),
-        Some("ndjson" | "jsonl") => Ok(DataFormat::Ndjson),
+        Some("csv") => Ok(ImportFormat::Csv),
+        Some("ndjson" | "jsonl") => Ok(ImportFormat::Ndjson),
         _ if path == Path::new("-") => {
             Err(error::bad_input("reading standard input: name its format with --format ndjson or --format csv"))
         }
@@ -112,19 +113,48 @@ fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead>, Option<in
 
 pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     let format = guess_format(&a.file, a.format)?;
-    if format == DataFormat::Json {
-        return Err(error::bad_input(
-            "case import reads one record per line: --format ndjson or --format csv (export cases --format ndjson writes what it reads)",
-        ));
-    }
     let (input, bar) = open(&a.file, ctx.out.json)?;
     let records: Box<dyn Iterator<Item = std::io::Result<Record>>> = match format {
-        DataFormat::Csv => Box::new(Records::csv(input).map_err(error::bad_input)?),
-        _ => Box::new(Records::ndjson(input)),
+        ImportFormat::Csv => Box::new(Records::csv(input).map_err(error::bad_input)?),
+        ImportFormat::Ndjson => Box::new(Records::ndjson(input)),
     };
     let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
     let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
+    // A refused import leaves the ledger as it was: when it did not exist, it still does not.
+    let path = ctx.ledger_path.clone();
+    let new_dir = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()).map(Path::to_path_buf);
+    let new_file = !a.dry_run && !path.exists();
+    match import(ctx, a, records, &mut sum, bar) {
+        Ok(()) => report(ctx, &sum),
+        Err(e) => {
+            if new_file {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+                if let Some(dir) = new_dir {
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
+            if ctx.out.json && sum.invalid > 0 {
+                ctx.out.json(&sum)?;
+            }
+            Err(e)
+        }
+    }
+}
 
+/// Read every record and apply the valid ones in one transaction, committed
+/// only when nothing is refused (or invalid records may be skipped).
+fn import(
+    ctx: &Ctx,
+    a: &ImportArgs,
+    records: Box<dyn Iterator<Item = std::io::Result<Record>>>,
+    sum: &mut Summary,
+    bar: Option<indicatif::ProgressBar>,
+) -> anyhow::Result<()> {
+    let source = sum.source.clone();
     let mut ledger = if a.dry_run { ctx.read_ledger()? } else { ctx.write_ledger()? };
     let tx = if a.dry_run { ledger.conn.unchecked_transaction()? } else { ledger.begin()? };
     tx.execute_batch(
@@ -134,9 +164,9 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
         queries::remember_policy(&tx, &ctx.loaded.digest, &ctx.loaded.origin.to_string(), &ctx.loaded.text, ctx.now)?;
     }
     for rec in records {
-        let rec = rec.map_err(|e| error::bad_input(format!("cannot read {}: {e}", sum.source)))?;
+        let rec = rec.map_err(|e| error::bad_input(format!("cannot read {source}: {e}")))?;
         sum.read += 1;
-        let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone());
+        let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
         let outcome = rec.raw.and_then(|raw| plan(ctx, &tx, &raw, rec.line, a.upsert));
         match outcome {
             Err(error) => {
@@ -150,7 +180,7 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
                 Plan::Insert(_) => sum.imported += 1,
                 _ => sum.updated += 1,
             },
-            Ok(p) => apply(ctx, &tx, p, rec.line, &source, &mut sum)?,
+            Ok(p) => apply(ctx, &tx, p, rec.line, &source, sum)?,
         }
     }
     if let Some(bar) = bar {
@@ -158,48 +188,65 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     }
     tx.execute_batch("DROP TABLE temp.import_seen")?;
     if sum.invalid > 0 && !a.skip_invalid {
-        return Err(refused_import(&sum));
+        return Err(refused_import(sum));
     }
     sum.skipped = sum.invalid;
-    if a.dry_run {
-        drop(tx);
-    } else {
+    if !a.dry_run {
         tx.commit()?;
     }
-    report(ctx, &sum)
+    Ok(())
 }
 
 /// Decide what a record does, or say what is wrong with it.
-fn plan(ctx: &Ctx, conn: &Connection, raw: &crate::transfer::RawCase, line: u64, upsert: bool) -> Result<Plan, String> {
-    let case = crate::transfer::validate(raw, ctx.policy(), ctx.now)?;
+fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool) -> Result<Plan, String> {
     let db = |e: rusqlite::Error| format!("ledger: {e}");
-    let earlier: Option<i64> = conn
-        .prepare_cached("SELECT line FROM temp.import_seen WHERE id = ?1")
-        .and_then(|mut s| s.query_row([&case.id], |r| r.get(0)).optional())
-        .map_err(db)?;
-    if let Some(first) = earlier {
-        return Err(format!("case {} appears twice in the input (first on line {first})", case.id));
+    // Duplicates are caught by id first, even when the first record was invalid.
+    if let Some(id) = raw.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+        let earlier: Option<i64> = conn
+            .prepare_cached("SELECT line FROM temp.import_seen WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(db)?;
+        if let Some(first) = earlier {
+            return Err(format!("case {id} appears twice in the input (first on line {first})"));
+        }
+        conn.prepare_cached("INSERT INTO temp.import_seen (id, line) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(rusqlite::params![id, line as i64]))
+            .map_err(db)?;
     }
-    conn.prepare_cached("INSERT INTO temp.import_seen (id, line) VALUES (?1, ?2)")
-        .and_then(|mut s| s.execute(rusqlite::params![case.id, line as i64]))
-        .map_err(db)?;
-    let Some(before) = queries::get_case(conn, &case.id).map_err(db)? else {
-        return Ok(Plan::Insert(case));
+    let existing = match raw.id.as_deref() {
+        Some(id) => queries::get_case(conn, id.trim()).map_err(db)?,
+        None => None,
+    };
+    let Some(before) = existing else {
+        return crate::transfer::validate(raw, ctx.policy(), ctx.now).map(Plan::Insert);
     };
     if !upsert {
-        return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", case.id));
+        return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", before.id));
     }
-    if let Some(last) = queries::last_event_at(conn, &case.id).map_err(db)?
+    // An update changes the fields the record gives; the others keep their values.
+    let mut merged = crate::transfer::RawCase::from_case(&before);
+    merged.fill_from(raw);
+    let mut after = crate::transfer::validate(&merged, ctx.policy(), ctx.now)?;
+    // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
+    after.waiting_since = before.waiting_since;
+    if let Some(last) = queries::last_event_at(conn, &before.id).map_err(db)?
         && last > ctx.now
     {
         return Err(format!(
             "case {} has events after now ({}): the ledger's timeline only moves forward",
-            case.id,
+            before.id,
             crate::time::rfc3339(last)
         ));
     }
-    let mut after = case;
-    after.waiting_since = before.waiting_since.or(after.waiting_since);
+    if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
+        let open = queries::escalations_of(conn, &before.id).map_err(db)?.into_iter().find(|e| e.state.is_active());
+        if let Some(e) = open {
+            return Err(format!(
+                "case {} has escalation #{} {}: close or withdraw it before the case is closed",
+                before.id, e.id, e.state
+            ));
+        }
+    }
     let changes = super::case::diff(&before, &after).map_err(|e| e.to_string())?;
     if changes.as_object().is_none_or(|m| m.is_empty()) {
         return Ok(Plan::Unchanged);
@@ -276,8 +323,9 @@ fn error_lines(sum: &Summary) -> String {
 }
 
 fn refused_import(sum: &Summary) -> anyhow::Error {
+    let rest = if sum.invalid < sum.read { " (pass --skip-invalid to import the rest)" } else { "" };
     error::bad_input(format!(
-        "{} of {} records in {} are invalid; nothing was imported (pass --skip-invalid to import the rest):\n{}",
+        "{} of {} records in {} are invalid; nothing was imported{rest}:\n{}",
         sum.invalid,
         sum.read,
         sum.source,

@@ -33,7 +33,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Policy(cmd) => return policy::run(&cli.global, cmd),
         Command::Completions(a) => return shell::completions(a),
-        Command::Man => return shell::man(),
+        Command::Man(a) => return shell::man(a),
         _ => {}
     }
     let ctx = Ctx::build(&cli.global)?;
@@ -57,6 +57,6 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         Command::Package(args) => package::run(&ctx, &args),
         Command::Note(args) => package::note(&ctx, &args),
         Command::Report(args) => report::run(&ctx, &args),
-        Command::Policy(_) | Command::Completions(_) | Command::Man => unreachable!("handled above"),
+        Command::Policy(_) | Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     }
 }

@@ -3,7 +3,9 @@
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, CompletionsArgs};
+use anyhow::Context as _;
+
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::render::io_error;
 
 pub fn completions(a: &CompletionsArgs) -> anyhow::Result<u8> {
@@ -13,7 +15,19 @@ pub fn completions(a: &CompletionsArgs) -> anyhow::Result<u8> {
     write_out(&out)
 }
 
-pub fn man() -> anyhow::Result<u8> {
+pub fn man(a: &ManArgs) -> anyhow::Result<u8> {
+    if let Some(dir) = &a.dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        clap_mangen::generate_to(Cli::command(), dir).with_context(|| format!("cannot write to {}", dir.display()))?;
+        let mut names: Vec<String> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|n| n.starts_with("escalate") && n.ends_with(".1"))
+            .collect();
+        names.sort();
+        return write_out(
+            format!("Wrote {} man pages to {}: {}\n", names.len(), dir.display(), names.join(", ")).as_bytes(),
+        );
+    }
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     write_out(&out)

@@ -43,6 +43,31 @@ pub struct RawCase {
 }
 
 impl RawCase {
+    /// A stored case as a record, for an update to fill in what a record leaves out.
+    pub fn from_case(c: &Case) -> RawCase {
+        RawCase {
+            id: Some(c.id.clone()),
+            customer: Some(c.customer.clone()),
+            severity: Some(c.severity.to_string()),
+            tier: Some(c.tier.clone()),
+            title: Some(c.title.clone()).filter(|t| !t.is_empty()),
+            opened_at: Some(crate::time::rfc3339(c.opened_at)),
+            priority: Some(c.priority.to_string()),
+            tags: Some(c.tags.clone()),
+            status: Some(c.status.to_string()),
+            waiting_since: None,
+            first_response_at: c.first_response_at.map(crate::time::rfc3339),
+        }
+    }
+
+    /// Take every field `other` gives.
+    pub fn fill_from(&mut self, other: &RawCase) {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f.clone(); } )* };
+        }
+        take!(id, customer, severity, tier, title, opened_at, priority, tags, status, waiting_since, first_response_at);
+    }
+
     /// Set a text field by its record name; `tags` is split on `;`.
     pub fn set(&mut self, name: &str, value: String) -> Result<(), String> {
         let v = Some(value).filter(|v| !v.trim().is_empty());
@@ -82,6 +107,10 @@ fn line_of(name: &str, v: Option<&String>) -> Result<String, String> {
     if s.chars().any(char::is_control) {
         return Err(format!("{name} {s:?} contains control characters"));
     }
+    let n = s.chars().count();
+    if n > crate::app::MAX_ONE_LINE {
+        return Err(format!("{name} is {n} characters long; the limit is {}", crate::app::MAX_ONE_LINE));
+    }
     Ok(s.to_string())
 }
 
@@ -92,6 +121,9 @@ fn time_of(name: &str, s: &str, policy: &Policy) -> Result<DateTime<Utc>, String
 /// Check a record against the policy and make it a case. `now` bounds the times.
 pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
     let id = line_of("id", raw.id.as_ref())?;
+    if id.starts_with('-') {
+        return Err(format!("id {id:?} starts with '-', which reads as a flag"));
+    }
     let customer = line_of("customer", raw.customer.as_ref())?;
     let sev = line_of("severity", raw.severity.as_ref())?;
     let severity = sev
@@ -124,6 +156,9 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
             continue;
         }
         let t = line_of("a tag", Some(t))?;
+        if t.contains(';') {
+            return Err(format!("tag {t:?} contains ';', which separates tags in CSV"));
+        }
         if !tags.contains(&t) {
             tags.push(t);
         }

@@ -3,6 +3,11 @@
 
 use std::io::{self, BufRead};
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::Read;
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
 use super::{CASE_FIELDS, RawCase, unknown_field};
@@ -11,6 +16,8 @@ use super::{CASE_FIELDS, RawCase, unknown_field};
 #[derive(Debug)]
 pub struct Record {
     pub line: u64,
+    /// The record's case id, when it could be read even if the record is bad.
+    pub id: Option<String>,
     pub raw: Result<RawCase, String>,
 }
 
@@ -19,16 +26,79 @@ pub struct Records<R: BufRead> {
 }
 
 enum Kind<R: BufRead> {
-    Ndjson { r: R, line: u64, buf: Vec<u8> },
-    Csv { r: csv::Reader<LfOnly<R>>, columns: Vec<String>, rec: csv::ByteRecord },
+    Ndjson {
+        r: R,
+        line: u64,
+        buf: Vec<u8>,
+    },
+    Csv {
+        r: csv::Reader<LfOnly<R>>,
+        columns: Vec<String>,
+        rec: csv::ByteRecord,
+        ends: Rc<RefCell<VecDeque<u64>>>,
+        line: u64,
+    },
 }
 
-/// CRLF line ends read as LF: the csv crate miscounts lines after a CRLF
-/// header row, and line numbers are what the user is told.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The longest line accepted: a longer one is not a record of a case.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Line ends read as LF (CRLF and a lone CR alike) and a leading BOM dropped,
+/// counting where each line ends: the csv crate's own line count goes wrong
+/// after blank lines and CRLF, and line numbers are what the user is told.
 struct LfOnly<R> {
     inner: R,
-    /// A carriage return seen but not yet written: it is dropped if a line feed follows.
+    /// A carriage return seen but not yet written: a line feed after it is dropped.
     cr: bool,
+    /// Bytes written so far, and the offsets of the line feeds not yet counted.
+    out: u64,
+    ends: Rc<RefCell<VecDeque<u64>>>,
+    started: bool,
+    /// Bytes since the last line feed, to refuse a line without end.
+    run: usize,
+}
+
+impl<R: BufRead> LfOnly<R> {
+    fn new(inner: R) -> (Self, Rc<RefCell<VecDeque<u64>>>) {
+        let ends = Rc::new(RefCell::new(VecDeque::new()));
+        (LfOnly { inner, cr: false, out: 0, ends: ends.clone(), started: false, run: 0 }, ends)
+    }
+}
+
+/// Where `LfOnly` writes, and what it counts while writing.
+struct Sink<'a> {
+    buf: &'a mut [u8],
+    n: usize,
+    out: &'a mut u64,
+    run: &'a mut usize,
+    ends: &'a RefCell<VecDeque<u64>>,
+}
+
+impl Sink<'_> {
+    fn full(&self) -> bool {
+        self.n == self.buf.len()
+    }
+
+    fn put(&mut self, b: u8) -> io::Result<()> {
+        self.buf[self.n] = b;
+        self.n += 1;
+        if b == b'\n' {
+            self.ends.borrow_mut().push_back(*self.out);
+            *self.run = 0;
+        } else {
+            *self.run += 1;
+            if *self.run > MAX_LINE {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a line is longer than 1 MiB: is this a CSV file?",
+                ));
+            }
+        }
+        *self.out += 1;
+        Ok(())
+    }
 }
 
 impl<R: BufRead> std::io::Read for LfOnly<R> {
@@ -36,48 +106,54 @@ impl<R: BufRead> std::io::Read for LfOnly<R> {
         if out.is_empty() {
             return Ok(0);
         }
-        let mut n = 0;
+        if !self.started {
+            self.started = true;
+            if self.inner.fill_buf()?.starts_with(BOM) {
+                self.inner.consume(BOM.len());
+            }
+        }
+        let LfOnly { inner, cr, out: written, ends, run, .. } = self;
+        let mut sink = Sink { buf: out, n: 0, out: written, run, ends };
         loop {
-            let buf = self.inner.fill_buf()?;
+            let buf = inner.fill_buf()?;
             if buf.is_empty() {
-                if self.cr {
-                    self.cr = false;
-                    out[n] = b'\r';
-                    n += 1;
+                if *cr {
+                    *cr = false;
+                    sink.put(b'\n')?;
                 }
-                return Ok(n);
+                return Ok(sink.n);
             }
             let mut used = 0;
             for &b in buf {
-                if self.cr && b != b'\n' {
-                    if n == out.len() {
+                if sink.full() {
+                    break;
+                }
+                if *cr {
+                    // A lone CR ends a line as well: write it as LF.
+                    *cr = false;
+                    sink.put(b'\n')?;
+                    if b == b'\n' {
+                        used += 1;
+                        continue;
+                    }
+                    if sink.full() {
                         break;
                     }
-                    out[n] = b'\r';
-                    n += 1;
-                    self.cr = false;
                 }
                 if b == b'\r' {
-                    self.cr = true;
+                    *cr = true;
                 } else {
-                    if n == out.len() {
-                        break;
-                    }
-                    self.cr = false;
-                    out[n] = b;
-                    n += 1;
+                    sink.put(b)?;
                 }
                 used += 1;
             }
-            self.inner.consume(used);
-            if n > 0 {
-                return Ok(n);
+            inner.consume(used);
+            if sink.n > 0 {
+                return Ok(sink.n);
             }
         }
     }
 }
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl<R: BufRead> Records<R> {
     pub fn ndjson(r: R) -> Self {
@@ -87,9 +163,12 @@ impl<R: BufRead> Records<R> {
     /// Reads the header row; a header that names unknown or repeated columns,
     /// or lacks the required ones, refuses the whole file.
     pub fn csv(r: R) -> Result<Self, String> {
-        let mut r =
-            csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(LfOnly { inner: r, cr: false });
+        let (lf, ends) = LfOnly::new(r);
+        let mut r = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(lf);
         let header = r.byte_headers().map_err(|e| format!("line 1: cannot read the header row: {e}"))?.clone();
+        if header.is_empty() || (header.len() == 1 && header.get(0).is_some_and(<[u8]>::is_empty)) {
+            return Err("the file is empty: a CSV import needs a header row naming the fields".into());
+        }
         let mut columns: Vec<String> = Vec::new();
         for (i, h) in header.iter().enumerate() {
             let h = h.strip_prefix(BOM).unwrap_or(h);
@@ -112,7 +191,7 @@ impl<R: BufRead> Records<R> {
                 CASE_FIELDS.join(",")
             ));
         }
-        Ok(Records { kind: Kind::Csv { r, columns, rec: csv::ByteRecord::new() } })
+        Ok(Records { kind: Kind::Csv { r, columns, rec: csv::ByteRecord::new(), ends, line: 1 } })
     }
 }
 
@@ -140,7 +219,7 @@ fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
             }
             (k, Value::String(s)) => raw.set(k, s)?,
             (k, Value::Number(n)) => raw.set(k, n.to_string())?,
-            (k, other) => return Err(format!("{k} must be text, not {other}")),
+            (k, other) => return Err(format!("{k} must be text or a number, not {other}")),
         }
     }
     Ok(raw)
@@ -153,12 +232,27 @@ impl<R: BufRead> Iterator for Records<R> {
         match &mut self.kind {
             Kind::Ndjson { r, line, buf } => loop {
                 buf.clear();
-                match r.read_until(b'\n', buf) {
+                match (&mut *r).take(MAX_LINE as u64 + 1).read_until(b'\n', buf) {
                     Err(e) => return Some(Err(e)),
                     Ok(0) => return None,
                     Ok(_) => {}
                 }
                 *line += 1;
+                if buf.len() > MAX_LINE && !buf.ends_with(b"\n") {
+                    // Skip the rest of the line without holding it.
+                    let mut sink = Vec::new();
+                    loop {
+                        sink.clear();
+                        match (&mut *r).take(1 << 16).read_until(b'\n', &mut sink) {
+                            Ok(0) => break,
+                            Ok(_) if sink.ends_with(b"\n") => break,
+                            Ok(_) => {}
+                            Err(e) => return Some(Err(e)),
+                        }
+                    }
+                    let raw = Err("the line is longer than 1 MiB".to_string());
+                    return Some(Ok(Record { line: *line, id: None, raw }));
+                }
                 let complete = buf.ends_with(b"\n");
                 let mut bytes: &[u8] = buf;
                 if *line == 1 {
@@ -169,26 +263,46 @@ impl<R: BufRead> Iterator for Records<R> {
                 if bytes.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
+                let mut id = None;
                 let raw = match std::str::from_utf8(bytes) {
                     Err(e) => Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1)),
                     Ok(text) => match serde_json::from_str::<Value>(text) {
-                        Ok(Value::Object(map)) => from_object(map),
+                        Ok(Value::Object(map)) => {
+                            id = map.get("id").and_then(|v| v.as_str()).map(str::to_string);
+                            from_object(map)
+                        }
                         Ok(other) => Err(format!("expected a JSON object, found {}", kind_of(&other))),
                         Err(e) if !complete && e.is_eof() => Err(format!("the last line is cut short: {e}")),
                         Err(e) => Err(format!("not valid JSON: {e}")),
                     },
                 };
-                return Some(Ok(Record { line: *line, raw }));
+                return Some(Ok(Record { line: *line, id, raw }));
             },
-            Kind::Csv { r, columns, rec } => {
+            Kind::Csv { r, columns, rec, ends, line } => {
                 match r.read_byte_record(rec) {
                     Err(e) => return Some(Err(io::Error::other(e))),
                     Ok(false) => return None,
                     Ok(true) => {}
                 }
-                let line = rec.position().map_or(0, |p| p.line());
+                // The record's last line: one more than the line feeds before its
+                // terminator; its first line: less the line feeds inside its fields.
+                let end = r.position().byte().saturating_sub(1);
+                let mut ends = ends.borrow_mut();
+                while ends.front().is_some_and(|&e| e < end) {
+                    ends.pop_front();
+                    *line += 1;
+                }
+                let inside = rec.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
+                let line = line.saturating_sub(inside).max(2);
+                let id = columns
+                    .iter()
+                    .position(|c| c == "id")
+                    .and_then(|i| rec.get(i))
+                    .and_then(|f| std::str::from_utf8(f).ok())
+                    .map(str::to_string);
                 let raw = if rec.len() != columns.len() {
-                    Err(format!("has {} fields, the header has {}", rec.len(), columns.len()))
+                    let hint = if rec.iter().any(|f| f.contains(&b'\n')) { " (a quote left open?)" } else { "" };
+                    Err(format!("has {} fields, the header has {}{hint}", rec.len(), columns.len()))
                 } else {
                     let mut raw = RawCase::default();
                     let mut res = Ok(());
@@ -203,7 +317,7 @@ impl<R: BufRead> Iterator for Records<R> {
                     }
                     res.map(|()| raw)
                 };
-                Some(Ok(Record { line, raw }))
+                Some(Ok(Record { line, id, raw }))
             }
         }
     }
@@ -265,24 +379,24 @@ mod tests {
     fn crlf_becomes_lf_even_across_reads_of_one_byte() {
         use std::io::Read;
         let input: &[u8] = b"a\r\nb\rc\r\r\n\r";
-        let mut r = LfOnly { inner: std::io::BufReader::with_capacity(1, input), cr: false };
+        let (mut r, _) = LfOnly::new(std::io::BufReader::with_capacity(1, input));
         let mut got = Vec::new();
         let mut one = [0u8; 1];
         while r.read(&mut one).unwrap() == 1 {
             got.push(one[0]);
         }
-        assert_eq!(got, b"a\nb\rc\r\n\r");
+        assert_eq!(got, b"a\nb\nc\n\n\n");
     }
 
     proptest::proptest! {
         #[test]
-        fn lf_only_drops_exactly_the_cr_of_each_crlf(
+        fn lf_only_makes_every_line_end_a_line_feed(
             input in proptest::collection::vec(proptest::sample::select(vec![b'\r', b'\n', b'a']), 0..64),
             cap in 1usize..5,
             chunk in 1usize..5,
         ) {
             use std::io::Read;
-            let mut r = LfOnly { inner: std::io::BufReader::with_capacity(cap, input.as_slice()), cr: false };
+            let (mut r, _) = LfOnly::new(std::io::BufReader::with_capacity(cap, input.as_slice()));
             let mut got = Vec::new();
             let mut buf = vec![0u8; chunk];
             loop {
@@ -290,7 +404,7 @@ mod tests {
                 if n == 0 { break; }
                 got.extend_from_slice(&buf[..n]);
             }
-            let want = String::from_utf8(input.clone()).unwrap().replace("\r\n", "\n");
+            let want = String::from_utf8(input.clone()).unwrap().replace("\r\n", "\n").replace('\r', "\n");
             proptest::prop_assert_eq!(String::from_utf8(got).unwrap(), want);
         }
     }

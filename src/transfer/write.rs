@@ -8,6 +8,14 @@ use serde_json::Value;
 
 use crate::cli::DataFormat;
 
+/// A csv error as the I/O error it wraps, so a closed pipe stays a closed pipe.
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 pub struct Sink<W: Write> {
     kind: Kind<W>,
 }
@@ -41,7 +49,7 @@ impl<W: Write> Sink<W> {
             DataFormat::Csv => {
                 let mut w = csv::Writer::from_writer(w);
                 if let Some(h) = header {
-                    w.write_record(h)?;
+                    w.write_record(h).map_err(csv_io)?;
                 }
                 Kind::Csv { w: Box::new(w), header: header.map(|h| h.iter().map(|s| s.to_string()).collect()) }
             }
@@ -63,16 +71,16 @@ impl<W: Write> Sink<W> {
             Kind::Csv { w, header } => {
                 let v = serde_json::to_value(row)?;
                 let Value::Object(map) = v else {
-                    return w.write_record([cell(&v)]).map_err(io::Error::from);
+                    return w.write_record([cell(&v)]).map_err(csv_io);
                 };
                 if header.is_none() {
                     let names: Vec<String> = map.keys().cloned().collect();
-                    w.write_record(&names)?;
+                    w.write_record(&names).map_err(csv_io)?;
                     *header = Some(names);
                 }
                 let columns = header.as_deref().unwrap_or_default();
                 let cells: Vec<String> = columns.iter().map(|c| map.get(c).map_or_else(String::new, cell)).collect();
-                w.write_record(&cells).map_err(io::Error::from)
+                w.write_record(&cells).map_err(csv_io)
             }
         }
     }
