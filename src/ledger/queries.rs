@@ -80,7 +80,7 @@ pub(crate) fn case_row(row: &Row) -> rusqlite::Result<Case> {
 }
 
 pub fn get_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
-    conn.query_row(&format!("{CASE_SELECT} WHERE id = ?1"), [id], case_row).optional()
+    conn.prepare_cached(&format!("{CASE_SELECT} WHERE id = ?1"))?.query_row([id], case_row).optional()
 }
 
 /// A case's columns in `CASE_COLS` order.
@@ -106,12 +106,17 @@ pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
         "INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
     ))?
     .execute(params_from_iter(values))?;
-    set_tags(conn, c)
+    add_tags(conn, c)
 }
 
 /// Keep `case_tags` in step with the case's tags.
 fn set_tags(conn: &Connection, c: &Case) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM case_tags WHERE case_id = ?1")?.execute([&c.id])?;
+    add_tags(conn, c)
+}
+
+/// A new case's tags (it has none yet to remove).
+fn add_tags(conn: &Connection, c: &Case) -> rusqlite::Result<()> {
     let mut add = conn.prepare_cached("INSERT OR IGNORE INTO case_tags (tag, case_id) VALUES (?1, ?2)")?;
     for t in &c.tags {
         add.execute([t, &c.id])?;
