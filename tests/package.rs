@@ -376,3 +376,63 @@ fn the_report_gives_known_answers() {
     assert!(table.contains("approval rate 50%") && table.contains("R-2 (#2, level 3)"), "{table}");
     env.expect(2, &["report", "--since", "2026-11-24", "--until", "2026-11-23"]);
 }
+
+#[test]
+fn markdown_escapes_user_text_and_keeps_steps_as_written() {
+    let env = bare();
+    let md = env.ok(&[
+        "package",
+        "B-1",
+        "--summary",
+        "Pay | fails *now*",
+        "--narrative",
+        "It began Friday.\nIt presents as 500.\n# not a heading\n- not a bullet",
+        "--steps",
+        "1. 3 items in the cart\n2) 404 page appears\n- 1.5GB upload",
+    ]);
+    assert!(md.contains("# ESCALATION: Pay \\| fails \\*now\\*"), "{md}");
+    assert!(md.contains("It began Friday.  \nIt presents as 500.  \n\\# not a heading  \n\\- not a bullet"), "{md}");
+    assert!(md.contains("1. 3 items in the cart\n2. 404 page appears\n3. 1.5GB upload"), "{md}");
+    // The text format keeps the text as written.
+    let text = env.ok(&["package", "B-1", "--format", "text"]);
+    assert!(text.contains("ESCALATION: Pay | fails *now*"), "{text}");
+    // An item set by mistake can be cleared: the policy's rating is back.
+    env.ok(&["package", "B-1", "--rating", "critical"]);
+    assert_eq!(env.json(&["package", "B-1", "--clear", "rating"])["severity"], "Medium");
+    env.expect(2, &["package", "B-1", "--clear", "colour"]);
+}
+
+#[test]
+fn notes_between_escalations_carry_over_and_a_flip_flop_is_not_a_trend() {
+    let env = bare();
+    env.ok(&["withdraw", "B-1", "--why", "Customer found a workaround"]);
+    env.ok(&["note", "B-1", "--action", "Rebuilt the index", "--outcome", "Still slow", "--attach", "/tmp/log.txt"]);
+    env.ok(&[
+        "request",
+        "B-1",
+        "--reason",
+        "unresponsive",
+        "--to",
+        "product",
+        "--description",
+        "Back again",
+        "--field",
+        "use-case=Export",
+        "--field",
+        "impact=Minor",
+        "--field",
+        "frequency=Weekly",
+    ]);
+    let v = env.json(&["package", "B-1"]);
+    assert_eq!(v["escalation"], 2);
+    assert_eq!(v["actions"][0]["action"], "Rebuilt the index");
+    assert_eq!(v["references"][0]["reference"], "/tmp/log.txt");
+    // 3 -> 4 -> 3 -> 2: one new high only (3 was the start), so no trend yet.
+    for s in ["4", "3", "2"] {
+        env.ok(&["case", "update", "B-1", "--severity", s]);
+    }
+    let check = env.json(&["check", "B-1"]);
+    assert_eq!(signal(&check, "severity-trend")["raised"], false, "{check}");
+    env.ok(&["case", "update", "B-1", "--severity", "1"]);
+    assert_eq!(signal(&env.json(&["check", "B-1"]), "severity-trend")["raised"], true);
+}

@@ -169,6 +169,9 @@ pub struct PackageArgs {
     /// Complete the package item by item on the terminal
     #[arg(long)]
     pub edit: bool,
+    /// Remove an item set earlier, such as rating or deadline (repeatable)
+    #[arg(long, value_name = "ITEM")]
+    pub clear: Vec<String>,
     #[command(flatten)]
     pub items: PackageItems,
 }

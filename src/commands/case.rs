@@ -181,6 +181,13 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     if let Some(f) = &a.first_response {
         after.first_response_at = first_response(ctx, &after, Some(f))?;
     }
+    if let Some(f) = after.first_response_at.filter(|f| *f < after.opened_at) {
+        return Err(error::bad_input(format!(
+            "the first response ({}) would come before the case was opened ({}): give --first-response too",
+            crate::time::rfc3339(f),
+            crate::time::rfc3339(after.opened_at)
+        )));
+    }
     if let Some(pr) = &a.priority {
         after.priority = priority(pr)?;
     }

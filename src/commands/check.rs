@@ -27,7 +27,13 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let signals = vec![
         signals::recurring(p, &case, &peers, ctx.now),
         signals::first_response(&sla),
-        signals::stalled(p, &case, events.last().map(|e| e.at), ctx.now),
+        // Activity is what happened to the case up to now; entering it in the ledger is not.
+        signals::stalled(
+            p,
+            &case,
+            events.iter().filter(|e| e.kind != "case-added" && e.at <= ctx.now).map(|e| e.at).max(),
+            ctx.now,
+        ),
         signals::severity_trend(&events),
     ];
     let code = if verdict.eligible { 0 } else { 1 };

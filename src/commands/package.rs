@@ -85,13 +85,31 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
                 continue;
             }
             let now = package::value(&esc, it.key).unwrap_or_default();
-            let answer = ask.text_with_default(it.label, &now)?;
-            if !answer.trim().is_empty() && answer != now {
-                items.insert(it.key.to_string(), check_item(ctx, it.key, &answer, it.key)?);
+            loop {
+                let answer = ask.text_with_default(it.label, &now)?;
+                if answer.trim().is_empty() || answer == now {
+                    break;
+                }
+                // A bad answer is asked again rather than ending the session.
+                match check_item(ctx, it.key, &answer, it.key) {
+                    Ok(v) => {
+                        items.insert(it.key.to_string(), v);
+                        break;
+                    }
+                    Err(e) => ask.say(&format!("{e:#}")),
+                }
             }
         }
     }
-    let (case, esc, events) = if items.is_empty() {
+    for k in &a.clear {
+        if package::item(k).is_none() {
+            return Err(error::bad_input(format!(
+                "--clear {k:?}: unknown package item (items: {})",
+                ITEMS.iter().map(|i| i.key).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let (case, esc, events) = if items.is_empty() && a.clear.is_empty() {
         let (case, esc) = read(ctx, &a.id)?;
         let ledger = ctx.read_ledger()?;
         let events = queries::events_of(&ledger.conn, &case.id)?;
@@ -102,10 +120,12 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
         let case = ctx.case(&tx, &a.id)?;
         let mut esc = pick(queries::escalations_of(&tx, &case.id)?, &case.id)?;
         let changed = package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
-        if !changed.is_empty() {
+        let cleared: Vec<&String> = a.clear.iter().filter(|k| esc.package.items.shift_remove(*k).is_some()).collect();
+        if !changed.is_empty() || !cleared.is_empty() {
             queries::update_escalation(&tx, &esc)?;
             let set: IndexMap<&String, &String> = changed.iter().map(|k| (k, &esc.package.items[k])).collect();
-            ctx.record(&tx, &case.id, Some(esc.id), "package-updated", json!({ "items": set }))?;
+            let data = json!({ "items": set, "cleared": cleared });
+            ctx.record(&tx, &case.id, Some(esc.id), "package-updated", data)?;
         }
         let events = queries::events_of(&tx, &case.id)?;
         tx.commit()?;
@@ -139,7 +159,9 @@ pub fn note(ctx: &Ctx, a: &NoteCmdArgs) -> anyhow::Result<u8> {
     let tx = ledger.begin()?;
     let case = ctx.case(&tx, &a.id)?;
     let all = queries::escalations_of(&tx, &case.id)?;
-    let esc = all.iter().rev().find(|e| e.state.is_active()).or(all.last()).map(|e| e.id);
+    // Notes go to the open escalation; without one they belong to the case, and every
+    // later escalation's document shows them.
+    let esc = all.iter().rev().find(|e| e.state.is_active()).map(|e| e.id);
     let mut recorded = Vec::new();
     if let Some(action) = &action {
         let data = json!({ "action": action, "outcome": outcome });

@@ -151,7 +151,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
 
     match &ask {
         Some(ask) => {
-            gather(ask, ctx, &mut reason, &mut dest, &mut description, &mut fields)?;
+            gather(ask, ctx, &case, &mut reason, &mut dest, &mut description, &mut fields)?;
             for key in IMPACT {
                 if items.contains_key(*key) {
                     continue;
@@ -223,6 +223,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
 fn gather(
     ask: &Prompter,
     ctx: &Ctx,
+    case: &crate::model::Case,
     reason: &mut Option<String>,
     dest: &mut Option<String>,
     description: &mut Option<String>,
@@ -230,8 +231,14 @@ fn gather(
 ) -> anyhow::Result<()> {
     let p = ctx.policy();
     if reason.is_none() {
-        let items: Vec<(String, String)> =
-            p.reasons.iter().map(|(k, r)| (k.clone(), format!("{} ({})", r.label, r.help))).collect();
+        // Only the reasons that apply: first-response-missed needs a late first response.
+        let late = crate::rules::sla::position(p, case, ctx.now).position == crate::rules::sla::Position::Breached;
+        let items: Vec<(String, String)> = p
+            .reasons
+            .iter()
+            .filter(|(_, r)| !r.needs_late_first_response || late)
+            .map(|(k, r)| (k.clone(), format!("{} ({})", r.label, r.help)))
+            .collect();
         *reason = Some(ask.select("Why does this case need escalating?", &items)?);
     }
     if dest.is_none() {

@@ -19,30 +19,82 @@ fn block(s: &str) -> String {
     super::clean_block(s.trim())
 }
 
-fn or_nothing(v: &Option<String>) -> String {
-    v.as_deref().map_or_else(|| NOTHING.to_string(), line)
+/// Markdown's special characters in user text, escaped so the text reads as written.
+fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        let at_start = i == 0;
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~')
+            || (at_start && matches!(c, '#' | '-' | '+' | '='))
+        {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    // "1. " at the start of a line would start a numbered list.
+    if let Some(pos) = out.find(". ") {
+        if pos > 0 && out[..pos].chars().all(|c| c.is_ascii_digit()) {
+            out.insert(pos, '\\');
+        }
+    }
+    out
+}
+
+/// How user text is written: as is (text) or escaped (Markdown).
+struct Style {
+    md: bool,
+}
+
+impl Style {
+    fn one(&self, s: &str) -> String {
+        if self.md { md_escape(&line(s)) } else { line(s) }
+    }
+
+    fn or_nothing(&self, v: &Option<String>) -> String {
+        v.as_deref().map_or_else(|| NOTHING.to_string(), |s| self.one(s))
+    }
+
+    /// A block's lines, each kept a line of its own.
+    fn lines(&self, s: &str) -> Vec<String> {
+        block(s)
+            .lines()
+            .map(|l| if self.md { md_escape(l.trim()) } else { l.trim().to_string() })
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
 }
 
 fn when(t: DateTime<Utc>, tz: Tz) -> String {
     crate::time::human(t, tz)
 }
 
-fn deadline(d: &Document, tz: Tz) -> String {
+fn deadline(d: &Document, tz: Tz, st: &Style) -> String {
     match d.hard_deadline.as_deref().map(|s| (s, crate::time::parse_stored(s))) {
         Some((_, Ok(t))) => when(t, tz),
-        Some((s, Err(_))) => line(s),
+        Some((s, Err(_))) => st.one(s),
         None => NOTHING.to_string(),
+    }
+}
+
+fn sla_label(key: &str) -> &str {
+    match key {
+        "compliant" => "Compliant",
+        "at-risk" => "At risk",
+        "breached" => "Breached",
+        _ => "No target",
     }
 }
 
 /// The sections, in order, as (heading, lines of body) with `bullet` and
 /// numbered-list markers supplied by the format.
-fn sections(d: &Document, tz: Tz, bullet: &str) -> Vec<(&'static str, Vec<String>)> {
+fn sections(d: &Document, tz: Tz, bullet: &str, st: &Style) -> Vec<(&'static str, Vec<String>)> {
+    let or_nothing = |v: &Option<String>| st.or_nothing(v);
+    let line = |s: &str| st.one(s);
     let mut impact = vec![
         format!("{bullet}Affected customers: {}", or_nothing(&d.affected_customers)),
         format!("{bullet}Operational effect: {}", or_nothing(&d.operational_effect)),
         format!("{bullet}Revenue exposure: {}", or_nothing(&d.revenue_exposure)),
-        format!("{bullet}SLA position: {} ({})", d.sla_position, line(&d.sla_detail)),
+        format!("{bullet}SLA position: {} ({})", sla_label(&d.sla_position), line(&d.sla_detail)),
     ];
     for (k, v) in &d.impact {
         if k != "revenue" {
@@ -51,10 +103,17 @@ fn sections(d: &Document, tz: Tz, bullet: &str) -> Vec<(&'static str, Vec<String
             impact.push(format!("{bullet}{name}: {}", or_nothing(v)));
         }
     }
-    let narrative = match &d.narrative {
-        Some(n) => vec![block(n)],
-        None => vec![format!("{NOTHING} (The request said: {})", line(&d.description))],
+    let mut narrative = match &d.narrative {
+        Some(n) => st.lines(n),
+        None => vec![NOTHING.to_string()],
     };
+    narrative.push(String::new());
+    narrative.push("The request said:".to_string());
+    narrative.extend(st.lines(&d.description));
+    if !d.other_fields.is_empty() {
+        narrative.push(String::new());
+        narrative.extend(d.other_fields.iter().map(|(k, v)| format!("{bullet}{}: {}", line(k), line(v))));
+    }
     let mut repro: Vec<String> = d.steps.iter().enumerate().map(|(i, s)| format!("{}. {}", i + 1, line(s))).collect();
     if repro.is_empty() {
         repro.push(format!("Steps: {NOTHING}"));
@@ -93,7 +152,7 @@ fn sections(d: &Document, tz: Tz, bullet: &str) -> Vec<(&'static str, Vec<String
             "{bullet}{}",
             d.ask.as_deref().map_or_else(|| format!("{NOTHING} (reason: {})", line(&d.reason)), line)
         ),
-        format!("{bullet}Hard deadline: {}", deadline(d, tz)),
+        format!("{bullet}Hard deadline: {}", deadline(d, tz, st)),
     ];
     let mut refs: Vec<String> = d
         .references
@@ -114,27 +173,43 @@ fn sections(d: &Document, tz: Tz, bullet: &str) -> Vec<(&'static str, Vec<String
     ]
 }
 
-fn header(d: &Document) -> String {
-    format!(
+fn header(d: &Document, st: &Style) -> String {
+    let mut s = format!(
         "Case {} ({}), escalation #{} at level {}, {}; reason: {}",
-        line(&d.case),
-        line(&d.customer),
+        st.one(&d.case),
+        st.one(&d.customer),
         d.escalation,
         d.level,
         d.state,
-        line(&d.reason)
-    )
+        st.one(&d.reason)
+    );
+    let yes: Vec<&str> = d.screening.iter().filter(|(_, v)| **v).map(|(k, _)| k.as_str()).collect();
+    if !d.screening.is_empty() {
+        s.push_str(&format!(
+            "\nWhen not to escalate: {}",
+            if yes.is_empty() { "every check answered no".to_string() } else { format!("yes to {}", yes.join(", ")) }
+        ));
+    }
+    s
 }
 
 pub fn markdown(d: &Document, tz: Tz) -> String {
-    let mut s = format!("# ESCALATION: {}\n\n", line(&d.summary));
-    s.push_str(&format!("**Severity:** {}  \n**Routed to:** {}  \n{}\n", d.severity, line(&d.routed_to), header(d)));
-    for (title, body) in sections(d, tz, "- ") {
+    let st = Style { md: true };
+    let mut s = format!("# ESCALATION: {}\n\n", st.one(&d.summary));
+    s.push_str(&format!(
+        "**Severity:** {} ({})  \n**Routed to:** {}  \n{}\n",
+        d.severity,
+        st.one(&d.severity_source),
+        st.one(&d.routed_to),
+        header(d, &st).replace('\n', "  \n")
+    ));
+    for (title, body) in sections(d, tz, "- ", &st) {
         s.push_str(&format!("\n## {title}\n\n"));
         for l in body {
             // Lines of a paragraph or a list end with two spaces where Markdown would join them.
-            let hard_break =
-                !(l.is_empty() || l.starts_with("- ") || l.chars().next().is_some_and(|c| c.is_ascii_digit()));
+            let digits = l.chars().take_while(char::is_ascii_digit).count();
+            let numbered = digits > 0 && l[digits..].starts_with(". ");
+            let hard_break = !(l.is_empty() || l.starts_with("- ") || numbered);
             s.push_str(&l);
             s.push_str(if hard_break { "  \n" } else { "\n" });
         }
@@ -143,14 +218,16 @@ pub fn markdown(d: &Document, tz: Tz) -> String {
 }
 
 pub fn text(d: &Document, tz: Tz) -> String {
+    let st = Style { md: false };
     let mut s = format!(
-        "ESCALATION: {}\nSeverity: {}\nRouted to: {}\n{}\n",
+        "ESCALATION: {}\nSeverity: {} ({})\nRouted to: {}\n{}\n",
         line(&d.summary),
         d.severity,
+        line(&d.severity_source),
         line(&d.routed_to),
-        header(d)
+        header(d, &st)
     );
-    for (title, body) in sections(d, tz, "- ") {
+    for (title, body) in sections(d, tz, "- ", &st) {
         s.push_str(&format!("\n{}\n", title.to_uppercase()));
         for l in body {
             s.push_str(&l);

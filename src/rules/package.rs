@@ -53,7 +53,7 @@ pub const ITEMS: &[Item] = &[
     Item {
         key: "customer-expectation",
         label: "Customer expectation: what they believe will happen, and by when",
-        from_fields: &["customer-context"],
+        from_fields: &[],
     },
     Item {
         key: "escalation-risk",
@@ -190,6 +190,26 @@ pub struct Document {
     pub references: Vec<Reference>,
     pub screening: IndexMap<String, bool>,
     pub fields: IndexMap<String, String>,
+    /// The destination's fields that no section of the document holds.
+    pub other_fields: IndexMap<String, String>,
+}
+
+/// Destination fields that say what was tried: they open the actions.
+const ACTION_FIELDS: &[&str] = &["actions-taken", "troubleshooting"];
+
+/// A step without its list marker ("1. ", "2) ", "- ", "* "); the rest kept.
+fn strip_marker(line: &str) -> String {
+    let l = line.trim();
+    let digits = l.chars().take_while(char::is_ascii_digit).count();
+    let rest = &l[digits..];
+    let rest = if digits > 0 && (rest.starts_with(". ") || rest.starts_with(") ")) {
+        &rest[2..]
+    } else if digits == 0 && (l.starts_with("- ") || l.starts_with("* ")) {
+        &l[2..]
+    } else {
+        l
+    };
+    rest.trim().to_string()
 }
 
 fn text(e: &Event, key: &str) -> Option<String> {
@@ -211,8 +231,8 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
         })
         .collect();
     // What the request's fields say was tried comes first, as the requester put it.
-    for f in ["actions-taken", "troubleshooting"] {
-        if let Some(done) = esc.fields.get(f).filter(|v| !v.trim().is_empty()) {
+    for f in ACTION_FIELDS {
+        if let Some(done) = esc.fields.get(*f).filter(|v| !v.trim().is_empty()) {
             let by = esc.requested_by.clone();
             actions.insert(0, Action { action: done.clone(), outcome: None, at: esc.requested_at, by });
         }
@@ -231,16 +251,12 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
     let summary = v("summary")
         .or_else(|| Some(case.title.clone()).filter(|t| !t.trim().is_empty()))
         .unwrap_or_else(|| esc.description.lines().next().unwrap_or_default().to_string());
-    let steps = v("steps")
-        .map(|s| {
-            s.lines()
-                .map(|l| {
-                    l.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ')').trim().to_string()
-                })
-                .filter(|l| !l.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let steps = v("steps").map(|s| s.lines().map(strip_marker).filter(|l| !l.is_empty()).collect()).unwrap_or_default();
+    // The destination's fields that no section holds are shown as they are.
+    let used: Vec<&str> =
+        ITEMS.iter().flat_map(|i| i.from_fields.iter().copied()).chain(ACTION_FIELDS.iter().copied()).collect();
+    let other_fields: IndexMap<String, String> =
+        esc.fields.iter().filter(|(k, _)| !used.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     Document {
         case: case.id.clone(),
         customer: case.customer.clone(),
@@ -256,7 +272,10 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
         affected_customers: v("affected"),
         operational_effect: v("effect"),
         revenue_exposure: v("revenue"),
-        sla_position: sla.position.label().to_string(),
+        sla_position: serde_json::to_value(sla.position)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         sla_detail: sla.detail,
         impact: IMPACT.iter().map(|k| (k.to_string(), v(k))).collect(),
         narrative: v("narrative"),
@@ -274,6 +293,7 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
         references,
         screening: esc.package.screening.clone(),
         fields: esc.fields.clone(),
+        other_fields,
     }
 }
 

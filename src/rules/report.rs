@@ -138,7 +138,7 @@ pub fn report(
             let mut v = counts(chosen.iter().map(|e| e.level.to_string()), |k| {
                 k.parse().ok().and_then(|n| policy.level(n)).map_or(format!("level {k}"), |l| l.name.clone())
             });
-            v.sort_by(|a, b| a.key.cmp(&b.key));
+            v.sort_by_key(|c| c.key.parse::<u32>().unwrap_or(u32::MAX));
             v
         },
         approved,

@@ -84,17 +84,25 @@ pub fn stalled(policy: &Policy, case: &Case, last_activity: Option<DateTime<Utc>
     }
 }
 
-/// The severity raised (made more urgent) at least twice.
+/// The severity raised (made more urgent) to a new high at least twice: a
+/// lowering and raising back does not count again.
 pub fn severity_trend(events: &[Event]) -> Signal {
-    let raises = events
+    let changes: Vec<(u64, u64)> = events
         .iter()
         .filter(|e| e.kind == "case-updated")
         .filter_map(|e| {
             let change = e.data.get("severity")?;
             Some((change.get("from")?.as_u64()?, change.get("to")?.as_u64()?))
         })
-        .filter(|(from, to)| to < from)
-        .count();
+        .collect();
+    let mut most_urgent = changes.first().map_or(u64::MAX, |(from, _)| *from);
+    let mut raises = 0;
+    for (_, to) in changes {
+        if to < most_urgent {
+            raises += 1;
+            most_urgent = to;
+        }
+    }
     Signal {
         signal: "severity-trend",
         raised: raises >= 2,
