@@ -7,7 +7,7 @@ use crate::error;
 
 /// RFC 3339 in UTC with second precision: the one format stored and emitted as JSON.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Parse a stored RFC 3339 timestamp.

@@ -274,9 +274,20 @@ fn apply(ctx: &Ctx, conn: &Connection, p: Plan, line: u64, source: &str, sum: &m
     match p {
         Plan::Insert(case) => {
             queries::insert_case(conn, &case, ctx.now)?;
-            let mut data = serde_json::to_value(&case)?;
-            data["imported_from"] = json!({ "source": source, "line": line });
-            event(&case.id, "case-added", data)?;
+            // The case as JSON with where it came from: written as text, once.
+            let mut data = serde_json::to_string(&case)?;
+            data.pop();
+            data.push_str(&format!(",\"imported_from\":{}}}", json!({ "source": source, "line": line })));
+            let e = queries::NewEvent {
+                at: ctx.now,
+                actor: &ctx.actor,
+                case_id: &case.id,
+                escalation: None,
+                kind: "case-added",
+                data: serde_json::Value::Null,
+                policy_digest: &ctx.loaded.digest,
+            };
+            queries::append_event_json(conn, &e, &data)?;
             if let Some(since) = case.waiting_since {
                 queries::start_pause(conn, &case.id, since)?;
                 event(

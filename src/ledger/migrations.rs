@@ -96,7 +96,6 @@ pub const MIGRATIONS: &[&str] = &[
         case_id TEXT NOT NULL REFERENCES cases (id),
         PRIMARY KEY (tag, case_id)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX case_tags_case ON case_tags (case_id);
     INSERT OR IGNORE INTO case_tags (tag, case_id) SELECT j.value, c.id FROM cases AS c, json_each(c.tags) AS j;
     "#,
 ];

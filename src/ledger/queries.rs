@@ -109,13 +109,7 @@ pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
     add_tags(conn, c)
 }
 
-/// Keep `case_tags` in step with the case's tags.
-fn set_tags(conn: &Connection, c: &Case) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM case_tags WHERE case_id = ?1")?.execute([&c.id])?;
-    add_tags(conn, c)
-}
-
-/// A new case's tags (it has none yet to remove).
+/// A case's tags into `case_tags` (its old ones removed first on update).
 fn add_tags(conn: &Connection, c: &Case) -> rusqlite::Result<()> {
     let mut add = conn.prepare_cached("INSERT OR IGNORE INTO case_tags (tag, case_id) VALUES (?1, ?2)")?;
     for t in &c.tags {
@@ -147,6 +141,12 @@ pub fn open_cases_tagged(
 }
 
 pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    // The stored tags say which `case_tags` rows to remove, before the row changes.
+    conn.prepare_cached(
+        "DELETE FROM case_tags WHERE case_id = ?1
+           AND tag IN (SELECT value FROM json_each((SELECT tags FROM cases WHERE id = ?1)))",
+    )?
+    .execute([&c.id])?;
     let mut values = case_values(c);
     values.push(rfc3339(now).into());
     conn.prepare_cached(
@@ -154,7 +154,7 @@ pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
          tags = ?8, status = ?9, first_response_at = ?10, updated_at = ?11 WHERE id = ?1",
     )?
     .execute(params_from_iter(values))?;
-    set_tags(conn, c)
+    add_tags(conn, c)
 }
 
 #[derive(Debug, Default)]
@@ -315,6 +315,16 @@ pub struct NewEvent<'a> {
     pub kind: &'a str,
     pub data: serde_json::Value,
     pub policy_digest: &'a str,
+}
+
+/// Append an event whose data is already JSON text (the import's fast path).
+pub fn append_event_json(conn: &Connection, e: &NewEvent, data: &str) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![rfc3339(e.at), e.actor, e.case_id, e.escalation, e.kind, data, e.policy_digest])?;
+    Ok(conn.last_insert_rowid())
 }
 
 pub fn append_event(conn: &Connection, e: &NewEvent) -> rusqlite::Result<i64> {
