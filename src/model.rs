@@ -105,6 +105,9 @@ pub struct Case {
     /// When the customer first heard back from support; the first-response SLA counts to here.
     #[serde(serialize_with = "ser_opt_time")]
     pub first_response_at: Option<DateTime<Utc>>,
+    /// When the case was closed; null while it is open. The SLA clock stops here.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// What the reviewer gets (seed 004): the package items by key, and the

@@ -271,7 +271,7 @@ fn export_writes_every_table_in_every_format_and_since_filters() {
     let header = env.ok(&["export", "cases", "--since", "2027-01-01T00:00:00Z", "--format", "csv"]);
     assert_eq!(
         header,
-        "id,customer,severity,tier,title,opened_at,priority,tags,status,waiting_since,first_response_at\n"
+        "id,customer,severity,tier,title,opened_at,priority,tags,status,waiting_since,first_response_at,closed_at\n"
     );
     let (_, err) = env.expect(2, &["export", "events", "--since", "last week"]);
     assert!(err.contains("--since"), "{err}");

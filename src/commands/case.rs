@@ -92,6 +92,7 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
         status: CaseStatus::Open,
         waiting_since: None,
         first_response_at: None,
+        closed_at: None,
     };
     let case = Case { first_response_at: first_response(ctx, &case, a.first_response.as_deref())?, ..case };
     let mut ledger = ctx.write_ledger()?;
@@ -275,6 +276,7 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
         }
     }
     case.status = status;
+    case.closed_at = (status == CaseStatus::Closed).then_some(ctx.now);
     queries::update_case(&tx, &case, ctx.now)?;
     let kind = if status == CaseStatus::Closed { "case-closed" } else { "case-reopened" };
     ctx.record(&tx, id, None, kind, json!({}))?;

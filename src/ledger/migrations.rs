@@ -90,6 +90,8 @@ pub const MIGRATIONS: &[&str] = &[
     // and the cases of each tag, for the recurring-pattern signal.
     r#"
     ALTER TABLE cases ADD COLUMN first_response_at TEXT;
+    ALTER TABLE cases ADD COLUMN closed_at TEXT;
+    UPDATE cases SET closed_at = updated_at WHERE status = 'closed';
     ALTER TABLE escalations ADD COLUMN package TEXT NOT NULL DEFAULT '{}';
     CREATE TABLE case_tags (
         tag TEXT NOT NULL,

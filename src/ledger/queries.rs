@@ -57,10 +57,11 @@ pub fn remember_policy(
 
 // ---- cases ----------------------------------------------------------------
 
-const CASE_COLS: &str = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at";
+const CASE_COLS: &str =
+    "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, closed_at";
 pub(crate) const CASE_SELECT: &str = "SELECT id, customer, severity, tier, title, opened_at, priority, tags, status,
     (SELECT started_at FROM pauses p WHERE p.case_id = cases.id AND p.ended_at IS NULL ORDER BY p.id DESC LIMIT 1),
-    first_response_at
+    first_response_at, closed_at
     FROM cases";
 
 pub(crate) fn case_row(row: &Row) -> rusqlite::Result<Case> {
@@ -76,6 +77,7 @@ pub(crate) fn case_row(row: &Row) -> rusqlite::Result<Case> {
         status: parsed(row, 8)?,
         waiting_since: opt_time_at(row, 9)?,
         first_response_at: opt_time_at(row, 10)?,
+        closed_at: opt_time_at(row, 11)?,
     })
 }
 
@@ -96,6 +98,7 @@ fn case_values(c: &Case) -> Vec<Value> {
         json(&c.tags).into(),
         c.status.as_str().to_string().into(),
         c.first_response_at.map(rfc3339).into(),
+        c.closed_at.map(rfc3339).into(),
     ]
 }
 
@@ -103,7 +106,7 @@ pub fn insert_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
     let mut values = case_values(c);
     values.push(rfc3339(now).into());
     conn.prepare_cached(&format!(
-        "INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+        "INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)"
     ))?
     .execute(params_from_iter(values))?;
     add_tags(conn, c)
@@ -151,7 +154,7 @@ pub fn update_case(conn: &Connection, c: &Case, now: DateTime<Utc>) -> rusqlite:
     values.push(rfc3339(now).into());
     conn.prepare_cached(
         "UPDATE cases SET customer = ?2, severity = ?3, tier = ?4, title = ?5, opened_at = ?6, priority = ?7,
-         tags = ?8, status = ?9, first_response_at = ?10, updated_at = ?11 WHERE id = ?1",
+         tags = ?8, status = ?9, first_response_at = ?10, closed_at = ?11, updated_at = ?12 WHERE id = ?1",
     )?
     .execute(params_from_iter(values))?;
     add_tags(conn, c)

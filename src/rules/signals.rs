@@ -141,6 +141,7 @@ mod tests {
             status: if open { CaseStatus::Open } else { CaseStatus::Closed },
             waiting_since: None,
             first_response_at: None,
+            closed_at: None,
         }
     }
 

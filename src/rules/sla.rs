@@ -61,7 +61,9 @@ pub fn position(policy: &Policy, case: &Case, now: DateTime<Utc>) -> Sla {
     };
     let cal = &policy.calendar;
     let due_at = cal.add(case.opened_at, target);
-    let until = case.first_response_at.unwrap_or(now).max(case.opened_at);
+    // The clock runs to the first response, or to the close, or to now.
+    let closed = case.closed_at.filter(|_| case.status == crate::model::CaseStatus::Closed);
+    let until = case.first_response_at.or(closed).unwrap_or(now).min(now.max(case.opened_at)).max(case.opened_at);
     let used = cal.elapsed(case.opened_at, until, target.counting).num_minutes();
     let used_percent = if target.minutes > 0 {
         used * 100 / target.minutes
@@ -82,6 +84,12 @@ pub fn position(policy: &Policy, case: &Case, now: DateTime<Utc>) -> Sla {
             Position::Compliant,
             format!("the first response came {} within the {target} target", crate::time::human(at, tz)),
         ),
+        (None, true) if closed.is_some() => {
+            (Position::Breached, format!("the case closed without a first response within the {target} target"))
+        }
+        (None, false) if closed.is_some() => {
+            (Position::Compliant, format!("the case closed within the {target} target ({used_percent}% used)"))
+        }
         (None, true) => (Position::Breached, format!("no first response yet, and the {target} target has passed")),
         (None, false) if used_percent >= i64::from(policy.signals.sla_at_risk_percent) => {
             (Position::AtRisk, format!("no first response yet: {used_percent}% of the {target} target is used"))
@@ -123,6 +131,7 @@ mod tests {
             status: CaseStatus::Open,
             waiting_since: None,
             first_response_at: responded,
+            closed_at: None,
         }
     }
 
@@ -139,6 +148,19 @@ mod tests {
         assert_eq!(position(&p, &case(2, t(0), None), t(121)).position, Position::Breached);
         assert_eq!(position(&p, &case(2, t(0), Some(t(120))), t(500)).position, Position::Compliant);
         assert_eq!(position(&p, &case(2, t(0), Some(t(121))), t(500)).position, Position::Breached);
+    }
+
+    #[test]
+    fn a_closed_case_stops_the_clock() {
+        let p = policy();
+        let mut c = case(2, t(0), None);
+        c.status = crate::model::CaseStatus::Closed;
+        c.closed_at = Some(t(60));
+        let s = position(&p, &c, t(100_000));
+        assert_eq!(s.position, Position::Compliant, "{s:?}");
+        assert_eq!(s.used_percent, Some(50));
+        c.closed_at = Some(t(121));
+        assert_eq!(position(&p, &c, t(100_000)).position, Position::Breached);
     }
 
     proptest! {

@@ -23,6 +23,7 @@ pub const CASE_FIELDS: &[&str] = &[
     "status",
     "waiting_since",
     "first_response_at",
+    "closed_at",
 ];
 
 /// A case record as read, before validation: every field as text, absent or
@@ -40,6 +41,7 @@ pub struct RawCase {
     pub status: Option<String>,
     pub waiting_since: Option<String>,
     pub first_response_at: Option<String>,
+    pub closed_at: Option<String>,
 }
 
 impl RawCase {
@@ -57,6 +59,7 @@ impl RawCase {
             status: Some(c.status.to_string()),
             waiting_since: None,
             first_response_at: c.first_response_at.map(crate::time::rfc3339),
+            closed_at: c.closed_at.map(crate::time::rfc3339),
         }
     }
 
@@ -65,7 +68,20 @@ impl RawCase {
         macro_rules! take {
             ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f.clone(); } )* };
         }
-        take!(id, customer, severity, tier, title, opened_at, priority, tags, status, waiting_since, first_response_at);
+        take!(
+            id,
+            customer,
+            severity,
+            tier,
+            title,
+            opened_at,
+            priority,
+            tags,
+            status,
+            waiting_since,
+            first_response_at,
+            closed_at
+        );
     }
 
     /// Set a text field by its record name; `tags` is split on `;`.
@@ -83,6 +99,7 @@ impl RawCase {
             "status" => self.status = v,
             "waiting_since" => self.waiting_since = v,
             "first_response_at" => self.first_response_at = v,
+            "closed_at" => self.closed_at = v,
             // Derived by `case list`; read back without complaint, and ignored.
             "sla" => {}
             other => return Err(unknown_field(other)),
@@ -190,7 +207,20 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
             Some(t)
         }
     };
+    // A closed case keeps its closing time (now, when the record has none); an open one has none.
+    let closed_at = match (status, raw.closed_at.as_deref()) {
+        (CaseStatus::Open, _) => None,
+        (CaseStatus::Closed, None) => Some(now),
+        (CaseStatus::Closed, Some(s)) => {
+            let t = time_of("closed_at", s, policy)?;
+            if t > now || t < opened_at {
+                return Err(format!("closed_at {} must fall between opened_at and now", crate::time::rfc3339(t)));
+            }
+            Some(t)
+        }
+    };
     Ok(Case {
+        closed_at,
         id,
         customer,
         severity,
