@@ -121,9 +121,11 @@ pub struct Package {
 }
 
 /// A span during which a case waited on the customer; `end` is None while it still waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Pause {
+    #[serde(rename = "started_at", serialize_with = "ser_time")]
     pub start: DateTime<Utc>,
+    #[serde(rename = "ended_at", serialize_with = "ser_opt_time")]
     pub end: Option<DateTime<Utc>>,
 }
 

@@ -233,16 +233,31 @@ fn standard_input_needs_a_format_and_bad_headers_refuse_the_file() {
 
 #[test]
 fn export_then_import_loses_nothing() {
-    let env = seeded();
-    env.ok(&["case", "update", "C-1", "--waiting"]);
-    env.ok(&["case", "close", "C-2"]);
+    let mut env = seeded();
+    // C-2 waited on the customer for two hours and waits again: its wait window stood still.
+    env.at("2026-11-23T13:00:00Z");
+    env.ok(&["case", "update", "C-2", "--waiting"]);
+    env.at("2026-11-23T15:00:00Z");
+    env.ok(&["case", "update", "C-2", "--resume"]);
+    env.at("2026-11-23T16:00:00Z");
+    env.ok(&["case", "update", "C-2", "--waiting"]);
+    env.ok(&["case", "add", "C-3", "--customer", "x", "--severity", "4", "--tier", "standard"]);
+    env.ok(&["case", "close", "C-3"]);
     for format in ["ndjson", "csv"] {
         let exported = env.ok(&["export", "cases", "--format", format]);
-        let copy = Env::new();
+        let mut copy = Env::new();
+        copy.at("2026-11-23T16:00:00Z");
         let file = write(&copy, &format!("cases.{format}"), exported.as_bytes());
         copy.ok(&["case", "import", &file]);
         assert_eq!(copy.ok(&["export", "cases", "--format", format]), exported, "{format} round trip");
         assert_eq!(copy.json(&["case", "list", "--status", "all"]), env.json(&["case", "list", "--status", "all"]));
+        // What the rules see is the same: the paused time and the verdict.
+        let (a, b) = (env.json(&["check", "C-2"]), copy.json(&["check", "C-2"]));
+        assert_eq!(a["paused_minutes"], 120, "{a}");
+        assert_eq!(
+            (a["paused_minutes"].clone(), a["eligible_at"].clone()),
+            (b["paused_minutes"].clone(), b["eligible_at"].clone())
+        );
     }
 }
 
@@ -271,7 +286,7 @@ fn export_writes_every_table_in_every_format_and_since_filters() {
     let header = env.ok(&["export", "cases", "--since", "2027-01-01T00:00:00Z", "--format", "csv"]);
     assert_eq!(
         header,
-        "id,customer,severity,tier,title,opened_at,priority,tags,status,waiting_since,first_response_at,closed_at\n"
+        "id,customer,severity,tier,title,opened_at,priority,tags,status,waiting_since,first_response_at,closed_at,pauses\n"
     );
     let (_, err) = env.expect(2, &["export", "events", "--since", "last week"]);
     assert!(err.contains("--since"), "{err}");

@@ -38,6 +38,14 @@ pub const ESCALATION_FIELDS: &[&str] = &[
 ];
 pub const EVENT_FIELDS: &[&str] = &["seq", "at", "actor", "case", "escalation", "kind", "data", "policy_digest"];
 
+/// A case as `export cases` writes it: the stored fields and its pauses.
+#[derive(serde::Serialize)]
+struct ExportedCase<'a> {
+    #[serde(flatten)]
+    case: &'a crate::model::Case,
+    pauses: Vec<crate::model::Pause>,
+}
+
 pub fn run(ctx: &Ctx, a: &ExportArgs) -> anyhow::Result<u8> {
     let since = a.since.as_deref().map(|s| ctx.parse_time("--since", s)).transpose()?;
     let ledger = ctx.read_ledger()?;
@@ -51,7 +59,11 @@ pub fn run(ctx: &Ctx, a: &ExportArgs) -> anyhow::Result<u8> {
     let format = a.format.unwrap_or(if ctx.out.json { DataFormat::Json } else { DataFormat::Ndjson });
     let mut sink = Sink::new(w, format, Some(header)).map_err(io_error)?;
     match a.what {
-        ExportWhat::Cases => stream::cases(&ledger.conn, since, |c| sink.row(&c).map_err(io_error))?,
+        ExportWhat::Cases => stream::cases(&ledger.conn, since, |c| {
+            // The pause history goes with the case: the wait window depends on it.
+            let pauses = crate::ledger::queries::pauses_of(&ledger.conn, &c.id)?;
+            sink.row(&ExportedCase { case: &c, pauses }).map_err(io_error)
+        })?,
         ExportWhat::Escalations => stream::escalations(&ledger.conn, since, |e| sink.row(&e).map_err(io_error))?,
         ExportWhat::Events => stream::events(&ledger.conn, since, |e| sink.row(&e).map_err(io_error))?,
     }

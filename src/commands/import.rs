@@ -13,7 +13,7 @@ use crate::app::Ctx;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::error;
 use crate::ledger::queries;
-use crate::model::{Case, CaseStatus};
+use crate::model::{Case, CaseStatus, Pause};
 use crate::transfer::RawCase;
 use crate::transfer::read::{Record, Records};
 
@@ -42,7 +42,7 @@ struct Summary {
 
 /// What one valid record does to the ledger.
 enum Plan {
-    Insert(Case),
+    Insert(Case, Vec<Pause>),
     Update { before: Box<Case>, after: Box<Case>, changes: serde_json::Value },
     Unchanged,
 }
@@ -179,7 +179,7 @@ fn import(
             }
             Ok(Plan::Unchanged) => sum.unchanged += 1,
             Ok(p) if a.dry_run => match p {
-                Plan::Insert(_) => sum.imported += 1,
+                Plan::Insert(..) => sum.imported += 1,
                 _ => sum.updated += 1,
             },
             Ok(p) => apply(ctx, &tx, p, rec.line, &source, sum)?,
@@ -220,7 +220,9 @@ fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool) ->
         None => None,
     };
     let Some(before) = existing else {
-        return crate::transfer::validate(raw, ctx.policy(), ctx.now).map(Plan::Insert);
+        let case = crate::transfer::validate(raw, ctx.policy(), ctx.now)?;
+        let pauses = crate::transfer::pauses(raw, &case, ctx.policy(), ctx.now)?;
+        return Ok(Plan::Insert(case, pauses));
     };
     if !upsert {
         return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", before.id));
@@ -272,11 +274,14 @@ fn apply(ctx: &Ctx, conn: &Connection, p: Plan, line: u64, source: &str, sum: &m
         )
     };
     match p {
-        Plan::Insert(case) => {
+        Plan::Insert(case, pauses) => {
             queries::insert_case(conn, &case, ctx.now)?;
             // The case as JSON with where it came from: written as text, once.
             let mut data = serde_json::to_string(&case)?;
             data.pop();
+            if !pauses.is_empty() {
+                data.push_str(&format!(",\"pauses\":{}", serde_json::to_string(&pauses)?));
+            }
             data.push_str(&format!(",\"imported_from\":{}}}", json!({ "source": source, "line": line })));
             let e = queries::NewEvent {
                 at: ctx.now,
@@ -288,13 +293,12 @@ fn apply(ctx: &Ctx, conn: &Connection, p: Plan, line: u64, source: &str, sum: &m
                 policy_digest: &ctx.loaded.digest,
             };
             queries::append_event_json(conn, &e, &data)?;
-            if let Some(since) = case.waiting_since {
-                queries::start_pause(conn, &case.id, since)?;
-                event(
-                    &case.id,
-                    "paused",
-                    json!({ "note": "waiting on the customer", "since": crate::time::rfc3339(since) }),
-                )?;
+            for p in &pauses {
+                queries::insert_pause(conn, &case.id, p)?;
+            }
+            if let Some(open) = pauses.last().filter(|p| p.end.is_none()) {
+                let since = crate::time::rfc3339(open.start);
+                event(&case.id, "paused", json!({ "note": "waiting on the customer", "since": since }))?;
             }
             sum.imported += 1;
         }

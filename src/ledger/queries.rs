@@ -290,12 +290,21 @@ pub fn list_escalations(conn: &Connection, f: &EscalationFilter) -> rusqlite::Re
 // ---- pauses (waiting on the customer) ------------------------------------
 
 pub fn pauses_of(conn: &Connection, case_id: &str) -> rusqlite::Result<Vec<crate::model::Pause>> {
-    let mut stmt = conn.prepare("SELECT started_at, ended_at FROM pauses WHERE case_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare_cached("SELECT started_at, ended_at FROM pauses WHERE case_id = ?1 ORDER BY id")?;
     stmt.query_map([case_id], |r| Ok(crate::model::Pause { start: time_at(r, 0)?, end: opt_time_at(r, 1)? }))?.collect()
 }
 
 pub fn start_pause(conn: &Connection, case_id: &str, at: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.execute("INSERT INTO pauses (case_id, started_at) VALUES (?1, ?2)", params![case_id, rfc3339(at)])?;
+    Ok(())
+}
+
+/// A whole pause at once, as an import restores it.
+pub fn insert_pause(conn: &Connection, case_id: &str, p: &crate::model::Pause) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)",
+        params![case_id, rfc3339(p.start), p.end.map(rfc3339)],
+    )?;
     Ok(())
 }
 

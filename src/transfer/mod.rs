@@ -6,7 +6,7 @@ pub mod write;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Case, CaseStatus, Priority};
+use crate::model::{Case, CaseStatus, Pause, Priority};
 use crate::policy::Policy;
 
 /// The fields of a case record, in the order export writes them; the same
@@ -24,6 +24,7 @@ pub const CASE_FIELDS: &[&str] = &[
     "waiting_since",
     "first_response_at",
     "closed_at",
+    "pauses",
 ];
 
 /// A case record as read, before validation: every field as text, absent or
@@ -42,6 +43,8 @@ pub struct RawCase {
     pub waiting_since: Option<String>,
     pub first_response_at: Option<String>,
     pub closed_at: Option<String>,
+    /// The spans the case waited on the customer, as JSON: `[{"started_at", "ended_at"}]`.
+    pub pauses: Option<String>,
 }
 
 impl RawCase {
@@ -60,6 +63,7 @@ impl RawCase {
             waiting_since: None,
             first_response_at: c.first_response_at.map(crate::time::rfc3339),
             closed_at: c.closed_at.map(crate::time::rfc3339),
+            pauses: None,
         }
     }
 
@@ -100,6 +104,7 @@ impl RawCase {
             "waiting_since" => self.waiting_since = v,
             "first_response_at" => self.first_response_at = v,
             "closed_at" => self.closed_at = v,
+            "pauses" => self.pauses = v,
             // Derived by `case list`; read back without complaint, and ignored.
             "sla" => {}
             other => return Err(unknown_field(other)),
@@ -133,6 +138,43 @@ fn line_of(name: &str, v: Option<&String>) -> Result<String, String> {
 
 fn time_of(name: &str, s: &str, policy: &Policy) -> Result<DateTime<Utc>, String> {
     crate::time::parse_user(name, s.trim(), policy.calendar.tz).map_err(|e| format!("{e:#}"))
+}
+
+/// The record's pauses, checked: each within the case's life and up to now,
+/// in order without overlap, only the last one open, and agreeing with
+/// `waiting_since`. Without `pauses`, `waiting_since` alone opens one.
+pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -> Result<Vec<Pause>, String> {
+    let Some(text) = raw.pauses.as_deref() else {
+        return Ok(case.waiting_since.map(|s| Pause { start: s, end: None }).into_iter().collect());
+    };
+    let items: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text)
+        .map_err(|e| format!("pauses must be a JSON array of {{\"started_at\", \"ended_at\"}}: {e}"))?;
+    let mut out: Vec<Pause> = Vec::new();
+    for item in items {
+        let at = |k: &str| -> Result<Option<DateTime<Utc>>, String> {
+            match item.get(k) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => time_of(&format!("pauses.{k}"), s, policy).map(Some),
+                Some(other) => Err(format!("pauses.{k} must be a time, not {other}")),
+            }
+        };
+        let start = at("started_at")?.ok_or("a pause needs started_at")?;
+        let end = at("ended_at")?;
+        if start < case.opened_at || start > now || end.is_some_and(|e| e < start || e > now) {
+            return Err(format!("the pause from {} must fall between opened_at and now", crate::time::rfc3339(start)));
+        }
+        if let Some(prev) = out.last() {
+            if prev.end.is_none_or(|e| e > start) {
+                return Err("pauses must be in order, without overlap, and only the last may be open".into());
+            }
+        }
+        out.push(Pause { start, end });
+    }
+    let open = out.last().filter(|p| p.end.is_none()).map(|p| p.start);
+    if case.waiting_since.is_some() && case.waiting_since != open {
+        return Err("waiting_since does not match the open pause in pauses".into());
+    }
+    Ok(out)
 }
 
 /// Check a record against the policy and make it a case. `now` bounds the times.

@@ -207,6 +207,7 @@ fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
         }
         match (k.as_str(), v) {
             (_, Value::Null) => {}
+            ("pauses", v @ Value::Array(_)) => raw.pauses = Some(v.to_string()),
             ("tags", Value::Array(items)) => {
                 let tags = items
                     .into_iter()
