@@ -215,6 +215,10 @@ fn business_hours_follow_the_zone_across_a_daylight_saving_switch() {
     let v: serde_json::Value = serde_json::from_str(&env.expect(0, &args).0).unwrap();
     // 1h Friday, 3h Monday from 09:00 CET (08:00Z): 12:00 CET is 11:00Z.
     assert_eq!(v["review_due_at"], "2026-10-26T11:00:00Z");
+    // A local time the spring jump skips is refused, not guessed.
+    env.at("2027-03-28 02:30");
+    let (_, err) = env.expect(2, &["list"]);
+    assert!(err.contains("does not exist in Europe/Berlin"), "{err}");
 }
 
 #[test]

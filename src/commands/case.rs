@@ -141,7 +141,7 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
         }
         cases = keep;
     }
-    let format = ctx.out.list_format(a.format.format);
+    let format = ctx.out.list_format(a.format.format)?;
     let views: Vec<view::CaseView> = cases.iter().map(|c| view::CaseView::new(c, p, ctx.now)).collect();
     ctx.out.rows(format, &views, None, || view::case_table(&ctx.out, &views, p))?;
     Ok(0)

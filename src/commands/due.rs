@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     if a.overdue {
         items.retain(|i| i.overdue);
     }
-    let format = ctx.out.list_format(a.format.format);
+    let format = ctx.out.list_format(a.format.format)?;
     ctx.out.rows(format, &items, None, || render::check::due(&ctx.out, &items, ctx.policy(), ctx.now, a.overdue))?;
     Ok(if a.overdue && !items.is_empty() { 1 } else { 0 })
 }

@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     }
     let views: Vec<EscalationView> =
         escalations.iter().map(|e| EscalationView::new(e, p, cases.get(&e.case_id))).collect();
-    let format = ctx.out.list_format(a.format.format);
+    let format = ctx.out.list_format(a.format.format)?;
     ctx.out.rows(format, &views, None, || escalation_table(&ctx.out, &views, p, ctx.now))?;
     Ok(0)
 }

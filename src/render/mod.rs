@@ -75,8 +75,16 @@ impl Out {
     }
 
     /// The format a list prints in: `--format`, else `--json`, else a table.
-    pub fn list_format(&self, f: Option<crate::cli::Format>) -> crate::cli::Format {
-        f.unwrap_or(if self.json { crate::cli::Format::Json } else { crate::cli::Format::Table })
+    pub fn list_format(&self, f: Option<crate::cli::Format>) -> anyhow::Result<crate::cli::Format> {
+        use crate::cli::Format;
+        match f {
+            Some(f) if self.json && f != Format::Json => Err(crate::error::bad_input(format!(
+                "--json and --format {} disagree: give one of them",
+                format!("{f:?}").to_ascii_lowercase()
+            ))),
+            Some(f) => Ok(f),
+            None => Ok(if self.json { Format::Json } else { Format::Table }),
+        }
     }
 
     /// Print a list: `table()` for people, or the rows in a machine format.
