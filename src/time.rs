@@ -151,11 +151,13 @@ mod tests {
     }
 
     #[test]
-    fn gap_times_move_forward() {
+    fn gap_times_are_refused_when_typed_and_move_forward_in_the_calendar() {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
         // 2026-03-29 02:30 does not exist in Berlin.
-        let t = parse_user("--now", "2026-03-29 02:30", tz).unwrap();
-        assert_eq!(rfc3339(t), "2026-03-29T01:00:00Z");
+        let err = parse_user("--now", "2026-03-29 02:30", tz).unwrap_err();
+        assert!(format!("{err:#}").contains("does not exist in Europe/Berlin"), "{err:#}");
+        let naive = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(2, 30, 0).unwrap();
+        assert_eq!(rfc3339(local_to_utc(tz, naive).unwrap()), "2026-03-29T01:00:00Z");
     }
 
     #[test]
