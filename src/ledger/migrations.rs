@@ -98,6 +98,7 @@ pub const MIGRATIONS: &[&str] = &[
         case_id TEXT NOT NULL REFERENCES cases (id),
         PRIMARY KEY (tag, case_id)
     ) STRICT, WITHOUT ROWID;
+    CREATE INDEX cases_opened ON cases (opened_at);
     INSERT OR IGNORE INTO case_tags (tag, case_id) SELECT j.value, c.id FROM cases AS c, json_each(c.tags) AS j;
     "#,
 ];
