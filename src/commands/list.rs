@@ -33,16 +33,18 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     if only_active {
         escalations.retain(|e| e.state.is_active());
     }
-    let mut cases = std::collections::HashMap::new();
+    let mut customers = std::collections::HashMap::new();
     for e in &escalations {
-        if !cases.contains_key(&e.case_id) {
-            if let Some(c) = queries::get_case(&ledger.conn, &e.case_id)? {
-                cases.insert(e.case_id.clone(), c);
+        if !customers.contains_key(&e.case_id) {
+            if let Some(c) = queries::customer_of(&ledger.conn, &e.case_id)? {
+                customers.insert(e.case_id.clone(), c);
             }
         }
     }
-    let views: Vec<EscalationView> =
-        escalations.iter().map(|e| EscalationView::new(e, p, cases.get(&e.case_id))).collect();
+    let views: Vec<EscalationView> = escalations
+        .iter()
+        .map(|e| EscalationView::with_customer(e, p, customers.get(&e.case_id).map(String::as_str)))
+        .collect();
     let format = ctx.out.list_format(a.format.format)?;
     ctx.out.rows(format, &views, None, || escalation_table(&ctx.out, &views, p, ctx.now))?;
     Ok(0)

@@ -81,6 +81,11 @@ pub(crate) fn case_row(row: &Row) -> rusqlite::Result<Case> {
     })
 }
 
+/// Just a case's customer, for lists of escalations.
+pub fn customer_of(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT customer FROM cases WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()
+}
+
 pub fn get_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
     conn.prepare_cached(&format!("{CASE_SELECT} WHERE id = ?1"))?.query_row([id], case_row).optional()
 }

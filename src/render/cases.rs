@@ -23,10 +23,15 @@ pub struct EscalationView<'a> {
 
 impl<'a> EscalationView<'a> {
     pub fn new(esc: &'a Escalation, p: &Policy, case: Option<&'a Case>) -> Self {
+        Self::with_customer(esc, p, case.map(|c| c.customer.as_str()))
+    }
+
+    /// The view when only the case's customer is at hand (lists).
+    pub fn with_customer(esc: &'a Escalation, p: &Policy, customer: Option<&'a str>) -> Self {
         if let Some(d) = p.routed_directly(&esc.destination) {
             return EscalationView {
                 esc,
-                customer: case.map(|c| c.customer.as_str()),
+                customer,
                 level_name: format!("routed immediately to {}", d.receiver),
                 audience: vec![d.receiver.clone()],
                 reviewer: d.receiver.clone(),
@@ -36,7 +41,7 @@ impl<'a> EscalationView<'a> {
         let level = p.level(esc.level);
         EscalationView {
             esc,
-            customer: case.map(|c| c.customer.as_str()),
+            customer,
             level_name: level.map_or_else(|| format!("level {}", esc.level), |l| l.name.clone()),
             audience: level.map(|l| l.audience.clone()).unwrap_or_default(),
             reviewer: level.map(|l| l.reviewer.clone()).unwrap_or_default(),
