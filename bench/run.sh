@@ -13,6 +13,9 @@
 #   BENCH_CUSTOMERS    distinct customers in the data            (5000)
 #   BENCH_KEEP=1       keep the work directory (CSV, ledger, sqlite3 database, outputs)
 #   BENCH_TMPDIR       where the work directory is made          ($TMPDIR or /tmp)
+#   BENCH_SQLITE_CACHE_KIB  page cache of the sqlite3 import, in KiB (sqlite3's default, 2 MiB);
+#                      escalate's import sets its own (32 MiB when this was written):
+#                      BENCH_SQLITE_CACHE_KIB=32768 compares the two at the same cache size
 #   BENCH_ESCALATE     an escalate binary to measure instead of building this checkout
 #                      (to compare builds: another commit, a patched copy)
 #   ESCALATE_NOW       the pinned clock                          (2026-11-23T12:00:00Z; the
@@ -60,7 +63,8 @@ RUNS=${BENCH_RUNS:-20}
 IMPORT_RUNS=${BENCH_IMPORT_RUNS:-1}
 CUSTOMERS=${BENCH_CUSTOMERS:-5000}
 export ESCALATE_NOW=${ESCALATE_NOW:-2026-11-23T12:00:00Z}
-for v in N E RUNS IMPORT_RUNS CUSTOMERS; do
+SQLITE_CACHE_KIB=${BENCH_SQLITE_CACHE_KIB:-}
+for v in N E RUNS IMPORT_RUNS CUSTOMERS ${SQLITE_CACHE_KIB:+SQLITE_CACHE_KIB}; do
     if ! [[ ${!v} =~ ^[1-9][0-9]*$ ]]; then
         echo "bench: ${v} must be a positive whole number, not '${!v}'" >&2
         exit 2
@@ -158,6 +162,7 @@ write_sqlite_import() {
     now_text=$(sqlite3 "$ledger" "SELECT created_at FROM cases LIMIT 1")
     {
         echo "PRAGMA journal_mode = WAL;"
+        [[ -z $SQLITE_CACHE_KIB ]] || echo "PRAGMA cache_size = -$SQLITE_CACHE_KIB;"
         sqlite3 "$ledger" "SELECT sql || ';' FROM sqlite_schema
                            WHERE tbl_name = 'cases' AND sql IS NOT NULL ORDER BY type DESC, name"
         cat <<EOF
@@ -286,6 +291,9 @@ sqlite_cli=$(sqlite3 --version | cut -d' ' -f1)
 sqlite_lib=$(grep -aoE -m1 '20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9a-f]{64}' "$escalate" | head -1 | cut -c1-19 || true)
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
 
+sq_cache=${SQLITE_CACHE_KIB:+$SQLITE_CACHE_KIB KiB (BENCH_SQLITE_CACHE_KIB)}
+sq_cache=${sq_cache:-sqlite3\'s default}
+
 cat <<EOF
 
 Data: $N cases ($csv_mib MiB of CSV, $CUSTOMERS customers); $requested requested escalations made
@@ -293,7 +301,8 @@ Data: $N cases ($csv_mib MiB of CSV, $CUSTOMERS customers); $requested requested
   escalate validated every record against the policy, checked for duplicate ids, and wrote
   $rows_esc cases, $events events (one case-added each)${others}: ledger $ledger_mib MiB.
   sqlite3 wrote $rows_sq rows into the same cases table and indexes (WAL too, via a TEMP
-  staging table): $sqdb_mib MiB. Rows that differ between the two (id..status): $diff_rows.
+  staging table, page cache $sq_cache): $sqdb_mib MiB.
+  Rows that differ between the two (id..status): $diff_rows.
   list output: escalate $list_bytes_esc bytes (table), sqlite3 $list_bytes_sq bytes (-box); ndjson $ndjson_rows lines.
 Machine: $(nproc) CPUs${cpu_model:+ ($cpu_model)}, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM,
   load average before $load_before, after $load_after.
