@@ -165,11 +165,19 @@ fn import(
     if !a.dry_run {
         queries::remember_policy(&tx, &ctx.loaded.digest, &ctx.loaded.origin.to_string(), &ctx.loaded.text, ctx.now)?;
     }
+    let start_seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+    let mut dups = Dups { dry: a.dry_run, start_seq, any_listed: false };
     for rec in records {
         let rec = rec.map_err(|e| error::bad_input(format!("cannot read {source}: {e}")))?;
         sum.read += 1;
         let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
-        let outcome = rec.raw.and_then(|raw| plan(ctx, &tx, &raw, rec.line, a.upsert));
+        let outcome = rec.raw.and_then(|raw| plan(ctx, &tx, &raw, rec.line, a.upsert, &dups));
+        if outcome.is_err() && !dups.dry {
+            // A bad record's id is remembered, so that a later record with it is a duplicate.
+            if let Some(id) = id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+                dups.remember(&tx, id, rec.line)?;
+            }
+        }
         match outcome {
             Err(error) => {
                 sum.invalid += 1;
@@ -199,26 +207,72 @@ fn import(
     Ok(())
 }
 
+/// How duplicate ids within the input are found. A dry run writes nothing, so
+/// every id goes into a temporary table; a real import finds a valid earlier
+/// record in the ledger itself (it was just written), and keeps only the ids
+/// of bad records in the table: the common, all-good file pays nothing extra.
+struct Dups {
+    dry: bool,
+    /// The event log's last entry before this import.
+    start_seq: i64,
+    /// Some id is in the temporary table.
+    any_listed: bool,
+}
+
+impl Dups {
+    fn remember(&mut self, conn: &Connection, id: &str, line: u64) -> rusqlite::Result<()> {
+        conn.prepare_cached("INSERT OR IGNORE INTO temp.import_seen (id, line) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![id, line as i64])?;
+        self.any_listed = true;
+        Ok(())
+    }
+
+    fn listed(&self, conn: &Connection, id: &str) -> rusqlite::Result<Option<i64>> {
+        if !self.dry && !self.any_listed {
+            return Ok(None);
+        }
+        conn.prepare_cached("SELECT line FROM temp.import_seen WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()
+    }
+
+    /// Whether this import already wrote the case, and from which line.
+    fn written(&self, conn: &Connection, id: &str) -> rusqlite::Result<Option<Option<i64>>> {
+        conn.prepare_cached(
+            "SELECT json_extract(data, '$.imported_from.line') FROM events
+             WHERE case_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
+        )?
+        .query_row(rusqlite::params![id, self.start_seq], |r| r.get::<_, Option<i64>>(0))
+        .optional()
+    }
+}
+
 /// Decide what a record does, or say what is wrong with it.
-fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool) -> Result<Plan, String> {
+fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool, dups: &Dups) -> Result<Plan, String> {
     let db = |e: rusqlite::Error| format!("ledger: {e}");
+    let id = raw.id.as_deref().map(str::trim).filter(|id| !id.is_empty());
     // Duplicates are caught by id first, even when the first record was invalid.
-    if let Some(id) = raw.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-        let earlier: Option<i64> = conn
-            .prepare_cached("SELECT line FROM temp.import_seen WHERE id = ?1")
-            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
-            .map_err(db)?;
-        if let Some(first) = earlier {
+    if let Some(id) = id {
+        if let Some(first) = dups.listed(conn, id).map_err(db)? {
             return Err(format!("case {id} appears twice in the input (first on line {first})"));
         }
-        conn.prepare_cached("INSERT INTO temp.import_seen (id, line) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(rusqlite::params![id, line as i64]))
-            .map_err(db)?;
+        if dups.dry {
+            conn.prepare_cached("INSERT INTO temp.import_seen (id, line) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(rusqlite::params![id, line as i64]))
+                .map_err(db)?;
+        }
     }
-    let existing = match raw.id.as_deref() {
-        Some(id) => queries::get_case(conn, id.trim()).map_err(db)?,
+    let existing = match id {
+        Some(id) => queries::get_case(conn, id).map_err(db)?,
         None => None,
     };
+    if let Some(before) = &existing
+        && !dups.dry
+        && let Some(first) = dups.written(conn, &before.id).map_err(db)?
+    {
+        return Err(match first {
+            Some(first) => format!("case {} appears twice in the input (first on line {first})", before.id),
+            None => format!("case {} appears twice in the input (an earlier record updated it)", before.id),
+        });
+    }
     let Some(before) = existing else {
         let case = crate::transfer::validate(raw, ctx.policy(), ctx.now)?;
         let pauses = crate::transfer::pauses(raw, &case, ctx.policy(), ctx.now)?;
