@@ -110,7 +110,7 @@ pub fn case_table(out: &Out, cases: &[CaseView], p: &Policy) -> String {
         ]);
     }
     Out::keep_whole(&mut t, &[0, 2, 3, 4, 5]);
-    format!("{t}\n")
+    format!("{}\n", out.render(&t))
 }
 
 pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> String {
@@ -165,7 +165,7 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
         ]);
     }
     Out::keep_whole(&mut t, &[0, 1, 3, 4, 5]);
-    format!("{t}\n")
+    format!("{}\n", out.render(&t))
 }
 
 /// One line saying what an event did, from its data.
@@ -227,7 +227,7 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
             clean(&event_summary(e)),
         ]);
     }
-    format!("{t}\n")
+    format!("{}\n", out.render(&t))
 }
 
 pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {

@@ -152,5 +152,5 @@ pub fn due(
         ]);
     }
     Out::keep_whole(&mut t, &[0, 2, 3, 4, 5]);
-    format!("{t}\n")
+    format!("{}\n", out.render(&t))
 }
