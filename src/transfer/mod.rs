@@ -226,40 +226,21 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
         None => CaseStatus::Open,
         Some(s) => s.trim().parse::<CaseStatus>()?,
     };
-    let waiting_since = match raw.waiting_since.as_deref() {
-        None => None,
-        Some(s) => {
-            let t = time_of("waiting_since", s, policy)?;
-            if t > now || t < opened_at {
-                return Err(format!("waiting_since {} must fall between opened_at and now", crate::time::rfc3339(t)));
-            }
-            Some(t)
+    // A time in the case's life: between its opening and now.
+    let during = |name: &str, v: Option<&str>| -> Result<Option<DateTime<Utc>>, String> {
+        let Some(s) = v else { return Ok(None) };
+        let t = time_of(name, s, policy)?;
+        if t > now || t < opened_at {
+            return Err(format!("{name} {} must fall between opened_at and now", crate::time::rfc3339(t)));
         }
+        Ok(Some(t))
     };
-    let first_response_at = match raw.first_response_at.as_deref() {
-        None => None,
-        Some(s) => {
-            let t = time_of("first_response_at", s, policy)?;
-            if t > now || t < opened_at {
-                return Err(format!(
-                    "first_response_at {} must fall between opened_at and now",
-                    crate::time::rfc3339(t)
-                ));
-            }
-            Some(t)
-        }
-    };
+    let waiting_since = during("waiting_since", raw.waiting_since.as_deref())?;
+    let first_response_at = during("first_response_at", raw.first_response_at.as_deref())?;
     // A closed case keeps its closing time (now, when the record has none); an open one has none.
-    let closed_at = match (status, raw.closed_at.as_deref()) {
-        (CaseStatus::Open, _) => None,
-        (CaseStatus::Closed, None) => Some(now),
-        (CaseStatus::Closed, Some(s)) => {
-            let t = time_of("closed_at", s, policy)?;
-            if t > now || t < opened_at {
-                return Err(format!("closed_at {} must fall between opened_at and now", crate::time::rfc3339(t)));
-            }
-            Some(t)
-        }
+    let closed_at = match status {
+        CaseStatus::Open => None,
+        CaseStatus::Closed => Some(during("closed_at", raw.closed_at.as_deref())?.unwrap_or(now)),
     };
     Ok(Case {
         closed_at,
