@@ -90,7 +90,7 @@ pub fn case_table(out: &Out, cases: &[CaseView], p: &Policy) -> String {
     }
     // Priority and status are in `case show` and the JSON; a closed case is marked.
     let opened = format!("Opened ({})", p.calendar.tz.name());
-    let mut t = out.table(&["Case", "Customer", "Sev", "Tier", &opened, "SLA", "Title", "Tags"]);
+    let mut t = out.grid(&["Case", "Customer", "Sev", "Tier", &opened, "SLA", "Title", "Tags"]);
     for v in cases {
         let c = v.case;
         let id = if c.status == crate::model::CaseStatus::Closed {
@@ -109,8 +109,8 @@ pub fn case_table(out: &Out, cases: &[CaseView], p: &Policy) -> String {
             clean(&c.tags.join(", ")),
         ]);
     }
-    Out::keep_whole(&mut t, &[0, 2, 3, 4, 5]);
-    format!("{}\n", out.render(&t))
+    t.keep_whole(&[0, 2, 3, 4, 5]);
+    format!("{}\n", t.render(out))
 }
 
 pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> String {
@@ -149,7 +149,7 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
         return "No escalations.\n".into();
     }
     let due = format!("Review due ({})", p.calendar.tz.name());
-    let mut t = out.table(&["#", "Case", "Customer", "Level", "State", "To", "Reason", "Owner", &due]);
+    let mut t = out.grid(&["#", "Case", "Customer", "Level", "State", "To", "Reason", "Owner", &due]);
     for v in views {
         let e = v.esc;
         t.add_row(vec![
@@ -164,8 +164,8 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
             due_text(e, p, now),
         ]);
     }
-    Out::keep_whole(&mut t, &[0, 1, 3, 4, 5]);
-    format!("{}\n", out.render(&t))
+    t.keep_whole(&[0, 1, 3, 4, 5]);
+    format!("{}\n", t.render(out))
 }
 
 /// One line saying what an event did, from its data.
@@ -217,7 +217,7 @@ pub fn event_summary(e: &Event) -> String {
 }
 
 pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
-    let mut t = out.table(&["#", "When", "Who", "What", "Detail"]);
+    let mut t = out.grid(&["#", "When", "Who", "What", "Detail"]);
     for e in events {
         t.add_row(vec![
             e.seq.to_string(),
@@ -227,7 +227,7 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
             clean(&event_summary(e)),
         ]);
     }
-    format!("{}\n", out.render(&t))
+    format!("{}\n", t.render(out))
 }
 
 pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {

@@ -119,7 +119,7 @@ pub fn due(
         return if overdue_only { "Nothing is overdue.\n".into() } else { "Nothing is due.\n".into() };
     }
     let due = format!("Due ({})", p.calendar.tz.name());
-    let mut t = out.table(&[&due, "When", "What", "Case", "#", "Level", "Owner", "Detail"]);
+    let mut t = out.grid(&[&due, "When", "What", "Case", "#", "Level", "Owner", "Detail"]);
     for i in items {
         let when = if i.overdue {
             format!("{} late", crate::time::span(now - i.due_at))
@@ -151,6 +151,6 @@ pub fn due(
             detail,
         ]);
     }
-    Out::keep_whole(&mut t, &[0, 2, 3, 4, 5]);
-    format!("{}\n", out.render(&t))
+    t.keep_whole(&[0, 2, 3, 4, 5]);
+    format!("{}\n", t.render(out))
 }

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod check;
+pub mod grid;
 pub mod package;
 pub mod policy;
 pub mod report;
@@ -111,46 +112,9 @@ impl Out {
         sink.finish().map_err(io_error)
     }
 
-    /// A table as text. Without a width to fit (not a terminal, no COLUMNS)
-    /// nothing wraps, and long lists are drawn here directly: the same
-    /// characters as the table's preset, at a fraction of the cost.
-    pub fn render(&self, t: &Table) -> String {
-        if self.width.is_some() || t.row_count() < 200 {
-            return t.to_string();
-        }
-        let rows: Vec<Vec<String>> = t.row_iter().map(|r| r.cell_iter().map(|c| c.content()).collect()).collect();
-        let header: Vec<String> = t.header().map(|h| h.cell_iter().map(|c| c.content()).collect()).unwrap_or_default();
-        let n = header.len().max(rows.iter().map(Vec::len).max().unwrap_or(0));
-        let mut widths = vec![0usize; n];
-        for r in std::iter::once(&header).chain(rows.iter()) {
-            for (i, c) in r.iter().enumerate() {
-                widths[i] = widths[i].max(console::measure_text_width(c));
-            }
-        }
-        let rule = |l: &str, fill: &str, mid: &str, r: &str| {
-            let parts: Vec<String> = widths.iter().map(|w| fill.repeat(w + 2)).collect();
-            format!("{l}{}{r}\n", parts.join(mid))
-        };
-        let line = |cells: &[String]| {
-            let parts: Vec<String> = (0..n)
-                .map(|i| {
-                    let c = cells.get(i).map_or("", String::as_str);
-                    format!(" {c}{} ", " ".repeat(widths[i] - console::measure_text_width(c)))
-                })
-                .collect();
-            format!("│{}│\n", parts.join("┆"))
-        };
-        let mut s = rule("┌", "─", "┬", "┐");
-        if !header.is_empty() {
-            s.push_str(&line(&header));
-            s.push_str(&rule("╞", "═", "╪", "╡"));
-        }
-        for r in &rows {
-            s.push_str(&line(r));
-        }
-        s.push_str(&rule("└", "─", "┴", "┘"));
-        s.pop();
-        s
+    /// A list's table: rows first, drawn when complete (see `grid`).
+    pub fn grid(&self, header: &[&str]) -> grid::Grid {
+        grid::Grid::new(header)
     }
 
     pub fn table(&self, header: &[&str]) -> Table {
@@ -226,13 +190,7 @@ mod tests {
         assert_eq!(clean("a\x1b[31mb\nc"), "a\\u{1b}[31mb\\nc");
         assert_eq!(clean_block("one\ntwo\x07"), "one\ntwo\\u{7}");
         assert_eq!(clean("plain – text"), "plain – text");
-        // Drawn directly, a long table reads exactly as the table crate draws it.
-        let out = Out { json: false, color: false, width: None };
-        let mut t = out.table(&["Case", "Cüstomer", "Detail"]);
-        for i in 0..250 {
-            t.add_row(vec![format!("C-{i}"), "Ünïcode".repeat(i % 3), format!("{}", "x".repeat(i % 17))]);
-        }
-        assert_eq!(out.render(&t), t.to_string());
+
         assert_eq!(clean("evil\u{202E}txt.exe\u{200B}"), "evil\\u{202e}txt.exe\\u{200b}");
     }
 }
