@@ -240,15 +240,7 @@ fn output_that_cannot_be_written_exits_5() {
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let env = Env::new();
-    let mut child = env
-        .std_cmd()
-        .args(["policy", "show"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = env.run_into_closed_pipe(&["policy", "show"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -257,36 +257,23 @@ fn check_reports_the_signals_that_say_escalate() {
 fn first_response_missed_needs_a_late_first_response() {
     let env = Env::new();
     // Severity 2 premium: a 2h clock target from 08:00.
-    env.ok(&[
-        "case",
-        "add",
-        "F-1",
-        "--customer",
-        "Acme",
-        "--severity",
-        "2",
-        "--tier",
-        "premium",
-        "--opened-at",
-        "2026-11-23T06:00:00Z",
-        "--first-response",
-        "2026-11-23T07:30:00Z",
-    ]);
-    env.ok(&[
-        "case",
-        "add",
-        "F-2",
-        "--customer",
-        "Acme",
-        "--severity",
-        "2",
-        "--tier",
-        "premium",
-        "--opened-at",
-        "2026-11-23T06:00:00Z",
-        "--first-response",
-        "2026-11-23T08:01:00Z",
-    ]);
+    for (id, responded) in [("F-1", "2026-11-23T07:30:00Z"), ("F-2", "2026-11-23T08:01:00Z")] {
+        env.ok(&[
+            "case",
+            "add",
+            id,
+            "--customer",
+            "Acme",
+            "--severity",
+            "2",
+            "--tier",
+            "premium",
+            "--opened-at",
+            "2026-11-23T06:00:00Z",
+            "--first-response",
+            responded,
+        ]);
+    }
     let v = env.json(&["check", "F-1", "--reason", "first-response-missed"]);
     assert_eq!(v["eligible"], false);
     assert_eq!(v["sla"]["position"], "compliant");

@@ -354,27 +354,11 @@ fn an_export_into_a_closed_pipe_ends_quietly() {
     }
     let file = write(&env, "many.csv", lines.as_bytes());
     env.ok(&["case", "import", &file]);
-    let mut child = env
-        .std_cmd()
-        .args(["export", "events"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = env.run_into_closed_pipe(&["export", "events"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     for args in [&["export", "events", "--format", "csv"][..], &["case", "list", "--format", "csv"]] {
-        let mut child = env
-            .std_cmd()
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let out = env.run_into_closed_pipe(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     // --json asks export for one array.

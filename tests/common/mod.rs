@@ -63,6 +63,19 @@ impl Env {
         c
     }
 
+    /// Run with stdout a pipe that is closed at once, as `escalate ... | head -0`.
+    pub fn run_into_closed_pipe(&self, args: &[&str]) -> std::process::Output {
+        let mut child = self
+            .std_cmd()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn escalate");
+        drop(child.stdout.take());
+        child.wait_with_output().expect("wait for escalate")
+    }
+
     pub fn cmd(&self) -> Command {
         let mut c = Command::from_std(self.std_cmd());
         c.timeout(std::time::Duration::from_secs(30));
