@@ -3,56 +3,65 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-use rusqlite::Connection;
-
 use crate::cli::Global;
+use crate::config;
 use crate::error;
-use crate::ledger::{self, Ledger, queries};
+use crate::ledger::{Ledger, Location, NewEvent, PolicyRow, Txn};
 use crate::policy::{self, Loaded, Policy};
 use crate::render::Out;
 use crate::time;
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 pub struct Ctx {
     pub now: DateTime<Utc>,
     pub loaded: Loaded,
     pub actor: String,
     pub out: Out,
-    pub ledger_path: PathBuf,
+    pub location: Location,
     pub no_input: bool,
 }
 
 /// The login name, for the event log, when no `--actor` is given: `$USER`,
-/// `$LOGNAME`, then the password database entry of the effective user.
+/// `$LOGNAME`, then the operating system's account name.
 fn login_name() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .or_else(passwd_name)
+        .or_else(|| whoami::username().ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "unknown".into())
 }
 
-#[cfg(unix)]
-fn passwd_name() -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: every pointer refers to live, correctly sized storage owned here;
-    // getpwuid_r writes only within `buf` and `pwd`.
-    let rc = unsafe { libc::getpwuid_r(libc::geteuid(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
-    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-        return None;
+/// The ledger in use: the flag or `ESCALATE_LEDGER`, then the config file, then the default file.
+fn ledger_location(flag: Option<&std::path::Path>) -> anyhow::Result<Location> {
+    if let Some(p) = flag {
+        if p.as_os_str().is_empty() {
+            return Err(error::bad_input("--ledger is empty: name a file or a postgres:// URL"));
+        }
+        return Ok(match p.to_str() {
+            Some(s) => Location::parse(s),
+            None => Location::File(p.to_path_buf()),
+        });
     }
-    // SAFETY: on success pw_name points to a NUL-terminated string inside `buf`.
-    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
-    name.to_str().ok().filter(|s| !s.is_empty()).map(str::to_string)
+    let (config, file) = config::load()?;
+    match config.ledger {
+        Some(l) if l.trim().is_empty() => Err(error::bad_input(format!(
+            "the config file {} names an empty ledger: name a file or a postgres:// URL",
+            file.map(|f| f.display().to_string()).unwrap_or_default()
+        ))),
+        Some(l) => Ok(Location::parse(l.trim())),
+        None => Ok(Location::File(default_path()?)),
+    }
 }
 
-#[cfg(not(unix))]
-fn passwd_name() -> Option<String> {
-    None
+/// The default ledger path in the user's data dir.
+pub fn default_path() -> anyhow::Result<PathBuf> {
+    use etcetera::BaseStrategy;
+    let base = etcetera::choose_base_strategy().map_err(|e| {
+        error::ledger(format!("cannot find a data dir for the ledger ({e}): pass --ledger PATH or set ESCALATE_LEDGER"))
+    })?;
+    Ok(base.data_dir().join("escalate").join("ledger.db"))
 }
 
 impl Ctx {
@@ -67,19 +76,13 @@ impl Ctx {
             Some(a) => one_line("--actor (or ESCALATE_ACTOR)", a)?,
             None => login_name(),
         };
-        let ledger_path = match &g.ledger {
-            Some(p) if p.as_os_str().is_empty() => {
-                return Err(error::bad_input("--ledger is empty: name a file"));
-            }
-            Some(p) => p.clone(),
-            None => ledger::default_path()?,
-        };
+        let location = ledger_location(g.ledger.as_deref())?;
         Ok(Ctx {
             now: time::trunc_secs(now),
             loaded,
             actor,
             out: Out::from_env(g.json),
-            ledger_path,
+            location,
             no_input: g.no_input,
         })
     }
@@ -92,12 +95,14 @@ impl Ctx {
         self.loaded.policy.calendar.tz
     }
 
+    /// The ledger opened for reading: nothing is created or changed.
     pub fn read_ledger(&self) -> anyhow::Result<Ledger> {
-        Ledger::open_read(&self.ledger_path)
+        Ok(Ledger::open_read(&self.location)?)
     }
 
+    /// The ledger opened for writing, created or upgraded when needed.
     pub fn write_ledger(&self) -> anyhow::Result<Ledger> {
-        Ledger::open_write(&self.ledger_path)
+        Ok(Ledger::open_write(&self.location)?)
     }
 
     pub fn parse_time(&self, flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -107,7 +112,7 @@ impl Ctx {
     /// Append an event stamped with this command's time, actor and policy.
     pub fn record(
         &self,
-        conn: &Connection,
+        tx: &mut dyn Txn,
         case_id: &str,
         escalation: Option<i64>,
         kind: &str,
@@ -115,7 +120,7 @@ impl Ctx {
     ) -> anyhow::Result<i64> {
         // The timeline only moves forward: a what-if --now in the past may be
         // asked of read commands, but it may not be written behind history.
-        if let Some(last) = queries::last_event_at(conn, case_id)?
+        if let Some(last) = tx.last_event_at(case_id)?
             && last > self.now
         {
             return Err(error::bad_input(format!(
@@ -124,32 +129,35 @@ impl Ctx {
                 time::human(last, self.tz()),
             )));
         }
-        queries::remember_policy(
-            conn,
-            &self.loaded.digest,
-            &self.loaded.origin.to_string(),
-            &self.loaded.text,
-            self.now,
-        )?;
-        let seq = queries::append_event(
-            conn,
-            &queries::NewEvent {
+        tx.remember_policy(&self.policy_row())?;
+        let data = data.to_string();
+        let seq = tx
+            .append_event(&NewEvent {
                 at: self.now,
                 actor: &self.actor,
                 case_id,
                 escalation,
                 kind,
-                data,
+                data: &data,
                 policy_digest: &self.loaded.digest,
-            },
-        )
-        .with_context(|| format!("recording the {kind} event"))?;
+            })
+            .with_context(|| format!("recording the {kind} event"))?;
         Ok(seq)
     }
 
+    /// The policy in force, as the ledger keeps it by digest.
+    pub fn policy_row(&self) -> PolicyRow {
+        PolicyRow {
+            digest: self.loaded.digest.clone(),
+            origin: self.loaded.origin.to_string(),
+            text: self.loaded.text.clone(),
+            first_used_at: self.now,
+        }
+    }
+
     /// The case, or exit 2 "no case X".
-    pub fn case(&self, conn: &Connection, id: &str) -> anyhow::Result<crate::model::Case> {
-        queries::get_case(conn, id)?.ok_or_else(|| error::bad_input(format!("no case {id}")))
+    pub fn case(&self, tx: &mut dyn Txn, id: &str) -> anyhow::Result<crate::model::Case> {
+        tx.case(id.trim())?.ok_or_else(|| error::bad_input(format!("no case {}", id.trim())))
     }
 }
 

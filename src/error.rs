@@ -73,14 +73,14 @@ pub fn ledger(message: impl Into<String>) -> anyhow::Error {
     make(Kind::Ledger, message)
 }
 
-/// The kind of an error chain: the first typed error found, or a rusqlite
-/// error counts as a ledger failure.
+/// The kind of an error chain: the first typed error found; the storage
+/// layer's errors are ledger failures.
 pub fn kind_of(err: &anyhow::Error) -> Option<Kind> {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<Error>() {
             return Some(e.kind);
         }
-        if cause.downcast_ref::<rusqlite::Error>().is_some() {
+        if cause.downcast_ref::<crate::ledger::StoreError>().is_some() {
             return Some(Kind::Ledger);
         }
     }

@@ -1,9 +1,10 @@
-//! escalate: policy-as-code case escalation with a local SQLite ledger.
+//! escalate: policy-as-code case escalation with a ledger in SQLite or PostgreSQL.
 //! `run` is the whole program; `main.rs` only hands it the process's arguments.
 
 pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod ledger;
 pub mod model;

@@ -225,3 +225,20 @@ pub struct Event {
     pub data: serde_json::Value,
     pub policy_digest: String,
 }
+
+impl Event {
+    /// An event as the ledger stored it: its data is parsed from JSON text.
+    pub fn from_stored(s: crate::ledger::StoredEvent) -> Result<Event, String> {
+        let data = serde_json::from_str(&s.data).map_err(|e| format!("event {} has unreadable data: {e}", s.seq))?;
+        Ok(Event {
+            seq: s.seq,
+            at: s.at,
+            actor: s.actor,
+            case_id: s.case_id,
+            escalation: s.escalation,
+            kind: s.kind,
+            data,
+            policy_digest: s.policy_digest,
+        })
+    }
+}

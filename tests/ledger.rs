@@ -302,7 +302,7 @@ fn a_directory_as_ledger_is_named_as_such() {
 
 #[test]
 fn an_older_ledger_is_migrated_by_a_write_and_keeps_its_rows() {
-    use escalate::ledger::migrations::{APPLICATION_ID, MIGRATIONS};
+    use escalate::ledger::sqlite::migrations::{APPLICATION_ID, MIGRATIONS};
     let env = Env::new();
     {
         let conn = rusqlite::Connection::open(env.ledger()).unwrap();

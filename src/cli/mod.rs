@@ -16,7 +16,7 @@ pub use data::*;
                   3 invalid policy, 4 ledger failure, 5 any other failure.",
     after_long_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
                   3 invalid policy, 4 ledger failure, 5 any other failure.\n\n\
-                  Environment: ESCALATE_LEDGER (the ledger file), ESCALATE_POLICY (the policy file), \
+                  Environment: ESCALATE_LEDGER (the ledger file or URL), ESCALATE_POLICY (the policy file), \
                   ESCALATE_NOW (evaluate as of this time), ESCALATE_ACTOR (who is acting); an empty \
                   value counts as unset. NO_COLOR turns colour off; COLUMNS sets the table width."
 )]
@@ -29,8 +29,9 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The ledger file [default: escalate/ledger.db in your data dir]
-    #[arg(long, global = true, env = "ESCALATE_LEDGER", value_name = "PATH")]
+    /// The ledger: a SQLite file, or a postgres:// URL for a team's shared ledger
+    /// [default: `ledger` in escalate/config.toml in your config dir, else escalate/ledger.db in your data dir]
+    #[arg(long, global = true, env = "ESCALATE_LEDGER", value_name = "PATH|URL")]
     pub ledger: Option<PathBuf>,
     /// The policy file [default: ./policy.toml, then your config dir, then built in]
     #[arg(long, global = true, env = "ESCALATE_POLICY", value_name = "FILE")]
@@ -392,4 +393,13 @@ pub enum LedgerCommand {
     Info,
     /// Create the ledger or upgrade it to this version's schema
     Migrate,
+    /// Copy everything in the ledger in use into another, empty one (SQLite or PostgreSQL)
+    Copy(LedgerCopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerCopyArgs {
+    /// Where to copy to: a SQLite file or a postgres:// URL; it must hold no ledger data yet
+    #[arg(long, value_name = "PATH|URL")]
+    pub to: String,
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::app::{Ctx, key_of, one_line, severity_of};
 use crate::cli::{CaseAddArgs, CaseCommand, CaseListArgs, CaseUpdateArgs};
 use crate::error;
-use crate::ledger::queries::{self, CaseFilter};
+use crate::ledger::CaseFilter;
 use crate::model::{Case, CaseStatus, Priority};
 use crate::render::cases as view;
 
@@ -96,15 +96,22 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
     };
     let case = Case { first_response_at: first_response(ctx, &case, a.first_response.as_deref())?, ..case };
     let mut ledger = ctx.write_ledger()?;
-    let tx = ledger.begin()?;
-    if queries::get_case(&tx, &case.id)?.is_some() {
-        return Err(error::bad_input(format!(
+    let mut tx = ledger.begin()?;
+    let exists = || {
+        error::bad_input(format!(
             "case {} already exists: use `escalate case update {}` to change it",
             case.id, case.id
-        )));
+        ))
+    };
+    if tx.case(&case.id)?.is_some() {
+        return Err(exists());
     }
-    queries::insert_case(&tx, &case, ctx.now)?;
-    ctx.record(&tx, &case.id, None, "case-added", serde_json::to_value(&case)?)?;
+    // Two people adding the same id at once: the second finds it on insert.
+    match tx.insert_case(&case, ctx.now) {
+        Err(crate::ledger::StoreError::Duplicate(_)) => return Err(exists()),
+        r => r?,
+    }
+    ctx.record(&mut *tx, &case.id, None, "case-added", serde_json::to_value(&case)?)?;
     tx.commit()?;
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;
@@ -118,25 +125,31 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let status = match a.status.as_str() {
         "all" => None,
-        s => Some(
-            s.parse::<CaseStatus>().map_err(|e| error::bad_input(format!("{e} for --status (or all)")))?.to_string(),
-        ),
+        s => Some(s.parse::<CaseStatus>().map_err(|e| error::bad_input(format!("{e} for --status (or all)")))?),
     };
     let filter = CaseFilter {
         status,
         customer: a.customer.clone(),
         tier: a.tier.as_deref().map(|t| key_of(&p.tiers, "--tier", "tier", t)).transpose()?,
         severity: a.severity.as_deref().map(|s| severity_of(p, "--severity", s)).transpose()?,
+        priority: None,
     };
-    let ledger = ctx.read_ledger()?;
-    let mut cases = queries::list_cases(&ledger.conn, &filter)?;
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let mut cases = tx.list_cases(&filter)?;
     if a.eligible {
+        // The escalations and pauses of many cases at a time: one query each, not one per case.
         let mut keep = Vec::new();
-        for c in cases {
-            let escalations = queries::escalations_of(&ledger.conn, &c.id)?;
-            let pauses = queries::pauses_of(&ledger.conn, &c.id)?;
-            if crate::rules::check::check(p, &c, &escalations, &pauses, ctx.now, None, None).eligible {
-                keep.push(c);
+        for chunk in cases.chunks(500) {
+            let ids: Vec<String> = chunk.iter().map(|c| c.id.clone()).collect();
+            let escalations = tx.escalations_of_cases(&ids)?;
+            let mut pauses = tx.pauses_of_cases(&ids)?;
+            for c in chunk {
+                let of_case: Vec<_> = escalations.iter().filter(|e| e.case_id == c.id).cloned().collect();
+                let paused = pauses.remove(&c.id).unwrap_or_default();
+                if crate::rules::check::check(p, c, &of_case, &paused, ctx.now, None, None).eligible {
+                    keep.push(c.clone());
+                }
             }
         }
         cases = keep;
@@ -148,8 +161,9 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
 }
 
 fn show(ctx: &Ctx, id: &str) -> anyhow::Result<u8> {
-    let ledger = ctx.read_ledger()?;
-    let case = ctx.case(&ledger.conn, id)?;
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, id)?;
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;
     } else {
@@ -161,8 +175,8 @@ fn show(ctx: &Ctx, id: &str) -> anyhow::Result<u8> {
 fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let mut ledger = ctx.write_ledger()?;
-    let tx = ledger.begin()?;
-    let before = ctx.case(&tx, &a.id)?;
+    let mut tx = ledger.begin()?;
+    let before = ctx.case(&mut *tx, &a.id)?;
     let mut after = before.clone();
     if let Some(c) = &a.customer {
         after.customer = one_line("--customer", c)?;
@@ -209,8 +223,8 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         ));
     }
     if changes.as_object().is_some_and(|m| !m.is_empty()) {
-        queries::update_case(&tx, &after, ctx.now)?;
-        ctx.record(&tx, &after.id, None, "case-updated", changes)?;
+        tx.update_case(&after, ctx.now)?;
+        ctx.record(&mut *tx, &after.id, None, "case-updated", changes)?;
     }
     if a.waiting {
         if let Some(since) = before.waiting_since {
@@ -220,8 +234,8 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
                 crate::time::human(since, ctx.tz())
             )));
         }
-        queries::start_pause(&tx, &after.id, ctx.now)?;
-        ctx.record(&tx, &after.id, None, "paused", json!({ "note": "waiting on the customer" }))?;
+        tx.start_pause(&after.id, ctx.now)?;
+        ctx.record(&mut *tx, &after.id, None, "paused", json!({ "note": "waiting on the customer" }))?;
         after.waiting_since = Some(ctx.now);
     }
     if a.resume {
@@ -231,9 +245,9 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
                 before.id
             )));
         };
-        queries::end_pause(&tx, &after.id, ctx.now)?;
+        tx.end_pause(&after.id, ctx.now)?;
         let minutes = (ctx.now - since).num_minutes();
-        ctx.record(&tx, &after.id, None, "resumed", json!({ "paused_minutes": minutes }))?;
+        ctx.record(&mut *tx, &after.id, None, "resumed", json!({ "paused_minutes": minutes }))?;
         after.waiting_since = None;
     }
     tx.commit()?;
@@ -262,13 +276,13 @@ pub(crate) fn diff(before: &Case, after: &Case) -> anyhow::Result<serde_json::Va
 
 fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
     let mut ledger = ctx.write_ledger()?;
-    let tx = ledger.begin()?;
-    let mut case = ctx.case(&tx, id)?;
+    let mut tx = ledger.begin()?;
+    let mut case = ctx.case(&mut *tx, id)?;
     if case.status == status {
         return Err(error::bad_input(format!("case {id} is already {status}")));
     }
     if status == CaseStatus::Closed {
-        if let Some(e) = queries::escalations_of(&tx, id)?.into_iter().find(|e| e.state.is_active()) {
+        if let Some(e) = tx.escalations_of(id)?.into_iter().find(|e| e.state.is_active()) {
             return Err(error::refused(format!(
                 "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
                 e.id, e.state
@@ -277,9 +291,9 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
     }
     case.status = status;
     case.closed_at = (status == CaseStatus::Closed).then_some(ctx.now);
-    queries::update_case(&tx, &case, ctx.now)?;
+    tx.update_case(&case, ctx.now)?;
     let kind = if status == CaseStatus::Closed { "case-closed" } else { "case-reopened" };
-    ctx.record(&tx, id, None, kind, json!({}))?;
+    ctx.record(&mut *tx, id, None, kind, json!({}))?;
     tx.commit()?;
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;

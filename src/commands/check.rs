@@ -3,7 +3,6 @@
 
 use crate::app::{Ctx, key_of};
 use crate::cli::CheckArgs;
-use crate::ledger::queries;
 use crate::render;
 use crate::rules::check::{Report, check};
 use crate::rules::{signals, sla};
@@ -12,15 +11,16 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let dest = a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?;
     let reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
-    let ledger = ctx.read_ledger()?;
-    let case = ctx.case(&ledger.conn, &a.id)?;
-    let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
-    let pauses = queries::pauses_of(&ledger.conn, &case.id)?;
-    let events = queries::events_of(&ledger.conn, &case.id)?;
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, &a.id)?;
+    let escalations = tx.escalations_of(&case.id)?;
+    let pauses = tx.pauses_of(&case.id)?;
+    let events = tx.events_of(&case.id)?;
     let window = p.signals.recurring_window;
     let since = (window.counting == crate::policy::Counting::Clock)
         .then(|| ctx.now - chrono::Duration::minutes(window.minutes));
-    let peers = queries::open_cases_tagged(&ledger.conn, &case.tags, since)?;
+    let peers = tx.open_cases_tagged(&case.tags, since)?;
 
     let verdict = check(p, &case, &escalations, &pauses, ctx.now, dest.as_deref(), reason.as_deref());
     let sla = sla::position(p, &case, ctx.now);

@@ -3,7 +3,8 @@
 use crate::app::Ctx;
 use crate::cli::DueArgs;
 use crate::error;
-use crate::ledger::queries::{self, EscalationFilter};
+use crate::ledger::EscalationFilter;
+use crate::model::{Case, EscState};
 use crate::policy::span::{Counting, parse_amount};
 use crate::render;
 use crate::rules::follow::{Open, due_items, within};
@@ -18,16 +19,23 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     let minutes = parse_amount(a.within.trim(), Counting::Clock).map_err(|why| {
         error::bad_input(format!("invalid --within {:?}: {why}; for example 4h, 2d or 1h30m", a.within))
     })?;
-    let ledger = ctx.read_ledger()?;
-    let escalations = queries::list_escalations(&ledger.conn, &EscalationFilter::default())?;
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let active = EscState::ALL.iter().copied().filter(|s| s.is_active()).collect();
+    let mut escalations = tx.list_escalations(&EscalationFilter { states: active, ..EscalationFilter::default() })?;
+    escalations.retain(|e| a.owner.as_deref().is_none_or(|o| o == e.owner));
+    // Their cases and pauses in one query each, not one per escalation.
+    let mut ids: Vec<String> = escalations.iter().map(|e| e.case_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let cases: std::collections::HashMap<String, Case> =
+        tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let mut pauses = tx.pauses_of_cases(&ids)?;
     let mut rows = Vec::new();
-    for e in escalations.into_iter().filter(|e| e.state.is_active()) {
-        if a.owner.as_deref().is_some_and(|o| o != e.owner) {
-            continue;
-        }
-        let Some(case) = queries::get_case(&ledger.conn, &e.case_id)? else { continue };
-        let pauses = queries::pauses_of(&ledger.conn, &case.id)?;
-        rows.push((case, e, pauses));
+    for e in escalations {
+        let Some(case) = cases.get(&e.case_id).cloned() else { continue };
+        let paused = pauses.get_mut(&case.id).map(std::mem::take).unwrap_or_default();
+        rows.push((case, e, paused));
     }
     let open: Vec<Open> = rows.iter().map(|(case, esc, pauses)| Open { case, esc, pauses }).collect();
     let mut items = within(due_items(ctx.policy(), &open, ctx.now), ctx.now, chrono::Duration::minutes(minutes));

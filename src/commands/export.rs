@@ -5,7 +5,6 @@ use std::io::Write;
 
 use crate::app::Ctx;
 use crate::cli::{DataFormat, ExportArgs, ExportWhat};
-use crate::ledger::stream;
 use crate::render::io_error;
 use crate::transfer::CASE_FIELDS;
 use crate::transfer::write::Sink;
@@ -48,7 +47,8 @@ struct ExportedCase<'a> {
 
 pub fn run(ctx: &Ctx, a: &ExportArgs) -> anyhow::Result<u8> {
     let since = a.since.as_deref().map(|s| ctx.parse_time("--since", s)).transpose()?;
-    let ledger = ctx.read_ledger()?;
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
     let stdout = std::io::stdout().lock();
     let w = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let header = match a.what {
@@ -59,13 +59,12 @@ pub fn run(ctx: &Ctx, a: &ExportArgs) -> anyhow::Result<u8> {
     let format = a.format.unwrap_or(if ctx.out.json { DataFormat::Json } else { DataFormat::Ndjson });
     let mut sink = Sink::new(w, format, Some(header)).map_err(io_error)?;
     match a.what {
-        ExportWhat::Cases => stream::cases(&ledger.conn, since, |c| {
-            // The pause history goes with the case: the wait window depends on it.
-            let pauses = crate::ledger::queries::pauses_of(&ledger.conn, &c.id)?;
-            sink.row(&ExportedCase { case: &c, pauses }).map_err(io_error)
-        })?,
-        ExportWhat::Escalations => stream::escalations(&ledger.conn, since, |e| sink.row(&e).map_err(io_error))?,
-        ExportWhat::Events => stream::events(&ledger.conn, since, |e| sink.row(&e).map_err(io_error))?,
+        // The pause history goes with the case: the wait window depends on it.
+        ExportWhat::Cases => {
+            tx.each_case(since, &mut |(c, pauses)| sink.row(&ExportedCase { case: &c, pauses }).map_err(io_error))?
+        }
+        ExportWhat::Escalations => tx.each_escalation(since, &mut |e| sink.row(&e).map_err(io_error))?,
+        ExportWhat::Events => tx.each_event(since, &mut |e| sink.row(&e).map_err(io_error))?,
     }
     sink.finish().map_err(io_error)?;
     std::io::stdout().flush().map_err(io_error)?;

@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 use crate::app::{Ctx, one_line, text};
 use crate::cli::{AssignArgs, HandoffArgs, NoteArgs, UpdateArgs, WhyArgs};
 use crate::error;
-use crate::ledger::queries;
 use crate::model::{Case, CaseStatus, EscState, Escalation};
 use crate::render::{self, cases::EscalationView};
 
@@ -28,9 +27,9 @@ pub fn act(
     change: impl FnOnce(&Case, &mut Escalation) -> anyhow::Result<(&'static str, Value)>,
 ) -> anyhow::Result<(Case, Escalation)> {
     let mut ledger = ctx.write_ledger()?;
-    let tx = ledger.begin()?;
-    let case = ctx.case(&tx, case_id)?;
-    let all = queries::escalations_of(&tx, &case.id)?;
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, case_id)?;
+    let all = tx.escalations_of(&case.id)?;
     let latest = all.last().cloned();
     let mut esc = match pick {
         Pick::Latest => latest.ok_or_else(|| error::refused(format!("case {case_id} has no escalation")))?,
@@ -40,8 +39,8 @@ pub fn act(
         },
     };
     let (kind, data) = change(&case, &mut esc)?;
-    queries::update_escalation(&tx, &esc)?;
-    ctx.record(&tx, &case.id, Some(esc.id), kind, data)?;
+    tx.update_escalation(&esc)?;
+    ctx.record(&mut *tx, &case.id, Some(esc.id), kind, data)?;
     tx.commit()?;
     Ok((case, esc))
 }

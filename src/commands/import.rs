@@ -5,14 +5,13 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::ledger::{NewEvent, Txn};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::app::Ctx;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::error;
-use crate::ledger::queries;
 use crate::model::{Case, CaseStatus, Pause};
 use crate::transfer::RawCase;
 use crate::transfer::read::{Record, Records};
@@ -121,13 +120,17 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
     let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
     // A refused import leaves the ledger as it was: when it did not exist, it still does not.
-    let path = ctx.ledger_path.clone();
-    let new_dir = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()).map(Path::to_path_buf);
-    let new_file = !a.dry_run && !path.exists();
+    let path = match &ctx.location {
+        crate::ledger::Location::File(p) => Some(p.clone()),
+        crate::ledger::Location::Postgres(_) => None,
+    };
+    let new_dir = path.as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty() && !d.exists());
+    let new_dir = new_dir.map(Path::to_path_buf);
+    let new_file = path.as_ref().filter(|p| !a.dry_run && !p.exists());
     match import(ctx, a, records, &mut sum, bar) {
         Ok(()) => report(ctx, &sum),
         Err(e) => {
-            if new_file {
+            if let Some(path) = new_file {
                 for suffix in ["", "-wal", "-shm", "-journal"] {
                     let mut p = path.clone().into_os_string();
                     p.push(suffix);
@@ -156,26 +159,21 @@ fn import(
 ) -> anyhow::Result<()> {
     let source = sum.source.clone();
     let mut ledger = if a.dry_run { ctx.read_ledger()? } else { ctx.write_ledger()? };
-    let tx = if a.dry_run { ledger.conn.unchecked_transaction()? } else { ledger.begin()? };
-    // A 32 MiB page cache keeps the indexes' hot pages in memory; memory stays bounded.
-    tx.execute_batch(
-        "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;
-         CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;",
-    )?;
+    let mut tx = if a.dry_run { ledger.scratch()? } else { ledger.begin()? };
+    let start_seq = tx.import_begin()?;
     if !a.dry_run {
-        queries::remember_policy(&tx, &ctx.loaded.digest, &ctx.loaded.origin.to_string(), &ctx.loaded.text, ctx.now)?;
+        tx.remember_policy(&ctx.policy_row())?;
     }
-    let start_seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
     let mut dups = Dups { dry: a.dry_run, start_seq, any_listed: false };
     for rec in records {
         let rec = rec.map_err(|e| error::bad_input(format!("cannot read {source}: {e}")))?;
         sum.read += 1;
         let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
-        let outcome = rec.raw.and_then(|raw| plan(ctx, &tx, &raw, rec.line, a.upsert, &dups));
+        let outcome = rec.raw.and_then(|raw| plan(ctx, &mut *tx, &raw, rec.line, a.upsert, &dups));
         if outcome.is_err() && !dups.dry {
             // A bad record's id is remembered, so that a later record with it is a duplicate.
             if let Some(id) = id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-                dups.remember(&tx, id, rec.line)?;
+                dups.remember(&mut *tx, id, rec.line)?;
             }
         }
         match outcome {
@@ -190,13 +188,13 @@ fn import(
                 Plan::Insert(..) => sum.imported += 1,
                 _ => sum.updated += 1,
             },
-            Ok(p) => apply(ctx, &tx, p, rec.line, &source, sum)?,
+            Ok(p) => apply(ctx, &mut *tx, p, rec.line, &source, sum)?,
         }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    tx.execute_batch("DROP TABLE temp.import_seen")?;
+    tx.import_end()?;
     if sum.invalid > 0 && !a.skip_invalid {
         return Err(refused_import(sum));
     }
@@ -220,53 +218,45 @@ struct Dups {
 }
 
 impl Dups {
-    fn remember(&mut self, conn: &Connection, id: &str, line: u64) -> rusqlite::Result<()> {
-        conn.prepare_cached("INSERT OR IGNORE INTO temp.import_seen (id, line) VALUES (?1, ?2)")?
-            .execute(rusqlite::params![id, line as i64])?;
+    fn remember(&mut self, tx: &mut dyn Txn, id: &str, line: u64) -> crate::ledger::Result<()> {
+        tx.import_remember(id, line)?;
         self.any_listed = true;
         Ok(())
     }
 
-    fn listed(&self, conn: &Connection, id: &str) -> rusqlite::Result<Option<i64>> {
+    fn listed(&self, tx: &mut dyn Txn, id: &str) -> crate::ledger::Result<Option<i64>> {
         if !self.dry && !self.any_listed {
             return Ok(None);
         }
-        conn.prepare_cached("SELECT line FROM temp.import_seen WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()
+        tx.import_seen(id)
     }
 
     /// Whether this import already wrote the case, and from which line.
-    fn written(&self, conn: &Connection, id: &str) -> rusqlite::Result<Option<Option<i64>>> {
-        conn.prepare_cached(
-            "SELECT json_extract(data, '$.imported_from.line') FROM events
-             WHERE case_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
-        )?
-        .query_row(rusqlite::params![id, self.start_seq], |r| r.get::<_, Option<i64>>(0))
-        .optional()
+    fn written(&self, tx: &mut dyn Txn, id: &str) -> crate::ledger::Result<Option<Option<i64>>> {
+        tx.import_written(id, self.start_seq)
     }
 }
 
 /// Decide what a record does, or say what is wrong with it.
-fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool, dups: &Dups) -> Result<Plan, String> {
-    let db = |e: rusqlite::Error| format!("ledger: {e}");
+fn plan(ctx: &Ctx, tx: &mut dyn Txn, raw: &RawCase, line: u64, upsert: bool, dups: &Dups) -> Result<Plan, String> {
+    let db = |e: crate::ledger::StoreError| format!("ledger: {e}");
     let id = raw.id.as_deref().map(str::trim).filter(|id| !id.is_empty());
     // Duplicates are caught by id first, even when the first record was invalid.
     if let Some(id) = id {
-        if let Some(first) = dups.listed(conn, id).map_err(db)? {
+        if let Some(first) = dups.listed(tx, id).map_err(db)? {
             return Err(format!("case {id} appears twice in the input (first on line {first})"));
         }
         if dups.dry {
-            conn.prepare_cached("INSERT INTO temp.import_seen (id, line) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(rusqlite::params![id, line as i64]))
-                .map_err(db)?;
+            tx.import_remember(id, line).map_err(db)?;
         }
     }
     let existing = match id {
-        Some(id) => queries::get_case(conn, id).map_err(db)?,
+        Some(id) => tx.case(id).map_err(db)?,
         None => None,
     };
     if let Some(before) = &existing
         && !dups.dry
-        && let Some(first) = dups.written(conn, &before.id).map_err(db)?
+        && let Some(first) = dups.written(tx, &before.id).map_err(db)?
     {
         return Err(match first {
             Some(first) => format!("case {} appears twice in the input (first on line {first})", before.id),
@@ -287,7 +277,7 @@ fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool, du
     let mut after = crate::transfer::validate(&merged, ctx.policy(), ctx.now)?;
     // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
     after.waiting_since = before.waiting_since;
-    if let Some(last) = queries::last_event_at(conn, &before.id).map_err(db)?
+    if let Some(last) = tx.last_event_at(&before.id).map_err(db)?
         && last > ctx.now
     {
         return Err(format!(
@@ -297,7 +287,7 @@ fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool, du
         ));
     }
     if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
-        let open = queries::escalations_of(conn, &before.id).map_err(db)?.into_iter().find(|e| e.state.is_active());
+        let open = tx.escalations_of(&before.id).map_err(db)?.into_iter().find(|e| e.state.is_active());
         if let Some(e) = open {
             return Err(format!(
                 "case {} has escalation #{} {}: close or withdraw it before the case is closed",
@@ -312,24 +302,21 @@ fn plan(ctx: &Ctx, conn: &Connection, raw: &RawCase, line: u64, upsert: bool, du
     Ok(Plan::Update { before: Box::new(before), after: Box::new(after), changes })
 }
 
-fn apply(ctx: &Ctx, conn: &Connection, p: Plan, line: u64, source: &str, sum: &mut Summary) -> anyhow::Result<()> {
-    let event = |case_id: &str, kind: &str, data: serde_json::Value| {
-        queries::append_event(
-            conn,
-            &queries::NewEvent {
-                at: ctx.now,
-                actor: &ctx.actor,
-                case_id,
-                escalation: None,
-                kind,
-                data,
-                policy_digest: &ctx.loaded.digest,
-            },
-        )
+fn apply(ctx: &Ctx, tx: &mut dyn Txn, p: Plan, line: u64, source: &str, sum: &mut Summary) -> anyhow::Result<()> {
+    let event = |tx: &mut dyn Txn, case_id: &str, kind: &str, data: &str| {
+        tx.append_event(&NewEvent {
+            at: ctx.now,
+            actor: &ctx.actor,
+            case_id,
+            escalation: None,
+            kind,
+            data,
+            policy_digest: &ctx.loaded.digest,
+        })
     };
     match p {
         Plan::Insert(case, pauses) => {
-            queries::insert_case(conn, &case, ctx.now)?;
+            tx.insert_case(&case, ctx.now)?;
             // The case as JSON with where it came from: written as text, once.
             let mut data = serde_json::to_string(&case)?;
             data.pop();
@@ -337,37 +324,26 @@ fn apply(ctx: &Ctx, conn: &Connection, p: Plan, line: u64, source: &str, sum: &m
                 data.push_str(&format!(",\"pauses\":{}", serde_json::to_string(&pauses)?));
             }
             data.push_str(&format!(",\"imported_from\":{}}}", json!({ "source": source, "line": line })));
-            let e = queries::NewEvent {
-                at: ctx.now,
-                actor: &ctx.actor,
-                case_id: &case.id,
-                escalation: None,
-                kind: "case-added",
-                data: serde_json::Value::Null,
-                policy_digest: &ctx.loaded.digest,
-            };
-            queries::append_event_json(conn, &e, &data)?;
+            event(tx, &case.id, "case-added", &data)?;
             for p in &pauses {
-                queries::insert_pause(conn, &case.id, p)?;
+                tx.insert_pause(&case.id, p)?;
             }
             if let Some(open) = pauses.last().filter(|p| p.end.is_none()) {
                 let since = crate::time::rfc3339(open.start);
-                event(&case.id, "paused", json!({ "note": "waiting on the customer", "since": since }))?;
+                let data = json!({ "note": "waiting on the customer", "since": since }).to_string();
+                event(tx, &case.id, "paused", &data)?;
             }
             sum.imported += 1;
         }
         Plan::Update { before, after, changes } => {
-            queries::update_case(conn, &after, ctx.now)?;
-            event(&after.id, "case-updated", changes)?;
+            tx.update_case(&after, ctx.now)?;
+            event(tx, &after.id, "case-updated", &changes.to_string())?;
             if before.waiting_since.is_none()
                 && let Some(since) = after.waiting_since
             {
-                queries::start_pause(conn, &after.id, since)?;
-                event(
-                    &after.id,
-                    "paused",
-                    json!({ "note": "waiting on the customer", "since": crate::time::rfc3339(since) }),
-                )?;
+                tx.start_pause(&after.id, since)?;
+                let data = json!({ "note": "waiting on the customer", "since": crate::time::rfc3339(since) });
+                event(tx, &after.id, "paused", &data.to_string())?;
             }
             sum.updated += 1;
         }

@@ -1,39 +1,88 @@
-//! `escalate ledger info|migrate`.
-
-use serde_json::json;
+//! `escalate ledger info|migrate|copy`.
 
 use crate::app::Ctx;
-use crate::cli::LedgerCommand;
+use crate::cli::{LedgerCommand, LedgerCopyArgs};
+use crate::error;
+use crate::ledger::{Counts, Info, Ledger, Location, Row};
 
-fn count(conn: &rusqlite::Connection, table: &str) -> anyhow::Result<i64> {
-    Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+#[derive(serde::Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    info: Info,
+    #[serde(flatten)]
+    counts: Counts,
 }
 
 pub fn run(ctx: &Ctx, cmd: &LedgerCommand) -> anyhow::Result<u8> {
-    let ledger = match cmd {
+    let mut ledger = match cmd {
         LedgerCommand::Info => ctx.read_ledger()?,
         LedgerCommand::Migrate => ctx.write_ledger()?,
+        LedgerCommand::Copy(a) => return copy(ctx, a),
     };
-    let exists = ctx.ledger_path.exists();
-    let info = json!({
-        "path": ctx.ledger_path.display().to_string(),
-        "exists": exists,
-        "schema_version": if exists { ledger.schema_version()? } else { 0 },
-        "supported_version": crate::ledger::migrations::current_version(),
-        "cases": count(&ledger.conn, "cases")?,
-        "escalations": count(&ledger.conn, "escalations")?,
-        "events": count(&ledger.conn, "events")?,
-    });
+    let info = ledger.info()?;
+    let counts = ledger.begin()?.counts()?;
+    let shown = Shown { info, counts };
     if ctx.out.json {
-        ctx.out.json(&info)?;
+        ctx.out.json(&shown)?;
     } else {
         let mut t = ctx.out.table(&["Ledger", ""]);
-        if let Some(m) = info.as_object() {
+        if let Some(m) = serde_json::to_value(&shown)?.as_object() {
             for (k, v) in m {
                 t.add_row(vec![k.replace('_', " "), v.to_string().trim_matches('"').to_string()]);
             }
         }
         ctx.out.print(&format!("{t}\n"))?;
+    }
+    Ok(0)
+}
+
+/// Copy every row of the ledger in use into an empty ledger elsewhere, in one
+/// transaction on each side: the target gets all of it or none.
+fn copy(ctx: &Ctx, a: &LedgerCopyArgs) -> anyhow::Result<u8> {
+    let to = a.to.trim();
+    if to.is_empty() {
+        return Err(error::bad_input("--to is empty: name a file or a postgres:// URL"));
+    }
+    let target = Location::parse(to);
+    if target == ctx.location {
+        return Err(error::bad_input(format!("--to {target} is the ledger in use: name another")));
+    }
+    let mut source = ctx.read_ledger()?;
+    let mut from = source.begin()?;
+    let mut dest = Ledger::open_write(&target)?;
+    let mut into = dest.begin()?;
+    let held = into.counts()?;
+    if held != Counts::default() {
+        return Err(error::refused(format!(
+            "{target} already holds {} cases, {} escalations and {} events: copy into an empty ledger",
+            held.cases, held.escalations, held.events
+        )));
+    }
+    let mut copied = Counts::default();
+    from.each_row(&mut |row| {
+        match &row {
+            Row::Case(_) => copied.cases += 1,
+            Row::Escalation(_) => copied.escalations += 1,
+            Row::Event(_) => copied.events += 1,
+            Row::Policy(_) | Row::Pause { .. } => {}
+        }
+        Ok(into.put_row(&row)?)
+    })?;
+    into.finish_copy()?;
+    into.commit()?;
+    if ctx.out.json {
+        ctx.out.json(
+            &serde_json::json!({ "from": ctx.location.to_string(), "to": target.to_string(), "copied": copied }),
+        )?;
+    } else {
+        ctx.out.print(&format!(
+            "Copied {} cases, {} escalations and {} events from {} to {}.\n",
+            copied.cases,
+            copied.escalations,
+            copied.events,
+            crate::render::clean(&ctx.location.to_string()),
+            crate::render::clean(&target.to_string())
+        ))?;
     }
     Ok(0)
 }

@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::app::{Ctx, text};
 use crate::cli::{DocFormat, NoteCmdArgs, PackageArgs, PackageItems};
 use crate::error;
-use crate::ledger::queries;
 use crate::model::{Case, Escalation};
 use crate::prompt::prompter;
 use crate::render;
@@ -111,23 +110,24 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
     }
     let (case, esc, events) = if items.is_empty() && a.clear.is_empty() {
         let (case, esc) = read(ctx, &a.id)?;
-        let ledger = ctx.read_ledger()?;
-        let events = queries::events_of(&ledger.conn, &case.id)?;
+        let mut ledger = ctx.read_ledger()?;
+        let mut tx = ledger.begin()?;
+        let events = tx.events_of(&case.id)?;
         (case, esc, events)
     } else {
         let mut ledger = ctx.write_ledger()?;
-        let tx = ledger.begin()?;
-        let case = ctx.case(&tx, &a.id)?;
-        let mut esc = pick(queries::escalations_of(&tx, &case.id)?, &case.id)?;
+        let mut tx = ledger.begin()?;
+        let case = ctx.case(&mut *tx, &a.id)?;
+        let mut esc = pick(tx.escalations_of(&case.id)?, &case.id)?;
         let changed = package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
         let cleared: Vec<&String> = a.clear.iter().filter(|k| esc.package.items.shift_remove(*k).is_some()).collect();
         if !changed.is_empty() || !cleared.is_empty() {
-            queries::update_escalation(&tx, &esc)?;
+            tx.update_escalation(&esc)?;
             let set: IndexMap<&String, &String> = changed.iter().map(|k| (k, &esc.package.items[k])).collect();
             let data = json!({ "items": set, "cleared": cleared });
-            ctx.record(&tx, &case.id, Some(esc.id), "package-updated", data)?;
+            ctx.record(&mut *tx, &case.id, Some(esc.id), "package-updated", data)?;
         }
-        let events = queries::events_of(&tx, &case.id)?;
+        let events = tx.events_of(&case.id)?;
         tx.commit()?;
         (case, esc, events)
     };
@@ -142,9 +142,10 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
 }
 
 fn read(ctx: &Ctx, id: &str) -> anyhow::Result<(Case, Escalation)> {
-    let ledger = ctx.read_ledger()?;
-    let case = ctx.case(&ledger.conn, id)?;
-    let esc = pick(queries::escalations_of(&ledger.conn, &case.id)?, &case.id)?;
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, id)?;
+    let esc = pick(tx.escalations_of(&case.id)?, &case.id)?;
     Ok((case, esc))
 }
 
@@ -156,21 +157,21 @@ pub fn note(ctx: &Ctx, a: &NoteCmdArgs) -> anyhow::Result<u8> {
     let outcome = a.outcome.as_deref().map(|s| text("--outcome", s)).transpose()?;
     let refs = a.attach.iter().map(|r| crate::app::one_line("--attach", r)).collect::<anyhow::Result<Vec<_>>>()?;
     let mut ledger = ctx.write_ledger()?;
-    let tx = ledger.begin()?;
-    let case = ctx.case(&tx, &a.id)?;
-    let all = queries::escalations_of(&tx, &case.id)?;
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, &a.id)?;
+    let all = tx.escalations_of(&case.id)?;
     // Notes go to the open escalation; without one they belong to the case, and every
     // later escalation's document shows them.
     let esc = all.iter().rev().find(|e| e.state.is_active()).map(|e| e.id);
     let mut recorded = Vec::new();
     if let Some(action) = &action {
         let data = json!({ "action": action, "outcome": outcome });
-        let seq = ctx.record(&tx, &case.id, esc, "action-noted", data.clone())?;
+        let seq = ctx.record(&mut *tx, &case.id, esc, "action-noted", data.clone())?;
         recorded.push(json!({ "seq": seq, "kind": "action-noted", "escalation": esc, "data": data }));
     }
     for r in &refs {
         let data = json!({ "reference": r });
-        let seq = ctx.record(&tx, &case.id, esc, "attached", data.clone())?;
+        let seq = ctx.record(&mut *tx, &case.id, esc, "attached", data.clone())?;
         recorded.push(json!({ "seq": seq, "kind": "attached", "escalation": esc, "data": data }));
     }
     tx.commit()?;

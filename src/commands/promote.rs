@@ -5,7 +5,6 @@ use serde_json::json;
 use crate::app::{Ctx, text};
 use crate::cli::PromoteArgs;
 use crate::error;
-use crate::ledger::queries;
 use crate::model::{EscState, Escalation};
 use crate::prompt::prompter;
 use crate::render;
@@ -21,9 +20,10 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
 
     // Refuse before asking anything.
     let current = {
-        let ledger = ctx.read_ledger()?;
-        let case = ctx.case(&ledger.conn, &a.id)?;
-        let all = queries::escalations_of(&ledger.conn, &case.id)?;
+        let mut ledger = ctx.read_ledger()?;
+        let mut tx = ledger.begin()?;
+        let case = ctx.case(&mut *tx, &a.id)?;
+        let all = tx.escalations_of(&case.id)?;
         let latest = all.last().cloned();
         match open_escalation(all) {
             Some(e) => Some(e),
@@ -45,9 +45,9 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     };
 
     let mut ledger = ctx.write_ledger()?;
-    let tx = ledger.begin()?;
-    let case = ctx.case(&tx, &a.id)?;
-    let current = open_escalation(queries::escalations_of(&tx, &case.id)?);
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, &a.id)?;
+    let current = open_escalation(tx.escalations_of(&case.id)?);
     let (mut esc, to, because) = match (can_promote(p, &case.id, current.as_ref(), ctx.now), current) {
         (Promotion::Allowed { to, because }, Some(esc)) => (esc, to, because),
         (Promotion::Refused { why, .. }, _) => return Err(error::refused(why)),
@@ -77,7 +77,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     esc.decided_by = None;
     esc.decided_at = None;
     esc.decision_note = None;
-    queries::update_escalation(&tx, &esc)?;
+    tx.update_escalation(&esc)?;
     let data = json!({
         "from": from,
         "to": to,
@@ -85,7 +85,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
         "because": because,
         "review_due_at": esc.review_due_at.map(crate::time::rfc3339),
     });
-    ctx.record(&tx, &case.id, Some(esc.id), "promoted", data)?;
+    ctx.record(&mut *tx, &case.id, Some(esc.id), "promoted", data)?;
     tx.commit()?;
 
     let shown = render::cases::EscalationView::new(&esc, p, Some(&case));

@@ -4,7 +4,7 @@
 use crate::app::Ctx;
 use crate::cli::{Format, ReportArgs};
 use crate::error;
-use crate::ledger::queries::{self, EscalationFilter};
+use crate::ledger::EscalationFilter;
 use crate::render;
 use crate::rules::report::report;
 
@@ -16,15 +16,13 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
     {
         return Err(error::bad_input("--until must come after --since"));
     }
-    let ledger = ctx.read_ledger()?;
-    let all = queries::list_escalations(&ledger.conn, &EscalationFilter::default())?;
-    let mut cases: Vec<&str> = all.iter().map(|e| e.case_id.as_str()).collect();
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let all = tx.list_escalations(&EscalationFilter::default())?;
+    let mut cases: Vec<String> = all.iter().map(|e| e.case_id.clone()).collect();
     cases.sort_unstable();
     cases.dedup();
-    let mut events = Vec::new();
-    for c in cases {
-        events.extend(queries::events_of(&ledger.conn, c)?);
-    }
+    let events = tx.events_of_cases(&cases)?;
     let r = report(ctx.policy(), &all, &events, since, until);
     match a.format.unwrap_or(if ctx.out.json { Format::Json } else { Format::Table }) {
         Format::Json => ctx.out.json(&r)?,

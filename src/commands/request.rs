@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::app::{Ctx, key_of, text};
 use crate::cli::RequestArgs;
 use crate::error;
-use crate::ledger::queries;
 use crate::model::Escalation;
 use crate::prompt::{Prompter, prompter};
 use crate::render;
@@ -134,10 +133,11 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
 
     // The check first: nothing is asked when the answer is already no.
     let (case, escalations, pauses) = {
-        let ledger = ctx.read_ledger()?;
-        let case = ctx.case(&ledger.conn, &a.id)?;
-        let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
-        let pauses = queries::pauses_of(&ledger.conn, &case.id)?;
+        let mut ledger = ctx.read_ledger()?;
+        let mut tx = ledger.begin()?;
+        let case = ctx.case(&mut *tx, &a.id)?;
+        let escalations = tx.escalations_of(&case.id)?;
+        let pauses = tx.pauses_of(&case.id)?;
         (case, escalations, pauses)
     };
     let verdict = check(p, &case, &escalations, &pauses, ctx.now, dest.as_deref(), reason.as_deref());
@@ -185,10 +185,10 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     }
 
     let mut ledger = ctx.write_ledger()?;
-    let tx = ledger.begin()?;
-    let case = ctx.case(&tx, &case.id)?;
-    let escalations = queries::escalations_of(&tx, &case.id)?;
-    let pauses = queries::pauses_of(&tx, &case.id)?;
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, &case.id)?;
+    let escalations = tx.escalations_of(&case.id)?;
+    let pauses = tx.pauses_of(&case.id)?;
     let verdict = check(p, &case, &escalations, &pauses, ctx.now, Some(&dest), Some(&reason));
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
@@ -198,7 +198,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let mut esc = Escalation::new(&case.id, dest, reason, description, fields, &ctx.actor, ctx.now, review_due_at);
     crate::rules::package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
     esc.package.screening = screening;
-    esc.id = queries::insert_escalation(&tx, &esc)?;
+    esc.id = tx.insert_escalation(&esc)?;
     let data = json!({
         "level": esc.level,
         "destination": esc.destination,
@@ -208,7 +208,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         "review_due_at": esc.review_due_at.map(crate::time::rfc3339),
         "package": esc.package,
     });
-    ctx.record(&tx, &case.id, Some(esc.id), "requested", data)?;
+    ctx.record(&mut *tx, &case.id, Some(esc.id), "requested", data)?;
     tx.commit()?;
 
     let shown = render::cases::EscalationView::new(&esc, p, Some(&case));

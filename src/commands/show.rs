@@ -4,15 +4,15 @@ use serde_json::json;
 
 use crate::app::Ctx;
 use crate::cli::ShowArgs;
-use crate::ledger::queries;
 use crate::render::cases::{EscalationView, show};
 
 pub fn run(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
-    let ledger = ctx.read_ledger()?;
-    let case = ctx.case(&ledger.conn, &a.id)?;
-    let escalations = queries::escalations_of(&ledger.conn, &case.id)?;
-    let events = queries::events_of(&ledger.conn, &case.id)?;
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let case = ctx.case(&mut *tx, &a.id)?;
+    let escalations = tx.escalations_of(&case.id)?;
+    let events = tx.events_of(&case.id)?;
     let views: Vec<EscalationView> = escalations.iter().map(|e| EscalationView::new(e, p, Some(&case))).collect();
     if ctx.out.json {
         let case = crate::render::cases::CaseView::new(&case, ctx.policy(), ctx.now);

@@ -1,0 +1,58 @@
+//! The storage layer's own error: what went wrong in the ledger, mapped by the
+//! shell to exit code 4. Messages never carry a password.
+
+use std::fmt;
+
+/// A failure of the ledger: opening, reading, writing or committing.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database said no (a query, a constraint, a lost connection).
+    Db(String),
+    /// A stored value could not be read back (which table, row and column).
+    Data(String),
+    /// A row with this key exists already (a unique constraint).
+    Duplicate(String),
+    /// The ledger cannot be opened or used as it is (version, ownership, location).
+    Unusable(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Db(m) | StoreError::Data(m) | StoreError::Unusable(m) => f.write_str(m),
+            StoreError::Duplicate(key) => write!(f, "{key} exists already"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && f.code == rusqlite::ErrorCode::ConstraintViolation
+            && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+        {
+            return StoreError::Duplicate(format!("a row ({e})"));
+        }
+        StoreError::Db(e.to_string())
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
+            return StoreError::Duplicate(format!("a row ({})", super::postgres::describe(&e)));
+        }
+        StoreError::Db(super::postgres::describe(&e))
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Data(format!("a stored JSON value: {e}"))
+    }
+}

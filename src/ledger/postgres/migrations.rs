@@ -1,0 +1,99 @@
+//! The PostgreSQL schema as numbered migrations; the table `escalate_meta`
+//! marks the database as an escalate ledger and records the last one applied.
+//! Append new migrations; never edit a released one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the schema of SQLite's version 3 in PostgreSQL's types: times are
+    // timestamptz, JSON values `json` (kept as written, key order included).
+    r#"
+    CREATE TABLE policies (
+        digest text PRIMARY KEY,
+        origin text NOT NULL,
+        text text NOT NULL,
+        first_used_at timestamptz NOT NULL
+    );
+
+    CREATE TABLE cases (
+        id text PRIMARY KEY,
+        customer text NOT NULL,
+        severity integer NOT NULL,
+        tier text NOT NULL,
+        title text NOT NULL DEFAULT '',
+        opened_at timestamptz NOT NULL,
+        priority text NOT NULL DEFAULT 'normal',
+        tags json NOT NULL DEFAULT '[]',
+        status text NOT NULL DEFAULT 'open',
+        first_response_at timestamptz,
+        closed_at timestamptz,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE INDEX cases_customer ON cases (customer);
+    CREATE INDEX cases_status ON cases (status);
+    CREATE INDEX cases_opened ON cases (opened_at);
+
+    CREATE TABLE case_tags (
+        tag text NOT NULL,
+        case_id text NOT NULL REFERENCES cases (id),
+        PRIMARY KEY (tag, case_id)
+    );
+    CREATE INDEX case_tags_case ON case_tags (case_id);
+
+    CREATE TABLE escalations (
+        id bigserial PRIMARY KEY,
+        case_id text NOT NULL REFERENCES cases (id),
+        level integer NOT NULL,
+        state text NOT NULL,
+        destination text NOT NULL,
+        reason text NOT NULL,
+        description text NOT NULL,
+        fields json NOT NULL DEFAULT '{}',
+        requested_by text NOT NULL,
+        requested_at timestamptz NOT NULL,
+        level_since timestamptz NOT NULL,
+        review_due_at timestamptz,
+        owner text NOT NULL,
+        decided_by text,
+        decided_at timestamptz,
+        decision_note text,
+        closed_at timestamptz,
+        raised_by text,
+        decision text,
+        last_update_at timestamptz,
+        next_touch_at timestamptz,
+        handoff_note text,
+        package json NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX escalations_case ON escalations (case_id);
+    CREATE INDEX escalations_state ON escalations (state);
+
+    CREATE TABLE pauses (
+        id bigserial PRIMARY KEY,
+        case_id text NOT NULL REFERENCES cases (id),
+        started_at timestamptz NOT NULL,
+        ended_at timestamptz
+    );
+    CREATE INDEX pauses_case ON pauses (case_id);
+
+    CREATE TABLE events (
+        seq bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        actor text NOT NULL,
+        case_id text NOT NULL,
+        escalation_id bigint,
+        kind text NOT NULL,
+        data json NOT NULL DEFAULT '{}',
+        policy_digest text NOT NULL REFERENCES policies (digest)
+    );
+    CREATE INDEX events_case ON events (case_id, seq);
+    CREATE INDEX events_at ON events (at);
+    CREATE FUNCTION escalate_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$;
+    CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION escalate_append_only();
+    "#,
+];
+
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -1,0 +1,328 @@
+//! The storage seam on PostgreSQL: `Txn` for `PgTxn`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::queries::{
+    CASE_COLS, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row, case_where, esc_row, event_row,
+    json, stored_event,
+};
+use crate::ledger::error::{Result, StoreError};
+use crate::ledger::store::{
+    CaseFilter, CaseRow, Counts, Each, EscalationFilter, NewEvent, PolicyRow, Row as AnyRow, Txn,
+};
+use crate::model::{Case, Escalation, Event, Pause};
+
+/// A case's pauses as JSON text, beside its columns.
+const PAUSES_JSON: &str =
+    "(SELECT COALESCE(json_agg(json_build_object('started_at', p.started_at, 'ended_at', p.ended_at)
+     ORDER BY p.id), '[]')::text FROM pauses p WHERE p.case_id = cases.id)";
+
+fn pauses_from(text: &str) -> Result<Vec<Pause>> {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        started_at: DateTime<Utc>,
+        ended_at: Option<DateTime<Utc>>,
+    }
+    let raw: Vec<Raw> = serde_json::from_str(text).map_err(|e| bad("a case's pauses", e))?;
+    Ok(raw.into_iter().map(|r| Pause { start: r.started_at, end: r.ended_at }).collect())
+}
+
+fn pause_row(r: &postgres::Row, from: usize) -> Pause {
+    Pause { start: r.get(from), end: r.get(from + 1) }
+}
+
+impl Txn for PgTxn<'_> {
+    fn case(&mut self, id: &str) -> Result<Option<Case>> {
+        // A writer holds the case's row until it commits: the checks it makes stay true.
+        let lock = if self.write { " FOR UPDATE OF cases" } else { "" };
+        let sql = format!("SELECT {CASE_COLS} FROM cases WHERE id = $1{lock}");
+        Ok(self.rows(&sql, &[&id], case_row)?.into_iter().next())
+    }
+
+    fn cases(&mut self, ids: &[String]) -> Result<Vec<Case>> {
+        self.rows(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ANY($1)"), &[&ids], case_row)
+    }
+
+    fn insert_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
+        self.insert_case_at(c, now, now)
+    }
+
+    fn update_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
+        self.exec("DELETE FROM case_tags WHERE case_id = $1", &[&c.id])?;
+        let (severity, tags) = (c.severity as i32, json(&c.tags));
+        self.exec(
+            "UPDATE cases SET customer = $2, severity = $3, tier = $4, title = $5, opened_at = $6, priority = $7,
+             tags = $8::text::json, status = $9, first_response_at = $10, closed_at = $11, updated_at = $12 WHERE id = $1",
+            &[
+                &c.id,
+                &c.customer,
+                &severity,
+                &c.tier,
+                &c.title,
+                &c.opened_at,
+                &c.priority.as_str(),
+                &tags,
+                &c.status.as_str(),
+                &c.first_response_at,
+                &c.closed_at,
+                &now,
+            ],
+        )?;
+        self.add_tags(c)
+    }
+
+    fn list_cases(&mut self, f: &CaseFilter) -> Result<Vec<Case>> {
+        let (clause, values) = case_where(f);
+        let params: Vec<Param> = values.iter().map(|v| v.as_ref() as Param).collect();
+        self.rows(&format!("SELECT {CASE_COLS} FROM cases{clause} ORDER BY opened_at, id"), &params, case_row)
+    }
+
+    fn open_cases_tagged(&mut self, tags: &[String], since: Option<DateTime<Utc>>) -> Result<Vec<Case>> {
+        let tagged = "id IN (SELECT case_id FROM case_tags WHERE tag = ANY($1))";
+        match since {
+            Some(since) => self.rows(
+                &format!("SELECT {CASE_COLS} FROM cases WHERE status = 'open' AND opened_at >= $2 AND {tagged}"),
+                &[&tags, &since],
+                case_row,
+            ),
+            None => self.rows(
+                &format!("SELECT {CASE_COLS} FROM cases WHERE status = 'open' AND {tagged}"),
+                &[&tags],
+                case_row,
+            ),
+        }
+    }
+
+    fn escalations_of(&mut self, case_id: &str) -> Result<Vec<Escalation>> {
+        self.rows(&format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = $1 ORDER BY id"), &[&case_id], esc_row)
+    }
+
+    fn escalations_of_cases(&mut self, ids: &[String]) -> Result<Vec<Escalation>> {
+        self.rows(&format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = ANY($1) ORDER BY id"), &[&ids], esc_row)
+    }
+
+    fn insert_escalation(&mut self, e: &Escalation) -> Result<i64> {
+        self.insert_escalation_row(e, false)
+    }
+
+    fn update_escalation(&mut self, e: &Escalation) -> Result<()> {
+        let v = EscValues::of(e);
+        let mut params = v.params(e);
+        let sets: Vec<String> =
+            ESC_WRITE.iter().enumerate().map(|(i, (c, cast))| format!("{c} = ${}{cast}", i + 1)).collect();
+        params.push(&e.id);
+        let sql = format!("UPDATE escalations SET {} WHERE id = ${}", sets.join(", "), params.len());
+        self.exec(&sql, &params)?;
+        Ok(())
+    }
+
+    fn list_escalations(&mut self, f: &EscalationFilter) -> Result<Vec<Escalation>> {
+        let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
+        let level = f.level.map(|l| l as i32);
+        let mut clauses: Vec<String> = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
+        if !states.is_empty() {
+            params.push(&states);
+            clauses.push(format!("state = ANY(${})", params.len()));
+        }
+        if let Some(l) = &level {
+            params.push(l);
+            clauses.push(format!("level = ${}", params.len()));
+        }
+        if let Some(d) = &f.destination {
+            params.push(d);
+            clauses.push(format!("destination = ${}", params.len()));
+        }
+        if let Some(c) = &f.case_id {
+            params.push(c);
+            clauses.push(format!("case_id = ${}", params.len()));
+        }
+        let clause = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        self.rows(&format!("SELECT {ESC_COLS} FROM escalations{clause} ORDER BY id"), &params, esc_row)
+    }
+
+    fn pauses_of(&mut self, case_id: &str) -> Result<Vec<Pause>> {
+        self.rows("SELECT started_at, ended_at FROM pauses WHERE case_id = $1 ORDER BY id", &[&case_id], |r| {
+            Ok(pause_row(r, 0))
+        })
+    }
+
+    fn pauses_of_cases(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<Pause>>> {
+        let sql = "SELECT case_id, started_at, ended_at FROM pauses WHERE case_id = ANY($1) ORDER BY id";
+        let rows = self.rows(sql, &[&ids], |r| Ok((r.get::<_, String>(0), pause_row(r, 1))))?;
+        let mut out: HashMap<String, Vec<Pause>> = HashMap::new();
+        for (id, p) in rows {
+            out.entry(id).or_default().push(p);
+        }
+        Ok(out)
+    }
+
+    fn start_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()> {
+        self.insert_pause(case_id, &Pause { start: at, end: None })
+    }
+
+    fn insert_pause(&mut self, case_id: &str, p: &Pause) -> Result<()> {
+        self.exec(
+            "INSERT INTO pauses (case_id, started_at, ended_at) VALUES ($1, $2, $3)",
+            &[&case_id, &p.start, &p.end],
+        )?;
+        Ok(())
+    }
+
+    fn end_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()> {
+        self.exec("UPDATE pauses SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL", &[&case_id, &at])?;
+        Ok(())
+    }
+
+    fn remember_policy(&mut self, p: &PolicyRow) -> Result<()> {
+        self.exec(
+            "INSERT INTO policies (digest, origin, text, first_used_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[&p.digest, &p.origin, &p.text, &p.first_used_at],
+        )?;
+        Ok(())
+    }
+
+    fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
+        let sql = "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
+                   VALUES ($1, $2, $3, $4, $5, $6::text::json, $7) RETURNING seq";
+        let stmt = self.stmt(sql)?;
+        let params: [Param; 7] = [&e.at, &e.actor, &e.case_id, &e.escalation, &e.kind, &e.data, &e.policy_digest];
+        Ok(self.tx.query_one(&stmt, &params)?.get(0))
+    }
+
+    fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>> {
+        let sql = "SELECT at FROM events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1";
+        Ok(self.rows(sql, &[&case_id], |r| Ok(r.get::<_, DateTime<Utc>>(0)))?.into_iter().next())
+    }
+
+    fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>> {
+        self.rows(&format!("SELECT {EVENT_COLS} FROM events WHERE case_id = $1 ORDER BY seq"), &[&case_id], event_row)
+    }
+
+    fn events_of_cases(&mut self, ids: &[String]) -> Result<Vec<Event>> {
+        self.rows(&format!("SELECT {EVENT_COLS} FROM events WHERE case_id = ANY($1) ORDER BY seq"), &[&ids], event_row)
+    }
+
+    fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()> {
+        let filter = if since.is_some() { " WHERE id IN (SELECT case_id FROM events WHERE at >= $1)" } else { "" };
+        let sql = format!("SELECT {CASE_COLS}, {PAUSES_JSON} FROM cases{filter} ORDER BY id");
+        let params: Vec<Param> = since.as_ref().map(|s| vec![s as Param]).unwrap_or_default();
+        self.stream(&sql, &params, |r| each((case_row(r)?, pauses_from(r.get(12))?)))
+    }
+
+    fn each_escalation(&mut self, since: Option<DateTime<Utc>>, each: Each<Escalation>) -> anyhow::Result<()> {
+        let filter = if since.is_some() {
+            " WHERE id IN (SELECT escalation_id FROM events WHERE at >= $1 AND escalation_id IS NOT NULL)"
+        } else {
+            ""
+        };
+        let params: Vec<Param> = since.as_ref().map(|s| vec![s as Param]).unwrap_or_default();
+        self.stream(&format!("SELECT {ESC_COLS} FROM escalations{filter} ORDER BY id"), &params, |r| each(esc_row(r)?))
+    }
+
+    fn each_event(&mut self, since: Option<DateTime<Utc>>, each: Each<Event>) -> anyhow::Result<()> {
+        let filter = if since.is_some() { " WHERE at >= $1" } else { "" };
+        let params: Vec<Param> = since.as_ref().map(|s| vec![s as Param]).unwrap_or_default();
+        self.stream(&format!("SELECT {EVENT_COLS} FROM events{filter} ORDER BY seq"), &params, |r| each(event_row(r)?))
+    }
+
+    fn import_begin(&mut self) -> Result<i64> {
+        self.tx.batch_execute(
+            "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP",
+        )?;
+        Ok(self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0])
+    }
+
+    fn import_remember(&mut self, id: &str, line: u64) -> Result<()> {
+        let line = line as i64;
+        self.exec("INSERT INTO import_seen (id, line) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&id, &line])?;
+        Ok(())
+    }
+
+    fn import_seen(&mut self, id: &str) -> Result<Option<i64>> {
+        Ok(self.rows("SELECT line FROM import_seen WHERE id = $1", &[&id], |r| Ok(r.get(0)))?.into_iter().next())
+    }
+
+    fn import_written(&mut self, id: &str, start_seq: i64) -> Result<Option<Option<i64>>> {
+        let sql = "SELECT (data->'imported_from'->>'line')::bigint FROM events
+                   WHERE case_id = $1 AND seq > $2 ORDER BY seq LIMIT 1";
+        Ok(self.rows(sql, &[&id, &start_seq], |r| Ok(r.get::<_, Option<i64>>(0)))?.into_iter().next())
+    }
+
+    fn import_end(&mut self) -> Result<()> {
+        Ok(self.tx.batch_execute("DROP TABLE IF EXISTS import_seen")?)
+    }
+
+    fn counts(&mut self) -> Result<Counts> {
+        let sql =
+            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM escalations), (SELECT count(*) FROM events)";
+        let c = self.rows(sql, &[], |r| Ok(Counts { cases: r.get(0), escalations: r.get(1), events: r.get(2) }))?;
+        c.into_iter().next().ok_or_else(|| StoreError::Db("the counts query returned no row".into()))
+    }
+
+    fn each_row(&mut self, each: Each<AnyRow>) -> anyhow::Result<()> {
+        self.stream("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest", &[], |r| {
+            each(AnyRow::Policy(PolicyRow {
+                digest: r.get(0),
+                origin: r.get(1),
+                text: r.get(2),
+                first_used_at: r.get(3),
+            }))
+        })?;
+        let sql = format!("SELECT {CASE_COLS}, created_at, updated_at FROM cases ORDER BY id");
+        self.stream(&sql, &[], |r| {
+            each(AnyRow::Case(Box::new(CaseRow { case: case_row(r)?, created_at: r.get(12), updated_at: r.get(13) })))
+        })?;
+        self.each_escalation(None, &mut |e| each(AnyRow::Escalation(Box::new(e))))?;
+        self.stream("SELECT id, case_id, started_at, ended_at FROM pauses ORDER BY id", &[], |r| {
+            each(AnyRow::Pause { id: r.get(0), case_id: r.get(1), pause: pause_row(r, 2) })
+        })?;
+        self.stream(&format!("SELECT {EVENT_COLS} FROM events ORDER BY seq"), &[], |r| {
+            each(AnyRow::Event(stored_event(r)))
+        })
+    }
+
+    fn put_row(&mut self, row: &AnyRow) -> Result<()> {
+        match row {
+            AnyRow::Policy(p) => {
+                self.exec(
+                    "INSERT INTO policies (digest, origin, text, first_used_at) VALUES ($1, $2, $3, $4)",
+                    &[&p.digest, &p.origin, &p.text, &p.first_used_at],
+                )?;
+            }
+            AnyRow::Case(c) => self.insert_case_at(&c.case, c.created_at, c.updated_at)?,
+            AnyRow::Escalation(e) => {
+                self.insert_escalation_row(e, true)?;
+            }
+            AnyRow::Pause { id, case_id, pause } => {
+                self.exec(
+                    "INSERT INTO pauses (id, case_id, started_at, ended_at) VALUES ($1, $2, $3, $4)",
+                    &[id, case_id, &pause.start, &pause.end],
+                )?;
+            }
+            AnyRow::Event(e) => {
+                self.exec(
+                    "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7::text::json, $8)",
+                    &[&e.seq, &e.at, &e.actor, &e.case_id, &e.escalation, &e.kind, &e.data, &e.policy_digest],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_copy(&mut self) -> Result<()> {
+        for (table, col) in [("escalations", "id"), ("pauses", "id"), ("events", "seq")] {
+            self.tx.batch_execute(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE(MAX({col}), 0) + 1, false) FROM {table}"
+            ))?;
+        }
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}

@@ -1,0 +1,155 @@
+//! The embedded SQLite backend: opening a ledger file safely (private files,
+//! WAL, busy timeout, version checks), one immediate transaction per write.
+
+pub mod migrations;
+mod queries;
+mod stream;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use super::error::{Result, StoreError};
+use super::store::Txn;
+use migrations::{APPLICATION_ID, MIGRATIONS, current_version};
+
+/// An open SQLite ledger.
+pub struct Db {
+    conn: Connection,
+    write: bool,
+    label: String,
+}
+
+fn version(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    Ok((v, app, tables))
+}
+
+/// Refuse a database that is not ours or is newer than this build.
+fn vet(conn: &Connection, label: &str) -> Result<i64> {
+    let (v, app, tables) =
+        version(conn).map_err(|e| StoreError::Unusable(format!("cannot read ledger {label}: {e}")))?;
+    if app != APPLICATION_ID && (app != 0 || tables > 0) {
+        return Err(StoreError::Unusable(format!("{label} is not an escalate ledger: refusing to touch it")));
+    }
+    super::refuse_newer(v, current_version(), label)?;
+    Ok(v)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+}
+
+fn migrate(conn: &mut Connection, from: i64, label: &str) -> Result<()> {
+    let fail = |e: &dyn std::fmt::Display| StoreError::Unusable(format!("cannot migrate ledger {label}: {e}"));
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| fail(&e))?;
+    // Re-read inside the lock: another process may have migrated meanwhile.
+    let (now_at, _, _) = version(&tx).map_err(|e| fail(&e))?;
+    super::refuse_newer(now_at, current_version(), label)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(now_at.max(from) as usize) {
+        tx.execute_batch(sql).map_err(|e| fail(&format!("migration {}: {e}", i + 1)))?;
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(|e| fail(&e))?;
+    tx.pragma_update(None, "user_version", current_version()).map_err(|e| fail(&e))?;
+    tx.commit().map_err(|e| fail(&e))
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(())
+}
+
+/// A directory where the ledger file should be gets a message that says so.
+fn refuse_directory(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(StoreError::Unusable(format!(
+            "cannot open ledger {}: it is a directory; name a file, for example {}",
+            path.display(),
+            path.join("ledger.db").display()
+        )));
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Open for writing, creating the ledger (private) and migrating it if needed.
+    pub fn open_write(path: &Path) -> Result<Db> {
+        let label = path.display().to_string();
+        let fail = |e: &dyn std::fmt::Display| StoreError::Unusable(format!("cannot open ledger {label}: {e}"));
+        refuse_directory(path)?;
+        if !path.exists() {
+            create_private(path).map_err(|e| fail(&e))?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| fail(&e))?;
+        configure(&conn).map_err(|e| fail(&e))?;
+        let v = vet(&conn, &label)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| fail(&e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(fail(&format!("could not switch to WAL (journal mode is {mode})")));
+        }
+        if v < current_version() {
+            migrate(&mut conn, v, &label)?;
+        }
+        Ok(Db { conn, write: true, label })
+    }
+
+    /// Open for reading only. A ledger that does not exist yet reads as empty
+    /// and is not created.
+    pub fn open_read(path: &Path) -> Result<Db> {
+        let label = path.display().to_string();
+        let fail = |e: &dyn std::fmt::Display| StoreError::Unusable(format!("cannot open ledger {label}: {e}"));
+        refuse_directory(path)?;
+        if !path.exists() {
+            return Self::empty(label);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| fail(&e))?;
+        configure(&conn).map_err(|e| fail(&e))?;
+        let v = vet(&conn, &label)?;
+        if v == 0 {
+            return Self::empty(label);
+        }
+        super::refuse_older(v, current_version(), &label)?;
+        Ok(Db { conn, write: false, label })
+    }
+
+    /// An empty ledger in memory, for reading a ledger that does not exist yet.
+    pub fn empty(label: String) -> Result<Db> {
+        let mut conn = Connection::open_in_memory()?;
+        migrate(&mut conn, 0, &label)?;
+        Ok(Db { conn, write: false, label })
+    }
+
+    /// Begin the command's one transaction: immediate (locking) for writes.
+    pub fn begin(&mut self) -> Result<Box<dyn Txn + '_>> {
+        let behavior = if self.write { TransactionBehavior::Immediate } else { TransactionBehavior::Deferred };
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, behavior)
+            .map_err(|e| StoreError::Db(format!("cannot lock ledger {}: {e}", self.label)))?;
+        Ok(Box::new(queries::SqliteTxn { tx }))
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}

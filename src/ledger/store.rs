@@ -1,0 +1,162 @@
+//! The storage seam: the domain operations every command reaches the ledger
+//! through, defined once and implemented by each backend (SQLite, PostgreSQL).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::error::Result;
+use crate::model::{Case, CaseStatus, Escalation, Event, Pause, Priority};
+
+/// Which cases `list_cases` returns; every filter given narrows the answer.
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub customer: Option<String>,
+    pub tier: Option<String>,
+    pub severity: Option<u32>,
+    pub priority: Option<Priority>,
+}
+
+/// Which escalations `list_escalations` returns.
+#[derive(Debug, Default, Clone)]
+pub struct EscalationFilter {
+    /// Only those whose state is one of these (all when empty).
+    pub states: Vec<crate::model::EscState>,
+    pub level: Option<u32>,
+    pub destination: Option<String>,
+    pub case_id: Option<String>,
+}
+
+/// What a command appends to the log; `seq` is assigned by the ledger.
+pub struct NewEvent<'a> {
+    pub at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub case_id: &'a str,
+    pub escalation: Option<i64>,
+    pub kind: &'a str,
+    /// The event's data as JSON text.
+    pub data: &'a str,
+    pub policy_digest: &'a str,
+}
+
+/// An event row as stored: the kind and its JSON data as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub case_id: String,
+    pub escalation: Option<i64>,
+    pub kind: String,
+    pub data: String,
+    pub policy_digest: String,
+}
+
+/// A policy text kept by digest, as cited by events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyRow {
+    pub digest: String,
+    pub origin: String,
+    pub text: String,
+    pub first_used_at: DateTime<Utc>,
+}
+
+/// A case row with its bookkeeping times, for `ledger copy`.
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    pub case: Case,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One row of any table, in the order `ledger copy` moves them.
+#[derive(Debug, Clone)]
+pub enum Row {
+    Policy(PolicyRow),
+    Case(Box<CaseRow>),
+    Escalation(Box<Escalation>),
+    Pause { id: i64, case_id: String, pause: Pause },
+    Event(StoredEvent),
+}
+
+/// What `ledger info` counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub cases: i64,
+    pub escalations: i64,
+    pub events: i64,
+}
+
+/// Callbacks that receive streamed rows may fail (a closed pipe, a full disk).
+pub type Each<'a, T> = &'a mut dyn FnMut(T) -> anyhow::Result<()>;
+
+/// One transaction on the ledger. Reads see one consistent snapshot. In a write
+/// transaction `case` locks the case's row until commit, so the checks a
+/// command makes after loading it hold when it writes.
+pub trait Txn {
+    // ---- cases
+    fn case(&mut self, id: &str) -> Result<Option<Case>>;
+    /// The cases with these ids that exist, in no particular order.
+    fn cases(&mut self, ids: &[String]) -> Result<Vec<Case>>;
+    fn insert_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()>;
+    fn update_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()>;
+    /// Cases matching the filter, by opening time then id.
+    fn list_cases(&mut self, f: &CaseFilter) -> Result<Vec<Case>>;
+    /// Open cases carrying any of `tags`, opened at or after `since` when given.
+    fn open_cases_tagged(&mut self, tags: &[String], since: Option<DateTime<Utc>>) -> Result<Vec<Case>>;
+
+    // ---- escalations
+    fn escalations_of(&mut self, case_id: &str) -> Result<Vec<Escalation>>;
+    /// The escalations of these cases, by id.
+    fn escalations_of_cases(&mut self, ids: &[String]) -> Result<Vec<Escalation>>;
+    /// Insert a new escalation; its `id` is ignored and the new one returned.
+    fn insert_escalation(&mut self, e: &Escalation) -> Result<i64>;
+    fn update_escalation(&mut self, e: &Escalation) -> Result<()>;
+    fn list_escalations(&mut self, f: &EscalationFilter) -> Result<Vec<Escalation>>;
+
+    // ---- pauses (waiting on the customer)
+    fn pauses_of(&mut self, case_id: &str) -> Result<Vec<Pause>>;
+    /// The pauses of these cases, keyed by case id, each oldest first.
+    fn pauses_of_cases(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<Pause>>>;
+    fn start_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()>;
+    fn insert_pause(&mut self, case_id: &str, p: &Pause) -> Result<()>;
+    fn end_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()>;
+
+    // ---- the event log
+    fn remember_policy(&mut self, p: &PolicyRow) -> Result<()>;
+    fn append_event(&mut self, e: &NewEvent) -> Result<i64>;
+    fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>>;
+    fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>>;
+    /// The events of these cases, in log order.
+    fn events_of_cases(&mut self, ids: &[String]) -> Result<Vec<Event>>;
+
+    // ---- whole tables, streamed (memory stays flat however large the ledger)
+    /// Every case with its pauses, in id order; with `since`, only cases with an event at or after it.
+    fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()>;
+    fn each_escalation(&mut self, since: Option<DateTime<Utc>>, each: Each<Escalation>) -> anyhow::Result<()>;
+    fn each_event(&mut self, since: Option<DateTime<Utc>>, each: Each<Event>) -> anyhow::Result<()>;
+
+    // ---- bulk import: duplicate ids within one input
+    /// Prepare for a bulk import; returns the log's last seq before it.
+    fn import_begin(&mut self) -> Result<i64>;
+    /// Remember that `id` was seen on `line` (ignored when seen already).
+    fn import_remember(&mut self, id: &str, line: u64) -> Result<()>;
+    /// The line `id` was first seen on, if remembered.
+    fn import_seen(&mut self, id: &str) -> Result<Option<i64>>;
+    /// Whether this import (events after `start_seq`) wrote case `id`: Some(line it came from).
+    fn import_written(&mut self, id: &str, start_seq: i64) -> Result<Option<Option<i64>>>;
+    fn import_end(&mut self) -> Result<()>;
+
+    // ---- the ledger as a whole
+    fn counts(&mut self) -> Result<Counts>;
+    /// Every row of every table, in an order that can be inserted as it comes.
+    fn each_row(&mut self, each: Each<Row>) -> anyhow::Result<()>;
+    /// Insert a row as it was (ids kept), for `ledger copy`.
+    fn put_row(&mut self, row: &Row) -> Result<()>;
+    /// After `put_row`s: the ledger's counters continue after the copied ids.
+    fn finish_copy(&mut self) -> Result<()>;
+
+    /// Make the transaction's writes durable. Dropping without commit rolls back.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
