@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::cli::Global;
 use crate::config;
 use crate::error;
+use crate::events::EventBody;
 use crate::ledger::{Ledger, Location, NewEvent, PolicyRow, Txn};
 use crate::policy::{self, Loaded, Policy};
 use crate::render::Out;
@@ -115,8 +116,7 @@ impl Ctx {
         tx: &mut dyn Txn,
         case_id: &str,
         escalation: Option<i64>,
-        kind: &str,
-        data: serde_json::Value,
+        body: &EventBody,
     ) -> anyhow::Result<i64> {
         // The timeline only moves forward: a what-if --now in the past may be
         // asked of read commands, but it may not be written behind history.
@@ -130,7 +130,7 @@ impl Ctx {
             )));
         }
         tx.remember_policy(&self.policy_row())?;
-        let data = data.to_string();
+        let (kind, data) = (body.kind(), body.data_json()?);
         let seq = tx
             .append_event(&NewEvent {
                 at: self.now,

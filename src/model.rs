@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
 
+use crate::events::EventBody;
 use crate::time::rfc3339;
 
 pub fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -53,6 +54,13 @@ macro_rules! keyword_enum {
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
     };
 }
 
@@ -87,7 +95,7 @@ impl EscState {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Case {
     pub id: String,
     pub customer: String,
@@ -100,13 +108,13 @@ pub struct Case {
     pub tags: Vec<String>,
     pub status: CaseStatus,
     /// Since when the case waits on the customer; null when it does not.
-    #[serde(serialize_with = "ser_opt_time")]
+    #[serde(default, serialize_with = "ser_opt_time")]
     pub waiting_since: Option<DateTime<Utc>>,
     /// When the customer first heard back from support; the first-response SLA counts to here.
-    #[serde(serialize_with = "ser_opt_time")]
+    #[serde(default, serialize_with = "ser_opt_time")]
     pub first_response_at: Option<DateTime<Utc>>,
     /// When the case was closed; null while it is open. The SLA clock stops here.
-    #[serde(serialize_with = "ser_opt_time")]
+    #[serde(default, serialize_with = "ser_opt_time")]
     pub closed_at: Option<DateTime<Utc>>,
 }
 
@@ -121,11 +129,11 @@ pub struct Package {
 }
 
 /// A span during which a case waited on the customer; `end` is None while it still waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Pause {
     #[serde(rename = "started_at", serialize_with = "ser_time")]
     pub start: DateTime<Utc>,
-    #[serde(rename = "ended_at", serialize_with = "ser_opt_time")]
+    #[serde(rename = "ended_at", default, serialize_with = "ser_opt_time")]
     pub end: Option<DateTime<Utc>>,
 }
 
@@ -221,23 +229,23 @@ pub struct Event {
     #[serde(rename = "case")]
     pub case_id: String,
     pub escalation: Option<i64>,
-    pub kind: String,
-    pub data: serde_json::Value,
+    /// What happened: `kind` and `data` in JSON.
+    #[serde(flatten)]
+    pub body: EventBody,
     pub policy_digest: String,
 }
 
 impl Event {
-    /// An event as the ledger stored it: its data is parsed from JSON text.
+    /// An event as the ledger stored it: its kind and JSON data become a typed body.
     pub fn from_stored(s: crate::ledger::StoredEvent) -> Result<Event, String> {
-        let data = serde_json::from_str(&s.data).map_err(|e| format!("event {} has unreadable data: {e}", s.seq))?;
+        let body = EventBody::from_parts(&s.kind, &s.data).map_err(|e| format!("event {}: {e}", s.seq))?;
         Ok(Event {
             seq: s.seq,
             at: s.at,
             actor: s.actor,
             case_id: s.case_id,
             escalation: s.escalation,
-            kind: s.kind,
-            data,
+            body,
             policy_digest: s.policy_digest,
         })
     }

@@ -1,10 +1,11 @@
 //! `escalate case add|list|show|update|close|reopen`.
 
-use serde_json::json;
+use indexmap::IndexMap;
 
 use crate::app::{Ctx, key_of, one_line, severity_of};
 use crate::cli::{CaseAddArgs, CaseCommand, CaseListArgs, CaseUpdateArgs};
 use crate::error;
+use crate::events::{CaseAdded, Change, Empty, EventBody, Paused, Resumed};
 use crate::ledger::CaseFilter;
 use crate::model::{Case, CaseStatus, Priority};
 use crate::render::cases as view;
@@ -111,7 +112,8 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
         Err(crate::ledger::StoreError::Duplicate(_)) => return Err(exists()),
         r => r?,
     }
-    ctx.record(&mut *tx, &case.id, None, "case-added", serde_json::to_value(&case)?)?;
+    let added = CaseAdded { case: case.clone(), pauses: Vec::new(), imported_from: None };
+    ctx.record(&mut *tx, &case.id, None, &EventBody::CaseAdded(Box::new(added)))?;
     tx.commit()?;
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;
@@ -216,15 +218,15 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
 
     let changes = diff(&before, &after)?;
     let pausing = a.waiting || a.resume;
-    if changes.as_object().is_none_or(|m| m.is_empty()) && !pausing {
+    if changes.is_empty() && !pausing {
         return Err(error::bad_input(
             "nothing to update: pass at least one of --customer, --severity, --tier, --title, --opened-at, --first-response, --priority, \
              --tag, --untag, --waiting, --resume with a new value",
         ));
     }
-    if changes.as_object().is_some_and(|m| !m.is_empty()) {
+    if !changes.is_empty() {
         tx.update_case(&after, ctx.now)?;
-        ctx.record(&mut *tx, &after.id, None, "case-updated", changes)?;
+        ctx.record(&mut *tx, &after.id, None, &EventBody::CaseUpdated(changes))?;
     }
     if a.waiting {
         if let Some(since) = before.waiting_since {
@@ -235,7 +237,8 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
             )));
         }
         tx.start_pause(&after.id, ctx.now)?;
-        ctx.record(&mut *tx, &after.id, None, "paused", json!({ "note": "waiting on the customer" }))?;
+        let paused = Paused { note: "waiting on the customer".into(), since: None };
+        ctx.record(&mut *tx, &after.id, None, &EventBody::Paused(paused))?;
         after.waiting_since = Some(ctx.now);
     }
     if a.resume {
@@ -247,7 +250,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         };
         tx.end_pause(&after.id, ctx.now)?;
         let minutes = (ctx.now - since).num_minutes();
-        ctx.record(&mut *tx, &after.id, None, "resumed", json!({ "paused_minutes": minutes }))?;
+        ctx.record(&mut *tx, &after.id, None, &EventBody::Resumed(Resumed { paused_minutes: minutes }))?;
         after.waiting_since = None;
     }
     tx.commit()?;
@@ -260,18 +263,18 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
 }
 
 /// `{"field": {"from": .., "to": ..}}` for every field that changed.
-pub(crate) fn diff(before: &Case, after: &Case) -> anyhow::Result<serde_json::Value> {
+pub(crate) fn diff(before: &Case, after: &Case) -> anyhow::Result<IndexMap<String, Change>> {
     let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
-    let mut changes = serde_json::Map::new();
+    let mut changes = IndexMap::new();
     if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
         for (k, new) in a {
             let old = b.get(k).cloned().unwrap_or(serde_json::Value::Null);
             if &old != new {
-                changes.insert(k.clone(), json!({ "from": old, "to": new }));
+                changes.insert(k.clone(), Change { from: old, to: new.clone() });
             }
         }
     }
-    Ok(serde_json::Value::Object(changes))
+    Ok(changes)
 }
 
 fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
@@ -292,8 +295,9 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
     case.status = status;
     case.closed_at = (status == CaseStatus::Closed).then_some(ctx.now);
     tx.update_case(&case, ctx.now)?;
-    let kind = if status == CaseStatus::Closed { "case-closed" } else { "case-reopened" };
-    ctx.record(&mut *tx, id, None, kind, json!({}))?;
+    let body =
+        if status == CaseStatus::Closed { EventBody::CaseClosed(Empty {}) } else { EventBody::CaseReopened(Empty {}) };
+    ctx.record(&mut *tx, id, None, &body)?;
     tx.commit()?;
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&case, ctx.policy(), ctx.now))?;

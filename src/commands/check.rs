@@ -31,7 +31,11 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         signals::stalled(
             p,
             &case,
-            events.iter().filter(|e| e.kind != "case-added" && e.at <= ctx.now).map(|e| e.at).max(),
+            events
+                .iter()
+                .filter(|e| !matches!(e.body, crate::events::EventBody::CaseAdded(_)) && e.at <= ctx.now)
+                .map(|e| e.at)
+                .max(),
             ctx.now,
         ),
         signals::severity_trend(&events),

@@ -1,11 +1,10 @@
 //! `escalate decide ID approve|reject --note TEXT`: the reviewer's decision.
 
-use serde_json::json;
-
 use super::follow::{Pick, act, report};
 use crate::app::{Ctx, text};
 use crate::cli::{DecideArgs, Decision};
 use crate::error;
+use crate::events::{Decided, EventBody};
 use crate::model::EscState;
 use crate::prompt::prompter;
 use crate::rules::follow::may_decide;
@@ -34,7 +33,7 @@ pub fn run(ctx: &Ctx, a: DecideArgs) -> anyhow::Result<u8> {
         e.decided_by = Some(ctx.actor.clone());
         e.decided_at = Some(ctx.now);
         e.decision_note = note.clone();
-        Ok(("decided", json!({ "decision": word, "level": e.level, "note": note })))
+        Ok(EventBody::Decided(Decided { decision: state, level: e.level, note: note.clone() }))
     })?;
     let word = if esc.state == EscState::Approved { "Approved" } else { "Rejected" };
     report(ctx, &case, &esc, &format!("{word} level {} of escalation #{} of case {}.", esc.level, esc.id, case.id))

@@ -1,11 +1,10 @@
 //! Follow-through on an open escalation: withdraw, assign, handoff, customer
 //! updates, close and reopen. Each is one transaction and one event.
 
-use serde_json::{Value, json};
-
 use crate::app::{Ctx, one_line, text};
 use crate::cli::{AssignArgs, HandoffArgs, NoteArgs, UpdateArgs, WhyArgs};
 use crate::error;
+use crate::events::{CustomerUpdated, EventBody, Note, OwnerChange, Reopened, Why};
 use crate::model::{Case, CaseStatus, EscState, Escalation};
 use crate::render::{self, cases::EscalationView};
 
@@ -24,7 +23,7 @@ pub fn act(
     ctx: &Ctx,
     case_id: &str,
     pick: Pick,
-    change: impl FnOnce(&Case, &mut Escalation) -> anyhow::Result<(&'static str, Value)>,
+    change: impl FnOnce(&Case, &mut Escalation) -> anyhow::Result<EventBody>,
 ) -> anyhow::Result<(Case, Escalation)> {
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
@@ -38,9 +37,9 @@ pub fn act(
             None => return Err(no_open(case_id, latest.as_ref())),
         },
     };
-    let (kind, data) = change(&case, &mut esc)?;
+    let body = change(&case, &mut esc)?;
     tx.update_escalation(&esc)?;
-    ctx.record(&mut *tx, &case.id, Some(esc.id), kind, data)?;
+    ctx.record(&mut *tx, &case.id, Some(esc.id), &body)?;
     tx.commit()?;
     Ok((case, esc))
 }
@@ -80,7 +79,7 @@ pub fn withdraw(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
         }
         e.state = EscState::Withdrawn;
         e.closed_at = Some(ctx.now);
-        Ok(("withdrawn", json!({ "why": why })))
+        Ok(EventBody::Withdrawn(Why { why }))
     })?;
     report(ctx, &case, &esc, &format!("Withdrew escalation #{} of case {}.", esc.id, case.id))
 }
@@ -93,7 +92,7 @@ pub fn assign(ctx: &Ctx, a: &AssignArgs) -> anyhow::Result<u8> {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
         let from = std::mem::replace(&mut e.owner, to.clone());
-        Ok(("assigned", json!({ "from": from, "to": to, "note": note })))
+        Ok(EventBody::Assigned(OwnerChange { from, to: to.clone(), note }))
     })?;
     report(ctx, &case, &esc, &format!("{} now owns escalation #{} of case {}.", esc.owner, esc.id, case.id))
 }
@@ -107,7 +106,7 @@ pub fn handoff(ctx: &Ctx, a: &HandoffArgs) -> anyhow::Result<u8> {
         }
         let from = std::mem::replace(&mut e.owner, to.clone());
         e.handoff_note = Some(note.clone());
-        Ok(("handed-off", json!({ "from": from, "to": to, "note": note })))
+        Ok(EventBody::HandedOff(OwnerChange { from, to: to.clone(), note: Some(note) }))
     })?;
     report(ctx, &case, &esc, &format!("Handed escalation #{} of case {} to {}.", esc.id, case.id, esc.owner))
 }
@@ -124,7 +123,7 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> anyhow::Result<u8> {
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
         e.last_update_at = Some(ctx.now);
         e.next_touch_at = next;
-        Ok(("customer-updated", json!({ "note": note, "next": next.map(crate::time::rfc3339) })))
+        Ok(EventBody::CustomerUpdated(CustomerUpdated { note, next }))
     })?;
     let tz = ctx.tz();
     let when = match next {
@@ -151,7 +150,7 @@ pub fn close(ctx: &Ctx, a: &NoteArgs) -> anyhow::Result<u8> {
         }
         e.state = EscState::Closed;
         e.closed_at = Some(ctx.now);
-        Ok(("closed", json!({ "note": note })))
+        Ok(EventBody::Closed(Note { note }))
     })?;
     report(ctx, &case, &esc, &format!("Closed escalation #{} of case {}.", esc.id, case.id))
 }
@@ -180,10 +179,7 @@ pub fn reopen(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
             e.level_since = ctx.now;
             e.review_due_at = review.and_then(|r| ctx.policy().calendar.add(ctx.now, r));
         }
-        Ok((
-            "reopened",
-            json!({ "why": why, "state": e.state, "review_due_at": e.review_due_at.map(crate::time::rfc3339) }),
-        ))
+        Ok(EventBody::Reopened(Reopened { why, state: e.state, review_due_at: e.review_due_at }))
     })?;
     report(
         ctx,

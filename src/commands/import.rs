@@ -5,9 +5,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
 
+use crate::events::{CaseAdded, Change, EventBody, ImportedFrom, Paused};
 use crate::ledger::{NewEvent, Txn};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::app::Ctx;
 use crate::cli::{ImportArgs, ImportFormat};
@@ -42,7 +42,7 @@ struct Summary {
 /// What one valid record does to the ledger.
 enum Plan {
     Insert(Case, Vec<Pause>),
-    Update { before: Box<Case>, after: Box<Case>, changes: serde_json::Value },
+    Update { before: Box<Case>, after: Box<Case>, changes: indexmap::IndexMap<String, Change> },
     Unchanged,
 }
 
@@ -296,54 +296,49 @@ fn plan(ctx: &Ctx, tx: &mut dyn Txn, raw: &RawCase, line: u64, upsert: bool, dup
         }
     }
     let changes = super::case::diff(&before, &after).map_err(|e| e.to_string())?;
-    if changes.as_object().is_none_or(|m| m.is_empty()) {
+    if changes.is_empty() {
         return Ok(Plan::Unchanged);
     }
     Ok(Plan::Update { before: Box::new(before), after: Box::new(after), changes })
 }
 
 fn apply(ctx: &Ctx, tx: &mut dyn Txn, p: Plan, line: u64, source: &str, sum: &mut Summary) -> anyhow::Result<()> {
-    let event = |tx: &mut dyn Txn, case_id: &str, kind: &str, data: &str| {
-        tx.append_event(&NewEvent {
+    let event = |tx: &mut dyn Txn, case_id: &str, body: &EventBody| -> anyhow::Result<i64> {
+        let data = body.data_json()?;
+        Ok(tx.append_event(&NewEvent {
             at: ctx.now,
             actor: &ctx.actor,
             case_id,
             escalation: None,
-            kind,
-            data,
+            kind: body.kind(),
+            data: &data,
             policy_digest: &ctx.loaded.digest,
-        })
+        })?)
     };
+    let waiting = |since| EventBody::Paused(Paused { note: "waiting on the customer".into(), since: Some(since) });
     match p {
         Plan::Insert(case, pauses) => {
             tx.insert_case(&case, ctx.now)?;
-            // The case as JSON with where it came from: written as text, once.
-            let mut data = serde_json::to_string(&case)?;
-            data.pop();
-            if !pauses.is_empty() {
-                data.push_str(&format!(",\"pauses\":{}", serde_json::to_string(&pauses)?));
-            }
-            data.push_str(&format!(",\"imported_from\":{}}}", json!({ "source": source, "line": line })));
-            event(tx, &case.id, "case-added", &data)?;
             for p in &pauses {
                 tx.insert_pause(&case.id, p)?;
             }
-            if let Some(open) = pauses.last().filter(|p| p.end.is_none()) {
-                let since = crate::time::rfc3339(open.start);
-                let data = json!({ "note": "waiting on the customer", "since": since }).to_string();
-                event(tx, &case.id, "paused", &data)?;
+            let open = pauses.last().filter(|p| p.end.is_none()).map(|p| p.start);
+            let imported_from = Some(ImportedFrom { source: source.to_string(), line });
+            let id = case.id.clone();
+            event(tx, &id, &EventBody::CaseAdded(Box::new(CaseAdded { case, pauses, imported_from })))?;
+            if let Some(since) = open {
+                event(tx, &id, &waiting(since))?;
             }
             sum.imported += 1;
         }
         Plan::Update { before, after, changes } => {
             tx.update_case(&after, ctx.now)?;
-            event(tx, &after.id, "case-updated", &changes.to_string())?;
+            event(tx, &after.id, &EventBody::CaseUpdated(changes))?;
             if before.waiting_since.is_none()
                 && let Some(since) = after.waiting_since
             {
                 tx.start_pause(&after.id, since)?;
-                let data = json!({ "note": "waiting on the customer", "since": crate::time::rfc3339(since) });
-                event(tx, &after.id, "paused", &data.to_string())?;
+                event(tx, &after.id, &waiting(since))?;
             }
             sum.updated += 1;
         }

@@ -2,11 +2,11 @@
 //! flags or `--edit`; `escalate note ID`: actions taken and references.
 
 use indexmap::IndexMap;
-use serde_json::json;
 
 use crate::app::{Ctx, text};
 use crate::cli::{DocFormat, NoteCmdArgs, PackageArgs, PackageItems};
 use crate::error;
+use crate::events::{ActionNoted, Attached, EventBody, PackageUpdated};
 use crate::model::{Case, Escalation};
 use crate::prompt::prompter;
 use crate::render;
@@ -123,9 +123,11 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
         let cleared: Vec<&String> = a.clear.iter().filter(|k| esc.package.items.shift_remove(*k).is_some()).collect();
         if !changed.is_empty() || !cleared.is_empty() {
             tx.update_escalation(&esc)?;
-            let set: IndexMap<&String, &String> = changed.iter().map(|k| (k, &esc.package.items[k])).collect();
-            let data = json!({ "items": set, "cleared": cleared });
-            ctx.record(&mut *tx, &case.id, Some(esc.id), "package-updated", data)?;
+            let items: IndexMap<String, String> =
+                changed.iter().filter_map(|k| Some((k.clone(), esc.package.items.get(k)?.clone()))).collect();
+            let body =
+                EventBody::PackageUpdated(PackageUpdated { items, cleared: cleared.into_iter().cloned().collect() });
+            ctx.record(&mut *tx, &case.id, Some(esc.id), &body)?;
         }
         let events = tx.events_of(&case.id)?;
         tx.commit()?;
@@ -149,6 +151,15 @@ fn read(ctx: &Ctx, id: &str) -> anyhow::Result<(Case, Escalation)> {
     Ok((case, esc))
 }
 
+/// An event `note` recorded, as its JSON shows it.
+#[derive(serde::Serialize)]
+struct Recorded {
+    seq: i64,
+    escalation: Option<i64>,
+    #[serde(flatten)]
+    body: EventBody,
+}
+
 pub fn note(ctx: &Ctx, a: &NoteCmdArgs) -> anyhow::Result<u8> {
     if a.action.is_none() && a.attach.is_empty() {
         return Err(error::bad_input("nothing to note: give --action TEXT [--outcome TEXT], or --attach PATH_OR_URL"));
@@ -165,14 +176,14 @@ pub fn note(ctx: &Ctx, a: &NoteCmdArgs) -> anyhow::Result<u8> {
     let esc = all.iter().rev().find(|e| e.state.is_active()).map(|e| e.id);
     let mut recorded = Vec::new();
     if let Some(action) = &action {
-        let data = json!({ "action": action, "outcome": outcome });
-        let seq = ctx.record(&mut *tx, &case.id, esc, "action-noted", data.clone())?;
-        recorded.push(json!({ "seq": seq, "kind": "action-noted", "escalation": esc, "data": data }));
+        let body = EventBody::ActionNoted(ActionNoted { action: action.clone(), outcome: outcome.clone() });
+        let seq = ctx.record(&mut *tx, &case.id, esc, &body)?;
+        recorded.push(Recorded { seq, escalation: esc, body });
     }
     for r in &refs {
-        let data = json!({ "reference": r });
-        let seq = ctx.record(&mut *tx, &case.id, esc, "attached", data.clone())?;
-        recorded.push(json!({ "seq": seq, "kind": "attached", "escalation": esc, "data": data }));
+        let body = EventBody::Attached(Attached { reference: r.clone() });
+        let seq = ctx.record(&mut *tx, &case.id, esc, &body)?;
+        recorded.push(Recorded { seq, escalation: esc, body });
     }
     tx.commit()?;
     if ctx.out.json {

@@ -1,10 +1,9 @@
 //! `escalate promote ID --why TEXT`: raise the case's open escalation one level.
 
-use serde_json::json;
-
 use crate::app::{Ctx, text};
 use crate::cli::PromoteArgs;
 use crate::error;
+use crate::events::{EventBody, Promoted};
 use crate::model::{EscState, Escalation};
 use crate::prompt::prompter;
 use crate::render;
@@ -78,14 +77,8 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     esc.decided_at = None;
     esc.decision_note = None;
     tx.update_escalation(&esc)?;
-    let data = json!({
-        "from": from,
-        "to": to,
-        "why": why,
-        "because": because,
-        "review_due_at": esc.review_due_at.map(crate::time::rfc3339),
-    });
-    ctx.record(&mut *tx, &case.id, Some(esc.id), "promoted", data)?;
+    let promoted = Promoted { from, to, why, because, review_due_at: esc.review_due_at };
+    ctx.record(&mut *tx, &case.id, Some(esc.id), &EventBody::Promoted(promoted))?;
     tx.commit()?;
 
     let shown = render::cases::EscalationView::new(&esc, p, Some(&case));

@@ -2,11 +2,11 @@
 //! Prompts run before the write transaction; the rules are checked again inside it.
 
 use indexmap::IndexMap;
-use serde_json::json;
 
 use crate::app::{Ctx, key_of, text};
 use crate::cli::RequestArgs;
 use crate::error;
+use crate::events::{EventBody, Requested};
 use crate::model::Escalation;
 use crate::prompt::{Prompter, prompter};
 use crate::render;
@@ -199,16 +199,16 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     crate::rules::package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
     esc.package.screening = screening;
     esc.id = tx.insert_escalation(&esc)?;
-    let data = json!({
-        "level": esc.level,
-        "destination": esc.destination,
-        "reason": esc.reason,
-        "description": esc.description,
-        "fields": esc.fields,
-        "review_due_at": esc.review_due_at.map(crate::time::rfc3339),
-        "package": esc.package,
-    });
-    ctx.record(&mut *tx, &case.id, Some(esc.id), "requested", data)?;
+    let requested = Requested {
+        level: esc.level,
+        destination: esc.destination.clone(),
+        reason: esc.reason.clone(),
+        description: esc.description.clone(),
+        fields: esc.fields.clone(),
+        review_due_at: esc.review_due_at,
+        package: esc.package.clone(),
+    };
+    ctx.record(&mut *tx, &case.id, Some(esc.id), &EventBody::Requested(Box::new(requested)))?;
     tx.commit()?;
 
     let shown = render::cases::EscalationView::new(&esc, p, Some(&case));

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Out, clean, clean_block};
+use crate::events::EventBody;
 use crate::model::{Case, Escalation, Event};
 use crate::policy::Policy;
 use crate::time::{human, human_relative, relative, short};
@@ -179,40 +180,49 @@ fn plain(v: Option<&serde_json::Value>) -> String {
 }
 
 pub fn event_summary(e: &Event) -> String {
-    let d = &e.data;
-    let s = |k: &str| match d.get(k) {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(v) => v.as_str().map_or_else(|| v.to_string(), str::to_string),
-    };
     // "text: note", or just "text" when no note was given.
-    let with = |text: String, note: String| if note.is_empty() { text } else { format!("{text}: {note}") };
-    match e.kind.as_str() {
-        "case-added" => format!("opened: severity {}, tier {}, customer {}", s("severity"), s("tier"), s("customer")),
-        "case-updated" => d
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| format!("{k}: {} -> {}", plain(v.get("from")), plain(v.get("to"))))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-            .unwrap_or_default(),
-        "requested" => {
-            format!("level {} to {} for {}: {}", s("level"), s("destination"), s("reason"), s("description"))
+    let with = |text: String, note: Option<&String>| match note.filter(|n| !n.is_empty()) {
+        Some(n) => format!("{text}: {n}"),
+        None => text,
+    };
+    match &e.body {
+        EventBody::CaseAdded(a) => {
+            format!("opened: severity {}, tier {}, customer {}", a.case.severity, a.case.tier, a.case.customer)
         }
-        "promoted" => format!("level {} -> {}: {}", s("from"), s("to"), s("why")),
-        "decided" => with(format!("{} level {}", s("decision"), s("level")), s("note")),
-        "assigned" => with(format!("owner {} -> {}", s("from"), s("to")), s("note")),
-        "handed-off" => format!("{} -> {}: {}", s("from"), s("to"), s("note")),
-        "customer-updated" => match d.get("next").and_then(|v| v.as_str()) {
-            Some(next) => format!("{} (next touch-point {next})", s("note")),
-            None => s("note"),
+        EventBody::CaseUpdated(changes) => changes
+            .iter()
+            .map(|(k, c)| format!("{k}: {} -> {}", plain(Some(&c.from)), plain(Some(&c.to))))
+            .collect::<Vec<_>>()
+            .join("; "),
+        EventBody::Requested(r) => {
+            format!("level {} to {} for {}: {}", r.level, r.destination, r.reason, r.description)
+        }
+        EventBody::Promoted(p) => format!("level {} -> {}: {}", p.from, p.to, p.why),
+        EventBody::Decided(d) => with(format!("{} level {}", d.decision, d.level), d.note.as_ref()),
+        EventBody::Assigned(o) => with(format!("owner {} -> {}", o.from, o.to), o.note.as_ref()),
+        EventBody::HandedOff(o) => with(format!("{} -> {}", o.from, o.to), o.note.as_ref()),
+        EventBody::CustomerUpdated(u) => match u.next {
+            Some(next) => format!("{} (next touch-point {})", u.note, crate::time::rfc3339(next)),
+            None => u.note.clone(),
         },
-        "resumed" => {
-            let minutes = d.get("paused_minutes").and_then(serde_json::Value::as_i64).unwrap_or(0);
-            format!("after {} waiting on the customer", crate::time::span(chrono::Duration::minutes(minutes)))
+        EventBody::Resumed(r) => {
+            format!("after {} waiting on the customer", crate::time::span(chrono::Duration::minutes(r.paused_minutes)))
         }
-        _ => ["note", "why"].iter().map(|k| s(k)).find(|v| !v.is_empty()).unwrap_or_default(),
+        EventBody::Paused(p) => p.note.clone(),
+        EventBody::Withdrawn(w) => w.why.clone(),
+        EventBody::Closed(n) => n.note.clone(),
+        EventBody::Reopened(r) => r.why.clone(),
+        EventBody::CaseClosed(_) | EventBody::CaseReopened(_) => String::new(),
+        EventBody::PackageUpdated(p) => {
+            let mut parts: Vec<String> = p.items.keys().map(|k| format!("set {k}")).collect();
+            parts.extend(p.cleared.iter().map(|k| format!("cleared {k}")));
+            parts.join(", ")
+        }
+        EventBody::ActionNoted(a) => match &a.outcome {
+            Some(o) => format!("{} -> {o}", a.action),
+            None => a.action.clone(),
+        },
+        EventBody::Attached(a) => a.reference.clone(),
     }
 }
 
@@ -223,7 +233,7 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
             e.seq.to_string(),
             human(e.at, p.calendar.tz),
             clean(&e.actor),
-            e.kind.clone(),
+            e.body.kind().to_string(),
             clean(&event_summary(e)),
         ]);
     }
@@ -233,15 +243,18 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
 pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {
     let mut s = String::new();
     // The next engineer on shift reads the latest handoff note first.
-    if let Some(h) = events.iter().rev().find(|e| e.kind == "handed-off") {
-        let get = |k: &str| h.data.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let handoff = events.iter().rev().find_map(|e| match &e.body {
+        EventBody::HandedOff(h) => Some((e.at, h)),
+        _ => None,
+    });
+    if let Some((at, h)) = handoff {
         s.push_str(&format!(
             "{} from {} to {} at {}:\n  {}\n\n",
             out.bold("Latest handoff"),
-            clean(&get("from")),
-            clean(&get("to")),
-            human(h.at, p.calendar.tz),
-            clean_block(&get("note")).replace('\n', "\n  ")
+            clean(&h.from),
+            clean(&h.to),
+            human(at, p.calendar.tz),
+            clean_block(h.note.as_deref().unwrap_or("")).replace('\n', "\n  ")
         ));
     }
     s.push_str(&case_detail(out, c, p, now));

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::sla;
+use crate::events::EventBody;
 use crate::model::{Case, Escalation, Event, Package};
 use crate::policy::{Policy, Rating};
 
@@ -212,8 +213,9 @@ fn strip_marker(line: &str) -> String {
     rest.trim().to_string()
 }
 
-fn text(e: &Event, key: &str) -> Option<String> {
-    e.data.get(key).and_then(|v| v.as_str()).filter(|s| !s.trim().is_empty()).map(str::to_string)
+/// Text worth showing: not blank.
+fn given(s: &str) -> Option<String> {
+    Some(s.to_string()).filter(|s| !s.trim().is_empty())
 }
 
 /// Assemble the document of `esc` from the ledger's rows for its case.
@@ -225,9 +227,14 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
     let mut actions: Vec<Action> = events
         .iter()
         .filter(mine)
-        .filter(|e| e.kind == "action-noted")
-        .filter_map(|e| {
-            Some(Action { action: text(e, "action")?, outcome: text(e, "outcome"), at: e.at, by: e.actor.clone() })
+        .filter_map(|e| match &e.body {
+            EventBody::ActionNoted(a) => Some(Action {
+                action: given(&a.action)?,
+                outcome: a.outcome.as_deref().and_then(given),
+                at: e.at,
+                by: e.actor.clone(),
+            }),
+            _ => None,
         })
         .collect();
     // What the request's fields say was tried comes first, as the requester put it.
@@ -240,14 +247,22 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
     let references = events
         .iter()
         .filter(mine)
-        .filter(|e| e.kind == "attached")
-        .filter_map(|e| Some(Reference { reference: text(e, "reference")?, at: e.at, by: e.actor.clone() }))
+        .filter_map(|e| match &e.body {
+            EventBody::Attached(a) => {
+                Some(Reference { reference: given(&a.reference)?, at: e.at, by: e.actor.clone() })
+            }
+            _ => None,
+        })
         .collect();
     let most_recent_update = events
         .iter()
         .rev()
-        .find(|e| e.kind == "customer-updated" && e.escalation == Some(esc.id))
-        .and_then(|e| Some(Update { at: e.at, note: text(e, "note")? }));
+        .filter(|e| e.escalation == Some(esc.id))
+        .find_map(|e| match &e.body {
+            EventBody::CustomerUpdated(u) => Some((e.at, u)),
+            _ => None,
+        })
+        .and_then(|(at, u)| Some(Update { at, note: given(&u.note)? }));
     let summary = v("summary")
         .or_else(|| Some(case.title.clone()).filter(|t| !t.trim().is_empty()))
         .unwrap_or_else(|| esc.description.lines().next().unwrap_or_default().to_string());

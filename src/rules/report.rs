@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::events::EventBody;
 use crate::model::{Escalation, Event, ser_opt_time};
 use crate::policy::Policy;
 
@@ -102,16 +103,16 @@ pub fn report(
     for e in &chosen {
         let mut first_decision = None;
         for ev in events.iter().filter(|ev| ev.escalation == Some(e.id)) {
-            match ev.kind.as_str() {
-                "decided" => {
-                    match ev.data.get("decision").and_then(|d| d.as_str()) {
-                        Some("approved") => approved += 1,
-                        Some("rejected") => rejected += 1,
+            match &ev.body {
+                EventBody::Decided(d) => {
+                    match d.decision {
+                        crate::model::EscState::Approved => approved += 1,
+                        crate::model::EscState::Rejected => rejected += 1,
                         _ => {}
                     }
                     first_decision = first_decision.or(Some(ev.at));
                 }
-                "promoted" => promotions += 1,
+                EventBody::Promoted(_) => promotions += 1,
                 _ => {}
             }
         }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::sla::{Position, Sla};
+use crate::events::EventBody;
 use crate::model::{Case, CaseStatus, Event};
 use crate::policy::Policy;
 
@@ -89,10 +90,12 @@ pub fn stalled(policy: &Policy, case: &Case, last_activity: Option<DateTime<Utc>
 pub fn severity_trend(events: &[Event]) -> Signal {
     let changes: Vec<(u64, u64)> = events
         .iter()
-        .filter(|e| e.kind == "case-updated")
-        .filter_map(|e| {
-            let change = e.data.get("severity")?;
-            Some((change.get("from")?.as_u64()?, change.get("to")?.as_u64()?))
+        .filter_map(|e| match &e.body {
+            EventBody::CaseUpdated(changes) => {
+                let change = changes.get("severity")?;
+                Some((change.from.as_u64()?, change.to.as_u64()?))
+            }
+            _ => None,
         })
         .collect();
     let mut most_urgent = changes.first().map_or(u64::MAX, |(from, _)| *from);
