@@ -124,10 +124,11 @@ pub fn check(
             fail(
                 "no-open-escalation",
                 format!(
-                    "escalation #{} is already {} at level {} since {}: {next}",
+                    "escalation #{} is already {} at level {} by {} since {}: {next}",
                     e.id,
                     e.state,
                     e.level,
+                    e.raised_by,
                     human(e.level_since, tz)
                 ),
                 None,

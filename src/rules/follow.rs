@@ -11,8 +11,15 @@ use crate::policy::Policy;
 /// May `actor` approve or reject this escalation's current level?
 pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), String> {
     if esc.state != EscState::Requested {
+        // Name who acted first: two reviewers may have decided at the same moment.
+        let by = match (&esc.decided_by, esc.decided_at) {
+            (Some(who), Some(at)) if esc.state.is_decided() => {
+                format!(" (decided by {who} at {})", crate::time::human(at, policy.calendar.tz))
+            }
+            _ => String::new(),
+        };
         return Err(format!(
-            "escalation #{} is {} at level {}: only a requested level can be decided{}",
+            "escalation #{} is {} at level {}{by}: only a requested level can be decided{}",
             esc.id,
             esc.state,
             esc.level,

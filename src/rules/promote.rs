@@ -80,8 +80,19 @@ pub fn can_promote(policy: &Policy, case_id: &str, esc: Option<&Escalation>, now
     if policy.promote_after_decision {
         conditions.push("once it has been decided".to_string());
     }
+    // After a promotion, name who raised the level: two people may have promoted at once.
+    let raised = if esc.level > 1 {
+        format!(" (raised by {} at {})", esc.raised_by, crate::time::human(esc.level_since, tz))
+    } else {
+        String::new()
+    };
     Promotion::Refused {
-        why: format!("level {} of escalation #{} may be promoted only {}", esc.level, esc.id, conditions.join(" or ")),
+        why: format!(
+            "level {} of escalation #{}{raised} may be promoted only {}",
+            esc.level,
+            esc.id,
+            conditions.join(" or ")
+        ),
         possible_at: promotable_at(policy, esc),
     }
 }
