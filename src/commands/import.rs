@@ -1,12 +1,14 @@
 //! `escalate case import`: cases from NDJSON or CSV, streamed, every record
 //! checked, all or nothing unless `--skip-invalid`, in one write transaction.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
 
 use crate::events::{CaseAdded, Change, EventBody, ImportedFrom, Paused};
-use crate::ledger::{NewEvent, Txn};
+use crate::ledger::{EventMeta, NewCase, NewEvent, Txn};
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::app::Ctx;
@@ -42,7 +44,7 @@ struct Summary {
 /// What one valid record does to the ledger.
 enum Plan {
     Insert(Case, Vec<Pause>),
-    Update { before: Box<Case>, after: Box<Case>, changes: indexmap::IndexMap<String, Change> },
+    Update { before: Box<Case>, after: Box<Case>, changes: IndexMap<String, Change> },
     Unchanged,
 }
 
@@ -148,6 +150,10 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     }
 }
 
+/// Records are checked and written a batch at a time: one lookup of the
+/// batch's ids, one bulk write of its new cases (round trips cost on a server).
+const BATCH: usize = 2000;
+
 /// Read every record and apply the valid ones in one transaction, committed
 /// only when nothing is refused (or invalid records may be skipped).
 fn import(
@@ -164,33 +170,15 @@ fn import(
     if !a.dry_run {
         tx.remember_policy(&ctx.policy_row())?;
     }
-    let mut dups = Dups { dry: a.dry_run, start_seq, any_listed: false };
+    let mut run = Run { ctx, a, source, start_seq, any_listed: false };
+    let mut batch = Vec::with_capacity(BATCH);
     for rec in records {
-        let rec = rec.map_err(|e| error::bad_input(format!("cannot read {source}: {e}")))?;
-        sum.read += 1;
-        let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
-        let outcome = rec.raw.and_then(|raw| plan(ctx, &mut *tx, &raw, rec.line, a.upsert, &dups));
-        if outcome.is_err() && !dups.dry {
-            // A bad record's id is remembered, so that a later record with it is a duplicate.
-            if let Some(id) = id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-                dups.remember(&mut *tx, id, rec.line)?;
-            }
-        }
-        match outcome {
-            Err(error) => {
-                sum.invalid += 1;
-                if sum.errors.len() < MAX_LISTED {
-                    sum.errors.push(Invalid { line: rec.line, id, error });
-                }
-            }
-            Ok(Plan::Unchanged) => sum.unchanged += 1,
-            Ok(p) if a.dry_run => match p {
-                Plan::Insert(..) => sum.imported += 1,
-                _ => sum.updated += 1,
-            },
-            Ok(p) => apply(ctx, &mut *tx, p, rec.line, &source, sum)?,
+        batch.push(rec.map_err(|e| error::bad_input(format!("cannot read {}: {e}", run.source)))?);
+        if batch.len() == BATCH {
+            run.batch(&mut *tx, std::mem::take(&mut batch), sum)?;
         }
     }
+    run.batch(&mut *tx, batch, sum)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -205,146 +193,207 @@ fn import(
     Ok(())
 }
 
-/// How duplicate ids within the input are found. A dry run writes nothing, so
-/// every id goes into a temporary table; a real import finds a valid earlier
-/// record in the ledger itself (it was just written), and keeps only the ids
-/// of bad records in the table: the common, all-good file pays nothing extra.
-struct Dups {
-    dry: bool,
+/// One import in progress.
+///
+/// Duplicate ids in the input are found without holding every id in memory: a
+/// real import finds an earlier valid record in the ledger itself (it was just
+/// written) and remembers only the ids of bad records in a temporary table; a
+/// dry run writes nothing, so it remembers every id there.
+struct Run<'a> {
+    ctx: &'a Ctx,
+    a: &'a ImportArgs,
+    source: String,
     /// The event log's last entry before this import.
     start_seq: i64,
     /// Some id is in the temporary table.
     any_listed: bool,
 }
 
-impl Dups {
-    fn remember(&mut self, tx: &mut dyn Txn, id: &str, line: u64) -> crate::ledger::Result<()> {
-        tx.import_remember(id, line)?;
-        self.any_listed = true;
+/// What a batch knows of its ids before its records are checked.
+#[derive(Default)]
+struct Known {
+    /// Cases in the ledger now.
+    existing: HashMap<String, Case>,
+    /// Of those, the ones this import wrote (the line, when known).
+    written: HashMap<String, Option<i64>>,
+    /// Ids remembered by earlier batches, with their first line.
+    listed: HashMap<String, i64>,
+    /// Ids of this batch so far, with their first line.
+    here: HashMap<String, u64>,
+}
+
+fn trimmed(id: Option<&String>) -> Option<String> {
+    id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+impl Run<'_> {
+    fn batch(&mut self, tx: &mut dyn Txn, records: Vec<Record>, sum: &mut Summary) -> anyhow::Result<()> {
+        let ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| trimmed(r.raw.as_ref().ok().and_then(|r| r.id.as_ref()).or(r.id.as_ref())))
+            .collect();
+        let mut known =
+            Known { existing: tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect(), ..Known::default() };
+        if !self.a.dry_run && !known.existing.is_empty() {
+            let existing: Vec<String> = known.existing.keys().cloned().collect();
+            known.written = tx.import_written(&existing, self.start_seq)?;
+        }
+        if self.a.dry_run || self.any_listed {
+            known.listed = tx.import_seen(&ids)?;
+        }
+        let (mut new, mut remember) = (Vec::new(), Vec::new());
+        for rec in records {
+            sum.read += 1;
+            let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
+            let key = trimmed(id.as_ref());
+            let outcome = rec.raw.and_then(|raw| self.plan(tx, &raw, &known));
+            if let Some(k) = key {
+                // A dry run remembers every id; a real import the ids of bad records.
+                if self.a.dry_run || outcome.is_err() {
+                    remember.push((k.clone(), rec.line));
+                }
+                known.here.entry(k).or_insert(rec.line);
+            }
+            match outcome {
+                Err(error) => {
+                    sum.invalid += 1;
+                    if sum.errors.len() < MAX_LISTED {
+                        sum.errors.push(Invalid { line: rec.line, id, error });
+                    }
+                }
+                Ok(Plan::Unchanged) => sum.unchanged += 1,
+                Ok(p) if self.a.dry_run => match p {
+                    Plan::Insert(..) => sum.imported += 1,
+                    _ => sum.updated += 1,
+                },
+                Ok(Plan::Insert(case, pauses)) => {
+                    new.push(self.new_case(case, pauses, rec.line)?);
+                    sum.imported += 1;
+                }
+                Ok(Plan::Update { before, after, changes }) => {
+                    self.update(tx, &before, &after, changes)?;
+                    sum.updated += 1;
+                }
+            }
+        }
+        if !remember.is_empty() {
+            tx.import_remember(&remember)?;
+            self.any_listed = true;
+        }
+        let meta = EventMeta { at: self.ctx.now, actor: &self.ctx.actor, policy_digest: &self.ctx.loaded.digest };
+        tx.import_cases(&new, &meta)?;
         Ok(())
     }
 
-    fn listed(&self, tx: &mut dyn Txn, id: &str) -> crate::ledger::Result<Option<i64>> {
-        if !self.dry && !self.any_listed {
-            return Ok(None);
+    /// Decide what a record does, or say what is wrong with it.
+    fn plan(&self, tx: &mut dyn Txn, raw: &RawCase, known: &Known) -> Result<Plan, String> {
+        let (ctx, upsert) = (self.ctx, self.a.upsert);
+        let db = |e: crate::ledger::StoreError| format!("ledger: {e}");
+        let id = trimmed(raw.id.as_ref());
+        // Duplicates are caught by id first, even when the first record was invalid.
+        if let Some(id) = &id {
+            let first = known.listed.get(id).copied().or_else(|| known.here.get(id).map(|l| *l as i64));
+            if let Some(first) = first {
+                return Err(format!("case {id} appears twice in the input (first on line {first})"));
+            }
         }
-        tx.import_seen(id)
-    }
-
-    /// Whether this import already wrote the case, and from which line.
-    fn written(&self, tx: &mut dyn Txn, id: &str) -> crate::ledger::Result<Option<Option<i64>>> {
-        tx.import_written(id, self.start_seq)
-    }
-}
-
-/// Decide what a record does, or say what is wrong with it.
-fn plan(ctx: &Ctx, tx: &mut dyn Txn, raw: &RawCase, line: u64, upsert: bool, dups: &Dups) -> Result<Plan, String> {
-    let db = |e: crate::ledger::StoreError| format!("ledger: {e}");
-    let id = raw.id.as_deref().map(str::trim).filter(|id| !id.is_empty());
-    // Duplicates are caught by id first, even when the first record was invalid.
-    if let Some(id) = id {
-        if let Some(first) = dups.listed(tx, id).map_err(db)? {
-            return Err(format!("case {id} appears twice in the input (first on line {first})"));
+        let Some(before) = id.as_ref().and_then(|id| known.existing.get(id)) else {
+            let case = crate::transfer::validate(raw, ctx.policy(), ctx.now)?;
+            let pauses = crate::transfer::pauses(raw, &case, ctx.policy(), ctx.now)?;
+            return Ok(Plan::Insert(case, pauses));
+        };
+        if let Some(first) = known.written.get(&before.id) {
+            return Err(match first {
+                Some(first) => format!("case {} appears twice in the input (first on line {first})", before.id),
+                None => format!("case {} appears twice in the input (an earlier record updated it)", before.id),
+            });
         }
-        if dups.dry {
-            tx.import_remember(id, line).map_err(db)?;
+        if !upsert {
+            return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", before.id));
         }
-    }
-    let existing = match id {
-        Some(id) => tx.case(id).map_err(db)?,
-        None => None,
-    };
-    if let Some(before) = &existing
-        && !dups.dry
-        && let Some(first) = dups.written(tx, &before.id).map_err(db)?
-    {
-        return Err(match first {
-            Some(first) => format!("case {} appears twice in the input (first on line {first})", before.id),
-            None => format!("case {} appears twice in the input (an earlier record updated it)", before.id),
-        });
-    }
-    let Some(before) = existing else {
-        let case = crate::transfer::validate(raw, ctx.policy(), ctx.now)?;
-        let pauses = crate::transfer::pauses(raw, &case, ctx.policy(), ctx.now)?;
-        return Ok(Plan::Insert(case, pauses));
-    };
-    if !upsert {
-        return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", before.id));
-    }
-    // An update changes the fields the record gives; the others keep their values.
-    let mut merged = crate::transfer::RawCase::from_case(&before);
-    merged.fill_from(raw);
-    let mut after = crate::transfer::validate(&merged, ctx.policy(), ctx.now)?;
-    // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
-    after.waiting_since = before.waiting_since;
-    if let Some(last) = tx.last_event_at(&before.id).map_err(db)?
-        && last > ctx.now
-    {
-        return Err(format!(
-            "case {} has events after now ({}): the ledger's timeline only moves forward",
-            before.id,
-            crate::time::rfc3339(last)
-        ));
-    }
-    if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
-        let open = tx.escalations_of(&before.id).map_err(db)?.into_iter().find(|e| e.state.is_active());
-        if let Some(e) = open {
+        // An update changes the fields the record gives; the others keep their values.
+        let mut merged = crate::transfer::RawCase::from_case(before);
+        merged.fill_from(raw);
+        let mut after = crate::transfer::validate(&merged, ctx.policy(), ctx.now)?;
+        // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
+        after.waiting_since = before.waiting_since;
+        if let Some(last) = tx.last_event_at(&before.id).map_err(db)?
+            && last > ctx.now
+        {
             return Err(format!(
-                "case {} has escalation #{} {}: close or withdraw it before the case is closed",
-                before.id, e.id, e.state
+                "case {} has events after now ({}): the ledger's timeline only moves forward",
+                before.id,
+                crate::time::rfc3339(last)
             ));
         }
+        if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
+            let open = tx.escalations_of(&before.id).map_err(db)?.into_iter().find(|e| e.state.is_active());
+            if let Some(e) = open {
+                return Err(format!(
+                    "case {} has escalation #{} {}: close or withdraw it before the case is closed",
+                    before.id, e.id, e.state
+                ));
+            }
+        }
+        let changes = super::case::diff(before, &after).map_err(|e| e.to_string())?;
+        if changes.is_empty() {
+            return Ok(Plan::Unchanged);
+        }
+        Ok(Plan::Update { before: Box::new(before.clone()), after: Box::new(after), changes })
     }
-    let changes = super::case::diff(&before, &after).map_err(|e| e.to_string())?;
-    if changes.is_empty() {
-        return Ok(Plan::Unchanged);
+
+    /// A new case with its events: added (with where it came from), and waiting when it waits.
+    fn new_case(&self, case: Case, pauses: Vec<Pause>, line: u64) -> anyhow::Result<NewCase> {
+        let open = pauses.last().filter(|p| p.end.is_none()).map(|p| p.start);
+        let imported_from = Some(ImportedFrom { source: self.source.clone(), line });
+        let added = EventBody::CaseAdded(Box::new(CaseAdded { case, pauses, imported_from }));
+        let mut events = vec![(added.kind(), added.data_json()?)];
+        if let Some(since) = open {
+            let w = waiting(since);
+            events.push((w.kind(), w.data_json()?));
+        }
+        let EventBody::CaseAdded(added) = added else {
+            return Err(anyhow::anyhow!("a new case's event is not case-added"));
+        };
+        let CaseAdded { case, pauses, .. } = *added;
+        Ok(NewCase { case, pauses, events })
     }
-    Ok(Plan::Update { before: Box::new(before), after: Box::new(after), changes })
+
+    fn update(
+        &self,
+        tx: &mut dyn Txn,
+        before: &Case,
+        after: &Case,
+        changes: IndexMap<String, Change>,
+    ) -> anyhow::Result<()> {
+        let ctx = self.ctx;
+        let event = |tx: &mut dyn Txn, body: &EventBody| -> anyhow::Result<i64> {
+            let data = body.data_json()?;
+            Ok(tx.append_event(&NewEvent {
+                at: ctx.now,
+                actor: &ctx.actor,
+                case_id: &after.id,
+                escalation: None,
+                kind: body.kind(),
+                data: &data,
+                policy_digest: &ctx.loaded.digest,
+            })?)
+        };
+        tx.update_case(after, ctx.now)?;
+        event(tx, &EventBody::CaseUpdated(changes))?;
+        if before.waiting_since.is_none()
+            && let Some(since) = after.waiting_since
+        {
+            tx.start_pause(&after.id, since)?;
+            event(tx, &waiting(since))?;
+        }
+        Ok(())
+    }
 }
 
-fn apply(ctx: &Ctx, tx: &mut dyn Txn, p: Plan, line: u64, source: &str, sum: &mut Summary) -> anyhow::Result<()> {
-    let event = |tx: &mut dyn Txn, case_id: &str, body: &EventBody| -> anyhow::Result<i64> {
-        let data = body.data_json()?;
-        Ok(tx.append_event(&NewEvent {
-            at: ctx.now,
-            actor: &ctx.actor,
-            case_id,
-            escalation: None,
-            kind: body.kind(),
-            data: &data,
-            policy_digest: &ctx.loaded.digest,
-        })?)
-    };
-    let waiting = |since| EventBody::Paused(Paused { note: "waiting on the customer".into(), since: Some(since) });
-    match p {
-        Plan::Insert(case, pauses) => {
-            tx.insert_case(&case, ctx.now)?;
-            for p in &pauses {
-                tx.insert_pause(&case.id, p)?;
-            }
-            let open = pauses.last().filter(|p| p.end.is_none()).map(|p| p.start);
-            let imported_from = Some(ImportedFrom { source: source.to_string(), line });
-            let id = case.id.clone();
-            event(tx, &id, &EventBody::CaseAdded(Box::new(CaseAdded { case, pauses, imported_from })))?;
-            if let Some(since) = open {
-                event(tx, &id, &waiting(since))?;
-            }
-            sum.imported += 1;
-        }
-        Plan::Update { before, after, changes } => {
-            tx.update_case(&after, ctx.now)?;
-            event(tx, &after.id, &EventBody::CaseUpdated(changes))?;
-            if before.waiting_since.is_none()
-                && let Some(since) = after.waiting_since
-            {
-                tx.start_pause(&after.id, since)?;
-                event(tx, &after.id, &waiting(since))?;
-            }
-            sum.updated += 1;
-        }
-        Plan::Unchanged => sum.unchanged += 1,
-    }
-    Ok(())
+/// The event of a case that waits on the customer since `since`.
+fn waiting(since: chrono::DateTime<chrono::Utc>) -> EventBody {
+    EventBody::Paused(Paused { note: "waiting on the customer".into(), since: Some(since) })
 }
 
 fn error_lines(sum: &Summary) -> String {

@@ -10,7 +10,7 @@ pub mod store;
 
 pub use error::{Result, StoreError};
 pub use location::Location;
-pub use store::{CaseFilter, Counts, EscalationFilter, NewEvent, PolicyRow, Row, StoredEvent, Txn};
+pub use store::{CaseFilter, Counts, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row, StoredEvent, Txn};
 
 /// An open ledger of either backend.
 pub struct Ledger {

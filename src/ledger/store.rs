@@ -40,6 +40,20 @@ pub struct NewEvent<'a> {
     pub policy_digest: &'a str,
 }
 
+/// A new case for `import_cases`, with its pauses and its events (kind, JSON data).
+pub struct NewCase {
+    pub case: Case,
+    pub pauses: Vec<Pause>,
+    pub events: Vec<(&'static str, String)>,
+}
+
+/// What the events of one command share: when, who, under which policy.
+pub struct EventMeta<'a> {
+    pub at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub policy_digest: &'a str,
+}
+
 /// An event row as stored: the kind and its JSON data as text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
@@ -137,15 +151,17 @@ pub trait Txn {
     fn each_escalation(&mut self, since: Option<DateTime<Utc>>, each: Each<Escalation>) -> anyhow::Result<()>;
     fn each_event(&mut self, since: Option<DateTime<Utc>>, each: Each<Event>) -> anyhow::Result<()>;
 
-    // ---- bulk import: duplicate ids within one input
+    // ---- bulk import, a batch of records at a time
     /// Prepare for a bulk import; returns the log's last seq before it.
     fn import_begin(&mut self) -> Result<i64>;
-    /// Remember that `id` was seen on `line` (ignored when seen already).
-    fn import_remember(&mut self, id: &str, line: u64) -> Result<()>;
-    /// The line `id` was first seen on, if remembered.
-    fn import_seen(&mut self, id: &str) -> Result<Option<i64>>;
-    /// Whether this import (events after `start_seq`) wrote case `id`: Some(line it came from).
-    fn import_written(&mut self, id: &str, start_seq: i64) -> Result<Option<Option<i64>>>;
+    /// Remember that these ids were seen on these lines (an id seen already keeps its first line).
+    fn import_remember(&mut self, seen: &[(String, u64)]) -> Result<()>;
+    /// The first line each of these ids was remembered on, for those remembered.
+    fn import_seen(&mut self, ids: &[String]) -> Result<HashMap<String, i64>>;
+    /// Of these cases, those this import (events after `start_seq`) wrote: the line each came from, if known.
+    fn import_written(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>>;
+    /// Insert new cases with their pauses and events, as one bulk write.
+    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()>;
     fn import_end(&mut self) -> Result<()>;
 
     // ---- the ledger as a whole

@@ -3,6 +3,7 @@
 //! transactions whose writes lock the case they act on.
 
 mod connect;
+mod copy;
 pub mod migrations;
 mod pgpass;
 mod queries;

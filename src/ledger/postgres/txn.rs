@@ -10,7 +10,7 @@ use super::queries::{
 };
 use crate::ledger::error::{Result, StoreError};
 use crate::ledger::store::{
-    CaseFilter, CaseRow, Counts, Each, EscalationFilter, NewEvent, PolicyRow, Row as AnyRow, Txn,
+    CaseFilter, CaseRow, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
 };
 use crate::model::{Case, Escalation, Event, Pause};
 
@@ -235,20 +235,31 @@ impl Txn for PgTxn<'_> {
         Ok(self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0])
     }
 
-    fn import_remember(&mut self, id: &str, line: u64) -> Result<()> {
-        let line = line as i64;
-        self.exec("INSERT INTO import_seen (id, line) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&id, &line])?;
+    fn import_remember(&mut self, seen: &[(String, u64)]) -> Result<()> {
+        let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+        let lines: Vec<i64> = seen.iter().map(|(_, l)| *l as i64).collect();
+        self.exec(
+            "INSERT INTO import_seen (id, line) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING",
+            &[&ids, &lines],
+        )?;
         Ok(())
     }
 
-    fn import_seen(&mut self, id: &str) -> Result<Option<i64>> {
-        Ok(self.rows("SELECT line FROM import_seen WHERE id = $1", &[&id], |r| Ok(r.get(0)))?.into_iter().next())
+    fn import_seen(&mut self, ids: &[String]) -> Result<HashMap<String, i64>> {
+        let rows =
+            self.rows("SELECT id, line FROM import_seen WHERE id = ANY($1)", &[&ids], |r| Ok((r.get(0), r.get(1))))?;
+        Ok(rows.into_iter().collect())
     }
 
-    fn import_written(&mut self, id: &str, start_seq: i64) -> Result<Option<Option<i64>>> {
-        let sql = "SELECT (data->'imported_from'->>'line')::bigint FROM events
-                   WHERE case_id = $1 AND seq > $2 ORDER BY seq LIMIT 1";
-        Ok(self.rows(sql, &[&id, &start_seq], |r| Ok(r.get::<_, Option<i64>>(0)))?.into_iter().next())
+    fn import_written(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>> {
+        let sql = "SELECT DISTINCT ON (case_id) case_id, (data->'imported_from'->>'line')::bigint FROM events
+                   WHERE case_id = ANY($1) AND seq > $2 ORDER BY case_id, seq";
+        let rows = self.rows(sql, &[&ids, &start_seq], |r| Ok((r.get(0), r.get(1))))?;
+        Ok(rows.into_iter().collect())
+    }
+
+    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+        super::copy::cases(&mut self.tx, rows, meta)
     }
 
     fn import_end(&mut self) -> Result<()> {

@@ -8,7 +8,9 @@ use rusqlite::types::{Type, Value};
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use crate::ledger::error::Result;
-use crate::ledger::store::{CaseFilter, Counts, Each, EscalationFilter, NewEvent, PolicyRow, Row as AnyRow, Txn};
+use crate::ledger::store::{
+    CaseFilter, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
+};
 use crate::model::{Case, Escalation, Event, Pause};
 use crate::time::rfc3339;
 
@@ -463,22 +465,48 @@ impl Txn for SqliteTxn<'_> {
         Ok(self.tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
     }
 
-    fn import_remember(&mut self, id: &str, line: u64) -> Result<()> {
-        self.tx
-            .prepare_cached("INSERT OR IGNORE INTO temp.import_seen (id, line) VALUES (?1, ?2)")?
-            .execute(params![id, line as i64])?;
+    fn import_remember(&mut self, seen: &[(String, u64)]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached("INSERT OR IGNORE INTO temp.import_seen (id, line) VALUES (?1, ?2)")?;
+        for (id, line) in seen {
+            stmt.execute(params![id, *line as i64])?;
+        }
         Ok(())
     }
 
-    fn import_seen(&mut self, id: &str) -> Result<Option<i64>> {
-        let sql = "SELECT line FROM temp.import_seen WHERE id = ?1";
-        Ok(self.tx.prepare_cached(sql)?.query_row([id], |r| r.get(0)).optional()?)
+    fn import_seen(&mut self, ids: &[String]) -> Result<HashMap<String, i64>> {
+        let sql = format!("SELECT id, line FROM temp.import_seen WHERE id IN ({})", in_list(1));
+        Ok(self.query(&sql, vec![json(&ids).into()], |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect())
     }
 
-    fn import_written(&mut self, id: &str, start_seq: i64) -> Result<Option<Option<i64>>> {
+    fn import_written(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>> {
         let sql = "SELECT json_extract(data, '$.imported_from.line') FROM events
                    WHERE case_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1";
-        Ok(self.tx.prepare_cached(sql)?.query_row(params![id, start_seq], |r| r.get::<_, Option<i64>>(0)).optional()?)
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(line) = stmt.query_row(params![id, start_seq], |r| r.get::<_, Option<i64>>(0)).optional()? {
+                out.insert(id.clone(), line);
+            }
+        }
+        Ok(out)
+    }
+
+    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+        let at = rfc3339(meta.at);
+        for r in rows {
+            insert_case_at(&self.tx, &r.case, meta.at, meta.at)?;
+            for p in &r.pauses {
+                self.insert_pause(&r.case.id, p)?;
+            }
+            let mut add = self.tx.prepare_cached(
+                "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
+                 VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)",
+            )?;
+            for (kind, data) in &r.events {
+                add.execute(params![at, meta.actor, r.case.id, kind, data, meta.policy_digest])?;
+            }
+        }
+        Ok(())
     }
 
     fn import_end(&mut self) -> Result<()> {
