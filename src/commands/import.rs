@@ -216,6 +216,8 @@ struct Known {
     existing: HashMap<String, Case>,
     /// Of those, the ones this import wrote (the line, when known).
     written: HashMap<String, Option<i64>>,
+    /// The latest event of each existing case (for upserts).
+    last_event: HashMap<String, chrono::DateTime<chrono::Utc>>,
     /// Ids remembered by earlier batches, with their first line.
     listed: HashMap<String, i64>,
     /// Ids of this batch so far, with their first line.
@@ -234,9 +236,12 @@ impl Run<'_> {
             .collect();
         let mut known =
             Known { existing: tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect(), ..Known::default() };
-        if !self.a.dry_run && !known.existing.is_empty() {
-            let existing: Vec<String> = known.existing.keys().cloned().collect();
+        let existing: Vec<String> = known.existing.keys().cloned().collect();
+        if !self.a.dry_run && !existing.is_empty() {
             known.written = tx.import_written(&existing, self.start_seq)?;
+        }
+        if self.a.upsert && !existing.is_empty() {
+            known.last_event = tx.last_events_at(&existing)?;
         }
         if self.a.dry_run || self.any_listed {
             known.listed = tx.import_seen(&ids)?;
@@ -317,7 +322,7 @@ impl Run<'_> {
         let mut after = crate::transfer::validate(&merged, ctx.policy(), ctx.now)?;
         // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
         after.waiting_since = before.waiting_since;
-        if let Some(last) = tx.last_event_at(&before.id).map_err(db)?
+        if let Some(&last) = known.last_event.get(&before.id)
             && last > ctx.now
         {
             return Err(format!(

@@ -197,6 +197,12 @@ impl Txn for PgTxn<'_> {
         Ok(self.rows(sql, &[&case_id], |r| Ok(r.get::<_, DateTime<Utc>>(0)))?.into_iter().next())
     }
 
+    fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
+        let sql =
+            "SELECT DISTINCT ON (case_id) case_id, at FROM events WHERE case_id = ANY($1) ORDER BY case_id, seq DESC";
+        Ok(self.rows(sql, &[&ids], |r| Ok((r.get(0), r.get(1))))?.into_iter().collect())
+    }
+
     fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>> {
         self.rows(&format!("SELECT {EVENT_COLS} FROM events WHERE case_id = $1 ORDER BY seq"), &[&case_id], event_row)
     }

@@ -431,6 +431,15 @@ impl Txn for SqliteTxn<'_> {
         Ok(self.tx.prepare_cached(sql)?.query_row([case_id], |r| time_at(r, 0)).optional()?)
     }
 
+    fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
+        let sql = format!(
+            "SELECT case_id, (SELECT at FROM events e WHERE e.case_id = ids.value ORDER BY seq DESC LIMIT 1) AS at
+             FROM (SELECT value, value AS case_id FROM json_each(?1)) AS ids WHERE at IS NOT NULL"
+        );
+        let rows = self.query(&sql, vec![json(&ids).into()], |r| Ok((r.get::<_, String>(0)?, time_at(r, 1)?)))?;
+        Ok(rows.into_iter().collect())
+    }
+
     fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>> {
         self.query(
             &format!("{EVENT_SELECT} WHERE case_id = ?1 ORDER BY seq"),
