@@ -432,11 +432,10 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
-        let sql = format!(
+        let sql =
             "SELECT case_id, (SELECT at FROM events e WHERE e.case_id = ids.value ORDER BY seq DESC LIMIT 1) AS at
-             FROM (SELECT value, value AS case_id FROM json_each(?1)) AS ids WHERE at IS NOT NULL"
-        );
-        let rows = self.query(&sql, vec![json(&ids).into()], |r| Ok((r.get::<_, String>(0)?, time_at(r, 1)?)))?;
+             FROM (SELECT value, value AS case_id FROM json_each(?1)) AS ids WHERE at IS NOT NULL";
+        let rows = self.query(sql, vec![json(&ids).into()], |r| Ok((r.get::<_, String>(0)?, time_at(r, 1)?)))?;
         Ok(rows.into_iter().collect())
     }
 
