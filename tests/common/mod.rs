@@ -1,6 +1,8 @@
 //! Test harness: the real binary in a temp dir, with a fixed clock and actor.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
