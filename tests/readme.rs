@@ -109,7 +109,17 @@ fn run(env: &mut Vec<(String, String)>, t: &Env, command: &str) -> String {
 /// A fresh environment holding a copy of examples/data, as the README's
 /// pipeline examples read `examples/data/tickets.csv`.
 fn fresh() -> Env {
-    let t = Env::new();
+    fresh_on(Env::new())
+}
+
+/// The same in a given environment; a PostgreSQL ledger is named in the config file,
+/// as a team would name it, since the transcripts set no ledger of their own.
+fn fresh_on(t: Env) -> Env {
+    if let Some(url) = &t.pg {
+        let dir = t.dir.path().join("config/escalate");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), format!("ledger = {url:?}\n")).unwrap();
+    }
     let dir = t.dir.path().join("examples/data");
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir(common::repo().join("examples/data")).unwrap() {
@@ -117,6 +127,21 @@ fn fresh() -> Env {
         std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
     }
     t
+}
+
+#[test]
+fn the_readme_transcripts_are_true_on_postgresql() {
+    // The tour's story on a team ledger: the same commands, the same output.
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let t = fresh_on(Env::postgres());
+    let mut env = Vec::new();
+    for (_, _, steps) in blocks(&readme) {
+        for s in steps {
+            let got = run(&mut env, &t, &s.command);
+            assert_eq!(got.trim_end(), s.output.trim_end(), "README output of `{}` differs on PostgreSQL", s.command);
+        }
+    }
+    assert!(t.dump().contains("escalations: (1,ACME-1042,2"), "the tour wrote to PostgreSQL:\n{}", t.dump());
 }
 
 #[test]

@@ -12,13 +12,44 @@ pub struct Env {
     pub dir: TempDir,
     pub now: String,
     pub policy: Option<PathBuf>,
+    /// The PostgreSQL URL of this test's own database; None for a SQLite file.
+    pub pg: Option<String>,
+}
+
+/// Which ledger backend a conformance test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
 pub const DEFAULT_NOW: &str = "2026-11-23T12:00:00Z"; // a Monday
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("temp dir"), now: DEFAULT_NOW.into(), policy: None }
+        Env { dir: tempfile::tempdir().expect("temp dir"), now: DEFAULT_NOW.into(), policy: None, pg: None }
+    }
+
+    /// A test whose ledger is a fresh database on the shared throwaway PostgreSQL server.
+    pub fn postgres() -> Env {
+        let server = pg::server();
+        let url = server.url(&server.create_db());
+        Env { pg: Some(url), ..Env::new() }
+    }
+
+    pub fn on(backend: Backend) -> Env {
+        match backend {
+            Backend::Sqlite => Env::new(),
+            Backend::Postgres => Env::postgres(),
+        }
+    }
+
+    /// The ledger as `--ledger` takes it: the SQLite file's path or the PostgreSQL URL.
+    pub fn location(&self) -> String {
+        match &self.pg {
+            Some(url) => url.clone(),
+            None => self.ledger().display().to_string(),
+        }
     }
 
     /// A policy file in the temp dir, built from the default with replacements.
@@ -54,7 +85,7 @@ impl Env {
             .env("HOME", self.dir.path())
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("ESCALATE_LEDGER", self.ledger())
+            .env("ESCALATE_LEDGER", self.location())
             .env("ESCALATE_NOW", &self.now)
             .env("ESCALATE_ACTOR", "alice")
             .env("NO_COLOR", "1")
@@ -92,6 +123,46 @@ impl Env {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+
+    /// Run as another actor; returns (exit code, stdout, stderr).
+    pub fn run_as(&self, actor: &str, args: &[&str]) -> (i32, String, String) {
+        let out = self.cmd().env("ESCALATE_ACTOR", actor).args(args).output().expect("run escalate");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Start `n` copies of the binary at once, the i-th with `args(i)` as actor `actor(i)`,
+    /// and wait for them all: (exit code, stdout, stderr) each, in order.
+    pub fn race(
+        &self,
+        n: usize,
+        actor: impl Fn(usize) -> String,
+        args: impl Fn(usize) -> Vec<String>,
+    ) -> Vec<(i32, String, String)> {
+        let barrier = std::sync::Barrier::new(n);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (barrier, actor, args) = (&barrier, actor(i), args(i));
+                    s.spawn(move || {
+                        let mut c = self.std_cmd();
+                        c.env("ESCALATE_ACTOR", actor).args(&args);
+                        barrier.wait();
+                        let out = c.output().expect("run escalate");
+                        (
+                            out.status.code().unwrap_or(-1),
+                            String::from_utf8_lossy(&out.stdout).into_owned(),
+                            String::from_utf8_lossy(&out.stderr).into_owned(),
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("a racing thread")).collect()
+        })
     }
 
     /// Run and expect `code`; returns stdout.
@@ -151,7 +222,10 @@ impl Env {
 
     /// Every row of every table, as text: what "unchanged" means for the ledger.
     pub fn dump(&self) -> String {
-        dump(&self.ledger())
+        match &self.pg {
+            Some(url) => pg::dump(url),
+            None => dump(&self.ledger()),
+        }
     }
 }
 

@@ -1,0 +1,295 @@
+//! One conformance suite, run on both ledger backends: each test is written
+//! once against an `Env` and runs on a SQLite file and on a fresh PostgreSQL
+//! database, with the same expected output (shared snapshots).
+
+mod common;
+use common::{Backend, Env};
+
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
+        }
+    };
+}
+
+on_both!(
+    the_follow_through_story_reads_the_same,
+    read_commands_change_nothing,
+    a_newer_schema_is_refused_untouched,
+    a_foreign_database_is_not_touched,
+    refusals_and_bad_input_leave_the_ledger_as_it_was,
+    ledger_info_names_the_backend,
+    a_copy_holds_everything_and_needs_an_empty_target,
+    an_import_is_all_or_nothing,
+    concurrent_writers_all_commit,
+    one_of_many_promotions_wins,
+    one_of_many_decisions_wins,
+    one_of_many_requests_wins,
+);
+
+fn other(b: Backend) -> Backend {
+    match b {
+        Backend::Sqlite => Backend::Postgres,
+        Backend::Postgres => Backend::Sqlite,
+    }
+}
+
+/// A case of 2026-11-20 with an escalation requested by alice at the default time.
+fn requested(b: Backend) -> Env {
+    let env = Env::on(b);
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    env
+}
+
+fn the_follow_through_story_reads_the_same(b: Backend) {
+    let mut env = requested(b);
+    env.at("2026-11-23T17:30:00Z");
+    env.ok(&["promote", "C-1", "--why", "No reply from the reviewer"]);
+    let (code, _, err) = env.run_as("rita", &["decide", "C-1", "approve", "--note", "Engineering has it"]);
+    assert_eq!(code, 0, "{err}");
+    env.ok(&["handoff", "C-1", "--to", "lee", "--note", "Customer waits for the patch; call at 9"]);
+    env.ok(&["update", "C-1", "--note", "Patch in test", "--next", "2026-11-24T10:00:00Z"]);
+    let (code, _, err) = env.run_as("lee", &["close", "C-1", "--note", "Patch shipped; the customer agrees"]);
+    assert_eq!(code, 0, "{err}");
+    let show = env.ok(&["show", "C-1"]);
+    let list = env.ok(&["list", "--state", "all"]);
+    let events = env.ok(&["export", "events"]);
+    let report = env.ok(&["report"]);
+    insta::assert_snapshot!("story", format!("{show}\n{list}\n{events}\n{report}"));
+}
+
+fn read_commands_change_nothing(b: Backend) {
+    let env = requested(b);
+    env.ok(&["note", "C-1", "--action", "Cleared caches", "--outcome", "no change"]);
+    let before = env.dump();
+    for args in [
+        &["check", "C-1"][..],
+        &["show", "C-1"],
+        &["list"],
+        &["due"],
+        &["report"],
+        &["case", "list", "--eligible"],
+        &["case", "show", "C-1"],
+        &["package", "C-1"],
+        &["export", "events"],
+        &["export", "cases"],
+        &["ledger", "info"],
+    ] {
+        env.run(args);
+    }
+    assert_eq!(env.dump(), before);
+}
+
+/// Run SQL on the test's ledger: sqlite3 for a file, the server for PostgreSQL.
+fn sql(env: &Env, statement: &str) {
+    match &env.pg {
+        Some(url) => {
+            let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+            client.batch_execute(statement).expect("sql");
+        }
+        None => {
+            let conn = rusqlite::Connection::open(env.ledger()).expect("open");
+            conn.execute_batch(statement).expect("sql");
+            conn.pragma_update(None, "journal_mode", "DELETE").expect("journal");
+        }
+    }
+}
+
+fn a_newer_schema_is_refused_untouched(b: Backend) {
+    let env = Env::on(b);
+    env.case("C-1", 2, "premium", "2026-11-20T00:00:00Z");
+    match b {
+        Backend::Sqlite => sql(&env, "PRAGMA user_version = 99"),
+        Backend::Postgres => sql(&env, "UPDATE escalate_meta SET value = '99' WHERE key = 'schema_version'"),
+    }
+    let before = env.dump();
+    for args in [
+        &["check", "C-1"][..],
+        &["case", "add", "C-2", "--customer", "x", "--severity", "2", "--tier", "premium"],
+        &["ledger", "migrate"],
+    ] {
+        let (_, err) = env.expect(4, args);
+        assert!(err.contains("schema version 99, newer than this escalate understands"), "{err}");
+    }
+    assert_eq!(env.dump(), before);
+}
+
+fn a_foreign_database_is_not_touched(b: Backend) {
+    let env = Env::on(b);
+    sql(&env, "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');");
+    // Not a ledger: the file's bytes, or every table the server holds.
+    let state = || match &env.pg {
+        Some(url) => common::pg::dump(url).into_bytes(),
+        None => std::fs::read(env.ledger()).unwrap(),
+    };
+    let before = state();
+    let (_, err) = env.expect(4, &["case", "add", "C-1", "--customer", "x", "--severity", "2", "--tier", "premium"]);
+    assert!(err.contains("not an escalate ledger"), "{err}");
+    env.expect(4, &["list"]);
+    assert_eq!(state(), before);
+}
+
+fn refusals_and_bad_input_leave_the_ledger_as_it_was(b: Backend) {
+    let env = Env::on(b);
+    env.case("C-1", 2, "premium", "2026-11-23T11:00:00Z");
+    env.case("C-2", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-2"));
+    let before = env.dump();
+    let (_, err) = env.expect(1, &Env::request_args("C-1"));
+    assert!(err.contains("may not be escalated now"), "{err}");
+    let (_, err) = env.expect(1, &["promote", "C-2", "--why", "impatient"]);
+    assert!(err.contains("may be promoted only once its review window ends"), "{err}");
+    let (_, err) = env.expect(2, &["case", "add", "C-1", "--customer", "x", "--severity", "2", "--tier", "premium"]);
+    assert!(err.contains("case C-1 already exists"), "{err}");
+    let (_, err) = env.expect(2, &["show", "NOPE", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
+    assert_eq!((v["error"].as_str(), v["code"].as_i64()), (Some("bad-input"), Some(2)));
+    let (code, _, err) = env.run_as("bob", &["close", "C-2", "--note", "done"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("only the owner"), "{err}");
+    let (code, _, err) = env.run_as("alice", &["decide", "C-2", "approve"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(env.dump(), before);
+}
+
+fn ledger_info_names_the_backend(b: Backend) {
+    let env = requested(b);
+    let v = env.json(&["ledger", "info"]);
+    assert_eq!(v["backend"], if b == Backend::Sqlite { "sqlite" } else { "postgresql" });
+    assert_eq!(v["location"], env.location());
+    assert_eq!(v["exists"], true);
+    assert_eq!(v["schema_version"], v["supported_version"]);
+    assert_eq!((v["cases"].as_i64(), v["escalations"].as_i64(), v["events"].as_i64()), (Some(1), Some(1), Some(2)));
+}
+
+/// Every row the ledger holds, as its exports write them.
+fn exports(env: &Env) -> String {
+    ["cases", "escalations", "events"].iter().map(|w| env.ok(&["export", w])).collect::<Vec<_>>().join("\n")
+}
+
+fn a_copy_holds_everything_and_needs_an_empty_target(b: Backend) {
+    let mut env = requested(b);
+    env.ok(&["case", "update", "C-1", "--waiting"]);
+    env.at("2026-11-23T13:00:00Z");
+    env.ok(&["case", "update", "C-1", "--resume", "--tag", "checkout"]);
+    env.ok(&["note", "C-1", "--attach", "https://tickets.example/C-1"]);
+    let there = Env::on(other(b));
+    let out = env.ok(&["ledger", "copy", "--to", &there.location()]);
+    assert!(out.starts_with("Copied 1 cases, 1 escalations and 6 events"), "{out}");
+    assert_eq!(exports(&there), exports(&env));
+    // And back again, into a third ledger of the first kind.
+    let back = Env::on(b);
+    there.ok(&["ledger", "copy", "--to", &back.location()]);
+    assert_eq!(exports(&back), exports(&env));
+    // The copy goes on where the source left off: new ids follow the copied ones.
+    back.case("C-2", 2, "premium", "2026-11-20T08:00:00Z");
+    let v = back.json(&Env::request_args("C-2"));
+    assert_eq!(v["id"], 2);
+    let before = there.dump();
+    let (_, err) = env.expect(1, &["ledger", "copy", "--to", &there.location()]);
+    assert!(err.contains("already holds 1 cases"), "{err}");
+    assert_eq!(there.dump(), before);
+}
+
+fn an_import_is_all_or_nothing(b: Backend) {
+    let env = Env::on(b);
+    env.ok(&["case", "add", "OLD-1", "--customer", "x", "--severity", "3", "--tier", "standard"]);
+    let file = env.dir.path().join("in.csv");
+    let mut csv = String::from("id,customer,severity,tier,opened_at,tags\n");
+    for i in 0..2500 {
+        csv.push_str(&format!("I-{i},Cust {},{},premium,2026-11-{:02}T10:00:00Z,a;b\n", i % 7, 2 + i % 3, 1 + i % 20));
+    }
+    csv.push_str("I-3,dup,2,premium,2026-11-20T10:00:00Z,\nBAD,x,9,premium,2026-11-20T10:00:00Z,\n");
+    std::fs::write(&file, &csv).unwrap();
+    let before = env.dump();
+    let (_, err) = env.expect(2, &["case", "import", file.to_str().unwrap()]);
+    assert!(err.contains("2 of 2502 records") && err.contains("appears twice in the input (first on line 5)"), "{err}");
+    assert_eq!(env.dump(), before);
+    let v = env.json(&["case", "import", "--skip-invalid", file.to_str().unwrap()]);
+    assert_eq!((v["imported"].as_i64(), v["skipped"].as_i64()), (Some(2500), Some(2)));
+    let v = env.json(&["case", "import", "--upsert", "--dry-run", file.to_str().unwrap()]);
+    assert_eq!((v["unchanged"].as_i64(), v["invalid"].as_i64()), (Some(2500), Some(2)));
+    assert_eq!(env.json(&["ledger", "info"])["cases"], 2501);
+    let tagged = env.json(&["check", "I-7"]);
+    assert!(tagged["signals"][0]["detail"].as_str().unwrap().contains("customers with open cases tagged"), "{tagged}");
+}
+
+/// Writers per backend: 50 processes on the server, 8 on the embedded file.
+fn writers(b: Backend) -> usize {
+    if b == Backend::Postgres { 50 } else { 8 }
+}
+
+fn concurrent_writers_all_commit(b: Backend) {
+    let env = Env::on(b);
+    env.case("SEED", 3, "standard", "2026-11-20T08:00:00Z");
+    let (n, each) = (writers(b), 20);
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|w| {
+                let env = &env;
+                s.spawn(move || {
+                    let mut failed = Vec::new();
+                    for i in 0..each {
+                        let id = format!("W{w}-{i}");
+                        let args = ["case", "add", &id, "--customer", "x", "--severity", "3", "--tier", "standard"];
+                        let (code, _, err) = env.run(&args);
+                        if code != 0 {
+                            failed.push(format!("{id}: exit {code}: {err}"));
+                        }
+                    }
+                    failed
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "{} failed writes:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(env.json(&["ledger", "info"])["cases"], (n * each + 1) as i64);
+}
+
+/// `n` racers at once; exactly one wins, the others are refused naming who acted first.
+fn one_wins(results: &[(i32, String, String)], first: &str) {
+    let won: Vec<_> = results.iter().filter(|r| r.0 == 0).collect();
+    assert_eq!(won.len(), 1, "exactly one should win: {results:#?}");
+    for (code, _, err) in results.iter().filter(|r| r.0 != 0) {
+        assert_eq!(*code, 1, "a loser is refused: {err}");
+        assert!(err.contains(first), "the refusal names who acted first ({first}): {err}");
+    }
+}
+
+fn one_of_many_promotions_wins(b: Backend) {
+    let mut env = requested(b);
+    env.at("2026-11-24T12:00:00Z");
+    let n = if b == Backend::Postgres { 20 } else { 8 };
+    let args = |_| ["promote", "C-1", "--why", "no answer"].map(String::from).to_vec();
+    let results = env.race(n, |i| format!("p{i}"), args);
+    one_wins(&results, "(raised by p");
+    let v = env.json(&["list", "--state", "all"]);
+    assert_eq!(v[0]["level"], 2, "never two promotions of one level");
+    let promotions = env.ok(&["export", "events"]).lines().filter(|l| l.contains("\"kind\":\"promoted\"")).count();
+    assert_eq!(promotions, 1);
+}
+
+fn one_of_many_decisions_wins(b: Backend) {
+    let env = requested(b);
+    let n = if b == Backend::Postgres { 20 } else { 8 };
+    let results = env.race(n, |i| format!("d{i}"), |_| ["decide", "C-1", "approve"].map(String::from).to_vec());
+    one_wins(&results, "(decided by d");
+    let decided = env.ok(&["export", "events"]).lines().filter(|l| l.contains("\"kind\":\"decided\"")).count();
+    assert_eq!(decided, 1);
+}
+
+fn one_of_many_requests_wins(b: Backend) {
+    let env = Env::on(b);
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    let n = if b == Backend::Postgres { 20 } else { 8 };
+    let args = |_| Env::request_args("C-1").into_iter().map(String::from).collect();
+    let results = env.race(n, |i| format!("r{i}"), args);
+    one_wins(&results, "is already requested at level 1 by r");
+    assert_eq!(env.json(&["list", "--state", "all"]).as_array().map(Vec::len), Some(1));
+}
