@@ -37,26 +37,41 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         _ => {}
     }
     let ctx = Ctx::build(&cli.global)?;
-    match cli.command {
-        Command::Case(cmd) => case::run(&ctx, cmd),
-        Command::Check(args) => check::run(&ctx, &args),
-        Command::Request(args) => request::run(&ctx, args),
-        Command::Promote(args) => promote::run(&ctx, args),
-        Command::Decide(args) => decide::run(&ctx, args),
-        Command::Withdraw(args) => follow::withdraw(&ctx, &args),
-        Command::Assign(args) => follow::assign(&ctx, &args),
-        Command::Handoff(args) => follow::handoff(&ctx, &args),
-        Command::Update(args) => follow::update(&ctx, &args),
-        Command::Close(args) => follow::close(&ctx, &args),
-        Command::Reopen(args) => follow::reopen(&ctx, &args),
-        Command::Due(args) => due::run(&ctx, &args),
-        Command::List(args) => list::run(&ctx, &args),
-        Command::Show(args) => show::run(&ctx, &args),
-        Command::Ledger(cmd) => ledger::run(&ctx, &cmd),
-        Command::Export(args) => export::run(&ctx, &args),
-        Command::Package(args) => package::run(&ctx, &args),
-        Command::Note(args) => package::note(&ctx, &args),
-        Command::Report(args) => report::run(&ctx, &args),
+    dispatch(&ctx, cli.command).map_err(|e| name_the_ledger(e, &ctx.location))
+}
+
+/// A database failure mid-command says which ledger it was.
+fn name_the_ledger(e: anyhow::Error, location: &crate::ledger::Location) -> anyhow::Error {
+    let store = e.chain().find_map(|c| c.downcast_ref::<crate::ledger::StoreError>());
+    match store {
+        Some(crate::ledger::StoreError::Db(_) | crate::ledger::StoreError::Data(_)) => {
+            e.context(format!("ledger {location}"))
+        }
+        _ => e,
+    }
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Case(cmd) => case::run(ctx, cmd),
+        Command::Check(args) => check::run(ctx, &args),
+        Command::Request(args) => request::run(ctx, args),
+        Command::Promote(args) => promote::run(ctx, args),
+        Command::Decide(args) => decide::run(ctx, args),
+        Command::Withdraw(args) => follow::withdraw(ctx, &args),
+        Command::Assign(args) => follow::assign(ctx, &args),
+        Command::Handoff(args) => follow::handoff(ctx, &args),
+        Command::Update(args) => follow::update(ctx, &args),
+        Command::Close(args) => follow::close(ctx, &args),
+        Command::Reopen(args) => follow::reopen(ctx, &args),
+        Command::Due(args) => due::run(ctx, &args),
+        Command::List(args) => list::run(ctx, &args),
+        Command::Show(args) => show::run(ctx, &args),
+        Command::Ledger(cmd) => ledger::run(ctx, &cmd),
+        Command::Export(args) => export::run(ctx, &args),
+        Command::Package(args) => package::run(ctx, &args),
+        Command::Note(args) => package::note(ctx, &args),
+        Command::Report(args) => report::run(ctx, &args),
         Command::Policy(_) | Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     }
 }
