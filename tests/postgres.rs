@@ -128,7 +128,7 @@ fn a_server_lost_mid_command_leaves_nothing_half_written() {
     let env = Env { pg: Some(url.clone()), ..Env::new() };
     env.case("BEFORE", 3, "standard", "2026-11-20T08:00:00Z");
     let csv = big_csv(&env, 300_000);
-    let mut child = env
+    let child = env
         .std_cmd()
         .args(["case", "import", csv.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
