@@ -179,6 +179,12 @@ pub struct Escalation {
     pub package: Package,
 }
 
+/// The case's open escalation (requested, approved or rejected): the latest such.
+/// The one place that decides which escalation a command acts on.
+pub fn open_escalation(escalations: &[Escalation]) -> Option<&Escalation> {
+    escalations.iter().rev().find(|e| e.state.is_active())
+}
+
 impl Escalation {
     /// A new level 1 escalation requested now by `actor`.
     #[allow(clippy::too_many_arguments)]

@@ -142,6 +142,7 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
     if a.eligible {
         // The escalations and pauses of many cases at a time: one query each, not one per case.
         let mut keep = Vec::new();
+        let ask = crate::rules::check::Ask { actor: &ctx.actor, ..Default::default() };
         for chunk in cases.chunks(500) {
             let ids: Vec<String> = chunk.iter().map(|c| c.id.clone()).collect();
             let escalations = tx.escalations_of_cases(&ids)?;
@@ -149,7 +150,7 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
             for c in chunk {
                 let of_case: Vec<_> = escalations.iter().filter(|e| e.case_id == c.id).cloned().collect();
                 let paused = pauses.remove(&c.id).unwrap_or_default();
-                if crate::rules::check::check(p, c, &of_case, &paused, ctx.now, None, None).eligible {
+                if crate::rules::check::check(p, c, &of_case, &paused, ctx.now, ask).eligible {
                     keep.push(c.clone());
                 }
             }
@@ -285,7 +286,7 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
         return Err(error::bad_input(format!("case {id} is already {status}")));
     }
     if status == CaseStatus::Closed {
-        if let Some(e) = tx.escalations_of(id)?.into_iter().find(|e| e.state.is_active()) {
+        if let Some(e) = crate::model::open_escalation(&tx.escalations_of(id)?).cloned() {
             return Err(error::refused(format!(
                 "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
                 e.id, e.state

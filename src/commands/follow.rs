@@ -7,6 +7,7 @@ use crate::error;
 use crate::events::{CustomerUpdated, EventBody, Note, OwnerChange, Reopened, Why};
 use crate::model::{Case, CaseStatus, EscState, Escalation};
 use crate::render::{self, cases::EscalationView};
+use crate::rules::follow::{may_close, may_take_over, may_withdraw};
 
 /// Which of the case's escalations a command acts on.
 #[derive(Clone, Copy)]
@@ -32,8 +33,8 @@ pub fn act(
     let latest = all.last().cloned();
     let mut esc = match pick {
         Pick::Latest => latest.ok_or_else(|| error::refused(format!("case {case_id} has no escalation")))?,
-        Pick::Open => match all.into_iter().rev().find(|e| e.state.is_active()) {
-            Some(e) => e,
+        Pick::Open => match crate::model::open_escalation(&all) {
+            Some(e) => e.clone(),
             None => return Err(no_open(case_id, latest.as_ref())),
         },
     };
@@ -71,12 +72,7 @@ pub fn report(ctx: &Ctx, case: &Case, esc: &Escalation, sentence: &str) -> anyho
 pub fn withdraw(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
     let why = text("--why", &a.why)?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
-        if ctx.actor != e.requested_by && ctx.actor != e.owner {
-            return Err(error::refused(format!(
-                "only the requester ({}) or the owner ({}) may withdraw escalation #{}",
-                e.requested_by, e.owner, e.id
-            )));
-        }
+        may_withdraw(e, &ctx.actor).map_err(error::refused)?;
         e.state = EscState::Withdrawn;
         e.closed_at = Some(ctx.now);
         Ok(EventBody::Withdrawn(Why { why }))
@@ -88,6 +84,7 @@ pub fn assign(ctx: &Ctx, a: &AssignArgs) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = a.note.as_deref().map(|n| text("--note", n)).transpose()?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+        may_take_over(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
         if e.owner == to {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
@@ -101,6 +98,7 @@ pub fn handoff(ctx: &Ctx, a: &HandoffArgs) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = text("--note", &a.note)?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+        may_take_over(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
         if e.owner == to {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
@@ -141,13 +139,7 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> anyhow::Result<u8> {
 pub fn close(ctx: &Ctx, a: &NoteArgs) -> anyhow::Result<u8> {
     let note = text("--note", &a.note)?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
-        if ctx.actor != e.owner {
-            return Err(error::refused(format!(
-                "only the owner ({}) may close escalation #{}: it closes once its owner agrees; \
-                 ask them, or take it over with `escalate handoff`",
-                e.owner, e.id
-            )));
-        }
+        may_close(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
         e.state = EscState::Closed;
         e.closed_at = Some(ctx.now);
         Ok(EventBody::Closed(Note { note }))

@@ -332,7 +332,8 @@ impl Run<'_> {
             ));
         }
         if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
-            let open = tx.escalations_of(&before.id).map_err(db)?.into_iter().find(|e| e.state.is_active());
+            let all = tx.escalations_of(&before.id).map_err(db)?;
+            let open = crate::model::open_escalation(&all);
             if let Some(e) = open {
                 return Err(format!(
                     "case {} has escalation #{} {}: close or withdraw it before the case is closed",

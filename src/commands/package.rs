@@ -173,7 +173,7 @@ pub fn note(ctx: &Ctx, a: &NoteCmdArgs) -> anyhow::Result<u8> {
     let all = tx.escalations_of(&case.id)?;
     // Notes go to the open escalation; without one they belong to the case, and every
     // later escalation's document shows them.
-    let esc = all.iter().rev().find(|e| e.state.is_active()).map(|e| e.id);
+    let esc = crate::model::open_escalation(&all).map(|e| e.id);
     let mut recorded = Vec::new();
     if let Some(action) = &action {
         let body = EventBody::ActionNoted(ActionNoted { action: action.clone(), outcome: outcome.clone() });

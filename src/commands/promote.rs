@@ -10,7 +10,7 @@ use crate::render;
 use crate::rules::promote::{Promotion, can_promote};
 
 fn open_escalation(escalations: Vec<Escalation>) -> Option<Escalation> {
-    escalations.into_iter().rev().find(|e| e.state.is_active())
+    crate::model::open_escalation(&escalations).cloned()
 }
 
 pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {

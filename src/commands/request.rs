@@ -6,11 +6,11 @@ use indexmap::IndexMap;
 use crate::app::{Ctx, key_of, text};
 use crate::cli::RequestArgs;
 use crate::error;
-use crate::events::{EventBody, Requested};
-use crate::model::Escalation;
+use crate::events::{EventBody, Requested, Why};
+use crate::model::{EscState, Escalation};
 use crate::prompt::{Prompter, prompter};
 use crate::render;
-use crate::rules::check::{Eligibility, check};
+use crate::rules::check::{Ask, Eligibility, check};
 use crate::rules::package::{IMPACT, SCREENS, item, screened_out};
 
 /// `--field KEY=VALUE` pairs, in order; a key given twice is refused.
@@ -140,7 +140,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         let pauses = tx.pauses_of(&case.id)?;
         (case, escalations, pauses)
     };
-    let verdict = check(p, &case, &escalations, &pauses, ctx.now, dest.as_deref(), reason.as_deref());
+    let verdict = check(p, &case, &escalations, &pauses, ctx.now, Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref() });
     if let Some(ask) = &ask {
         ask.say(&render::check::eligibility(&render::Out { json: false, ..ctx.out }, &verdict, p, ctx.now));
     }
@@ -189,9 +189,18 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let case = ctx.case(&mut *tx, &case.id)?;
     let escalations = tx.escalations_of(&case.id)?;
     let pauses = tx.pauses_of(&case.id)?;
-    let verdict = check(p, &case, &escalations, &pauses, ctx.now, Some(&dest), Some(&reason));
+    let verdict = check(p, &case, &escalations, &pauses, ctx.now, Ask { actor: &ctx.actor, destination: Some(&dest), reason: Some(&reason) });
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
+    }
+    // A rejected escalation that its requester replaces with new facts ends, recorded.
+    if let Some(old) = crate::model::open_escalation(&escalations).filter(|e| e.state == EscState::Rejected) {
+        let mut old = old.clone();
+        old.state = EscState::Withdrawn;
+        old.closed_at = Some(ctx.now);
+        tx.update_escalation(&old)?;
+        let why = Why { why: "rejected; requested anew with new facts".into() };
+        ctx.record(&mut *tx, &case.id, Some(old.id), &EventBody::Withdrawn(why))?;
     }
     let level = p.level(1).ok_or_else(|| error::policy("the policy has no level 1"))?;
     let review_due_at = p.calendar.add(ctx.now, level.review);

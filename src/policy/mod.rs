@@ -38,11 +38,25 @@ pub struct Policy {
     pub roles: IndexMap<String, Vec<String>>,
     /// May the actor who raised a level decide it?
     pub self_decision: bool,
+    /// What a rejected escalation allows next.
+    pub after_rejection: AfterRejection,
+    /// Who besides the owner may hand off or assign an escalation (empty: the owner alone).
+    pub take_over: Vec<Decider>,
     /// Which clocks stop while a case waits on the customer.
     pub pause_wait: bool,
     pub pause_touch: bool,
     pub pause_review: bool,
     pub signals: Signals,
+}
+
+/// After a rejection: may the requester request anew (the rejected escalation
+/// ends), or may the escalation only be promoted or withdrawn?
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AfterRejection {
+    #[default]
+    NewRequest,
+    PromoteOnly,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +184,14 @@ impl Policy {
     /// "a, b, c": the accepted keys, for error messages.
     pub fn keys<V>(map: &IndexMap<String, V>) -> String {
         map.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Whether `actor` is named in `list`, directly or by a role.
+    pub fn names(&self, list: &[Decider], actor: &str) -> bool {
+        list.iter().any(|d| match d {
+            Decider::Actor(a) => a == actor,
+            Decider::Role(r) => self.roles.get(r).is_some_and(|m| m.iter().any(|x| x == actor)),
+        })
     }
 
     /// Whether `actor` is named by the deciders list (directly or by role).

@@ -26,6 +26,8 @@ pub struct RawPolicy {
     #[serde(default)]
     pub decisions: RawDecisions,
     #[serde(default)]
+    pub ownership: RawOwnership,
+    #[serde(default)]
     pub roles: IndexMap<String, Vec<String>>,
     #[serde(default)]
     pub pause: RawPause,
@@ -87,6 +89,17 @@ pub struct RawDecisions {
     pub deciders: Vec<Spanned<String>>,
     #[serde(default)]
     pub self_decision: bool,
+    /// What a rejected escalation allows next.
+    #[serde(default)]
+    pub after_rejection: super::AfterRejection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOwnership {
+    /// Who besides the owner may hand off or assign an escalation: actor names or "role:NAME".
+    #[serde(default)]
+    pub take_over: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -239,22 +239,8 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         }
     }
 
-    let mut deciders = Vec::new();
-    for d in &raw.decisions.deciders {
-        let name = d.get_ref().trim();
-        match name.strip_prefix("role:") {
-            Some(role) if raw.roles.contains_key(role) => deciders.push(Decider::Role(role.to_string())),
-            Some(role) => p.at(
-                d.span(),
-                format!(
-                    "decider {name:?} names unknown role {role:?}: define it under [roles] (roles: {})",
-                    Policy::keys(&raw.roles)
-                ),
-            ),
-            None if name.is_empty() => p.at(d.span(), "a decider is an actor name or \"role:NAME\", not empty"),
-            None => deciders.push(Decider::Actor(name.to_string())),
-        }
-    }
+    let deciders = people(p, &raw.decisions.deciders, "decider", &raw.roles);
+    let take_over = people(p, &raw.ownership.take_over, "ownership.take_over entry", &raw.roles);
     let nobody = |d: &Decider| matches!(d, Decider::Role(r) if raw.roles.get(r).is_none_or(Vec::is_empty));
     if let Some(first) = raw.decisions.deciders.first()
         && !deciders.is_empty()
@@ -290,11 +276,34 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         deciders,
         roles: raw.roles,
         self_decision: raw.decisions.self_decision,
+        after_rejection: raw.decisions.after_rejection,
+        take_over,
         pause_wait: clocks.contains(&PauseClock::WaitWindow),
         pause_touch: clocks.contains(&PauseClock::TouchPoint),
         pause_review: clocks.contains(&PauseClock::Review),
         signals,
     })
+}
+
+/// Actor names or "role:NAME" entries, each role defined under [roles].
+fn people(p: &mut Problems, list: &[Spanned<String>], what: &str, roles: &IndexMap<String, Vec<String>>) -> Vec<Decider> {
+    let mut out = Vec::new();
+    for d in list {
+        let name = d.get_ref().trim();
+        match name.strip_prefix("role:") {
+            Some(role) if roles.contains_key(role) => out.push(Decider::Role(role.to_string())),
+            Some(role) => p.at(
+                d.span(),
+                format!(
+                    "{what} {name:?} names unknown role {role:?}: define it under [roles] (roles: {})",
+                    Policy::keys(roles)
+                ),
+            ),
+            None if name.is_empty() => p.at(d.span(), format!("a {what} is an actor name or \"role:NAME\", not empty")),
+            None => out.push(Decider::Actor(name.to_string())),
+        }
+    }
+    out
 }
 
 fn parse_hhmm(s: &str) -> Option<u32> {

@@ -240,6 +240,23 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
     format!("{}\n", t.render(out))
 }
 
+/// "  Closed by lee at ...: note" for a closed or withdrawn escalation, from its event.
+fn ended(e: &Escalation, events: &[Event], p: &Policy) -> Option<String> {
+    let at = e.closed_at.filter(|_| !e.state.is_active())?;
+    let found = events.iter().rev().filter(|ev| ev.escalation == Some(e.id)).find_map(|ev| match &ev.body {
+        EventBody::Closed(n) => Some((ev, &n.note)),
+        EventBody::Withdrawn(w) => Some((ev, &w.why)),
+        _ => None,
+    });
+    let word = if e.state == crate::model::EscState::Closed { "Closed" } else { "Withdrawn" };
+    Some(match found {
+        Some((ev, why)) => {
+            format!("  {word} by {} at {}: {}\n", clean(&ev.actor), human(ev.at, p.calendar.tz), clean(why))
+        }
+        None => format!("  {word} at {}\n", human(at, p.calendar.tz)),
+    })
+}
+
 pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {
     let mut s = String::new();
     // The next engineer on shift reads the latest handoff note first.
@@ -280,14 +297,19 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
         if let (crate::model::EscState::Requested, Some(due)) = (e.state, e.review_due_at) {
             s.push_str(&format!("  Review due: {}\n", human_relative(due, now, p.calendar.tz)));
         }
-        if let (Some(by), Some(at)) = (&e.decided_by, e.decided_at) {
+        // The decision and the state are two things: a rejected escalation may be withdrawn.
+        if let (Some(decision), Some(by), Some(at)) = (&e.decision, &e.decided_by, e.decided_at) {
+            let note = e.decision_note.as_deref().filter(|n| !n.trim().is_empty());
             s.push_str(&format!(
-                "  Decided: {} by {} at {}: {}\n",
-                e.state,
+                "  Decided: {} by {} at {}{}\n",
+                clean(decision),
                 clean(by),
                 human(at, p.calendar.tz),
-                clean(e.decision_note.as_deref().unwrap_or(""))
+                note.map(|n| format!(": {}", clean(n))).unwrap_or_default()
             ));
+        }
+        if let Some(line) = ended(e, events, p) {
+            s.push_str(&line);
         }
         s.push_str(&format!("  Description: {}\n", clean_block(&e.description).replace('\n', "\n    ")));
         for (k, v) in &e.fields {

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::{Case, Escalation, Pause};
-use crate::model::{CaseStatus, ser_opt_time};
-use crate::policy::Policy;
+use crate::model::{CaseStatus, EscState, ser_opt_time};
+use crate::policy::{AfterRejection, Policy};
 use crate::rules::pause::{deadline, paused_clock};
 use crate::time::{human, human_relative};
 
@@ -52,6 +52,61 @@ impl Eligibility {
     }
 }
 
+/// No escalation may be open, but for a rejected one its requester may replace
+/// with new facts, when the policy allows requesting anew after a rejection.
+fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &str) -> RuleOutcome {
+    let tz = policy.calendar.tz;
+    let Some(e) = crate::model::open_escalation(escalations) else {
+        return pass("no-open-escalation", "no escalation is open for this case".into());
+    };
+    let promotable = policy.routed_directly(&e.destination).is_none() && e.level < policy.top_level();
+    if e.state == EscState::Rejected {
+        let by = match (&e.decided_by, e.decided_at) {
+            (Some(who), Some(at)) => format!(" by {who} at {}", human(at, tz)),
+            _ => String::new(),
+        };
+        let promote = if promotable { format!("promote it with `escalate promote {}`, or ", case.id) } else { String::new() };
+        let rejected = format!("escalation #{} was rejected at level {}{by}", e.id, e.level);
+        return match policy.after_rejection {
+            AfterRejection::NewRequest if actor == e.requested_by => pass(
+                "no-open-escalation",
+                format!("{rejected}: as its requester you may request anew with new facts (#{} then ends)", e.id),
+            ),
+            AfterRejection::NewRequest => fail(
+                "no-open-escalation",
+                format!(
+                    "{rejected}: only its requester ({}) may request anew with new facts; {promote}its requester or owner may withdraw it",
+                    e.requested_by
+                ),
+                None,
+            ),
+            AfterRejection::PromoteOnly => fail(
+                "no-open-escalation",
+                format!("{rejected}: the policy allows only to {promote}withdraw it (`escalate withdraw {} --why TEXT`)", case.id),
+                None,
+            ),
+        };
+    }
+    // Point to the way forward that exists: promote, unless there is no level to promote to.
+    let next = if promotable {
+        format!("use `escalate promote {}` to raise it", case.id)
+    } else {
+        format!("follow it through, or withdraw it with `escalate withdraw {} --why TEXT`", case.id)
+    };
+    fail(
+        "no-open-escalation",
+        format!(
+            "escalation #{} is already {} at level {} by {} since {}: {next}",
+            e.id,
+            e.state,
+            e.level,
+            e.raised_by,
+            human(e.level_since, tz)
+        ),
+        None,
+    )
+}
+
 fn pass(rule: &'static str, detail: String) -> RuleOutcome {
     RuleOutcome { rule, passed: true, detail, passes_at: None }
 }
@@ -60,17 +115,25 @@ fn fail(rule: &'static str, detail: String, passes_at: Option<DateTime<Utc>>) ->
     RuleOutcome { rule, passed: false, detail, passes_at }
 }
 
-/// Evaluate every rule. `destination` and `reason` must be keys of the policy.
+/// What is asked: for whom, to where, for what reason. `destination` and
+/// `reason` must be keys of the policy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ask<'a> {
+    pub actor: &'a str,
+    pub destination: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+/// Evaluate every rule.
 pub fn check(
     policy: &Policy,
     case: &Case,
     escalations: &[Escalation],
     pauses: &[Pause],
     now: DateTime<Utc>,
-    destination: Option<&str>,
-    reason: Option<&str>,
+    ask: Ask,
 ) -> Eligibility {
-    let tz = policy.calendar.tz;
+    let (destination, reason) = (ask.destination, ask.reason);
     let dest = destination.and_then(|d| policy.destinations.get(d).map(|v| (d, v)));
     let immediate = dest.is_some_and(|(_, d)| d.immediate);
     let mut rules = Vec::new();
@@ -111,30 +174,7 @@ pub fn check(
         }
     }
 
-    let active: Vec<&Escalation> = escalations.iter().filter(|e| e.case_id == case.id && e.state.is_active()).collect();
-    rules.push(match active.first() {
-        None => pass("no-open-escalation", "no escalation is open for this case".into()),
-        Some(e) => {
-            // Point to the way forward that exists: promote, unless there is no level to promote to.
-            let next = if policy.routed_directly(&e.destination).is_some() || e.level >= policy.top_level() {
-                format!("follow it through, or withdraw it with `escalate withdraw {} --why TEXT`", case.id)
-            } else {
-                format!("use `escalate promote {}` to raise it", case.id)
-            };
-            fail(
-                "no-open-escalation",
-                format!(
-                    "escalation #{} is already {} at level {} by {} since {}: {next}",
-                    e.id,
-                    e.state,
-                    e.level,
-                    e.raised_by,
-                    human(e.level_since, tz)
-                ),
-                None,
-            )
-        }
-    });
+    rules.push(open_rule(policy, case, escalations, ask.actor));
 
     if let Some(key) = reason {
         if let Some(r) = policy.reasons.get(key) {

@@ -46,6 +46,45 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
     Ok(())
 }
 
+/// Who may hand off or assign an escalation: its owner, or whom the policy
+/// names for taking over (`[ownership] take_over`).
+pub fn may_take_over(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), String> {
+    if actor == esc.owner || policy.names(&policy.take_over, actor) {
+        return Ok(());
+    }
+    let mut who = vec![format!("its owner ({})", esc.owner)];
+    who.extend(policy.take_over.iter().map(ToString::to_string));
+    Err(format!("{actor} may not hand off or assign escalation #{}: only {} may", esc.id, who.join(" or ")))
+}
+
+/// Only the owner closes an escalation: it closes once its owner agrees. The
+/// refusal suggests taking it over only to those who may.
+pub fn may_close(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), String> {
+    if actor == esc.owner {
+        return Ok(());
+    }
+    let take = if policy.names(&policy.take_over, actor) {
+        format!(", or take it over first with `escalate assign {} --to {actor}`", esc.case_id)
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "only the owner ({}) may close escalation #{}: it closes once its owner agrees; ask them{take}",
+        esc.owner, esc.id
+    ))
+}
+
+/// The requester or the owner may withdraw an escalation.
+pub fn may_withdraw(esc: &Escalation, actor: &str) -> Result<(), String> {
+    if actor == esc.requested_by || actor == esc.owner {
+        return Ok(());
+    }
+    Err(format!(
+        "only the requester ({}) or the owner ({}) may withdraw escalation #{}",
+        esc.requested_by, esc.owner, esc.id
+    ))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DueKind {
