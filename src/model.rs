@@ -175,6 +175,10 @@ pub struct Escalation {
     pub next_touch_at: Option<DateTime<Utc>>,
     /// The latest handoff note, for the next engineer on shift.
     pub handoff_note: Option<String>,
+    /// When the customer touch-point cadence restarted (a reopening); null when it counts
+    /// from the level or the latest update.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub touch_since: Option<DateTime<Utc>>,
     /// The escalation document's contents beyond the destination's fields.
     pub package: Package,
 }
@@ -221,6 +225,7 @@ impl Escalation {
             last_update_at: None,
             next_touch_at: None,
             handoff_note: None,
+            touch_since: None,
             package: Package::default(),
         }
     }

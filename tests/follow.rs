@@ -104,9 +104,11 @@ fn handoffs_put_the_latest_note_first() {
     );
     assert_eq!(env.json(&["list"])[0]["owner"], "kim");
     assert_eq!(env.json(&["show", "C-1"])["escalations"][0]["handoff_note"], "Call them at 9, they want a bridge");
-    let (_, err) = env.expect(2, &["handoff", "C-1", "--to", "kim", "--note", "x"]);
+    let (code, _, err) = as_actor(&env, "kim", &["handoff", "C-1", "--to", "kim", "--note", "x"]);
+    assert_eq!(code, 2);
     assert!(err.contains("already owned by kim"), "{err}");
-    env.ok(&["assign", "C-1", "--to", "alice"]);
+    let (code, _, err) = as_actor(&env, "kim", &["assign", "C-1", "--to", "alice"]);
+    assert_eq!(code, 0, "{err}");
     assert_eq!(env.json(&["list"])[0]["owner"], "alice");
 }
 
@@ -336,4 +338,104 @@ fn the_timeline_tells_the_whole_story_in_order() {
     );
     let out = env.ok(&["show", "C-1"]);
     insta::assert_snapshot!("timeline", out);
+}
+
+#[test]
+fn only_the_owner_or_the_takeover_roles_hand_off_and_assign() {
+    let env = Env::new().with_policy(|p| {
+        p.replace("escalation-managers = []", "escalation-managers = [\"erin\"]")
+            .replace("[decisions]", "[ownership]\ntake_over = [\"role:escalation-managers\"]\n\n[decisions]")
+    });
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    env.ok(&["handoff", "C-1", "--to", "lee", "--note", "yours now"]);
+    let before = env.dump();
+    // Anyone else may neither take it nor give it away, and is not told to try.
+    for args in [&["handoff", "C-1", "--to", "mallory", "--note", "mine"][..], &["assign", "C-1", "--to", "mallory"]] {
+        let (code, _, err) = as_actor(&env, "mallory", args);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains(
+                "mallory may not hand off or assign escalation #1: only its owner (lee) or role:escalation-managers may"
+            ),
+            "{err}"
+        );
+    }
+    let (code, _, err) = as_actor(&env, "mallory", &["close", "C-1", "--note", "done"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("only the owner (lee) may close") && !err.contains("escalate assign"), "{err}");
+    assert_eq!(env.dump(), before);
+    // An escalation manager may take it over, and is told how.
+    let (_, _, err) = as_actor(&env, "erin", &["close", "C-1", "--note", "done"]);
+    assert!(err.contains("or take it over first with `escalate assign C-1 --to erin`"), "{err}");
+    let (code, _, err) = as_actor(&env, "erin", &["assign", "C-1", "--to", "erin", "--note", "taking over"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = as_actor(&env, "erin", &["close", "C-1", "--note", "resolved"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn after_a_rejection_only_its_requester_requests_anew() {
+    let env = requested();
+    as_actor(&env, "rita", &["decide", "C-1", "reject", "--note", "Send the HAR file first"]);
+    // The reviewer and everyone else: refused, told why.
+    let mut args: Vec<&str> = Env::request_args("C-1");
+    args.push("--yes");
+    let (code, _, err) = as_actor(&env, "rita", &args);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("escalation #1 was rejected at level 1 by rita")
+            && err.contains("only its requester (alice) may request anew"),
+        "{err}"
+    );
+    let (code, _, err) = as_actor(&env, "rita", &["withdraw", "C-1", "--why", "x"]);
+    assert_eq!(code, 1, "the reviewer may not withdraw it: {err}");
+    // The requester, with new facts: #1 ends, recorded, and #2 begins.
+    let v = env.json(&args);
+    assert_eq!(v["id"], 2);
+    let all = env.json(&["list", "--state", "all"]);
+    assert_eq!(all[0]["state"], "withdrawn");
+    let show = env.ok(&["show", "C-1"]);
+    assert!(show.contains("Decided: rejected by rita") && show.contains("Withdrawn by alice"), "{show}");
+}
+
+#[test]
+fn the_policy_may_allow_only_promotion_after_a_rejection() {
+    let env = Env::new().with_policy(|p| {
+        p.replace("self_decision = false", "self_decision = false\nafter_rejection = \"promote-only\"")
+    });
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    as_actor(&env, "rita", &["decide", "C-1", "reject", "--note", "No"]);
+    let v = env.json(&["check", "C-1"]);
+    let rule = v["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "no-open-escalation").unwrap().clone();
+    assert_eq!(rule["passed"], false);
+    assert!(
+        rule["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the policy allows only to promote it with `escalate promote C-1`, or withdraw it"),
+        "{rule}"
+    );
+    env.expect(1, &Env::request_args("C-1"));
+    env.ok(&["promote", "C-1", "--why", "The customer insists"]);
+}
+
+#[test]
+fn time_spent_closed_is_not_a_missed_touch_point() {
+    let mut env = requested();
+    env.ok(&["update", "C-1", "--note", "Told them", "--next", "2026-11-24T10:00:00Z"]);
+    env.at("2026-11-23T13:00:00Z");
+    env.ok(&["close", "C-1", "--note", "fixed"]);
+    // Closed for a week; reopened: the cadence (8 business hours at level 1) counts from now.
+    env.at("2026-11-30T10:00:00Z");
+    env.ok(&["reopen", "C-1", "--why", "Broken again"]);
+    let due = env.json(&["due", "--within", "3d"]);
+    let touch = due.as_array().unwrap().iter().find(|d| d["kind"] == "touch-point").expect("a touch-point").clone();
+    assert_eq!(touch["overdue"], false, "{due}");
+    assert_eq!(touch["due_at"], "2026-12-01T10:00:00Z", "{due}");
+    let v = env.json(&["list"]);
+    assert_eq!(v[0]["touch_since"], "2026-11-30T10:00:00Z");
+    assert_eq!(v[0]["next_touch_at"], serde_json::Value::Null, "a promise made before the close is void");
+    env.expect(0, &["due", "--overdue"]);
 }

@@ -22,7 +22,14 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         .then(|| ctx.now - chrono::Duration::minutes(window.minutes));
     let peers = tx.open_cases_tagged(&case.tags, since)?;
 
-    let verdict = check(p, &case, &escalations, &pauses, ctx.now, Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref() });
+    let verdict = check(
+        p,
+        &case,
+        &escalations,
+        &pauses,
+        ctx.now,
+        Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref() },
+    );
     let sla = sla::position(p, &case, ctx.now);
     let signals = vec![
         signals::recurring(p, &case, &peers, ctx.now),

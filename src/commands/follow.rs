@@ -165,6 +165,10 @@ pub fn reopen(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
             _ => EscState::Requested,
         };
         e.closed_at = None;
+        // Time spent closed is not missed: the touch-point cadence restarts now, and a
+        // touch-point promised before the close is void once past.
+        e.touch_since = Some(ctx.now);
+        e.next_touch_at = e.next_touch_at.filter(|t| *t > ctx.now);
         // An undecided level is reviewed afresh: its review window restarts now.
         if e.state == EscState::Requested {
             let review = ctx.policy().level(e.level).map(|l| l.review);

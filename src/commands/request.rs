@@ -140,7 +140,14 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         let pauses = tx.pauses_of(&case.id)?;
         (case, escalations, pauses)
     };
-    let verdict = check(p, &case, &escalations, &pauses, ctx.now, Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref() });
+    let verdict = check(
+        p,
+        &case,
+        &escalations,
+        &pauses,
+        ctx.now,
+        Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref() },
+    );
     if let Some(ask) = &ask {
         ask.say(&render::check::eligibility(&render::Out { json: false, ..ctx.out }, &verdict, p, ctx.now));
     }
@@ -189,7 +196,14 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let case = ctx.case(&mut *tx, &case.id)?;
     let escalations = tx.escalations_of(&case.id)?;
     let pauses = tx.pauses_of(&case.id)?;
-    let verdict = check(p, &case, &escalations, &pauses, ctx.now, Ask { actor: &ctx.actor, destination: Some(&dest), reason: Some(&reason) });
+    let verdict = check(
+        p,
+        &case,
+        &escalations,
+        &pauses,
+        ctx.now,
+        Ask { actor: &ctx.actor, destination: Some(&dest), reason: Some(&reason) },
+    );
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
     }

@@ -286,7 +286,12 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
 }
 
 /// Actor names or "role:NAME" entries, each role defined under [roles].
-fn people(p: &mut Problems, list: &[Spanned<String>], what: &str, roles: &IndexMap<String, Vec<String>>) -> Vec<Decider> {
+fn people(
+    p: &mut Problems,
+    list: &[Spanned<String>],
+    what: &str,
+    roles: &IndexMap<String, Vec<String>>,
+) -> Vec<Decider> {
     let mut out = Vec::new();
     for d in list {
         let name = d.get_ref().trim();

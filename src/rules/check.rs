@@ -65,7 +65,8 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
             (Some(who), Some(at)) => format!(" by {who} at {}", human(at, tz)),
             _ => String::new(),
         };
-        let promote = if promotable { format!("promote it with `escalate promote {}`, or ", case.id) } else { String::new() };
+        let promote =
+            if promotable { format!("promote it with `escalate promote {}`, or ", case.id) } else { String::new() };
         let rejected = format!("escalation #{} was rejected at level {}{by}", e.id, e.level);
         return match policy.after_rejection {
             AfterRejection::NewRequest if actor == e.requested_by => pass(
@@ -82,7 +83,10 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
             ),
             AfterRejection::PromoteOnly => fail(
                 "no-open-escalation",
-                format!("{rejected}: the policy allows only to {promote}withdraw it (`escalate withdraw {} --why TEXT`)", case.id),
+                format!(
+                    "{rejected}: the policy allows only to {promote}withdraw it (`escalate withdraw {} --why TEXT`)",
+                    case.id
+                ),
                 None,
             ),
         };

@@ -166,7 +166,9 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
                 out.push(item(o, DueKind::Review, due, policy.pause_review.then_some(e.level_since), now, detail));
             }
         }
-        let base = e.last_update_at.unwrap_or(e.level_since);
+        // The cadence counts from the latest of: the level, the last update, a reopening.
+        let base =
+            [Some(e.level_since), e.last_update_at, e.touch_since].into_iter().flatten().max().unwrap_or(e.level_since);
         let touch = match (e.next_touch_at, level.update_every) {
             (Some(promised), _) => Some((promised, "promised customer touch-point".to_string())),
             (None, Some(every)) => {

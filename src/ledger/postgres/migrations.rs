@@ -92,6 +92,10 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
         FOR EACH ROW EXECUTE FUNCTION escalate_append_only();
     "#,
+    // 2: where the customer touch-point cadence counts from after a reopening.
+    r#"
+    ALTER TABLE escalations ADD COLUMN touch_since timestamptz;
+    "#,
 ];
 
 pub fn current_version() -> i64 {

@@ -68,7 +68,7 @@ pub(super) fn case_row(r: &Row) -> Result<Case> {
 
 pub(super) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields::text, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
-    raised_by, decision, last_update_at, next_touch_at, handoff_note, package::text";
+    raised_by, decision, last_update_at, next_touch_at, handoff_note, package::text, touch_since";
 
 /// The columns written, in `esc_params` order, with their placeholders' casts.
 pub(super) const ESC_WRITE: &[(&str, &str)] = &[
@@ -94,6 +94,7 @@ pub(super) const ESC_WRITE: &[(&str, &str)] = &[
     ("next_touch_at", ""),
     ("handoff_note", ""),
     ("package", "::text::json"),
+    ("touch_since", ""),
 ];
 
 pub(super) fn esc_row(r: &Row) -> Result<Escalation> {
@@ -121,6 +122,7 @@ pub(super) fn esc_row(r: &Row) -> Result<Escalation> {
         next_touch_at: r.get(20),
         handoff_note: r.get(21),
         package: from_json("an escalation's package", r.get::<_, &str>(22))?,
+        touch_since: r.get(23),
         requested_by,
     })
 }
@@ -162,6 +164,7 @@ impl EscValues {
             &e.next_touch_at,
             &e.handoff_note,
             &self.package,
+            &e.touch_since,
         ]
     }
 }

@@ -101,6 +101,10 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX cases_opened ON cases (opened_at);
     INSERT OR IGNORE INTO case_tags (tag, case_id) SELECT j.value, c.id FROM cases AS c, json_each(c.tags) AS j;
     "#,
+    // 4: where the customer touch-point cadence counts from after a reopening.
+    r#"
+    ALTER TABLE escalations ADD COLUMN touch_since TEXT;
+    "#,
 ];
 
 pub fn current_version() -> i64 {

@@ -151,7 +151,7 @@ fn case_where(f: &CaseFilter) -> (String, Vec<Value>) {
 
 pub(super) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
-    raised_by, decision, last_update_at, next_touch_at, handoff_note, package";
+    raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since";
 
 pub(super) fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
     Ok(Escalation {
@@ -178,6 +178,7 @@ pub(super) fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
         next_touch_at: opt_time_at(row, 20)?,
         handoff_note: row.get(21)?,
         package: json_at(row, 22)?,
+        touch_since: opt_time_at(row, 23)?,
     })
 }
 
@@ -207,6 +208,7 @@ pub(super) fn esc_values(e: &Escalation) -> Vec<Value> {
         e.next_touch_at.map(rfc3339).into(),
         e.handoff_note.clone().into(),
         json(&e.package).into(),
+        e.touch_since.map(rfc3339).into(),
     ]
 }
 
