@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{Confirm, Editor, Input, Select};
+use dialoguer::{Editor, Input, Select};
 
 use crate::error;
 use crate::render::no_color_env;
@@ -75,18 +75,50 @@ impl Prompter {
 
     /// A yes or no question whose safe answer is no.
     pub fn yes_no(&self, prompt: &str) -> anyhow::Result<bool> {
-        Confirm::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
-            .default(false)
-            .interact_on(&self.term)
-            .map_err(aborted)
+        self.ask_yes_no(prompt, false)
     }
 
     pub fn confirm(&self, prompt: &str) -> anyhow::Result<bool> {
-        Confirm::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
-            .default(true)
-            .interact_on(&self.term)
-            .map_err(aborted)
+        self.ask_yes_no(prompt, true)
+    }
+
+    /// A yes or no answered with a whole line (y, yes, n, no; Enter for the
+    /// default), so that typing `no` and Enter answers this question alone.
+    fn ask_yes_no(&self, prompt: &str, default: bool) -> anyhow::Result<bool> {
+        let hint = if default { "[Y/n]" } else { "[y/N]" };
+        let line = Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(format!("{prompt} {hint}"))
+            .allow_empty(true)
+            .validate_with(|s: &String| match yes_or_no(s) {
+                Some(_) => Ok(()),
+                None => Err("answer yes or no (y, n), or press Enter"),
+            })
+            .interact_text_on(&self.term)
+            .map_err(aborted)?;
+        Ok(yes_or_no(&line).flatten().unwrap_or(default))
+    }
+}
+
+/// A yes/no answer: Some(Some(b)) for an answer, Some(None) for none (the
+/// default), None for anything else.
+fn yes_or_no(s: &str) -> Option<Option<bool>> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "" => Some(None),
+        "y" | "yes" => Some(Some(true)),
+        "n" | "no" => Some(Some(false)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yes_or_no;
+
+    #[test]
+    fn a_whole_line_answers_yes_or_no() {
+        assert_eq!(yes_or_no(" No "), Some(Some(false)));
+        assert_eq!(yes_or_no("YES"), Some(Some(true)));
+        assert_eq!(yes_or_no(""), Some(None));
+        assert_eq!(yes_or_no("nope"), None);
     }
 }

@@ -29,7 +29,9 @@ fn screen_no(s: &mut OsSession) {
         "resolved at the support tier",
     ] {
         s.expect(q).unwrap();
-        s.send("n").unwrap();
+        // A whole word and Enter answers this question alone.
+        s.send("no").unwrap();
+        s.send(ENTER).unwrap();
     }
 }
 
@@ -76,6 +78,7 @@ fn a_guided_request_asks_for_everything_the_reviewer_needs() {
     }
     s.expect("Request a level 1 escalation of case C-1 to Engineering?").unwrap();
     s.send("y").unwrap();
+    s.send(ENTER).unwrap();
     s.expect("Requested escalation #1 of case C-1").unwrap();
     s.expect(Eof).unwrap();
 
@@ -100,14 +103,20 @@ fn a_documented_fix_stops_the_guided_request() {
     let before = env.dump();
     let mut s = session(&env, &["request", "C-1"]);
     s.expect("documented fix").unwrap();
-    s.send("y").unwrap();
+    s.send("yes").unwrap();
+    s.send(ENTER).unwrap();
     for q in ["configuration or setup error", "coaching", "limitation documented", "resolved at the support tier"] {
         s.expect(q).unwrap();
         s.send("n").unwrap();
+        s.send(ENTER).unwrap();
     }
     s.expect("This should not be escalated: a documented fix or workaround addresses it").unwrap();
     s.expect("Escalate anyway?").unwrap();
-    s.send("n").unwrap();
+    s.send("maybe").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("answer yes or no").unwrap();
+    s.send("\x15n").unwrap(); // clear the line, then no
+    s.send(ENTER).unwrap();
     s.expect("request stopped").unwrap();
     s.expect(Eof).unwrap();
     assert_eq!(env.dump(), before);
@@ -173,6 +182,7 @@ fn flags_given_on_a_terminal_are_not_asked_again() {
     s.send(ENTER).unwrap();
     s.expect("Request a level 1 escalation").unwrap();
     s.send("n").unwrap();
+    s.send(ENTER).unwrap();
     s.expect("request not submitted").unwrap();
     s.expect(Eof).unwrap();
     assert_eq!(env.json(&["list"]), serde_json::json!([]));
