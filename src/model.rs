@@ -69,6 +69,17 @@ keyword_enum!(
     Priority, "priority" { Low => "low", Normal => "normal", High => "high" }
 );
 
+impl Priority {
+    /// Sort key: high first, then normal, then low.
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::High => 0,
+            Priority::Normal => 1,
+            Priority::Low => 2,
+        }
+    }
+}
+
 keyword_enum!(
     CaseStatus, "case status" { Open => "open", Closed => "closed" }
 );

@@ -1,5 +1,6 @@
 //! Parsing user-supplied times, and formatting instants and durations for people and JSON.
 
+use chrono::Datelike as _;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -98,9 +99,15 @@ pub fn span(d: Duration) -> String {
     parts.join(" ")
 }
 
-/// A compact instant for table cells: "11-23 14:00" in the zone (name it in the header).
-pub fn short(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
+/// A compact instant for table cells: "11-23 14:00" in the zone (name it in the
+/// header), with the year when it is not the year of `now`: "2025-12-28 12:00".
+pub fn short(t: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> String {
+    let (local, this_year) = (t.with_timezone(&tz), now.with_timezone(&tz).year());
+    if local.year() == this_year {
+        local.format("%m-%d %H:%M").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    }
 }
 
 /// "in 2h 13m" / "2h 13m ago" / "now" relative to `now`.

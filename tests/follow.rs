@@ -439,3 +439,71 @@ fn time_spent_closed_is_not_a_missed_touch_point() {
     assert_eq!(v[0]["next_touch_at"], serde_json::Value::Null, "a promise made before the close is void");
     env.expect(0, &["due", "--overdue"]);
 }
+
+#[test]
+fn customer_priority_orders_lists_and_filters_them() {
+    let env = Env::new();
+    for (id, priority, opened) in [
+        ("P-LOW", "low", "2025-12-28T12:00:00Z"),
+        ("P-NORM", "normal", "2026-11-19T08:00:00Z"),
+        ("P-HIGH", "high", "2026-11-20T08:00:00Z"),
+    ] {
+        env.ok(&[
+            "case",
+            "add",
+            id,
+            "--customer",
+            "Acme",
+            "--severity",
+            "2",
+            "--tier",
+            "premium",
+            "--opened-at",
+            opened,
+            "--priority",
+            priority,
+        ]);
+        env.ok(&Env::request_args(id));
+    }
+    let ids = |v: serde_json::Value, key: &str| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|x| x[key].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids(env.json(&["case", "list"]), "id"), ["P-HIGH", "P-NORM", "P-LOW"]);
+    assert_eq!(ids(env.json(&["case", "list", "--priority", "low"]), "id"), ["P-LOW"]);
+    let due = env.json(&["due", "--within", "2d"]);
+    assert_eq!(ids(due.clone(), "priority").first().map(String::as_str), Some("high"), "{due}");
+    assert_eq!(ids(env.json(&["due", "--within", "2d", "--priority", "low"]), "case"), ["P-LOW", "P-LOW"]);
+    assert_eq!(ids(env.json(&["list", "--priority", "high"]), "case"), ["P-HIGH"]);
+    assert_eq!(env.json(&["list"])[0]["priority"], "low");
+    // An opening in another year shows its year.
+    let out = env.ok(&["case", "list"]);
+    assert!(out.contains("2025-12-28 12:00") && out.contains("11-20 08:00"), "{out}");
+    let (_, err) = env.expect(2, &["case", "list", "--priority", "urgent"]);
+    assert!(err.contains("unknown priority \"urgent\""), "{err}");
+}
+
+#[test]
+fn assigning_the_owner_again_keeps_the_note() {
+    let env = requested();
+    env.ok(&["assign", "C-1", "--to", "alice", "--note", "Still mine: waiting for the logs"]);
+    let out = env.ok(&["show", "C-1"]);
+    assert!(out.contains("owner alice -> alice: Still mine: waiting for"), "{out}");
+    env.expect(2, &["assign", "C-1", "--to", "alice"]);
+}
+
+#[test]
+fn a_zero_wait_reads_as_no_wait_and_plain_labels_do_not_repeat() {
+    let env = Env::new().with_policy(|p| {
+        p.replace(
+            "wait = { premium = \"8h clock\", standard = \"16h clock\" }",
+            "wait = { premium = \"0m clock\", standard = \"16h clock\" }",
+        )
+        .replace("label = \"Medium\"", "label = \"Severity 3\"")
+    });
+    env.case("Z-1", 3, "premium", "2026-11-23T11:59:00Z");
+    let v = env.json(&["check", "Z-1"]);
+    let details: Vec<&str> = v["rules"].as_array().unwrap().iter().map(|r| r["detail"].as_str().unwrap()).collect();
+    assert!(details.contains(&"severity 3 may be escalated"), "{details:?}");
+    assert!(details.iter().any(|d| d.starts_with("severity 3 cases of the Premium tier have no wait")), "{details:?}");
+    assert_eq!(v["eligible"], true);
+}

@@ -423,3 +423,249 @@ fn notes_between_escalations_carry_over_and_a_flip_flop_is_not_a_trend() {
     env.ok(&["case", "update", "B-1", "--severity", "1"]);
     assert_eq!(signal(&env.json(&["check", "B-1"]), "severity-trend")["raised"], true);
 }
+
+/// Where a value given for a field or an item belongs in the document: the
+/// title (`#`) or the heading of its section.
+fn section_of(key: &str, is_item: bool) -> &'static str {
+    match key {
+        "summary" => "title",
+        "affected" | "effect" | "impact" | "revenue" | "revenue-exposure" | "breadth" | "depth" | "duration"
+        | "reputation" | "contractual" => "Business impact",
+        "narrative" | "context" | "use-case" | "observations" => "Problem narrative",
+        "steps" | "reproduction" | "expected" | "observed" | "environment" => "Reproduction procedure",
+        "actions-taken" | "troubleshooting" | "containment" => "Actions already taken",
+        "customer-expectation" | "escalation-risk" => "Customer communication status",
+        "ask" | "decision-needed" | "deadline" => "Request",
+        // A field no section holds is shown under the narrative.
+        _ if !is_item => "Problem narrative",
+        _ => panic!("no section for the item {key}"),
+    }
+}
+
+/// The package items given as flags, with the recognisable value of each
+/// (`rating` is checked apart: it shows as the severity's label).
+const ITEM_FLAGS: &[&str] = &[
+    "summary",
+    "affected",
+    "effect",
+    "revenue",
+    "breadth",
+    "depth",
+    "duration",
+    "reputation",
+    "contractual",
+    "narrative",
+    "steps",
+    "expected",
+    "observed",
+    "environment",
+    "customer-expectation",
+    "escalation-risk",
+    "ask",
+];
+
+/// The deadline item as given, and as the document shows it.
+const DEADLINE: (&str, &str) = ("2026-12-24 15:45", "2026-12-24 15:45 UTC");
+
+/// The Markdown document cut into its title and sections: (heading, lines).
+fn sections(md: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = vec![("title".to_string(), Vec::new())];
+    for l in md.lines() {
+        match l.strip_prefix("## ") {
+            Some(h) => out.push((h.to_string(), Vec::new())),
+            None => out.last_mut().unwrap().1.push(l.to_string()),
+        }
+    }
+    out
+}
+
+/// Request an escalation of a new case to `dest` under `policy`, giving every
+/// field of the destination (and every package item with `items`) a value of
+/// its own; check that each value appears once in the Markdown document, in the
+/// section it means. Returns the document.
+fn golden(policy: &str, dest: &str, fields: &[String], items: bool) -> String {
+    let env = Env::new();
+    let with_policy = |args: &[&str]| -> Vec<String> {
+        ["--policy", policy].iter().chain(args).map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |args: &[&str]| {
+        let all = with_policy(args);
+        env.ok(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let show: serde_json::Value = {
+        let all = with_policy(&["policy", "show"]);
+        env.json(&all.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let severity = show["severities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["escalable"] == true)
+        .map(|s| s["severity"].to_string())
+        .expect("an escalable severity");
+    let tier = show["tiers"][0]["key"].as_str().unwrap().to_string();
+    let reason = show["reasons"][0]["key"].as_str().unwrap().to_string();
+    run(&[
+        "case",
+        "add",
+        "G-1",
+        "--customer",
+        "Acme",
+        "--severity",
+        &severity,
+        "--tier",
+        &tier,
+        "--title",
+        "The case title",
+        "--opened-at",
+        "2026-10-01T00:00:00Z",
+    ]);
+    let mut given: Vec<(String, String, &'static str)> = Vec::new(); // (what, value, section)
+    let mut args: Vec<String> =
+        ["request", "G-1", "--reason", &reason, "--to", dest, "--description"].iter().map(|s| s.to_string()).collect();
+    args.push("value of the description end".into());
+    given.push(("the description".into(), "value of the description end".into(), "Problem narrative"));
+    for f in fields {
+        let value = format!("value of field {f} end");
+        args.extend(["--field".to_string(), format!("{f}={value}")]);
+        given.push((format!("field {f}"), value, section_of(f, false)));
+    }
+    if items {
+        for it in ITEM_FLAGS {
+            let value = format!("value of item {it} end");
+            args.extend([format!("--{it}"), value.clone()]);
+            given.push((format!("item {it}"), value, section_of(it, true)));
+        }
+        args.extend(["--deadline".to_string(), DEADLINE.0.to_string(), "--rating".into(), "high".into()]);
+        given.push(("item deadline".into(), DEADLINE.1.into(), "Request"));
+    }
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let md = run(&["package", "G-1"]);
+    let sections = sections(&md);
+    let context = format!("{policy}, destination {dest}, items {items}:\n{md}");
+    for (what, value, section) in &given {
+        assert_eq!(md.matches(value.as_str()).count(), 1, "{what} must appear exactly once: {context}");
+        let found = sections.iter().find(|(_, lines)| lines.iter().any(|l| l.contains(value.as_str()))).unwrap();
+        assert_eq!(found.0, *section, "{what} is in the wrong section: {context}");
+        let line = found.1.iter().find(|l| l.contains(value.as_str())).unwrap();
+        assert!(!line.contains("Nothing recorded"), "{what}: {context}");
+        assert!(!line.contains("outcome not recorded"), "{what} is shown as written: {context}");
+    }
+    // A section given a value does not say that nothing was recorded for it.
+    let narrative = &sections.iter().find(|(h, _)| h == "Problem narrative").unwrap().1;
+    let told = given.iter().any(|(w, _, _)| {
+        ["narrative", "context", "use-case", "observations"]
+            .iter()
+            .any(|k| *w == format!("field {k}") || *w == format!("item {k}"))
+    });
+    if told {
+        assert_ne!(narrative[1], "Nothing recorded.", "the narrative was given: {context}");
+    }
+    if items {
+        assert!(md.contains("(set on the package)"), "the rating given: {context}");
+    }
+    md
+}
+
+#[test]
+fn every_value_given_appears_once_in_the_section_it_means_for_every_destination_of_every_policy() {
+    let mut policies: Vec<std::path::PathBuf> = std::fs::read_dir(common::repo().join("examples").join("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    policies.sort();
+    policies.push(common::repo().join("policy.toml"));
+    assert_eq!(policies.len(), 4, "{policies:?}");
+    for path in policies {
+        let policy = path.display().to_string();
+        let show = Env::new().json(&["--policy", &policy, "policy", "show"]);
+        let mut widest: Option<(String, usize)> = None;
+        for d in show["destinations"].as_array().unwrap() {
+            let dest = d["key"].as_str().unwrap();
+            let fields: Vec<String> =
+                d["fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+            golden(&policy, dest, &fields, false);
+            if widest.as_ref().is_none_or(|(_, n)| fields.len() > *n) {
+                widest = Some((dest.to_string(), fields.len()));
+            }
+        }
+        // With every package item given too; one document per policy is kept.
+        let mut kept = None;
+        for d in show["destinations"].as_array().unwrap() {
+            let dest = d["key"].as_str().unwrap();
+            let fields: Vec<String> =
+                d["fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+            let md = golden(&policy, dest, &fields, true);
+            if widest.as_ref().is_some_and(|(w, _)| w == dest) {
+                kept = Some(md);
+            }
+        }
+        let stem = path.file_stem().unwrap().to_string_lossy().replace("policy", "default");
+        let md = kept.unwrap().replace(&policy, "POLICY");
+        insta::assert_snapshot!(format!("golden_{stem}"), md);
+    }
+}
+
+#[test]
+fn fields_fill_the_section_they_mean_beside_the_items_and_actions_read_as_written() {
+    let mut env = Env::new();
+    env.case("L-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&[
+        "request",
+        "L-1",
+        "--reason",
+        "customer-deadline",
+        "--to",
+        "leadership",
+        "--description",
+        "Renewal at risk",
+        "--field",
+        "context=Acme renews in December",
+        "--field",
+        "revenue-exposure=1.2M ARR at renewal",
+        "--field",
+        "actions-taken=1. Restarted runners -> no change\n2. Rebuilt the cache -> pipelines start",
+        "--field",
+        "decision-needed=Approve a credit",
+        "--field",
+        "deadline=Before the renewal call",
+        "--revenue",
+        "30k USD a day",
+        "--narrative",
+        "Pipelines stopped on Friday.",
+    ]);
+    env.at("2026-11-23T13:00:00Z");
+    env.ok(&["note", "L-1", "--action", "Called their CTO"]);
+    let md = env.ok(&["package", "L-1"]);
+    // The Revenue dimension and the destination's revenue exposure are both kept.
+    assert!(md.contains("- Revenue exposure: 30k USD a day; 1.2M ARR at renewal\n"), "{md}");
+    // Both narratives, each a paragraph of its own.
+    assert!(
+        md.contains("## Problem narrative\n\nPipelines stopped on Friday.  \n\nAcme renews in December  \n"),
+        "{md}"
+    );
+    // What the request says was done reads as written, one line each, before the notes made since.
+    assert!(
+        md.contains(
+            "1. Restarted runners -\\> no change (alice, 2026-11-23 12:00 UTC)\n\
+             2. Rebuilt the cache -\\> pipelines start (alice, 2026-11-23 12:00 UTC)\n\
+             3. Called their CTO -> outcome not recorded (alice, 2026-11-23 13:00 UTC)\n"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("## Request\n\n- Approve a credit\n- Hard deadline: Before the renewal call\n"), "{md}");
+    let text = env.ok(&["package", "L-1", "--format", "text"]);
+    assert!(text.contains("1. Restarted runners -> no change (alice, 2026-11-23 12:00 UTC)\n"), "{text}");
+    // The JSON keeps its shape: a text joins what was given.
+    let v = env.json(&["package", "L-1"]);
+    assert_eq!(v["revenue_exposure"], "30k USD a day; 1.2M ARR at renewal");
+    assert_eq!(v["impact"]["revenue"], "30k USD a day; 1.2M ARR at renewal");
+    assert_eq!(v["narrative"], "Pipelines stopped on Friday.\n\nAcme renews in December");
+    assert_eq!(v["actions"][0]["action"], "Restarted runners -> no change");
+    assert_eq!(v["actions"][0]["outcome"], serde_json::Value::Null);
+    assert_eq!(v["other_fields"], serde_json::json!({}));
+    // The same text given as an item and as a field is shown once.
+    let md = env.ok(&["package", "L-1", "--ask", "Approve a credit"]);
+    assert_eq!(md.matches("Approve a credit").count(), 1, "{md}");
+}

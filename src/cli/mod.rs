@@ -172,6 +172,9 @@ pub struct CaseListArgs {
     /// Only cases that may be escalated now (by `check` with no destination)
     #[arg(long)]
     pub eligible: bool,
+    /// Only cases of this customer priority: low, normal or high
+    #[arg(long, value_name = "PRIORITY")]
+    pub priority: Option<String>,
     #[command(flatten)]
     pub format: ListFormat,
 }
@@ -295,6 +298,9 @@ pub struct DueArgs {
     /// Only what is past due; exit 1 when anything is
     #[arg(long)]
     pub overdue: bool,
+    /// Only escalations of cases of this customer priority: low, normal or high
+    #[arg(long, value_name = "PRIORITY")]
+    pub priority: Option<String>,
     #[command(flatten)]
     pub format: ListFormat,
 }
@@ -364,6 +370,9 @@ pub struct ListArgs {
     /// Only escalations to this destination
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
+    /// Only escalations of cases of this customer priority: low, normal or high
+    #[arg(long, value_name = "PRIORITY")]
+    pub priority: Option<String>,
     #[command(flatten)]
     pub format: ListFormat,
 }

@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, cmd: CaseCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn priority(s: &str) -> anyhow::Result<Priority> {
+pub(super) fn priority(s: &str) -> anyhow::Result<Priority> {
     s.parse().map_err(|e: String| error::bad_input(format!("{e} for --priority")))
 }
 
@@ -134,7 +134,7 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
         customer: a.customer.clone(),
         tier: a.tier.as_deref().map(|t| key_of(&p.tiers, "--tier", "tier", t)).transpose()?,
         severity: a.severity.as_deref().map(|s| severity_of(p, "--severity", s)).transpose()?,
-        priority: None,
+        priority: a.priority.as_deref().map(priority).transpose()?,
     };
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
@@ -157,9 +157,11 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
         }
         cases = keep;
     }
+    // Within the list's own order, high priority comes first, then normal, then low.
+    cases.sort_by_key(|c| c.priority.rank());
     let format = ctx.out.list_format(a.format.format)?;
     let views: Vec<view::CaseView> = cases.iter().map(|c| view::CaseView::new(c, p, ctx.now)).collect();
-    ctx.out.rows(format, &views, None, || view::case_table(&ctx.out, &views, p))?;
+    ctx.out.rows(format, &views, None, || view::case_table(&ctx.out, &views, p, ctx.now))?;
     Ok(0)
 }
 

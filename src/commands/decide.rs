@@ -14,7 +14,14 @@ pub fn run(ctx: &Ctx, a: DecideArgs) -> anyhow::Result<u8> {
         (Some(n), _) => Some(text("--note", n)?),
         (None, Decision::Approve) => None,
         (None, Decision::Reject) => match prompter(a.yes, ctx.no_input) {
-            Some(ask) => Some(text("--note", &ask.long_text("Why is it rejected? The requester is owed a reason")?)?),
+            // A blank answer asks again: the requester is owed a reason.
+            Some(ask) => loop {
+                let answer = ask.long_text("Why is it rejected? The requester is owed a reason")?;
+                if !answer.trim().is_empty() {
+                    break Some(answer);
+                }
+                ask.say("A rejection needs a reason; please give one.");
+            },
             None => {
                 return Err(error::bad_input(
                     "a rejection needs --note TEXT: the requester is told why the escalation did not proceed",

@@ -24,6 +24,7 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     let active = EscState::ALL.iter().copied().filter(|s| s.is_active()).collect();
     let mut escalations = tx.list_escalations(&EscalationFilter { states: active, ..EscalationFilter::default() })?;
     escalations.retain(|e| a.owner.as_deref().is_none_or(|o| o == e.owner));
+    let priority = a.priority.as_deref().map(super::case::priority).transpose()?;
     // Their cases and pauses in one query each, not one per escalation.
     let mut ids: Vec<String> = escalations.iter().map(|e| e.case_id.clone()).collect();
     ids.sort_unstable();
@@ -34,6 +35,9 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     let mut rows = Vec::new();
     for e in escalations {
         let Some(case) = cases.get(&e.case_id).cloned() else { continue };
+        if priority.is_some_and(|p| p != case.priority) {
+            continue;
+        }
         let paused = pauses.get_mut(&case.id).map(std::mem::take).unwrap_or_default();
         rows.push((case, e, paused));
     }

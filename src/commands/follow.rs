@@ -85,7 +85,8 @@ pub fn assign(ctx: &Ctx, a: &AssignArgs) -> anyhow::Result<u8> {
     let note = a.note.as_deref().map(|n| text("--note", n)).transpose()?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
         may_take_over(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
-        if e.owner == to {
+        // Assigning the owner again with a note keeps the note: it is recorded.
+        if e.owner == to && note.is_none() {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
         let from = std::mem::replace(&mut e.owner, to.clone());

@@ -4,7 +4,7 @@ use crate::app::{Ctx, key_of};
 use crate::cli::ListArgs;
 use crate::error;
 use crate::ledger::EscalationFilter;
-use crate::model::EscState;
+use crate::model::{Case, EscState};
 use crate::render::cases::{EscalationView, escalation_table};
 
 pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
@@ -27,16 +27,19 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     };
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
-    let escalations = tx.list_escalations(&filter)?;
+    let priority = a.priority.as_deref().map(super::case::priority).transpose()?;
+    let mut escalations = tx.list_escalations(&filter)?;
     let mut ids: Vec<String> = escalations.iter().map(|e| e.case_id.clone()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let customers: std::collections::HashMap<String, String> =
-        tx.cases(&ids)?.into_iter().map(|c| (c.id, c.customer)).collect();
-    let views: Vec<EscalationView> = escalations
-        .iter()
-        .map(|e| EscalationView::with_customer(e, p, customers.get(&e.case_id).map(String::as_str)))
-        .collect();
+    let cases: std::collections::HashMap<String, Case> =
+        tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let priority_of = |e: &crate::model::Escalation| cases.get(&e.case_id).map(|c| c.priority);
+    if let Some(want) = priority {
+        escalations.retain(|e| priority_of(e) == Some(want));
+    }
+    let views: Vec<EscalationView> =
+        escalations.iter().map(|e| EscalationView::new(e, p, cases.get(&e.case_id))).collect();
     let format = ctx.out.list_format(a.format.format)?;
     ctx.out.rows(format, &views, None, || escalation_table(&ctx.out, &views, p, ctx.now))?;
     Ok(0)

@@ -1,5 +1,6 @@
-//! `escalate package ID`: the escalation document of seed 004, completed with
-//! flags or `--edit`; `escalate note ID`: actions taken and references.
+//! `escalate package ID`: the escalation document (impact, narrative,
+//! reproduction, actions, request), completed with flags or `--edit`;
+//! `escalate note ID`: actions taken and references.
 
 use indexmap::IndexMap;
 
@@ -83,9 +84,16 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
             if items.contains_key(it.key) {
                 continue;
             }
-            let now = package::value(&esc, it.key).unwrap_or_default();
+            let now = package::own(&esc, it.key).unwrap_or_default();
+            // The request's fields that fill the same place stay in the document.
+            let fields: Vec<&str> = package::fields_of(&esc, it.key).into_iter().map(|(f, _)| f).collect();
+            let label = if fields.is_empty() {
+                it.label.to_string()
+            } else {
+                format!("{} (shown with the request's field {})", it.label, fields.join(", "))
+            };
             loop {
-                let answer = ask.text_with_default(it.label, &now)?;
+                let answer = ask.text_with_default(&label, &now)?;
                 if answer.trim().is_empty() || answer == now {
                     break;
                 }

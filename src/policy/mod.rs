@@ -91,7 +91,19 @@ pub struct Severity {
     pub first_response: IndexMap<String, Span>,
 }
 
-/// The escalation document's severity (seed 004).
+impl Severity {
+    /// "severity 2 (High)", or "severity 3" when the label says no more than that.
+    pub fn named(&self, n: u32) -> String {
+        let plain = format!("severity {n}");
+        if self.label.trim().is_empty() || self.label.trim().eq_ignore_ascii_case(&plain) {
+            plain
+        } else {
+            format!("{plain} ({})", self.label)
+        }
+    }
+}
+
+/// The escalation document's severity rating: critical, high or medium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rating {

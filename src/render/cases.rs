@@ -15,6 +15,8 @@ pub struct EscalationView<'a> {
     #[serde(flatten)]
     pub esc: &'a Escalation,
     pub customer: Option<&'a str>,
+    /// The case's customer priority.
+    pub priority: Option<crate::model::Priority>,
     pub level_name: String,
     pub audience: Vec<String>,
     pub reviewer: String,
@@ -24,15 +26,13 @@ pub struct EscalationView<'a> {
 
 impl<'a> EscalationView<'a> {
     pub fn new(esc: &'a Escalation, p: &Policy, case: Option<&'a Case>) -> Self {
-        Self::with_customer(esc, p, case.map(|c| c.customer.as_str()))
-    }
-
-    /// The view when only the case's customer is at hand (lists).
-    pub fn with_customer(esc: &'a Escalation, p: &Policy, customer: Option<&'a str>) -> Self {
+        let customer = case.map(|c| c.customer.as_str());
+        let priority = case.map(|c| c.priority);
         if let Some(d) = p.routed_directly(&esc.destination) {
             return EscalationView {
                 esc,
                 customer,
+                priority,
                 level_name: format!("routed immediately to {}", d.receiver),
                 audience: vec![d.receiver.clone()],
                 reviewer: d.receiver.clone(),
@@ -43,6 +43,7 @@ impl<'a> EscalationView<'a> {
         EscalationView {
             esc,
             customer,
+            priority,
             level_name: level.map_or_else(|| format!("level {}", esc.level), |l| l.name.clone()),
             audience: level.map(|l| l.audience.clone()).unwrap_or_default(),
             reviewer: level.map(|l| l.reviewer.clone()).unwrap_or_default(),
@@ -51,8 +52,14 @@ impl<'a> EscalationView<'a> {
     }
 }
 
+/// A table cell for the customer priority: high or low; normal, the default, is left blank.
+pub fn priority_cell(p: crate::model::Priority) -> String {
+    if p == crate::model::Priority::Normal { String::new() } else { p.to_string() }
+}
+
 fn severity_label(p: &Policy, n: u32) -> String {
-    p.severities.get(&n).map_or_else(|| format!("{n}"), |s| format!("{n} ({})", s.label))
+    // "2 (High)", or "3" when the label says no more than "Severity 3".
+    p.severities.get(&n).map_or_else(|| format!("{n}"), |s| s.named(n).trim_start_matches("severity ").to_string())
 }
 
 fn tier_label(p: &Policy, t: &str) -> String {
@@ -85,13 +92,13 @@ impl<'a> CaseView<'a> {
     }
 }
 
-pub fn case_table(out: &Out, cases: &[CaseView], p: &Policy) -> String {
+pub fn case_table(out: &Out, cases: &[CaseView], p: &Policy, now: DateTime<Utc>) -> String {
     if cases.is_empty() {
         return "No cases.\n".into();
     }
-    // Priority and status are in `case show` and the JSON; a closed case is marked.
+    // The status is in `case show` and the JSON; a closed case is marked.
     let opened = format!("Opened ({})", p.calendar.tz.name());
-    let mut t = out.grid(&["Case", "Customer", "Sev", "Tier", &opened, "SLA", "Title", "Tags"]);
+    let mut t = out.grid(&["Case", "Customer", "Sev", "Pri", "Tier", &opened, "SLA", "Title", "Tags"]);
     for v in cases {
         let c = v.case;
         let id = if c.status == crate::model::CaseStatus::Closed {
@@ -103,14 +110,15 @@ pub fn case_table(out: &Out, cases: &[CaseView], p: &Policy) -> String {
             id,
             clean(&c.customer),
             c.severity.to_string(),
+            priority_cell(c.priority),
             clean(&c.tier),
-            short(c.opened_at, p.calendar.tz),
+            short(c.opened_at, now, p.calendar.tz),
             v.sla.position.label().to_string(),
             clean(&c.title),
             clean(&c.tags.join(", ")),
         ]);
     }
-    t.keep_whole(&[0, 2, 3, 4, 5]);
+    t.keep_whole(&[0, 2, 3, 4, 5, 6]);
     format!("{}\n", t.render(out))
 }
 
@@ -138,7 +146,7 @@ pub fn case_detail(out: &Out, c: &Case, p: &Policy, now: DateTime<Utc>) -> Strin
 fn due_text(e: &Escalation, p: &Policy, now: DateTime<Utc>) -> String {
     match (e.state.is_active(), e.review_due_at) {
         (true, Some(due)) if e.state == crate::model::EscState::Requested => {
-            format!("{} ({})", short(due, p.calendar.tz), relative(due, now))
+            format!("{} ({})", short(due, now, p.calendar.tz), relative(due, now))
         }
         (true, None) if e.state == crate::model::EscState::Requested => "never (no working time)".into(),
         _ => "-".into(),
@@ -150,13 +158,14 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
         return "No escalations.\n".into();
     }
     let due = format!("Review due ({})", p.calendar.tz.name());
-    let mut t = out.grid(&["#", "Case", "Customer", "Level", "State", "To", "Reason", "Owner", &due]);
+    let mut t = out.grid(&["#", "Case", "Customer", "Pri", "Level", "State", "To", "Reason", "Owner", &due]);
     for v in views {
         let e = v.esc;
         t.add_row(vec![
             e.id.to_string(),
             clean(&e.case_id),
             clean(v.customer.unwrap_or("")),
+            v.priority.map(priority_cell).unwrap_or_default(),
             e.level.to_string(),
             e.state.to_string(),
             clean(&e.destination),
@@ -165,7 +174,7 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
             due_text(e, p, now),
         ]);
     }
-    t.keep_whole(&[0, 1, 3, 4, 5]);
+    t.keep_whole(&[0, 1, 3, 4, 5, 6]);
     format!("{}\n", t.render(out))
 }
 

@@ -119,7 +119,7 @@ pub fn due(
         return if overdue_only { "Nothing is overdue.\n".into() } else { "Nothing is due.\n".into() };
     }
     let due = format!("Due ({})", p.calendar.tz.name());
-    let mut t = out.grid(&[&due, "When", "What", "Case", "#", "Level", "Owner", "Detail"]);
+    let mut t = out.grid(&[&due, "When", "What", "Case", "Pri", "#", "Level", "Owner", "Detail"]);
     for i in items {
         let when = if i.overdue {
             format!("{} late", crate::time::span(now - i.due_at))
@@ -141,16 +141,17 @@ pub fn due(
             ));
         }
         t.add_row(vec![
-            crate::time::short(i.due_at, p.calendar.tz),
+            crate::time::short(i.due_at, now, p.calendar.tz),
             if i.overdue { out.red(&when) } else { when },
             kind.to_string(),
             clean(&i.case),
+            super::cases::priority_cell(i.priority),
             i.escalation.to_string(),
             i.level.to_string(),
             clean(&i.owner),
             detail,
         ]);
     }
-    t.keep_whole(&[0, 2, 3, 4, 5]);
+    t.keep_whole(&[0, 1, 2, 3, 4, 5, 6]);
     format!("{}\n", t.render(out))
 }

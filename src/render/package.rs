@@ -1,11 +1,13 @@
 //! The escalation document as Markdown (to paste into a ticket or a chat) and
-//! as plain text, in the layout of seed 004. Empty sections say so.
+//! as plain text: business impact, problem narrative, reproduction procedure,
+//! actions taken, customer communication status, the request, references.
+//! Empty sections say so.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::clean;
-use crate::rules::package::Document;
+use crate::rules::package::{Document, Texts};
 
 const NOTHING: &str = "Nothing recorded.";
 
@@ -50,8 +52,9 @@ impl Style {
         if self.md { md_escape(&line(s)) } else { line(s) }
     }
 
-    fn or_nothing(&self, v: &Option<String>) -> String {
-        v.as_deref().map_or_else(|| NOTHING.to_string(), |s| self.one(s))
+    /// Every text given, each on the one line, joined by "; ".
+    fn or_nothing(&self, v: &Texts) -> String {
+        if v.is_empty() { NOTHING.to_string() } else { v.iter().map(|s| self.one(s)).collect::<Vec<_>>().join("; ") }
     }
 
     /// A block's lines, each kept a line of its own.
@@ -68,12 +71,13 @@ fn when(t: DateTime<Utc>, tz: Tz) -> String {
     crate::time::human(t, tz)
 }
 
+/// Each deadline given: a time as a time in the zone, other text as written.
 fn deadline(d: &Document, tz: Tz, st: &Style) -> String {
-    match d.hard_deadline.as_deref().map(|s| (s, crate::time::parse_stored(s))) {
-        Some((_, Ok(t))) => when(t, tz),
-        Some((s, Err(_))) => st.one(s),
-        None => NOTHING.to_string(),
+    if d.hard_deadline.is_empty() {
+        return NOTHING.to_string();
     }
+    let one = |s: &String| crate::time::parse_stored(s).map_or_else(|_| st.one(s), |t| when(t, tz));
+    d.hard_deadline.iter().map(one).collect::<Vec<_>>().join("; ")
 }
 
 fn sla_label(key: &str) -> &str {
@@ -88,7 +92,7 @@ fn sla_label(key: &str) -> &str {
 /// The sections, in order, as (heading, lines of body) with `bullet` and
 /// numbered-list markers supplied by the format.
 fn sections(d: &Document, tz: Tz, bullet: &str, st: &Style) -> Vec<(&'static str, Vec<String>)> {
-    let or_nothing = |v: &Option<String>| st.or_nothing(v);
+    let or_nothing = |v: &Texts| st.or_nothing(v);
     let line = |s: &str| st.one(s);
     let mut impact = vec![
         format!("{bullet}Affected customers: {}", or_nothing(&d.affected_customers)),
@@ -103,10 +107,17 @@ fn sections(d: &Document, tz: Tz, bullet: &str, st: &Style) -> Vec<(&'static str
             impact.push(format!("{bullet}{name}: {}", or_nothing(v)));
         }
     }
-    let mut narrative = match &d.narrative {
-        Some(n) => st.lines(n),
-        None => vec![NOTHING.to_string()],
-    };
+    // Each text given for the narrative is a paragraph of its own.
+    let mut narrative = Vec::new();
+    for n in d.narrative.iter() {
+        if !narrative.is_empty() {
+            narrative.push(String::new());
+        }
+        narrative.extend(st.lines(n));
+    }
+    if narrative.is_empty() {
+        narrative.push(NOTHING.to_string());
+    }
     narrative.push(String::new());
     narrative.push("The request said:".to_string());
     narrative.extend(st.lines(&d.description));
@@ -128,8 +139,12 @@ fn sections(d: &Document, tz: Tz, bullet: &str, st: &Style) -> Vec<(&'static str
         .iter()
         .enumerate()
         .map(|(i, a)| {
+            let (by, at) = (line(&a.by), when(a.at, tz));
+            if a.as_written {
+                return format!("{}. {} ({by}, {at})", i + 1, line(&a.action));
+            }
             let outcome = a.outcome.as_deref().map_or_else(|| "outcome not recorded".to_string(), line);
-            format!("{}. {} -> {} ({}, {})", i + 1, line(&a.action), outcome, line(&a.by), when(a.at, tz))
+            format!("{}. {} -> {outcome} ({by}, {at})", i + 1, line(&a.action))
         })
         .collect();
     if actions.is_empty() {
@@ -147,13 +162,11 @@ fn sections(d: &Document, tz: Tz, bullet: &str, st: &Style) -> Vec<(&'static str
     if let Some(next) = d.next_touch_point {
         comms.insert(1, format!("{bullet}Next touch-point: {}", when(next, tz)));
     }
-    let request = vec![
-        format!(
-            "{bullet}{}",
-            d.ask.as_deref().map_or_else(|| format!("{NOTHING} (reason: {})", line(&d.reason)), line)
-        ),
-        format!("{bullet}Hard deadline: {}", deadline(d, tz, st)),
-    ];
+    let mut request: Vec<String> = d.ask.iter().map(|a| format!("{bullet}{}", line(a))).collect();
+    if request.is_empty() {
+        request.push(format!("{bullet}{NOTHING} (reason: {})", line(&d.reason)));
+    }
+    request.push(format!("{bullet}Hard deadline: {}", deadline(d, tz, st)));
     let mut refs: Vec<String> = d
         .references
         .iter()

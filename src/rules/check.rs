@@ -158,19 +158,20 @@ pub fn check(
         )),
         Some(sev) if !sev.escalable && !immediate => rules.push(fail(
             "severity",
-            format!("severity {} ({}) is not escalated. {}", case.severity, sev.label, sev.redirect),
+            format!("{} is not escalated. {}", sev.named(case.severity), sev.redirect),
             None,
         )),
         Some(sev) => {
             rules.push(if sev.escalable {
-                pass("severity", format!("severity {} ({}) may be escalated", case.severity, sev.label))
+                pass("severity", format!("{} may be escalated", sev.named(case.severity)))
             } else {
                 let (key, d) = dest.map(|(k, d)| (k, d.label.as_str())).unwrap_or_default();
                 pass(
                     "severity",
                     format!(
-                        "severity {} ({}) is normally not escalated, but {} ({key}) routes immediately",
-                        case.severity, sev.label, d
+                        "{} is normally not escalated, but {} ({key}) routes immediately",
+                        sev.named(case.severity),
+                        d
                     ),
                 )
             });
@@ -263,6 +264,10 @@ fn wait_rule(
             None,
         );
     };
+    if span.minutes == 0 {
+        let what = format!("severity {} cases of the {} tier have no wait", case.severity, tier.label);
+        return pass("wait-window", format!("{what}: they may be escalated as soon as they are opened"));
+    }
     let what = format!("severity {} cases of the {} tier wait {span} after opening", case.severity, tier.label);
     let counted: &[Pause] = if policy.pause_wait { pauses } else { &[] };
     let Some(ends) = deadline(&policy.calendar, case.opened_at, *span, counted) else {

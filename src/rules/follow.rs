@@ -103,6 +103,8 @@ pub struct DueItem {
     pub kind: DueKind,
     pub case: String,
     pub customer: String,
+    /// The case's customer priority.
+    pub priority: crate::model::Priority,
     pub escalation: i64,
     pub level: u32,
     pub owner: String,
@@ -135,6 +137,7 @@ fn item(
         kind,
         case: o.case.id.clone(),
         customer: o.case.customer.clone(),
+        priority: o.case.priority,
         escalation: o.esc.id,
         level: o.esc.level,
         owner: o.esc.owner.clone(),
@@ -194,7 +197,10 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
             }
         }
     }
-    out.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.case.cmp(&b.case)));
+    // High priority first; within a priority, soonest first.
+    out.sort_by(|a, b| {
+        a.priority.rank().cmp(&b.priority.rank()).then(a.due_at.cmp(&b.due_at)).then_with(|| a.case.cmp(&b.case))
+    });
     out
 }
 

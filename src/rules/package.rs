@@ -1,6 +1,8 @@
-//! The escalation document of seed 004, assembled from what the ledger holds:
-//! the package items, the destination's fields, the case, its SLA position,
-//! the actions and references noted, and the customer updates.
+//! The escalation document (business impact, problem narrative, reproduction,
+//! actions taken, customer communication, the request, references), assembled
+//! from what the ledger holds: the package items, the destination's fields, the
+//! case, its SLA position, the actions and references noted, and the customer
+//! updates. Every text given appears once, in the section it means.
 
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
@@ -12,7 +14,8 @@ use crate::model::{Case, Escalation, Event, Package};
 use crate::policy::{Policy, Rating};
 
 /// A package item: its key (also its flag), what it asks, and the destination
-/// fields that hold the same thing when the item itself is not recorded.
+/// fields that mean the same thing. The document shows the item and each of
+/// those fields given, the item first.
 pub struct Item {
     pub key: &'static str,
     pub label: &'static str,
@@ -23,27 +26,39 @@ pub const ITEMS: &[Item] = &[
     Item { key: "summary", label: "One-line summary", from_fields: &["summary"] },
     Item { key: "rating", label: "Severity: critical, high or medium (overrides the policy's)", from_fields: &[] },
     Item { key: "affected", label: "Affected customers: count and names", from_fields: &["affected"] },
-    Item { key: "effect", label: "Operational effect: what is broken for them", from_fields: &["impact"] },
+    Item { key: "effect", label: "Operational effect: what is broken for them", from_fields: &["effect", "impact"] },
     Item {
         key: "revenue",
         label: "Revenue: what ARR is exposed, are pipeline deals at risk",
-        from_fields: &["revenue-exposure"],
+        from_fields: &["revenue", "revenue-exposure"],
     },
-    Item { key: "breadth", label: "Breadth: how many customers or end users, and is it growing", from_fields: &[] },
-    Item { key: "depth", label: "Depth: fully blocked or merely inconvenienced", from_fields: &[] },
-    Item { key: "duration", label: "Duration: how long it has persisted, when it becomes critical", from_fields: &[] },
+    Item {
+        key: "breadth",
+        label: "Breadth: how many customers or end users, and is it growing",
+        from_fields: &["breadth"],
+    },
+    Item { key: "depth", label: "Depth: fully blocked or merely inconvenienced", from_fields: &["depth"] },
+    Item {
+        key: "duration",
+        label: "Duration: how long it has persisted, when it becomes critical",
+        from_fields: &["duration"],
+    },
     Item {
         key: "reputation",
         label: "Reputation: could it reach press or social media, is a reference account involved",
-        from_fields: &[],
+        from_fields: &["reputation"],
     },
-    Item { key: "contractual", label: "Contractual: are SLA terms violated, do penalties apply", from_fields: &[] },
+    Item {
+        key: "contractual",
+        label: "Contractual: are SLA terms violated, do penalties apply",
+        from_fields: &["contractual"],
+    },
     Item {
         key: "narrative",
         label: "Problem narrative: what, since when, how it presents, how wide",
-        from_fields: &["context", "use-case", "observations"],
+        from_fields: &["narrative", "context", "use-case", "observations"],
     },
-    Item { key: "steps", label: "Reproduction steps, one per line", from_fields: &["reproduction"] },
+    Item { key: "steps", label: "Reproduction steps, one per line", from_fields: &["steps", "reproduction"] },
     Item { key: "expected", label: "Expected outcome", from_fields: &["expected"] },
     Item { key: "observed", label: "Observed outcome", from_fields: &["observed"] },
     Item {
@@ -54,25 +69,25 @@ pub const ITEMS: &[Item] = &[
     Item {
         key: "customer-expectation",
         label: "Customer expectation: what they believe will happen, and by when",
-        from_fields: &[],
+        from_fields: &["customer-expectation"],
     },
     Item {
         key: "escalation-risk",
         label: "Further escalation risk: how likely the customer escalates beyond you",
-        from_fields: &[],
+        from_fields: &["escalation-risk"],
     },
     Item {
         key: "ask",
         label: "The request: investigate, ship a fix, make a decision or approve an exception",
-        from_fields: &["decision-needed"],
+        from_fields: &["ask", "decision-needed"],
     },
     Item { key: "deadline", label: "Hard deadline", from_fields: &["deadline"] },
 ];
 
-/// The impact dimensions of seed 004, asked by the guided request.
+/// The impact dimensions of the business impact section, asked by the guided request.
 pub const IMPACT: &[&str] = &["breadth", "depth", "duration", "revenue", "reputation", "contractual"];
 
-/// Seed 004's "when not to escalate": (key, question, why it should not be escalated).
+/// The "when not to escalate" checks: (key, question, why it should not be escalated).
 pub const SCREENS: &[(&str, &str, &str)] = &[
     (
         "documented-fix",
@@ -110,12 +125,36 @@ pub fn screened_out(screening: &IndexMap<String, bool>) -> Vec<&'static str> {
     SCREENS.iter().filter(|(k, _, _)| screening.get(*k) == Some(&true)).map(|(_, _, why)| *why).collect()
 }
 
-/// An item's text: the package's own, else a destination field that holds it.
-pub fn value(esc: &Escalation, key: &str) -> Option<String> {
-    let own = esc.package.items.get(key).filter(|v| !v.trim().is_empty()).cloned();
-    own.or_else(|| {
-        item(key)?.from_fields.iter().find_map(|f| esc.fields.get(*f).filter(|v| !v.trim().is_empty()).cloned())
-    })
+/// Text worth showing: not blank.
+fn given(s: &str) -> Option<String> {
+    Some(s.to_string()).filter(|s| !s.trim().is_empty())
+}
+
+/// The item's own text, as the package records it.
+pub fn own(esc: &Escalation, key: &str) -> Option<String> {
+    esc.package.items.get(key).and_then(|v| given(v))
+}
+
+/// The destination fields given that hold the item, by key.
+pub fn fields_of<'a>(esc: &'a Escalation, key: &str) -> Vec<(&'static str, &'a str)> {
+    let Some(it) = item(key) else { return Vec::new() };
+    it.from_fields
+        .iter()
+        .filter_map(|f| esc.fields.get(*f).filter(|v| !v.trim().is_empty()).map(|v| (*f, v.as_str())))
+        .collect()
+}
+
+/// Every text given for an item: the package's own, then each destination
+/// field that holds it, in order; a text given twice is shown once.
+pub fn values(esc: &Escalation, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let texts = own(esc, key).into_iter().chain(fields_of(esc, key).into_iter().map(|(_, v)| v.to_string()));
+    for t in texts {
+        if !out.iter().any(|o| o.trim() == t.trim()) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// The rating and where it comes from: the package's override, the
@@ -138,6 +177,10 @@ pub struct Action {
     #[serde(serialize_with = "crate::model::ser_time")]
     pub at: DateTime<Utc>,
     pub by: String,
+    /// Written in a destination field of the request (`actions-taken`, ...):
+    /// shown as written, with no outcome of its own.
+    #[serde(skip)]
+    pub as_written: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -155,6 +198,36 @@ pub struct Update {
     pub note: String,
 }
 
+/// The texts given for one part of the document, in order. As JSON: null when
+/// none was given, else the texts joined by "; ".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Texts(pub Vec<String>);
+
+impl Texts {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+
+    fn joined(&self, sep: &str) -> Option<String> {
+        Some(self.0.join(sep)).filter(|_| !self.0.is_empty())
+    }
+}
+
+impl Serialize for Texts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.joined("; ").serialize(s)
+    }
+}
+
+/// Paragraphs as JSON: null when none was given, else separated by a blank line.
+fn ser_paragraphs<S: serde::Serializer>(t: &Texts, s: S) -> Result<S::Ok, S::Error> {
+    t.joined("\n\n").serialize(s)
+}
+
 /// The whole document as data: `package --format json` prints it as is.
 #[derive(Debug, Serialize)]
 pub struct Document {
@@ -169,25 +242,26 @@ pub struct Document {
     pub routed_to: String,
     pub reason: String,
     pub description: String,
-    pub affected_customers: Option<String>,
-    pub operational_effect: Option<String>,
-    pub revenue_exposure: Option<String>,
+    pub affected_customers: Texts,
+    pub operational_effect: Texts,
+    pub revenue_exposure: Texts,
     pub sla_position: String,
     pub sla_detail: String,
-    pub impact: IndexMap<String, Option<String>>,
-    pub narrative: Option<String>,
+    pub impact: IndexMap<String, Texts>,
+    #[serde(serialize_with = "ser_paragraphs")]
+    pub narrative: Texts,
     pub steps: Vec<String>,
-    pub expected: Option<String>,
-    pub observed: Option<String>,
-    pub environment: Option<String>,
+    pub expected: Texts,
+    pub observed: Texts,
+    pub environment: Texts,
     pub actions: Vec<Action>,
     pub most_recent_update: Option<Update>,
     #[serde(serialize_with = "crate::model::ser_opt_time")]
     pub next_touch_point: Option<DateTime<Utc>>,
-    pub customer_expectation: Option<String>,
-    pub escalation_risk: Option<String>,
-    pub ask: Option<String>,
-    pub hard_deadline: Option<String>,
+    pub customer_expectation: Texts,
+    pub escalation_risk: Texts,
+    pub ask: Texts,
+    pub hard_deadline: Texts,
     pub references: Vec<Reference>,
     pub screening: IndexMap<String, bool>,
     pub fields: IndexMap<String, String>,
@@ -195,8 +269,9 @@ pub struct Document {
     pub other_fields: IndexMap<String, String>,
 }
 
-/// Destination fields that say what was tried: they open the actions.
-const ACTION_FIELDS: &[&str] = &["actions-taken", "troubleshooting"];
+/// Destination fields that say what was already done: each of their lines is
+/// an action taken, shown as written.
+const ACTION_FIELDS: &[&str] = &["actions-taken", "troubleshooting", "containment"];
 
 /// A step without its list marker ("1. ", "2) ", "- ", "* "); the rest kept.
 fn strip_marker(line: &str) -> String {
@@ -213,37 +288,43 @@ fn strip_marker(line: &str) -> String {
     rest.trim().to_string()
 }
 
-/// Text worth showing: not blank.
-fn given(s: &str) -> Option<String> {
-    Some(s.to_string()).filter(|s| !s.trim().is_empty())
+/// The lines of a list as written, without their markers.
+fn list_lines(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.lines().map(strip_marker).filter(|l| !l.is_empty())
 }
 
 /// Assemble the document of `esc` from the ledger's rows for its case.
 pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event], now: DateTime<Utc>) -> Document {
-    let v = |k: &str| value(esc, k);
+    let v = |k: &str| Texts(values(esc, k));
     let (rating, source) = rating(policy, case, esc);
     let sla = sla::position(policy, case, now);
     let mine = |e: &&Event| e.escalation.is_none_or(|id| id == esc.id);
-    let mut actions: Vec<Action> = events
+    // What the request's fields say was done, as the requester wrote it, at the request.
+    let mut actions: Vec<Action> = ACTION_FIELDS
         .iter()
-        .filter(mine)
-        .filter_map(|e| match &e.body {
-            EventBody::ActionNoted(a) => Some(Action {
-                action: given(&a.action)?,
-                outcome: a.outcome.as_deref().and_then(given),
-                at: e.at,
-                by: e.actor.clone(),
-            }),
-            _ => None,
+        .filter_map(|f| esc.fields.get(*f))
+        .flat_map(|done| list_lines(done))
+        .map(|action| Action {
+            action,
+            outcome: None,
+            at: esc.requested_at,
+            by: esc.requested_by.clone(),
+            as_written: true,
         })
         .collect();
-    // What the request's fields say was tried comes first, as the requester put it.
-    for f in ACTION_FIELDS {
-        if let Some(done) = esc.fields.get(*f).filter(|v| !v.trim().is_empty()) {
-            let by = esc.requested_by.clone();
-            actions.insert(0, Action { action: done.clone(), outcome: None, at: esc.requested_at, by });
-        }
-    }
+    actions.extend(events.iter().filter(mine).filter_map(|e| match &e.body {
+        EventBody::ActionNoted(a) => Some(Action {
+            action: given(&a.action)?,
+            outcome: a.outcome.as_deref().and_then(given),
+            at: e.at,
+            by: e.actor.clone(),
+            as_written: false,
+        }),
+        _ => None,
+    }));
+    // Oldest first: what the request says was done sits at the request, before
+    // the notes made since (and after those noted on the case before it).
+    actions.sort_by_key(|a| a.at);
     let references = events
         .iter()
         .filter(mine)
@@ -264,9 +345,10 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
         })
         .and_then(|(at, u)| Some(Update { at, note: given(&u.note)? }));
     let summary = v("summary")
+        .joined("; ")
         .or_else(|| Some(case.title.clone()).filter(|t| !t.trim().is_empty()))
         .unwrap_or_else(|| esc.description.lines().next().unwrap_or_default().to_string());
-    let steps = v("steps").map(|s| s.lines().map(strip_marker).filter(|l| !l.is_empty()).collect()).unwrap_or_default();
+    let steps = values(esc, "steps").iter().flat_map(|s| list_lines(s).collect::<Vec<_>>()).collect();
     // The destination's fields that no section holds are shown as they are.
     let used: Vec<&str> =
         ITEMS.iter().flat_map(|i| i.from_fields.iter().copied()).chain(ACTION_FIELDS.iter().copied()).collect();
