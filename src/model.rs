@@ -65,7 +65,7 @@ macro_rules! keyword_enum {
 }
 
 keyword_enum!(
-    /// The customer's priority for a case (seed 001), separate from severity.
+    /// The customer's priority for a case (low, normal, high), separate from severity.
     Priority, "priority" { Low => "low", Normal => "normal", High => "high" }
 );
 
@@ -129,7 +129,7 @@ pub struct Case {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// What the reviewer gets (seed 004): the package items by key, and the
+/// What the reviewer gets (the escalation document): the package items by key, and the
 /// answers to the "when not to escalate" checks (true: that check applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Package {

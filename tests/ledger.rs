@@ -340,3 +340,20 @@ fn empty_environment_variables_mean_unset() {
     let v = env.json(&["show", "E-1"]);
     assert_ne!(v["events"][0]["actor"], "", "the login name stands in for an empty ESCALATE_ACTOR");
 }
+
+#[test]
+fn nothing_a_user_reads_names_the_source_documents() {
+    let env = Env::new();
+    let dir = env.dir.path().join("man");
+    env.ok(&["man", "--dir", dir.to_str().unwrap()]);
+    let mut texts = vec![env.ok(&["--help"]), env.ok(&["request", "--help"]), env.ok(&["package", "--help"])];
+    texts.push(env.ok(&["policy", "show"]));
+    texts.push(std::fs::read_to_string(common::repo().join("policy.toml")).unwrap());
+    for page in std::fs::read_dir(&dir).unwrap() {
+        texts.push(std::fs::read_to_string(page.unwrap().path()).unwrap());
+    }
+    for t in texts {
+        let lower = t.to_lowercase();
+        assert!(!lower.contains("seed 0") && !lower.contains("seeds "), "{t}");
+    }
+}

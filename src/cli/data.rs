@@ -89,7 +89,7 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// The escalation document's items (seed 004), one flag each.
+/// The escalation document's items (impact, narrative, reproduction, actions, request), one flag each.
 #[derive(Debug, Default, Args)]
 pub struct PackageItems {
     /// One-line summary

@@ -89,7 +89,7 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// Write cases, escalations or events as NDJSON, CSV or JSON
     Export(ExportArgs),
-    /// The escalation document (seed 004); complete it with flags or --edit
+    /// The escalation document (impact, narrative, reproduction, actions, request); complete it with flags or --edit
     Package(PackageArgs),
     /// Record a troubleshooting step and its outcome, or attach a reference
     Note(NoteCmdArgs),
@@ -343,7 +343,7 @@ pub struct RequestArgs {
     /// Do not prompt or ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
-    #[command(flatten, next_help_heading = "Package items (seed 004)")]
+    #[command(flatten, next_help_heading = "Escalation document items")]
     pub package: PackageItems,
 }
 

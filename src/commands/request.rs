@@ -53,7 +53,7 @@ fn parse_screens(raw: &[String]) -> anyhow::Result<IndexMap<String, bool>> {
     Ok(out)
 }
 
-/// The "when not to escalate" checks (seed 004): asked on a terminal, taken
+/// The "when not to escalate" checks: asked on a terminal, taken
 /// from `--screen` otherwise. A yes stops the request unless the user insists.
 fn screen(ask: Option<&Prompter>, answers: &mut IndexMap<String, bool>, anyway: bool) -> anyhow::Result<()> {
     if let Some(ask) = ask {

@@ -35,7 +35,7 @@ pub struct RawPolicy {
     pub signals: Spanned<RawSignals>,
 }
 
-/// The signals that say escalate (seed 004) and the SLA warning threshold.
+/// The signals that say escalate and the SLA warning threshold.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSignals {

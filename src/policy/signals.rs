@@ -1,5 +1,5 @@
-//! The `[signals]` table: thresholds of the signals that say escalate (seed
-//! 004) and of the first-response SLA warning, checked and defaulted.
+//! The `[signals]` table: thresholds of the signals that say escalate and of
+//! the first-response SLA warning, checked and defaulted.
 
 use std::ops::Range;
 

@@ -25,19 +25,56 @@ impl Problems<'_> {
     }
 }
 
+/// The widest source line quoted under an error, in characters.
+const MAX_QUOTE: usize = 200;
+/// The longest message, in characters: a message quotes what the file holds.
+const MAX_MESSAGE: usize = 500;
+/// The most problems listed at once; the rest are counted.
+const MAX_PROBLEMS: usize = 50;
+
 /// "file:line:col: message" and the source line, caret under the column.
+/// A span that points nowhere (an empty one at 0: a whole table missing)
+/// points at the top of the file. A long line is quoted in part, around the
+/// column, and a long message is cut, so an error stays readable.
 pub fn locate(text: &str, file: &str, span: Range<usize>, message: &str) -> String {
+    let message = cut(message, MAX_MESSAGE);
     if span.is_empty() && span.start == 0 {
-        return format!("{file}: {message}");
+        return format!("{file}:1:1: {message}");
     }
-    let start = span.start.min(text.len());
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
     let before = &text[..start];
     let line_no = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = text[line_start..start].chars().count() + 1;
-    let line = text[line_start..].lines().next().unwrap_or("");
+    let line = text[line_start..].split('\n').next().unwrap_or("");
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let (quoted, caret) = window(line, col - 1, MAX_QUOTE);
     let gutter = " ".repeat(line_no.to_string().len());
-    format!("{file}:{line_no}:{col}: {message}\n{gutter} |\n{line_no} | {line}\n{gutter} | {}^", " ".repeat(col - 1))
+    format!("{file}:{line_no}:{col}: {message}\n{gutter} |\n{line_no} | {quoted}\n{gutter} | {}^", " ".repeat(caret))
+}
+
+/// At most `max` characters of `s`, with an ellipsis when cut.
+fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
+/// The part of `line` to quote, at most `max` characters around character
+/// `col` (ellipses marking what is left out), and where `col` falls in it.
+fn window(line: &str, col: usize, max: usize) -> (String, usize) {
+    let len = line.chars().count();
+    if len <= max {
+        return (line.to_string(), col);
+    }
+    let from = col.saturating_sub(max / 2).min(len - max);
+    let part: String = line.chars().skip(from).take(max).collect();
+    let (lead, tail) = (if from > 0 { "…" } else { "" }, if from + max < len { "…" } else { "" });
+    (format!("{lead}{part}{tail}"), col - from + lead.chars().count())
 }
 
 pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
@@ -49,7 +86,15 @@ pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
     let policy = build(raw, &mut p);
     match (policy, p.found.is_empty()) {
         (Some(policy), true) => Ok(policy),
-        _ => Err(error::policy(format!("invalid policy: {}", p.found.join("\n")))),
+        _ => {
+            let (file, more) = (p.file, p.found.len().saturating_sub(MAX_PROBLEMS));
+            let mut listed = p.found;
+            listed.truncate(MAX_PROBLEMS);
+            if more > 0 {
+                listed.push(format!("... and {more} more problems in {file}"));
+            }
+            Err(error::policy(format!("invalid policy: {}", listed.join("\n"))))
+        }
     }
 }
 

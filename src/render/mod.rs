@@ -170,10 +170,21 @@ pub fn clean(s: &str) -> String {
     out
 }
 
-/// Format characters that reorder or hide text on a terminal: bidi overrides
-/// and isolates, zero-width characters, the BOM.
+/// Characters that reorder, hide or break text on a terminal without being
+/// control characters: every bidi control (the marks U+061C, U+200E, U+200F,
+/// the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069),
+/// the line and paragraph separators U+2028 and U+2029, zero-width characters
+/// (U+180E, U+200B–U+200D, U+2060–U+2065) and the BOM.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Like `clean`, but keeps line breaks: for long text printed as a block.
@@ -192,5 +203,26 @@ mod tests {
         assert_eq!(clean("plain – text"), "plain – text");
 
         assert_eq!(clean("evil\u{202E}txt.exe\u{200B}"), "evil\\u{202e}txt.exe\\u{200b}");
+    }
+
+    #[test]
+    fn every_line_separator_and_bidi_control_is_escaped() {
+        let bidi = ['\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}'];
+        let isolates = ['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'];
+        let separators = ['\u{2028}', '\u{2029}', '\u{0085}', '\u{000B}', '\u{000C}'];
+        let zero_width = ['\u{180E}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'];
+        for c in bidi.iter().chain(&isolates).chain(&separators).chain(&zero_width) {
+            let want = format!("a{}b", c.escape_unicode());
+            let s = format!("a{c}b");
+            assert_eq!(clean(&s), want, "{:?}", c.escape_unicode().to_string());
+            assert_eq!(clean_block(&s), want, "{:?}", c.escape_unicode().to_string());
+        }
+    }
+
+    #[test]
+    fn clean_block_keeps_line_feeds_only() {
+        assert_eq!(clean_block("one\ntwo\u{2028}three\r\n"), "one\ntwo\\u{2028}three\\r\n");
+        assert_eq!(clean("one\u{2029}two"), "one\\u{2029}two");
+        assert_eq!(clean("עברית and العربية"), "עברית and العربية");
     }
 }

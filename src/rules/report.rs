@@ -1,6 +1,6 @@
 //! The escalation report: counts by reason, destination and highest level,
 //! the approval rate, times to decision and to close, promotions, and the
-//! cases whose level calls for a root-cause analysis (seed 001).
+//! cases whose level calls for a root-cause analysis.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The signals that say escalate (seed 004), reported by `check` beside its
+//! The signals that say escalate, reported by `check` beside its
 //! rules: a recurring pattern, the first-response SLA, stalled progress and a
 //! rising severity. They inform; they do not change eligibility.
 

@@ -1,4 +1,4 @@
-//! The first-response SLA position of a case (seed 004): compliant, at risk
+//! The first-response SLA position of a case: compliant, at risk
 //! or breached, from the policy's target for its severity and tier.
 
 use chrono::{DateTime, Utc};

@@ -33,11 +33,14 @@ enum Kind<R: BufRead> {
     },
     Csv {
         r: csv::Reader<LfOnly<R>>,
+        /// The header's columns; empty until the header row is read.
         columns: Vec<String>,
         rec: csv::ByteRecord,
         ends: Rc<RefCell<VecDeque<u64>>>,
         line: u64,
     },
+    /// Reading stopped at an error already reported.
+    Done,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -58,12 +61,14 @@ struct LfOnly<R> {
     started: bool,
     /// Bytes since the last line feed, to refuse a line without end.
     run: usize,
+    /// Line feeds written so far: the line being written is one more.
+    lines: u64,
 }
 
 impl<R: BufRead> LfOnly<R> {
     fn new(inner: R) -> (Self, Rc<RefCell<VecDeque<u64>>>) {
         let ends = Rc::new(RefCell::new(VecDeque::new()));
-        (LfOnly { inner, cr: false, out: 0, ends: ends.clone(), started: false, run: 0 }, ends)
+        (LfOnly { inner, cr: false, out: 0, ends: ends.clone(), started: false, run: 0, lines: 0 }, ends)
     }
 }
 
@@ -73,6 +78,7 @@ struct Sink<'a> {
     n: usize,
     out: &'a mut u64,
     run: &'a mut usize,
+    lines: &'a mut u64,
     ends: &'a RefCell<VecDeque<u64>>,
 }
 
@@ -87,12 +93,13 @@ impl Sink<'_> {
         if b == b'\n' {
             self.ends.borrow_mut().push_back(*self.out);
             *self.run = 0;
+            *self.lines += 1;
         } else {
             *self.run += 1;
             if *self.run > MAX_LINE {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    "a line is longer than 1 MiB: is this a CSV file?",
+                    "the line is longer than 1 MiB: is this a CSV file?",
                 ));
             }
         }
@@ -112,8 +119,8 @@ impl<R: BufRead> std::io::Read for LfOnly<R> {
                 self.inner.consume(BOM.len());
             }
         }
-        let LfOnly { inner, cr, out: written, ends, run, .. } = self;
-        let mut sink = Sink { buf: out, n: 0, out: written, run, ends };
+        let LfOnly { inner, cr, out: written, ends, run, lines, .. } = self;
+        let mut sink = Sink { buf: out, n: 0, out: written, run, lines, ends };
         loop {
             let buf = inner.fill_buf()?;
             if buf.is_empty() {
@@ -160,38 +167,70 @@ impl<R: BufRead> Records<R> {
         Records { kind: Kind::Ndjson { r, line: 0, buf: Vec::new() } }
     }
 
-    /// Reads the header row; a header that names unknown or repeated columns,
-    /// or lacks the required ones, refuses the whole file.
+    /// Records of a CSV file. Its header row is read first: a header that
+    /// names unknown or repeated columns, or lacks the required ones, refuses
+    /// the whole file. That refusal is the first item read, an error naming
+    /// the line like any other read error, so that the caller names the file
+    /// as it does for those; reading stops there. (Hence this never fails
+    /// itself; the `Result` stays for the callers that expect one.)
     pub fn csv(r: R) -> Result<Self, String> {
         let (lf, ends) = LfOnly::new(r);
-        let mut r = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(lf);
-        let header = r.byte_headers().map_err(|e| format!("line 1: cannot read the header row: {e}"))?.clone();
-        if header.is_empty() || (header.len() == 1 && header.get(0).is_some_and(<[u8]>::is_empty)) {
-            return Err("the file is empty: a CSV import needs a header row naming the fields".into());
+        let r = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(lf);
+        Ok(Records { kind: Kind::Csv { r, columns: Vec::new(), rec: csv::ByteRecord::new(), ends, line: 1 } })
+    }
+}
+
+/// The line `LfOnly` is writing: where a read error happened.
+fn reading_line<R: BufRead>(r: &csv::Reader<LfOnly<R>>) -> u64 {
+    r.get_ref().lines + 1
+}
+
+/// The columns a CSV header row names, or what is wrong with it ("line N: ...").
+fn read_header<R: BufRead>(
+    r: &mut csv::Reader<LfOnly<R>>,
+    ends: &RefCell<VecDeque<u64>>,
+) -> Result<Vec<String>, String> {
+    let header = match r.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(format!("line {}: cannot read the header row: {e}", reading_line(r))),
+    };
+    // The header's first line: as for a record (see `next`), though blank lines before it are rare.
+    let end = r.position().byte().saturating_sub(1);
+    let last = ends.borrow().iter().take_while(|&&e| e < end).count() as u64 + 1;
+    let inside = header.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
+    let at = last.saturating_sub(inside).max(1);
+    if header.is_empty() || (header.len() == 1 && header.get(0).is_some_and(<[u8]>::is_empty)) {
+        return Err(format!("line {at}: the file is empty: a CSV import needs a header row naming the fields"));
+    }
+    let mut columns: Vec<String> = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        let h = h.strip_prefix(BOM).unwrap_or(h);
+        let name = std::str::from_utf8(h)
+            .map_err(|_| format!("line {at}: column {} of the header is not valid UTF-8", i + 1))?
+            .trim()
+            .to_string();
+        if !CASE_FIELDS.contains(&name.as_str()) && !super::DERIVED_FIELDS.contains(&name.as_str()) {
+            return Err(format!("line {at}: {}", unknown_field(&cut(&name))));
         }
-        let mut columns: Vec<String> = Vec::new();
-        for (i, h) in header.iter().enumerate() {
-            let h = h.strip_prefix(BOM).unwrap_or(h);
-            let name = std::str::from_utf8(h)
-                .map_err(|_| format!("line 1: column {} of the header is not valid UTF-8", i + 1))?
-                .trim()
-                .to_string();
-            if !CASE_FIELDS.contains(&name.as_str()) && !super::DERIVED_FIELDS.contains(&name.as_str()) {
-                return Err(format!("line 1: {}", unknown_field(&name)));
-            }
-            if columns.contains(&name) {
-                return Err(format!("line 1: column {name:?} appears twice in the header"));
-            }
-            columns.push(name);
+        if columns.contains(&name) {
+            return Err(format!("line {at}: column {name:?} appears twice in the header"));
         }
-        if let Some(missing) = ["id", "customer", "severity", "tier"].iter().find(|c| !columns.iter().any(|x| x == *c))
-        {
-            return Err(format!(
-                "line 1: the header has no {missing:?} column (a header row names the fields: {})",
-                CASE_FIELDS.join(",")
-            ));
-        }
-        Ok(Records { kind: Kind::Csv { r, columns, rec: csv::ByteRecord::new(), ends, line: 1 } })
+        columns.push(name);
+    }
+    if let Some(missing) = ["id", "customer", "severity", "tier"].iter().find(|c| !columns.iter().any(|x| x == *c)) {
+        return Err(format!(
+            "line {at}: the header has no {missing:?} column (a header row names the fields: {})",
+            CASE_FIELDS.join(",")
+        ));
+    }
+    Ok(columns)
+}
+
+/// A name from the input as quoted in an error: at most 100 characters.
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(100) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 
@@ -203,7 +242,7 @@ fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
             continue;
         }
         if !CASE_FIELDS.contains(&k.as_str()) {
-            return Err(unknown_field(&k));
+            return Err(unknown_field(&cut(&k)));
         }
         match (k.as_str(), v) {
             (_, Value::Null) => {}
@@ -213,14 +252,14 @@ fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
                     .into_iter()
                     .map(|t| match t {
                         Value::String(s) => Ok(s),
-                        other => Err(format!("tags must be strings, not {other}")),
+                        other => Err(format!("tags must be strings, not {}", cut(&other.to_string()))),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 raw.tags = Some(tags);
             }
             (k, Value::String(s)) => raw.set(k, s)?,
             (k, Value::Number(n)) => raw.set(k, n.to_string())?,
-            (k, other) => return Err(format!("{k} must be text or a number, not {other}")),
+            (k, other) => return Err(format!("{k} must be text or a number, not {}", cut(&other.to_string()))),
         }
     }
     Ok(raw)
@@ -229,12 +268,30 @@ fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
 impl<R: BufRead> Iterator for Records<R> {
     type Item = io::Result<Record>;
 
+    /// The next record, or an error naming its line ("line N: ..."), after
+    /// which there is nothing more.
     fn next(&mut self) -> Option<Self::Item> {
+        let item = self.step();
+        if matches!(item, Some(Err(_))) {
+            self.kind = Kind::Done;
+        }
+        item
+    }
+}
+
+/// A read error, naming the line where it happened.
+fn at_line(line: u64, kind: io::ErrorKind, e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(kind, format!("line {line}: {e}"))
+}
+
+impl<R: BufRead> Records<R> {
+    fn step(&mut self) -> Option<io::Result<Record>> {
         match &mut self.kind {
+            Kind::Done => None,
             Kind::Ndjson { r, line, buf } => loop {
                 buf.clear();
                 match (&mut *r).take(MAX_LINE as u64 + 1).read_until(b'\n', buf) {
-                    Err(e) => return Some(Err(e)),
+                    Err(e) => return Some(Err(at_line(*line + 1, e.kind(), e))),
                     Ok(0) => return None,
                     Ok(_) => {}
                 }
@@ -248,7 +305,7 @@ impl<R: BufRead> Iterator for Records<R> {
                             Ok(0) => break,
                             Ok(_) if sink.ends_with(b"\n") => break,
                             Ok(_) => {}
-                            Err(e) => return Some(Err(e)),
+                            Err(e) => return Some(Err(at_line(*line, e.kind(), e))),
                         }
                     }
                     let raw = Err("the line is longer than 1 MiB".to_string());
@@ -280,8 +337,20 @@ impl<R: BufRead> Iterator for Records<R> {
                 return Some(Ok(Record { line: *line, id, raw }));
             },
             Kind::Csv { r, columns, rec, ends, line } => {
+                if columns.is_empty() {
+                    match read_header(r, ends) {
+                        Ok(c) => *columns = c,
+                        Err(e) => return Some(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
+                    }
+                }
                 match r.read_byte_record(rec) {
-                    Err(e) => return Some(Err(io::Error::other(e))),
+                    Err(e) => {
+                        let kind = match e.kind() {
+                            csv::ErrorKind::Io(io) => io.kind(),
+                            _ => io::ErrorKind::InvalidData,
+                        };
+                        return Some(Err(at_line(reading_line(r), kind, e)));
+                    }
                     Ok(false) => return None,
                     Ok(true) => {}
                 }
@@ -410,11 +479,58 @@ mod tests {
         }
     }
 
+    /// The first item of a CSV input, which must be an error; and that nothing follows it.
+    fn csv_error(input: &[u8]) -> String {
+        let mut recs = Records::csv(input).unwrap();
+        let err = recs.next().unwrap().unwrap_err().to_string();
+        assert!(recs.next().is_none(), "reading goes on after {err}");
+        err
+    }
+
     #[test]
     fn a_bad_csv_header_refuses_the_file() {
-        let err = Records::csv("id,customer,severity,colour\n".as_bytes()).err().unwrap();
-        assert!(err.contains("unknown field \"colour\""), "{err}");
-        let err = Records::csv("id,customer,severity\n".as_bytes()).err().unwrap();
-        assert!(err.contains("no \"tier\" column"), "{err}");
+        let err = csv_error(b"id,customer,severity,colour\nA,b,2,x\n");
+        assert!(err.starts_with("line 1: unknown field \"colour\""), "{err}");
+        let err = csv_error(b"id,customer,severity\n");
+        assert!(err.starts_with("line 1: the header has no \"tier\" column"), "{err}");
+        let err = csv_error(b"");
+        assert!(err.starts_with("line 1: the file is empty"), "{err}");
+        let err = csv_error(b"\n\nid,customer,colour\n");
+        assert!(err.starts_with("line 3: unknown field"), "{err}");
+        let err = csv_error(format!("id,{},tier\n", "x".repeat(5000)).as_bytes());
+        assert!(err.len() < 1000, "{err}");
+    }
+
+    #[test]
+    fn a_csv_line_over_the_limit_is_named_by_its_number() {
+        let mut input = b"id,customer,severity,tier\nA,Acme,2,premium\r\n\nB,".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        input.extend(b"\nC,Acme,2,premium\n");
+        let mut recs = Records::csv(input.as_slice()).unwrap();
+        assert_eq!(recs.next().unwrap().unwrap().line, 2);
+        let err = recs.next().unwrap().unwrap_err().to_string();
+        assert!(err.starts_with("line 4: the line is longer than 1 MiB"), "{err}");
+        assert!(recs.next().is_none());
+    }
+
+    #[test]
+    fn ndjson_read_errors_name_the_line() {
+        struct Failing(u8);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::other("the disk is gone"));
+                }
+                self.0 -= 1;
+                buf[..2].copy_from_slice(b"{\n");
+                Ok(2)
+            }
+        }
+        let mut recs = Records::ndjson(std::io::BufReader::new(Failing(2)));
+        assert_eq!(recs.next().unwrap().unwrap().line, 1);
+        assert_eq!(recs.next().unwrap().unwrap().line, 2);
+        let err = recs.next().unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "line 3: the disk is gone");
+        assert!(recs.next().is_none());
     }
 }

@@ -86,7 +86,7 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX pauses_case ON pauses (case_id);
     "#,
-    // 3: escalation packages (seed 004), the first response for the SLA position,
+    // 3: escalation packages (the escalation document), the first response for the SLA position,
     // and the cases of each tag, for the recurring-pattern signal.
     r#"
     ALTER TABLE cases ADD COLUMN first_response_at TEXT;
