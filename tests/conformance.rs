@@ -60,6 +60,12 @@ fn the_follow_through_story_reads_the_same(b: Backend) {
     let list = env.ok(&["list", "--state", "all"]);
     let events = env.ok(&["export", "events"]);
     let report = env.ok(&["report"]);
+    // The policy's digest changes with every edit of the default policy: not the story's business.
+    let events: String = events
+        .split("sha256:")
+        .enumerate()
+        .map(|(i, part)| if i == 0 { part.to_string() } else { format!("sha256:<policy>{}", &part[64.min(part.len())..]) })
+        .collect();
     insta::assert_snapshot!("story", format!("{show}\n{list}\n{events}\n{report}"));
 }
 

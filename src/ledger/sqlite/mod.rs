@@ -1,5 +1,6 @@
-//! The embedded SQLite backend: opening a ledger file safely (private files,
-//! WAL, busy timeout, version checks), one immediate transaction per write.
+//! The embedded SQLite backend: opening a ledger file safely (private files, a
+//! rollback journal so that readers create nothing, busy timeout, version
+//! checks, creation under a file lock), one immediate transaction per write.
 
 pub mod migrations;
 mod queries;
@@ -21,11 +22,15 @@ pub struct Db {
     label: String,
 }
 
+/// The schema version, the application id and the number of schema objects,
+/// read in one statement: one consistent snapshot, even while another process migrates.
 fn version(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
-    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-    Ok((v, app, tables))
+    conn.query_row(
+        "SELECT v.user_version, a.application_id, (SELECT count(*) FROM sqlite_master)
+         FROM pragma_user_version AS v, pragma_application_id AS a",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }
 
 /// Refuse a database that is not ours or is newer than this build.
@@ -79,6 +84,22 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A ledger file is private to its owner, including one that was adopted empty.
+#[cfg(unix)]
+fn private(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = file.metadata()?;
+    if meta.permissions().mode() & 0o077 != 0 && meta.len() == 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private(_: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
+}
+
 /// A directory where the ledger file should be gets a message that says so.
 fn refuse_directory(path: &Path) -> Result<()> {
     if path.is_dir() {
@@ -93,6 +114,8 @@ fn refuse_directory(path: &Path) -> Result<()> {
 
 impl Db {
     /// Open for writing, creating the ledger (private) and migrating it if needed.
+    /// Writers set the ledger up one at a time, under an exclusive lock on the
+    /// file, so that several creating a new ledger at once all succeed.
     pub fn open_write(path: &Path) -> Result<Db> {
         let label = path.display().to_string();
         let fail = |e: &dyn std::fmt::Display| StoreError::Unusable(format!("cannot open ledger {label}: {e}"));
@@ -100,17 +123,23 @@ impl Db {
         if !path.exists() {
             create_private(path).map_err(|e| fail(&e))?;
         }
+        let setup = std::fs::OpenOptions::new().read(true).write(true).open(path).map_err(|e| fail(&e))?;
+        setup.lock().map_err(|e| fail(&format!("cannot lock the file: {e}")))?;
+        private(&setup).map_err(|e| fail(&e))?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| fail(&e))?;
         configure(&conn).map_err(|e| fail(&e))?;
         let v = vet(&conn, &label)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| fail(&e))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(fail(&format!("could not switch to WAL (journal mode is {mode})")));
+        // A rollback journal: readers then need no side files, so they work in a
+        // read-only directory and leave nothing behind. Older ledgers in WAL switch here.
+        let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0)).map_err(|e| fail(&e))?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(fail(&format!("could not use a rollback journal (journal mode is {mode})")));
         }
         if v < current_version() {
             migrate(&mut conn, v, &label)?;
         }
+        drop(setup);
         Ok(Db { conn, write: true, label })
     }
 
