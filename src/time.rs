@@ -23,13 +23,13 @@ pub fn parse_stored(s: &str) -> anyhow::Result<DateTime<Utc>> {
 pub fn parse_user(flag: &str, input: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
     // A local time that a daylight-saving jump skips never happened: say so, not guess.
     for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(input.trim(), fmt) {
-            if matches!(tz.from_local_datetime(&naive), LocalResult::None) {
-                return Err(error::bad_input(format!(
-                    "invalid {flag} {input:?}: that local time does not exist in {tz} (the clocks jump over it); \
+        if let Ok(naive) = NaiveDateTime::parse_from_str(input.trim(), fmt)
+            && matches!(tz.from_local_datetime(&naive), LocalResult::None)
+        {
+            return Err(error::bad_input(format!(
+                "invalid {flag} {input:?}: that local time does not exist in {tz} (the clocks jump over it); \
                      give a later time or an offset, like 2026-03-29T02:30:00+01:00"
-                )));
-            }
+            )));
         }
     }
     parse_user_inner(input.trim(), tz).ok_or_else(|| {

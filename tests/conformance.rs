@@ -64,7 +64,11 @@ fn the_follow_through_story_reads_the_same(b: Backend) {
     let events: String = events
         .split("sha256:")
         .enumerate()
-        .map(|(i, part)| if i == 0 { part.to_string() } else { format!("sha256:<policy>{}", &part[64.min(part.len())..]) })
+        .map(
+            |(i, part)| {
+                if i == 0 { part.to_string() } else { format!("sha256:<policy>{}", &part[64.min(part.len())..]) }
+            },
+        )
         .collect();
     insta::assert_snapshot!("story", format!("{show}\n{list}\n{events}\n{report}"));
 }

@@ -287,13 +287,13 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
     if case.status == status {
         return Err(error::bad_input(format!("case {id} is already {status}")));
     }
-    if status == CaseStatus::Closed {
-        if let Some(e) = crate::model::open_escalation(&tx.escalations_of(id)?).cloned() {
-            return Err(error::refused(format!(
-                "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
-                e.id, e.state
-            )));
-        }
+    if status == CaseStatus::Closed
+        && let Some(e) = crate::model::open_escalation(&tx.escalations_of(id)?).cloned()
+    {
+        return Err(error::refused(format!(
+            "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
+            e.id, e.state
+        )));
     }
     case.status = status;
     case.closed_at = (status == CaseStatus::Closed).then_some(ctx.now);

@@ -14,10 +14,10 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
         "open" => EscState::ALL.iter().copied().filter(|s| s.is_active()).collect(),
         s => vec![s.parse().map_err(|e| error::bad_input(format!("{e} for --state (or open, all)")))?],
     };
-    if let Some(l) = a.level {
-        if p.level(l).is_none() {
-            return Err(error::bad_input(format!("unknown level {l} for --level (accepted: 1 to {})", p.top_level())));
-        }
+    if let Some(l) = a.level
+        && p.level(l).is_none()
+    {
+        return Err(error::bad_input(format!("unknown level {l} for --level (accepted: 1 to {})", p.top_level())));
     }
     let filter = EscalationFilter {
         states,

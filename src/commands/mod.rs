@@ -24,6 +24,12 @@ use crate::cli::{Cli, Command};
 pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
     // An empty ESCALATE_* variable means unset, as shells usually intend.
     let g = &mut cli.global;
+    // ... but an empty --now on the command line is a mistake, not the clock.
+    if flag_given_empty("--now") {
+        return Err(crate::error::bad_input(
+            "--now is empty: give a time like 2026-11-23T09:30:00Z or \"2026-11-23 09:30\", or leave it out for the clock",
+        ));
+    }
     g.now = g.now.take().filter(|s| !s.trim().is_empty());
     g.actor = g.actor.take().filter(|s| !s.trim().is_empty());
     g.policy = g.policy.take().filter(|p| !p.as_os_str().is_empty());
@@ -38,6 +44,16 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
     }
     let ctx = Ctx::build(&cli.global)?;
     dispatch(&ctx, cli.command).map_err(|e| name_the_ledger(e, &ctx.location))
+}
+
+/// Whether `flag` was given on the command line with an empty value.
+fn flag_given_empty(flag: &str) -> bool {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).take_while(|a| a != "--").collect();
+    let with_eq = format!("{flag}=");
+    args.windows(2).any(|w| w[0] == flag && w[1].to_str().is_some_and(|v| v.trim().is_empty()))
+        || args
+            .iter()
+            .any(|a| a.to_str().is_some_and(|a| a.strip_prefix(&with_eq).is_some_and(|v| v.trim().is_empty())))
 }
 
 /// A database failure mid-command says which ledger it was.

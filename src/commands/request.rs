@@ -100,10 +100,10 @@ fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
         msg.push_str(&format!("\nit becomes eligible at {}", crate::time::human_relative(at, ctx.now, ctx.tz())));
     }
     let hint = ctx.policy().destinations.iter().find(|(_, d)| d.immediate);
-    if let (Some((key, _)), None) = (hint, verdict.destination.as_deref()) {
-        if verdict.failures().any(|r| r.rule == "wait-window" || r.rule == "severity") {
-            msg.push_str(&format!("\n(a {key} escalation routes immediately: --to {key})"));
-        }
+    if let (Some((key, _)), None) = (hint, verdict.destination.as_deref())
+        && verdict.failures().any(|r| r.rule == "wait-window" || r.rule == "severity")
+    {
+        msg.push_str(&format!("\n(a {key} escalation routes immediately: --to {key})"));
     }
     error::refused(msg)
 }
@@ -181,14 +181,14 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let fields: IndexMap<String, String> =
         wanted.iter().filter_map(|k| fields.get(k).map(|v| (k.clone(), v.clone()))).collect();
 
-    if let Some(ask) = &ask {
-        if !ask.confirm(&format!(
+    if let Some(ask) = &ask
+        && !ask.confirm(&format!(
             "Request a level 1 escalation of case {} to {}?",
             render::clean(&case.id),
             p.destinations[&dest].label
-        ))? {
-            return Err(error::refused("request not submitted"));
-        }
+        ))?
+    {
+        return Err(error::refused("request not submitted"));
     }
 
     let mut ledger = ctx.write_ledger()?;

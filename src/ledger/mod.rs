@@ -12,6 +12,18 @@ pub use error::{Result, StoreError};
 pub use location::Location;
 pub use store::{CaseFilter, Counts, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row, StoredEvent, Txn};
 
+static COMMITTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process committed a write to a ledger: a failure after it
+/// (printing the outcome, say) must not read as if nothing was recorded.
+pub fn committed() -> bool {
+    COMMITTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+pub(crate) fn note_commit() {
+    COMMITTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// An open ledger of either backend.
 pub struct Ledger {
     location: Location,

@@ -34,10 +34,11 @@ fn md_escape(s: &str) -> String {
         out.push(c);
     }
     // "1. " at the start of a line would start a numbered list.
-    if let Some(pos) = out.find(". ") {
-        if pos > 0 && out[..pos].chars().all(|c| c.is_ascii_digit()) {
-            out.insert(pos, '\\');
-        }
+    if let Some(pos) = out.find(". ")
+        && pos > 0
+        && out[..pos].chars().all(|c| c.is_ascii_digit())
+    {
+        out.insert(pos, '\\');
     }
     out
 }

@@ -181,10 +181,10 @@ pub fn check(
 
     rules.push(open_rule(policy, case, escalations, ask.actor));
 
-    if let Some(key) = reason {
-        if let Some(r) = policy.reasons.get(key) {
-            rules.push(reason_rule(policy, case, now, key, r));
-        }
+    if let Some(key) = reason
+        && let Some(r) = policy.reasons.get(key)
+    {
+        rules.push(reason_rule(policy, case, now, key, r));
     }
     if let Some((key, d)) = dest {
         let fields = d.fields.join(", ");

@@ -160,14 +160,14 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
         let direct = policy.routed_directly(&e.destination);
         let review_due =
             if policy.pause_review { deadline(cal, e.level_since, level.review, o.pauses) } else { e.review_due_at };
-        if e.state == EscState::Requested {
-            if let Some(due) = review_due {
-                let detail = match direct {
-                    Some(d) => format!("{} reviews it (routed immediately)", d.receiver),
-                    None => format!("{} reviews level {} ({})", level.reviewer, e.level, level.name),
-                };
-                out.push(item(o, DueKind::Review, due, policy.pause_review.then_some(e.level_since), now, detail));
-            }
+        if e.state == EscState::Requested
+            && let Some(due) = review_due
+        {
+            let detail = match direct {
+                Some(d) => format!("{} reviews it (routed immediately)", d.receiver),
+                None => format!("{} reviews level {} ({})", level.reviewer, e.level, level.name),
+            };
+            out.push(item(o, DueKind::Review, due, policy.pause_review.then_some(e.level_since), now, detail));
         }
         // The cadence counts from the latest of: the level, the last update, a reopening.
         let base =

@@ -61,21 +61,20 @@ pub fn can_promote(policy: &Policy, case_id: &str, esc: Option<&Escalation>, now
     if policy.promote_after_decision && esc.state.is_decided() {
         return Promotion::Allowed { to, because: format!("level {} was {}", esc.level, esc.state) };
     }
-    if policy.promote_after_review {
-        if let Some(due) = esc.review_due_at {
-            if now >= due {
-                return Promotion::Allowed {
-                    to,
-                    because: format!("the level {} review window ended {}", esc.level, human_relative(due, now, tz)),
-                };
-            }
-        }
+    if policy.promote_after_review
+        && let Some(due) = esc.review_due_at
+        && now >= due
+    {
+        return Promotion::Allowed {
+            to,
+            because: format!("the level {} review window ended {}", esc.level, human_relative(due, now, tz)),
+        };
     }
     let mut conditions = Vec::new();
-    if policy.promote_after_review {
-        if let Some(due) = esc.review_due_at {
-            conditions.push(format!("once its review window ends at {}", human_relative(due, now, tz)));
-        }
+    if policy.promote_after_review
+        && let Some(due) = esc.review_due_at
+    {
+        conditions.push(format!("once its review window ends at {}", human_relative(due, now, tz)));
     }
     if policy.promote_after_decision {
         conditions.push("once it has been decided".to_string());

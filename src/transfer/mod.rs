@@ -163,10 +163,10 @@ pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -
         if start < case.opened_at || start > now || end.is_some_and(|e| e < start || e > now) {
             return Err(format!("the pause from {} must fall between opened_at and now", crate::time::rfc3339(start)));
         }
-        if let Some(prev) = out.last() {
-            if prev.end.is_none_or(|e| e > start) {
-                return Err("pauses must be in order, without overlap, and only the last may be open".into());
-            }
+        if let Some(prev) = out.last()
+            && prev.end.is_none_or(|e| e > start)
+        {
+            return Err("pauses must be in order, without overlap, and only the last may be open".into());
         }
         out.push(Pause { start, end });
     }

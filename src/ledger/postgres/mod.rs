@@ -52,10 +52,14 @@ pub fn describe(e: &postgres::Error) -> String {
 
 /// The schema version, or None when the database holds no escalate ledger yet.
 fn version(client: &mut impl postgres::GenericClient, label: &str) -> Result<Option<i64>> {
-    let has_meta: bool = client.query_one("SELECT to_regclass('escalate_meta') IS NOT NULL", &[])?.get(0);
+    // One statement, one snapshot: another process may be creating the schema right now.
+    let row = client.query_one(
+        "SELECT count(*) FILTER (WHERE tablename = 'escalate_meta') > 0, count(*)
+         FROM pg_tables WHERE schemaname = current_schema()",
+        &[],
+    )?;
+    let (has_meta, tables): (bool, i64) = (row.get(0), row.get(1));
     if !has_meta {
-        let tables: i64 =
-            client.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()", &[])?.get(0);
         if tables > 0 {
             return Err(StoreError::Unusable(format!(
                 "{label} holds tables but is not an escalate ledger: refusing to touch it"

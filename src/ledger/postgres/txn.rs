@@ -340,6 +340,8 @@ impl Txn for PgTxn<'_> {
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
-        Ok(self.tx.commit()?)
+        self.tx.commit()?;
+        crate::ledger::note_commit();
+        Ok(())
     }
 }

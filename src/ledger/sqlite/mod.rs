@@ -35,8 +35,14 @@ fn version(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
 
 /// Refuse a database that is not ours or is newer than this build.
 fn vet(conn: &Connection, label: &str) -> Result<i64> {
-    let (v, app, tables) =
-        version(conn).map_err(|e| StoreError::Unusable(format!("cannot read ledger {label}: {e}")))?;
+    let (v, app, tables) = version(conn).map_err(|e| match e.sqlite_error() {
+        // A hot journal: a write was cut short (a crash, a full disk). A reader may not replay it.
+        Some(f) if f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK => StoreError::Unusable(format!(
+            "ledger {label} was left in the middle of a write (a crash or a full disk): run a writing command, \
+             such as `escalate ledger migrate`, to recover it; nothing committed was lost"
+        )),
+        _ => StoreError::Unusable(format!("cannot read ledger {label}: {e}")),
+    })?;
     if app != APPLICATION_ID && (app != 0 || tables > 0) {
         return Err(StoreError::Unusable(format!("{label} is not an escalate ledger: refusing to touch it")));
     }

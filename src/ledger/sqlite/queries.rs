@@ -541,6 +541,8 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
-        Ok(self.tx.commit()?)
+        self.tx.commit()?;
+        crate::ledger::note_commit();
+        Ok(())
     }
 }
