@@ -6,7 +6,7 @@ use std::io::Write;
 use postgres::Transaction;
 
 use crate::ledger::error::{Result, StoreError};
-use crate::ledger::store::{EventMeta, NewCase};
+use crate::ledger::store::{EventMeta, NewCase, Row};
 use crate::time::rfc3339;
 
 /// One field in COPY's text format: backslash, tab and line breaks escaped.
@@ -56,32 +56,7 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta) -> Result
     let at = rfc3339(meta.at);
     for r in rows {
         let c = &r.case;
-        let (severity, opened, tag_list) = (c.severity.to_string(), rfc3339(c.opened_at), json(&c.tags));
-        let (first, closed) = (c.first_response_at.map(rfc3339), c.closed_at.map(rfc3339));
-        row(
-            &mut cases,
-            &[
-                Some(&c.id),
-                Some(&c.customer),
-                Some(&severity),
-                Some(&c.tier),
-                Some(&c.title),
-                Some(&opened),
-                Some(c.priority.as_str()),
-                Some(&tag_list),
-                Some(c.status.as_str()),
-                first.as_deref(),
-                closed.as_deref(),
-                Some(&at),
-                Some(&at),
-            ],
-        );
-        let mut distinct: Vec<&String> = c.tags.iter().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        for t in distinct {
-            row(&mut tags, &[Some(t), Some(&c.id)]);
-        }
+        case_row(&mut cases, &mut tags, c, &at, &at);
         for p in &r.pauses {
             let (start, end) = (rfc3339(p.start), p.end.map(rfc3339));
             row(&mut pauses, &[Some(&c.id), Some(&start), end.as_deref()]);
@@ -93,15 +68,127 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta) -> Result
             );
         }
     }
-    send(
-        tx,
-        "COPY cases (id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, \
-         closed_at, created_at, updated_at) FROM STDIN",
-        &cases,
-    )?;
+    send(tx, CASES_COPY, &cases)?;
     send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)?;
     send(tx, "COPY pauses (case_id, started_at, ended_at) FROM STDIN", &pauses)?;
     send(tx, "COPY events (at, actor, case_id, kind, data, policy_digest) FROM STDIN", &events)
+}
+
+fn opt(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    t.map(rfc3339)
+}
+
+/// Rows of one table, as `ledger copy` hands them over, in one COPY each
+/// (ids kept). The rows must all be of the same kind.
+pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
+    let Some(first) = rows.first() else { return Ok(()) };
+    let mut data = Vec::new();
+    let mut tags = Vec::new();
+    for r in rows {
+        match r {
+            Row::Policy(p) => {
+                let at = rfc3339(p.first_used_at);
+                row(&mut data, &[Some(&p.digest), Some(&p.origin), Some(&p.text), Some(&at)]);
+            }
+            Row::Case(c) => {
+                let (created, updated) = (rfc3339(c.created_at), rfc3339(c.updated_at));
+                case_row(&mut data, &mut tags, &c.case, &created, &updated);
+            }
+            Row::Escalation(e) => escalation_row(&mut data, e),
+            Row::Pause { id, case_id, pause } => {
+                let (id, start, end) = (id.to_string(), rfc3339(pause.start), opt(pause.end));
+                row(&mut data, &[Some(&id), Some(case_id), Some(&start), end.as_deref()]);
+            }
+            Row::Event(e) => {
+                let (seq, at, esc) = (e.seq.to_string(), rfc3339(e.at), e.escalation.map(|x| x.to_string()));
+                let fields = [Some(seq.as_str()), Some(&at), Some(&e.actor), Some(&e.case_id), esc.as_deref()];
+                let rest = [Some(e.kind.as_str()), Some(&e.data), Some(&e.policy_digest)];
+                row(&mut data, &[&fields[..], &rest[..]].concat());
+            }
+        }
+    }
+    let sql = match first {
+        Row::Policy(_) => "COPY policies (digest, origin, text, first_used_at) FROM STDIN",
+        Row::Case(_) => CASES_COPY,
+        Row::Escalation(_) => ESCALATIONS_COPY,
+        Row::Pause { .. } => "COPY pauses (id, case_id, started_at, ended_at) FROM STDIN",
+        Row::Event(_) => "COPY events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest) FROM STDIN",
+    };
+    send(tx, sql, &data)?;
+    send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)
+}
+
+const CASES_COPY: &str = "COPY cases (id, customer, severity, tier, title, opened_at, priority, tags, status, \
+     first_response_at, closed_at, created_at, updated_at) FROM STDIN";
+
+const ESCALATIONS_COPY: &str = "COPY escalations (id, case_id, level, state, destination, reason, description, \
+     fields, requested_by, requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, \
+     closed_at, raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since) FROM STDIN";
+
+fn escalation_row(out: &mut Vec<u8>, e: &crate::model::Escalation) {
+    let (id, level, fields, package) = (e.id.to_string(), e.level.to_string(), json(&e.fields), json(&e.package));
+    let times = [e.requested_at, e.level_since].map(rfc3339);
+    let (review, decided, closed) = (opt(e.review_due_at), opt(e.decided_at), opt(e.closed_at));
+    let (update, next, since) = (opt(e.last_update_at), opt(e.next_touch_at), opt(e.touch_since));
+    row(
+        out,
+        &[
+            Some(&id),
+            Some(&e.case_id),
+            Some(&level),
+            Some(e.state.as_str()),
+            Some(&e.destination),
+            Some(&e.reason),
+            Some(&e.description),
+            Some(&fields),
+            Some(&e.requested_by),
+            Some(&times[0]),
+            Some(&times[1]),
+            review.as_deref(),
+            Some(&e.owner),
+            e.decided_by.as_deref(),
+            decided.as_deref(),
+            e.decision_note.as_deref(),
+            closed.as_deref(),
+            Some(&e.raised_by),
+            e.decision.as_deref(),
+            update.as_deref(),
+            next.as_deref(),
+            e.handoff_note.as_deref(),
+            Some(&package),
+            since.as_deref(),
+        ],
+    );
+}
+
+/// A case's row and its tags' rows.
+fn case_row(cases: &mut Vec<u8>, tags: &mut Vec<u8>, c: &crate::model::Case, created: &str, updated: &str) {
+    let (severity, opened, tag_list) = (c.severity.to_string(), rfc3339(c.opened_at), json(&c.tags));
+    let (first, closed) = (opt(c.first_response_at), opt(c.closed_at));
+    row(
+        cases,
+        &[
+            Some(&c.id),
+            Some(&c.customer),
+            Some(&severity),
+            Some(&c.tier),
+            Some(&c.title),
+            Some(&opened),
+            Some(c.priority.as_str()),
+            Some(&tag_list),
+            Some(c.status.as_str()),
+            first.as_deref(),
+            closed.as_deref(),
+            Some(created),
+            Some(updated),
+        ],
+    );
+    let mut distinct: Vec<&String> = c.tags.iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for t in distinct {
+        row(tags, &[Some(t), Some(&c.id)]);
+    }
 }
 
 #[cfg(test)]

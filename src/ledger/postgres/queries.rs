@@ -17,6 +17,8 @@ pub struct PgTxn<'a> {
     pub(super) tx: Transaction<'a>,
     pub(super) write: bool,
     prepared: HashMap<String, Statement>,
+    /// Rows `ledger copy` handed over, written a table at a time in bulk.
+    pub(super) pending: Vec<crate::ledger::store::Row>,
 }
 
 pub(super) type Param<'a> = &'a (dyn ToSql + Sync);
@@ -192,7 +194,7 @@ pub(super) fn event_row(r: &Row) -> Result<Event> {
 
 impl<'a> PgTxn<'a> {
     pub fn new(tx: Transaction<'a>, write: bool) -> PgTxn<'a> {
-        PgTxn { tx, write, prepared: HashMap::new() }
+        PgTxn { tx, write, prepared: HashMap::new(), pending: Vec::new() }
     }
 
     /// A statement prepared once per transaction.
@@ -228,6 +230,12 @@ impl<'a> PgTxn<'a> {
             each(&row)?;
         }
         Ok(())
+    }
+
+    /// Write the rows `put_row` holds.
+    pub(super) fn flush_copy(&mut self) -> Result<()> {
+        let rows = std::mem::take(&mut self.pending);
+        super::copy::rows(&mut self.tx, &rows)
     }
 
     pub(super) fn add_tags(&mut self, c: &Case) -> Result<()> {

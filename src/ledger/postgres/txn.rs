@@ -302,35 +302,17 @@ impl Txn for PgTxn<'_> {
     }
 
     fn put_row(&mut self, row: &AnyRow) -> Result<()> {
-        match row {
-            AnyRow::Policy(p) => {
-                self.exec(
-                    "INSERT INTO policies (digest, origin, text, first_used_at) VALUES ($1, $2, $3, $4)",
-                    &[&p.digest, &p.origin, &p.text, &p.first_used_at],
-                )?;
-            }
-            AnyRow::Case(c) => self.insert_case_at(&c.case, c.created_at, c.updated_at)?,
-            AnyRow::Escalation(e) => {
-                self.insert_escalation_row(e, true)?;
-            }
-            AnyRow::Pause { id, case_id, pause } => {
-                self.exec(
-                    "INSERT INTO pauses (id, case_id, started_at, ended_at) VALUES ($1, $2, $3, $4)",
-                    &[id, case_id, &pause.start, &pause.end],
-                )?;
-            }
-            AnyRow::Event(e) => {
-                self.exec(
-                    "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7::text::json, $8)",
-                    &[&e.seq, &e.at, &e.actor, &e.case_id, &e.escalation, &e.kind, &e.data, &e.policy_digest],
-                )?;
-            }
+        // Rows of one table go out together, in one COPY per batch.
+        let same = self.pending.first().is_none_or(|p| std::mem::discriminant(p) == std::mem::discriminant(row));
+        if !same || self.pending.len() >= 5000 {
+            self.flush_copy()?;
         }
+        self.pending.push(row.clone());
         Ok(())
     }
 
     fn finish_copy(&mut self) -> Result<()> {
+        self.flush_copy()?;
         for (table, col) in [("escalations", "id"), ("pauses", "id"), ("events", "seq")] {
             self.tx.batch_execute(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE(MAX({col}), 0) + 1, false) FROM {table}"
