@@ -10,14 +10,16 @@ started directly (no shell), stdin from /dev/null, stdout to FILE (default
 gets the command's index appended (FILE.0, FILE.1) and holds the last run's.
 
 Prints one tab-separated line per command:
-    label  median_wall_s  min_wall_s  max_wall_s  median_cpu_s  max_rss_kib  rss_source  exit_codes
+    label  median_wall_s  min_wall_s  max_wall_s  median_cpu_s  max_rss_kib  rss_source  exit_codes  q1_wall_s  q3_wall_s
 cpu is user + system time of the process (from wait4). max_rss (KiB) is only
 measured with --rss, and then is the process's peak resident set size: from
 `/usr/bin/time -f %M` when that is GNU time (rss_source "time"), else the last
 VmHWM read from /proc/PID/status, polled every 10 ms while the process runs
 (rss_source "vmhwm"). Not wait4's ru_maxrss: a child spawned from this
 Python process inherits Python's own peak (about 15 MiB) in that number.
-Without --rss, max_rss is "-".
+Without --rss, max_rss is "-". q1 and q3 are the wall time's quartiles over
+the runs (statistics.quantiles, inclusive); with one run both are that run.
+Columns are only ever added at the end.
 """
 
 import argparse
@@ -135,6 +137,7 @@ def main():
         walls = [r[0] for r in rs]
         cpus = [r[1] for r in rs]
         codes = sorted({r[4] for r in rs})
+        q1, _, q3 = statistics.quantiles(walls, n=4, method="inclusive") if len(walls) > 1 else walls * 3
         print("\t".join([
             label,
             f"{statistics.median(walls):.6f}",
@@ -144,6 +147,8 @@ def main():
             max_rss(rs),
             rs[-1][3],
             ",".join(map(str, codes)),
+            f"{q1:.6f}",
+            f"{q3:.6f}",
         ]))
 
 
