@@ -74,9 +74,11 @@ pub fn locate(named: Option<&Path>) -> Origin {
     }
 }
 
-/// Something is at `path`, whatever it is (a dangling link included).
+/// Something is at `path`, whatever it is (a dangling link included), or
+/// whether it is cannot be told (reading it then says why).
 fn present(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok()
+    use std::io::ErrorKind::{NotADirectory, NotFound};
+    std::fs::symlink_metadata(path).map_or_else(|e| !matches!(e.kind(), NotFound | NotADirectory), |_| true)
 }
 
 /// The largest policy file read: a policy is a few kilobytes of TOML.
@@ -160,7 +162,7 @@ fn kind_name(kind: &std::fs::FileType) -> &'static str {
             return "a block device";
         }
     }
-    if kind.is_dir() { "a directory" } else { "not a regular file" }
+    if kind.is_dir() { "a directory" } else { "an unusual kind of file" }
 }
 
 /// "1.5 MiB (1572864 bytes)".

@@ -64,7 +64,8 @@ impl Out {
         let res = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
         match res {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(anyhow::Error::new(ClosedPipe)),
-            other => Ok(other?),
+            Err(e) => Err(anyhow::Error::new(e).context("cannot write the output")),
+            Ok(()) => Ok(()),
         }
     }
 
