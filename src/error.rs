@@ -80,8 +80,11 @@ pub fn kind_of(err: &anyhow::Error) -> Option<Kind> {
         if let Some(e) = cause.downcast_ref::<Error>() {
             return Some(e.kind);
         }
-        if cause.downcast_ref::<crate::ledger::StoreError>().is_some() {
-            return Some(Kind::Ledger);
+        if let Some(e) = cause.downcast_ref::<crate::ledger::StoreError>() {
+            return Some(match e {
+                crate::ledger::StoreError::OutOfRange(_) => Kind::BadInput,
+                _ => Kind::Ledger,
+            });
         }
     }
     None

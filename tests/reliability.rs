@@ -195,3 +195,20 @@ fn output_that_cannot_be_written_is_an_error() {
     let (_, err) = env.expect(2, &["list", "--now", ""]);
     assert!(err.contains("--now is empty"), "{err}");
 }
+
+#[test]
+fn an_instant_past_the_year_9999_is_refused_and_poisons_nothing() {
+    for b in [Backend::Sqlite, Backend::Postgres] {
+        let mut env = Env::on(b);
+        env.at("9999-12-31T16:30:00Z");
+        env.case("Y-1", 2, "premium", "9999-12-20T08:00:00Z");
+        let before = env.dump();
+        let (_, err) = env.expect(2, &Env::request_args("Y-1"));
+        assert!(err.contains("past the last instant a ledger stores"), "{b:?}: {err}");
+        assert_eq!(env.dump(), before);
+        for args in [&["list"][..], &["due"], &["report"], &["export", "escalations"], &["check", "Y-1"]] {
+            let (code, _, err) = env.run(args);
+            assert!(code == 0 || (code == 1 && args[0] == "check"), "{b:?} {args:?}: {err}");
+        }
+    }
+}

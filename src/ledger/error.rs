@@ -14,6 +14,8 @@ pub enum StoreError {
     Duplicate(String),
     /// The ledger cannot be opened or used as it is (version, ownership, location).
     Unusable(String),
+    /// A value the ledger cannot store (an instant past the year 9999): bad input, not a failure.
+    OutOfRange(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -21,7 +23,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Db(m) | StoreError::Data(m) | StoreError::Unusable(m) => f.write_str(m),
+            StoreError::Db(m) | StoreError::Data(m) | StoreError::Unusable(m) | StoreError::OutOfRange(m) => {
+                f.write_str(m)
+            }
             StoreError::Duplicate(key) => write!(f, "{key} exists already"),
         }
     }

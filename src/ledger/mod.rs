@@ -12,6 +12,42 @@ pub use error::{Result, StoreError};
 pub use location::Location;
 pub use store::{CaseFilter, Counts, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row, StoredEvent, Txn};
 
+/// The last instant a ledger stores: RFC 3339 (and so the SQLite ledger) has four-digit years.
+pub fn last_storable() -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map_or(chrono::DateTime::<chrono::Utc>::MAX_UTC, |t| t.and_utc())
+}
+
+/// Refuse to write an instant the ledger cannot store (a deadline past the year 9999).
+pub(crate) fn storable(what: &str, times: &[Option<chrono::DateTime<chrono::Utc>>]) -> Result<()> {
+    match times.iter().flatten().find(|t| **t > last_storable()) {
+        Some(t) => Err(StoreError::OutOfRange(format!(
+            "{what} would hold {}, past the last instant a ledger stores (9999-12-31T23:59:59Z): nothing was written",
+            t.to_rfc3339()
+        ))),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn storable_case(c: &crate::model::Case) -> Result<()> {
+    storable(&format!("case {}", c.id), &[Some(c.opened_at), c.first_response_at, c.closed_at, c.waiting_since])
+}
+
+pub(crate) fn storable_escalation(e: &crate::model::Escalation) -> Result<()> {
+    let times = [
+        Some(e.requested_at),
+        Some(e.level_since),
+        e.review_due_at,
+        e.decided_at,
+        e.closed_at,
+        e.last_update_at,
+        e.next_touch_at,
+        e.touch_since,
+    ];
+    storable(&format!("escalation #{} of case {}", e.id, e.case_id), &times)
+}
+
 static COMMITTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether this process committed a write to a ledger: a failure after it

@@ -246,6 +246,7 @@ impl<'a> PgTxn<'a> {
     }
 
     pub(super) fn insert_case_at(&mut self, c: &Case, created: DateTime<Utc>, updated: DateTime<Utc>) -> Result<()> {
+        crate::ledger::storable_case(c)?;
         let (severity, tags) = (c.severity as i32, json(&c.tags));
         self.exec(
             "INSERT INTO cases (id, customer, severity, tier, title, opened_at, priority, tags, status,
@@ -275,6 +276,7 @@ impl<'a> PgTxn<'a> {
     }
 
     pub(super) fn insert_escalation_row(&mut self, e: &Escalation, with_id: bool) -> Result<i64> {
+        crate::ledger::storable_escalation(e)?;
         let v = EscValues::of(e);
         let mut params = v.params(e);
         let mut cols: Vec<&str> = ESC_WRITE.iter().map(|(c, _)| *c).collect();

@@ -50,6 +50,7 @@ impl Txn for PgTxn<'_> {
     }
 
     fn update_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
+        crate::ledger::storable_case(c)?;
         self.exec("DELETE FROM case_tags WHERE case_id = $1", &[&c.id])?;
         let (severity, tags) = (c.severity as i32, json(&c.tags));
         self.exec(
@@ -108,6 +109,7 @@ impl Txn for PgTxn<'_> {
     }
 
     fn update_escalation(&mut self, e: &Escalation) -> Result<()> {
+        crate::ledger::storable_escalation(e)?;
         let v = EscValues::of(e);
         let mut params = v.params(e);
         let sets: Vec<String> =
@@ -164,6 +166,7 @@ impl Txn for PgTxn<'_> {
     }
 
     fn insert_pause(&mut self, case_id: &str, p: &Pause) -> Result<()> {
+        crate::ledger::storable(&format!("a pause of case {case_id}"), &[Some(p.start), p.end])?;
         self.exec(
             "INSERT INTO pauses (case_id, started_at, ended_at) VALUES ($1, $2, $3)",
             &[&case_id, &p.start, &p.end],
@@ -185,6 +188,7 @@ impl Txn for PgTxn<'_> {
     }
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
+        crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
         let sql = "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
                    VALUES ($1, $2, $3, $4, $5, $6::text::json, $7) RETURNING seq";
         let stmt = self.stmt(sql)?;

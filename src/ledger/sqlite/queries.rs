@@ -102,13 +102,14 @@ pub(super) fn insert_case_at(
     c: &Case,
     created: DateTime<Utc>,
     updated: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> Result<()> {
+    crate::ledger::storable_case(c)?;
     let mut values = case_values(c);
     values.push(rfc3339(created).into());
     values.push(rfc3339(updated).into());
     tx.prepare_cached(&format!("INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES ({})", marks(13)))?
         .execute(params_from_iter(values))?;
-    add_tags(tx, c)
+    Ok(add_tags(tx, c)?)
 }
 
 /// A case's tags into `case_tags`.
@@ -216,7 +217,8 @@ fn esc_cols() -> impl Iterator<Item = &'static str> {
     ESC_COLS.split(',').map(str::trim)
 }
 
-pub(super) fn insert_escalation_with_id(tx: &rusqlite::Connection, e: &Escalation) -> rusqlite::Result<()> {
+pub(super) fn insert_escalation_with_id(tx: &rusqlite::Connection, e: &Escalation) -> Result<()> {
+    crate::ledger::storable_escalation(e)?;
     let cols: Vec<&str> = esc_cols().collect();
     tx.prepare_cached(&format!("INSERT INTO escalations ({}) VALUES ({})", cols.join(", "), marks(cols.len())))?
         .execute(params_from_iter(esc_values(e)))?;
@@ -272,6 +274,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn update_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
+        crate::ledger::storable_case(c)?;
         // The stored tags say which `case_tags` rows to remove, before the row changes.
         self.tx
             .prepare_cached(
@@ -333,6 +336,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn insert_escalation(&mut self, e: &Escalation) -> Result<i64> {
+        crate::ledger::storable_escalation(e)?;
         let cols: Vec<&str> = esc_cols().skip(1).collect();
         let sql = format!("INSERT INTO escalations ({}) VALUES ({})", cols.join(", "), marks(cols.len()));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(esc_values(e).into_iter().skip(1)))?;
@@ -340,6 +344,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn update_escalation(&mut self, e: &Escalation) -> Result<()> {
+        crate::ledger::storable_escalation(e)?;
         let sets: Vec<String> = esc_cols().enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
         let sql = format!("UPDATE escalations SET {} WHERE id = ?1", sets.join(", "));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(esc_values(e)))?;
@@ -395,6 +400,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn insert_pause(&mut self, case_id: &str, p: &Pause) -> Result<()> {
+        crate::ledger::storable(&format!("a pause of case {case_id}"), &[Some(p.start), p.end])?;
         self.tx
             .prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?
             .execute(params![case_id, rfc3339(p.start), p.end.map(rfc3339)])?;
@@ -419,6 +425,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
+        crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
         self.tx
             .prepare_cached(
                 "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)

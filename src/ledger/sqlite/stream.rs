@@ -106,7 +106,7 @@ pub fn rows(conn: &Connection, each: Each<Row>) -> anyhow::Result<()> {
 }
 
 /// Insert one row as it was, ids kept.
-pub fn put_row(conn: &Connection, row: &Row) -> rusqlite::Result<()> {
+pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
     match row {
         Row::Policy(p) => {
             conn.prepare_cached("INSERT INTO policies (digest, origin, text, first_used_at) VALUES (?1, ?2, ?3, ?4)")?
