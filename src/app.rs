@@ -157,7 +157,8 @@ impl Ctx {
 
     /// The case, or exit 2 "no case X".
     pub fn case(&self, tx: &mut dyn Txn, id: &str) -> anyhow::Result<crate::model::Case> {
-        tx.case(id.trim())?.ok_or_else(|| error::bad_input(format!("no case {}", id.trim())))
+        let key = crate::model::case_key(id);
+        tx.case(&key)?.ok_or_else(|| error::bad_input(format!("no case {key}")))
     }
 }
 

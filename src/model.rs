@@ -194,6 +194,13 @@ pub struct Escalation {
     pub package: Package,
 }
 
+/// A case id as the ledger keys it: trimmed, in Unicode normal form C, so that
+/// ids that look the same are the same id.
+pub fn case_key(id: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    id.trim().nfc().collect()
+}
+
 /// The case's open escalation (requested, approved or rejected): the latest such.
 /// The one place that decides which escalation a command acts on.
 pub fn open_escalation(escalations: &[Escalation]) -> Option<&Escalation> {

@@ -212,3 +212,24 @@ fn an_instant_past_the_year_9999_is_refused_and_poisons_nothing() {
         }
     }
 }
+
+#[test]
+fn ids_are_trimmed_and_unicode_forms_are_one_id() {
+    let env = Env::new();
+    env.ok(&["case", "add", " padded ", "--customer", "x", "--severity", "3", "--tier", "standard"]);
+    env.ok(&["case", "show", "padded"]);
+    env.ok(&["case", "show", " padded "]);
+    let (code, _, err) = env.run(&["check", " padded "]);
+    assert!(code == 0 || code == 1, "{err}");
+    // "Café" composed (NFC) and decomposed (NFD) are one id.
+    env.ok(&["case", "add", "Caf\u{e9}-1", "--customer", "x", "--severity", "3", "--tier", "standard"]);
+    let (_, err) =
+        env.expect(2, &["case", "add", "Cafe\u{301}-1", "--customer", "x", "--severity", "3", "--tier", "standard"]);
+    assert!(err.contains("already exists (the id you typed differs from it only in its Unicode form)"), "{err}");
+    env.ok(&["case", "show", "Cafe\u{301}-1"]);
+    let file = env.dir.path().join("in.ndjson");
+    std::fs::write(&file, "{\"id\":\"Cafe\u{301}-1\",\"customer\":\"x\",\"severity\":3,\"tier\":\"standard\"}\n")
+        .unwrap();
+    let (_, err) = env.expect(2, &["case", "import", file.to_str().unwrap()]);
+    assert!(err.contains("already exists in the ledger"), "{err}");
+}

@@ -42,7 +42,7 @@ fn tags(raw: &[String]) -> anyhow::Result<Vec<String>> {
 
 /// A new case's id: one line, not starting with '-' (it would read as a flag).
 fn case_id(s: &str) -> anyhow::Result<String> {
-    let id = one_line("the case id", s)?;
+    let id = crate::model::case_key(&one_line("the case id", s)?);
     if id.starts_with('-') {
         return Err(error::bad_input(format!("case id {id:?} starts with '-', which reads as a flag")));
     }
@@ -98,9 +98,11 @@ fn add(ctx: &Ctx, a: CaseAddArgs) -> anyhow::Result<u8> {
     let case = Case { first_response_at: first_response(ctx, &case, a.first_response.as_deref())?, ..case };
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
+    // An id typed in another Unicode form is the same id: say why it matched.
+    let form = if a.id.trim() != case.id { " (the id you typed differs from it only in its Unicode form)" } else { "" };
     let exists = || {
         error::bad_input(format!(
-            "case {} already exists: use `escalate case update {}` to change it",
+            "case {} already exists{form}: use `escalate case update {}` to change it",
             case.id, case.id
         ))
     };

@@ -224,8 +224,9 @@ struct Known {
     here: HashMap<String, u64>,
 }
 
+/// A record's id as the ledger keys it (trimmed, Unicode form C), if it has one.
 fn trimmed(id: Option<&String>) -> Option<String> {
-    id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    id.map(|s| crate::model::case_key(s)).filter(|s| !s.is_empty())
 }
 
 impl Run<'_> {

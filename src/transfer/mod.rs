@@ -179,7 +179,7 @@ pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -
 
 /// Check a record against the policy and make it a case. `now` bounds the times.
 pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
-    let id = line_of("id", raw.id.as_ref())?;
+    let id = crate::model::case_key(&line_of("id", raw.id.as_ref())?);
     if id.starts_with('-') {
         return Err(format!("id {id:?} starts with '-', which reads as a flag"));
     }

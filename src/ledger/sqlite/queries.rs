@@ -270,7 +270,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn insert_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
-        Ok(insert_case_at(&self.tx, c, now, now)?)
+        insert_case_at(&self.tx, c, now, now)
     }
 
     fn update_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
@@ -540,7 +540,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn put_row(&mut self, row: &AnyRow) -> Result<()> {
-        Ok(super::stream::put_row(&self.tx, row)?)
+        super::stream::put_row(&self.tx, row)
     }
 
     fn finish_copy(&mut self) -> Result<()> {
