@@ -26,36 +26,8 @@ fn wants_json() -> bool {
     std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == "--json")
 }
 
-/// Whether standard output is closed (`>&-`): the standard library would
-/// swallow every write to it, so the output would be lost without a word.
-///
-/// The runtime reopens a closed descriptor on /dev/null for reading and writing
-/// before `main`; a shell's `>/dev/null` opens it for writing only. On Linux the
-/// two are told apart by the descriptor's flags.
-fn stdout_closed() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        let null = std::fs::read_link("/proc/self/fd/1").is_ok_and(|t| t == std::path::Path::new("/dev/null"));
-        let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").ok().is_some_and(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("flags:"))
-                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-                .is_some_and(|flags| flags & 0o3 == 0o2)
-        });
-        null && read_write
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        false
-    }
-}
-
 /// Parse arguments, run the command, report errors; returns the exit code.
 pub fn run() -> u8 {
-    if stdout_closed() {
-        let _ = writeln!(std::io::stderr(), "error: standard output is closed: nothing was done");
-        return error::EXIT_OTHER;
-    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
