@@ -66,22 +66,6 @@ fn guess_format(path: &Path, given: Option<ImportFormat>) -> anyhow::Result<Impo
     }
 }
 
-/// Counts the bytes read, for the progress bar.
-struct Counting<R> {
-    inner: R,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(bar) = &self.bar {
-            bar.inc(n as u64);
-        }
-        Ok(n)
-    }
-}
-
 fn progress(len: Option<u64>, quiet: bool) -> Option<indicatif::ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
@@ -97,19 +81,25 @@ fn progress(len: Option<u64>, quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// The input, counted by the progress bar when there is one.
+fn counted(r: impl Read + 'static, bar: &Option<indicatif::ProgressBar>) -> Box<dyn BufRead> {
+    match bar {
+        Some(bar) => Box::new(BufReader::with_capacity(1 << 16, bar.wrap_read(r))),
+        None => Box::new(BufReader::with_capacity(1 << 16, r)),
+    }
+}
+
 fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead>, Option<indicatif::ProgressBar>)> {
     if path == Path::new("-") {
         let bar = progress(None, quiet);
-        let r = Counting { inner: std::io::stdin(), bar: bar.clone() };
-        return Ok((Box::new(BufReader::with_capacity(1 << 16, r)), bar));
+        return Ok((counted(std::io::stdin(), &bar), bar));
     }
     if path.is_dir() {
         return Err(error::bad_input(format!("{} is a directory: name a file to import", path.display())));
     }
     let file = File::open(path).map_err(|e| error::bad_input(format!("cannot read {}: {e}", path.display())))?;
     let bar = progress(file.metadata().ok().map(|m| m.len()), quiet);
-    let r = Counting { inner: file, bar: bar.clone() };
-    Ok((Box::new(BufReader::with_capacity(1 << 16, r)), bar))
+    Ok((counted(file, &bar), bar))
 }
 
 pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {

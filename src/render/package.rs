@@ -198,12 +198,14 @@ fn header(d: &Document, st: &Style) -> String {
         st.one(&d.reason)
     );
     let yes: Vec<&str> = d.screening.iter().filter(|(_, v)| **v).map(|(k, _)| k.as_str()).collect();
-    if !d.screening.is_empty() {
-        s.push_str(&format!(
-            "\nWhen not to escalate: {}",
-            if yes.is_empty() { "every check answered no".to_string() } else { format!("yes to {}", yes.join(", ")) }
-        ));
-    }
+    let answered = if d.screening.is_empty() {
+        "not screened (no answers were given to the when-not-to-escalate checks)".to_string()
+    } else if yes.is_empty() {
+        "every check answered no".to_string()
+    } else {
+        format!("yes to {}", yes.join(", "))
+    };
+    s.push_str(&format!("\nWhen not to escalate: {answered}"));
     s
 }
 
