@@ -13,6 +13,9 @@ use crate::time::local_to_utc;
 /// How far ahead the calendar looks for working time before giving up.
 const HORIZON_DAYS: i64 = 3 * 366;
 
+/// How far ahead business time is counted, in words, for messages.
+pub const HORIZON_WORDS: &str = "3 years";
+
 #[derive(Debug, Clone)]
 pub struct Calendar {
     pub tz: Tz,

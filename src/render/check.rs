@@ -58,7 +58,11 @@ fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
         Some(due) => {
             s.push_str(&format!("{} reviews it by {}.\n", clean(&v.reviewer), human_relative(due, now, p.calendar.tz)))
         }
-        None => s.push_str("The review window never ends: the calendar has no working time ahead.\n"),
+        None => s.push_str(&format!(
+            "The review window does not end within {} of the calendar, the furthest escalate looks ahead: \
+             shorten it in the policy, or give the calendar working time.\n",
+            crate::policy::calendar::HORIZON_WORDS
+        )),
     }
     if v.routed_immediately {
         s.push_str("It skips the level progression: there is no level to promote it to.\n");

@@ -282,7 +282,10 @@ fn wait_rule(
         }
         return fail(
             "wait-window",
-            format!("the {span} wait never ends: the calendar has no working time ahead"),
+            format!(
+                "the {span} wait does not end within {} of the calendar, the furthest escalate looks ahead",
+                crate::policy::calendar::HORIZON_WORDS
+            ),
             None,
         );
     };
