@@ -302,3 +302,75 @@ fn wait_rule(
         fail("wait-window", format!("{what}: eligible at {}", human_relative(ends, now, tz)), Some(ends))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::{Escalation, Priority};
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0).unwrap()
+    }
+
+    fn case() -> Case {
+        Case {
+            id: "C-1".into(),
+            customer: "Acme".into(),
+            severity: 2,
+            tier: "premium".into(),
+            title: String::new(),
+            opened_at: at(8),
+            priority: Priority::Normal,
+            tags: Vec::new(),
+            status: CaseStatus::Open,
+            waiting_since: None,
+            first_response_at: None,
+            closed_at: None,
+        }
+    }
+
+    fn policy(edit: impl Fn(String) -> String) -> Policy {
+        Policy::parse(&edit(crate::policy::BUILT_IN.to_string()), "policy.toml").expect("a valid policy")
+    }
+
+    fn rejected() -> Escalation {
+        let mut e =
+            Escalation::new("C-1", "l2".into(), "r".into(), "d".into(), Default::default(), "alice", at(9), None);
+        e.id = 1;
+        e.state = EscState::Rejected;
+        e.decided_by = Some("rita".into());
+        e.decided_at = Some(at(10));
+        e
+    }
+
+    fn rule<'a>(e: &'a Eligibility, name: &str) -> &'a RuleOutcome {
+        e.rules.iter().find(|r| r.rule == name).expect("the rule")
+    }
+
+    #[test]
+    fn the_wait_window_passes_at_its_end_and_not_before() {
+        let p = policy(|t| t);
+        let ask = Ask { actor: "alice", ..Ask::default() };
+        let before = check(&p, &case(), &[], &[], at(11), ask);
+        assert!(!before.eligible);
+        assert_eq!(rule(&before, "wait-window").passes_at, Some(at(12)));
+        assert!(check(&p, &case(), &[], &[], at(12), ask).eligible);
+    }
+
+    #[test]
+    fn after_a_rejection_the_policy_says_who_may_request_anew() {
+        let p = policy(|t| t);
+        let e = [rejected()];
+        let mine = check(&p, &case(), &e, &[], at(13), Ask { actor: "alice", ..Ask::default() });
+        assert!(rule(&mine, "no-open-escalation").passed);
+        let theirs = check(&p, &case(), &e, &[], at(13), Ask { actor: "rita", ..Ask::default() });
+        let r = rule(&theirs, "no-open-escalation");
+        assert!(!r.passed && r.detail.contains("only its requester (alice) may request anew"), "{}", r.detail);
+        let strict =
+            policy(|t| t.replace("self_decision = false", "self_decision = false\nafter_rejection = \"promote-only\""));
+        let none = check(&strict, &case(), &e, &[], at(13), Ask { actor: "alice", ..Ask::default() });
+        assert!(!rule(&none, "no-open-escalation").passed);
+    }
+}

@@ -208,3 +208,73 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
 pub fn within(items: Vec<DueItem>, now: DateTime<Utc>, within: Duration) -> Vec<DueItem> {
     items.into_iter().filter(|i| i.due_at <= now + within).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::Escalation;
+
+    fn policy(edit: impl Fn(String) -> String) -> Policy {
+        Policy::parse(&edit(crate::policy::BUILT_IN.to_string()), "policy.toml").expect("a valid policy")
+    }
+
+    fn esc() -> Escalation {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let mut e = Escalation::new("C-1", "l2".into(), "r".into(), "d".into(), Default::default(), "alice", at, None);
+        e.id = 1;
+        e.owner = "lee".into();
+        e
+    }
+
+    #[test]
+    fn the_owner_and_the_take_over_roles_may_hand_off() {
+        let p = policy(|t| {
+            t.replace("escalation-managers = []", "escalation-managers = [\"erin\"]").replace(
+                "[decisions]",
+                "[ownership]\ntake_over = [\"role:escalation-managers\", \"vp\"]\n\n[decisions]",
+            )
+        });
+        let e = esc();
+        assert!(may_take_over(&p, &e, "lee").is_ok());
+        assert!(may_take_over(&p, &e, "erin").is_ok());
+        assert!(may_take_over(&p, &e, "vp").is_ok());
+        let no = may_take_over(&p, &e, "mallory").unwrap_err();
+        assert_eq!(
+            no,
+            "mallory may not hand off or assign escalation #1: only its owner (lee) or role:escalation-managers or vp may"
+        );
+        // Without take-over roles, the owner alone.
+        assert!(may_take_over(&policy(|t| t), &e, "erin").is_err());
+    }
+
+    #[test]
+    fn only_the_owner_closes_and_only_those_who_may_are_told_to_take_over() {
+        let p = policy(|t| {
+            t.replace("escalation-managers = []", "escalation-managers = [\"erin\"]")
+                .replace("[decisions]", "[ownership]\ntake_over = [\"role:escalation-managers\"]\n\n[decisions]")
+        });
+        let e = esc();
+        assert!(may_close(&p, &e, "lee").is_ok());
+        assert!(may_close(&p, &e, "erin").unwrap_err().contains("`escalate assign C-1 --to erin`"));
+        assert!(!may_close(&p, &e, "alice").unwrap_err().contains("escalate"));
+        assert!(may_withdraw(&e, "alice").is_ok() && may_withdraw(&e, "lee").is_ok());
+        assert!(may_withdraw(&e, "rita").is_err());
+    }
+
+    #[test]
+    fn a_decided_level_names_who_decided_it() {
+        let p = policy(|t| t);
+        let mut e = esc();
+        e.state = EscState::Approved;
+        e.decision = Some("approved".into());
+        e.decided_by = Some("rita".into());
+        e.decided_at = Some(chrono::Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap());
+        let no = may_decide(&p, &e, "sam").unwrap_err();
+        assert!(no.contains("(decided by rita at 2026-11-23 13:00 UTC)"), "{no}");
+        e.state = EscState::Requested;
+        assert!(may_decide(&p, &e, "alice").unwrap_err().contains("may not decide it too"));
+        assert!(may_decide(&p, &e, "rita").is_ok());
+    }
+}
