@@ -13,6 +13,7 @@ pub mod policy;
 pub mod prompt;
 pub mod render;
 pub mod rules;
+pub mod stdio;
 pub mod time;
 pub mod transfer;
 
@@ -28,6 +29,10 @@ fn wants_json() -> bool {
 
 /// Parse arguments, run the command, report errors; returns the exit code.
 pub fn run() -> u8 {
+    if stdio::stdout_was_closed() {
+        let _ = writeln!(std::io::stderr(), "error: standard output is closed: nothing was done");
+        return error::EXIT_OTHER;
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

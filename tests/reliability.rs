@@ -180,6 +180,14 @@ fn corrupt_empty_and_negative_version_files() {
 fn output_that_cannot_be_written_is_an_error() {
     let env = Env::new();
     let bin = assert_cmd::cargo::cargo_bin!("escalate");
+    // Closed standard output: nothing is done, exit 5; /dev/null opened as subprocesses open it is fine.
+    let script = format!("exec '{}' case add C-1 --customer x --severity 3 --tier standard >&-", bin.display());
+    let out = env.program("bash").args(["-c", &script]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!env.ledger().exists(), "nothing was written");
+    let script = format!("exec '{}' list 1<>/dev/null", bin.display());
+    let out = env.program("bash").args(["-c", &script]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     // Output to a full device after the write: exit 5, and the message says it was recorded.
     let script = format!("exec '{}' case add C-2 --customer x --severity 3 --tier standard >/dev/full", bin.display());
     let out = env.program("bash").args(["-c", &script]).output().unwrap();
