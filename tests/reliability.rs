@@ -236,3 +236,46 @@ fn ids_are_trimmed_and_unicode_forms_are_one_id() {
     let (_, err) = env.expect(2, &["case", "import", file.to_str().unwrap()]);
     assert!(err.contains("already exists in the ledger"), "{err}");
 }
+
+#[test]
+fn a_held_lock_gives_exit_4_after_the_busy_timeout() {
+    let env = Env::new();
+    env.case("C-1", 3, "standard", "2026-11-20T08:00:00Z");
+    let conn = rusqlite::Connection::open(env.ledger()).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let (_, err) = env.expect(4, &["case", "add", "C-2", "--customer", "x", "--severity", "3", "--tier", "standard"]);
+    assert!(started.elapsed() >= Duration::from_secs(5), "it waited for the lock first");
+    assert!(err.contains("locked") && err.contains(&env.ledger().display().to_string()), "{err}");
+    // Readers are not held up by a writer that has not committed.
+    env.ok(&["case", "list"]);
+    conn.execute_batch("ROLLBACK").unwrap();
+    env.case("C-2", 3, "standard", "2026-11-20T08:00:00Z");
+}
+
+#[test]
+fn a_read_only_copy_in_a_read_only_directory_can_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    let before = files(&env);
+    std::fs::set_permissions(env.ledger(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    // As root, permissions do not bind: read as the unprivileged `postgres` user instead.
+    let root = unsafe { libc::geteuid() } == 0;
+    for args in [&["list"][..], &["show", "C-1"], &["due"], &["report"], &["export", "events"]] {
+        let mut cmd = if root {
+            let mut c = env.program("runuser");
+            c.args(["-u", "postgres", "--"]).arg(assert_cmd::cargo::cargo_bin!("escalate"));
+            c
+        } else {
+            env.std_cmd()
+        };
+        let out = cmd.args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(env.ledger(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(files(&env), before, "nothing was created or changed beside the ledger");
+}
