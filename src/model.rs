@@ -137,6 +137,9 @@ pub struct Package {
     pub items: IndexMap<String, String>,
     #[serde(default)]
     pub screening: IndexMap<String, bool>,
+    /// Why it was escalated although a "when not to escalate" check said yes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_anyway_why: Option<String>,
 }
 
 /// A span during which a case waited on the customer; `end` is None while it still waits.

@@ -36,7 +36,9 @@ impl Prompter {
 
     /// Choose one of `items` (key, label); returns the key.
     pub fn select(&self, prompt: &str, items: &[(String, String)]) -> anyhow::Result<String> {
-        let labels: Vec<String> = items.iter().map(|(k, l)| format!("{k}: {l}")).collect();
+        // A line longer than the terminal would wrap in the middle of a word: cut it at one.
+        let width = usize::from(self.term.size().1).saturating_sub(4).max(20);
+        let labels: Vec<String> = items.iter().map(|(k, l)| fit(&format!("{k}: {l}"), width)).collect();
         let i = Select::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
             .items(&labels)
@@ -99,6 +101,16 @@ impl Prompter {
     }
 }
 
+/// `line` cut to at most `width` characters at a word boundary, with "…" when cut.
+fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(width.saturating_sub(1)).collect();
+    let at_word = cut.rfind(char::is_whitespace).filter(|i| *i > width / 2).map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end())
+}
+
 /// A yes/no answer: Some(Some(b)) for an answer, Some(None) for none (the
 /// default), None for anything else.
 fn yes_or_no(s: &str) -> Option<Option<bool>> {
@@ -113,6 +125,14 @@ fn yes_or_no(s: &str) -> Option<Option<bool>> {
 #[cfg(test)]
 mod tests {
     use super::yes_or_no;
+
+    #[test]
+    fn long_menu_lines_are_cut_between_words() {
+        use super::fit;
+        assert_eq!(fit("short", 20), "short");
+        assert_eq!(fit("lack-of-progress: The case has stalled for days", 30), "lack-of-progress: The case…");
+        assert!(fit(&"x".repeat(50), 20).chars().count() <= 20);
+    }
 
     #[test]
     fn a_whole_line_answers_yes_or_no() {

@@ -306,3 +306,25 @@ fn list_filters_by_state_level_and_destination() {
     let out = env.ok(&["list"]);
     insta::assert_snapshot!("list_two", out);
 }
+
+#[test]
+fn escalating_anyway_keeps_the_reason_for_the_reviewer() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    let mut args = Env::request_args("C-1");
+    args.extend([
+        "--screen",
+        "documented-fix=yes",
+        "--escalate-anyway",
+        "--anyway-why",
+        "The documented fix fails on 4.2",
+    ]);
+    env.ok(&args);
+    let doc = env.ok(&["package", "C-1", "--format", "text"]);
+    assert!(doc.contains("When not to escalate: yes to documented-fix"), "{doc}");
+    assert!(doc.contains("Escalated anyway because: The documented fix fails on 4.2"), "{doc}");
+    let v = env.json(&["package", "C-1"]);
+    assert_eq!(v["escalated_anyway_why"], "The documented fix fails on 4.2");
+    let (_, err) = env.expect(2, &["request", "C-1", "--anyway-why", "x"]);
+    assert!(err.contains("--escalate-anyway"), "{err}");
+}

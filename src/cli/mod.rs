@@ -340,6 +340,9 @@ pub struct RequestArgs {
     /// Escalate although a "when not to escalate" check says yes
     #[arg(long)]
     pub escalate_anyway: bool,
+    /// Why it goes ahead although a "when not to escalate" check says yes (shown in the document)
+    #[arg(long, value_name = "TEXT", requires = "escalate_anyway")]
+    pub anyway_why: Option<String>,
     /// Do not prompt or ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -55,7 +55,11 @@ fn parse_screens(raw: &[String]) -> anyhow::Result<IndexMap<String, bool>> {
 
 /// The "when not to escalate" checks: asked on a terminal, taken
 /// from `--screen` otherwise. A yes stops the request unless the user insists.
-fn screen(ask: Option<&Prompter>, answers: &mut IndexMap<String, bool>, anyway: bool) -> anyhow::Result<()> {
+fn screen(
+    ask: Option<&Prompter>,
+    answers: &mut IndexMap<String, bool>,
+    anyway: bool,
+) -> anyhow::Result<Option<String>> {
     if let Some(ask) = ask {
         for (key, question, _) in SCREENS {
             if !answers.contains_key(*key) {
@@ -65,14 +69,21 @@ fn screen(ask: Option<&Prompter>, answers: &mut IndexMap<String, bool>, anyway: 
     }
     let why = screened_out(answers);
     if why.is_empty() || anyway {
-        return Ok(());
+        return Ok(None);
     }
     let because = why.join("; ");
     if let Some(ask) = ask {
         ask.say(&format!("This should not be escalated: {because}."));
         if ask.yes_no("Escalate anyway?")? {
             answers.insert("escalated-anyway".into(), true);
-            return Ok(());
+            // The reviewer is owed the reason: asked until one is given.
+            loop {
+                let given = ask.long_text("Why does it need escalating all the same?")?;
+                if !given.trim().is_empty() {
+                    return Ok(Some(given));
+                }
+                ask.say("Please give the reason: the reviewer reads it in the escalation document.");
+            }
         }
     }
     Err(error::refused(format!(
@@ -154,7 +165,10 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
     }
-    screen(ask.as_ref(), &mut screening, a.escalate_anyway)?;
+    let anyway_why = match screen(ask.as_ref(), &mut screening, a.escalate_anyway)? {
+        Some(why) => Some(why),
+        None => a.anyway_why.as_deref().map(|w| text("--anyway-why", w)).transpose()?,
+    };
 
     match &ask {
         Some(ask) => {
@@ -221,6 +235,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let mut esc = Escalation::new(&case.id, dest, reason, description, fields, &ctx.actor, ctx.now, review_due_at);
     crate::rules::package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
     esc.package.screening = screening;
+    esc.package.escalated_anyway_why = anyway_why;
     esc.id = tx.insert_escalation(&esc)?;
     let requested = Requested {
         level: esc.level,

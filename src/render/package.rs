@@ -206,6 +206,9 @@ fn header(d: &Document, st: &Style) -> String {
         format!("yes to {}", yes.join(", "))
     };
     s.push_str(&format!("\nWhen not to escalate: {answered}"));
+    if let Some(why) = &d.escalated_anyway_why {
+        s.push_str(&format!("\nEscalated anyway because: {}", st.one(why)));
+    }
     s
 }
 

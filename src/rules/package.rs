@@ -264,6 +264,8 @@ pub struct Document {
     pub hard_deadline: Texts,
     pub references: Vec<Reference>,
     pub screening: IndexMap<String, bool>,
+    /// Why it was escalated although a "when not to escalate" check said yes.
+    pub escalated_anyway_why: Option<String>,
     pub fields: IndexMap<String, String>,
     /// The destination's fields that no section of the document holds.
     pub other_fields: IndexMap<String, String>,
@@ -389,6 +391,7 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
         hard_deadline: v("deadline"),
         references,
         screening: esc.package.screening.clone(),
+        escalated_anyway_why: esc.package.escalated_anyway_why.clone(),
         fields: esc.fields.clone(),
         other_fields,
     }
