@@ -9,6 +9,7 @@ use crate::events::{CaseAdded, Change, Empty, EventBody, Paused, Resumed};
 use crate::ledger::CaseFilter;
 use crate::model::{Case, CaseStatus, Priority};
 use crate::render::cases as view;
+use crate::transfer;
 
 pub fn run(ctx: &Ctx, cmd: CaseCommand) -> anyhow::Result<u8> {
     match cmd {
@@ -29,10 +30,7 @@ pub(super) fn priority(s: &str) -> anyhow::Result<Priority> {
 fn tags(raw: &[String]) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for t in raw {
-        let t = one_line("--tag", t)?;
-        if t.contains(';') {
-            return Err(error::bad_input(format!("--tag {t:?} contains ';', which separates tags in CSV")));
-        }
+        let t = transfer::tag_rule("--tag", one_line("--tag", t)?).map_err(error::bad_input)?;
         if !out.contains(&t) {
             out.push(t);
         }
@@ -43,36 +41,19 @@ fn tags(raw: &[String]) -> anyhow::Result<Vec<String>> {
 /// A new case's id: one line, not starting with '-' (it would read as a flag).
 fn case_id(s: &str) -> anyhow::Result<String> {
     let id = crate::model::case_key(&one_line("the case id", s)?);
-    if id.starts_with('-') {
-        return Err(error::bad_input(format!("case id {id:?} starts with '-', which reads as a flag")));
-    }
-    Ok(id)
+    transfer::id_rule("case id", id).map_err(error::bad_input)
 }
 
 fn opened_at(ctx: &Ctx, s: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     let Some(s) = s else { return Ok(ctx.now) };
-    let t = ctx.parse_time("--opened-at", s)?;
-    if t > ctx.now {
-        return Err(error::bad_input(format!(
-            "--opened-at {s:?} is in the future (now is {}): a case cannot be opened later than now",
-            crate::time::rfc3339(ctx.now)
-        )));
-    }
-    Ok(t)
+    transfer::opened_rule("--opened-at", ctx.parse_time("--opened-at", s)?, ctx.now).map_err(error::bad_input)
 }
 
 /// The first response: between the case's opening and now.
 fn first_response(ctx: &Ctx, case: &Case, s: Option<&str>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
     let Some(s) = s else { return Ok(None) };
     let t = ctx.parse_time("--first-response", s)?;
-    if t < case.opened_at || t > ctx.now {
-        return Err(error::bad_input(format!(
-            "--first-response {s:?} must fall between the case's opening ({}) and now ({})",
-            crate::time::rfc3339(case.opened_at),
-            crate::time::rfc3339(ctx.now)
-        )));
-    }
-    Ok(Some(t))
+    transfer::during_rule("--first-response", t, case.opened_at, ctx.now).map(Some).map_err(error::bad_input)
 }
 
 fn title(s: &str) -> anyhow::Result<String> {

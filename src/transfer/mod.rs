@@ -120,6 +120,56 @@ pub fn unknown_field(name: &str) -> String {
     format!("unknown field {name:?} (accepted: {})", CASE_FIELDS.join(", "))
 }
 
+// ---- the rules of a case's fields, wherever they come from ----------------
+// `case add`, `case update` and `case import` all check a case with these;
+// `name` is how the caller's user wrote the field (a flag, or a record's field).
+
+/// A new case's id: not starting with '-' (it would read as a flag).
+pub fn id_rule(name: &str, id: String) -> Result<String, String> {
+    if id.starts_with('-') {
+        return Err(format!("{name} {id:?} starts with '-', which reads as a flag"));
+    }
+    Ok(id)
+}
+
+/// A tag: not holding ';', which separates tags in CSV.
+pub fn tag_rule(name: &str, tag: String) -> Result<String, String> {
+    if tag.contains(';') {
+        return Err(format!("{name} {tag:?} contains ';', which separates tags in CSV"));
+    }
+    Ok(tag)
+}
+
+/// When a case was opened: not later than now.
+pub fn opened_rule(name: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if t > now {
+        return Err(format!(
+            "{name} {} is in the future (now is {}): a case cannot be opened later than now",
+            crate::time::rfc3339(t),
+            crate::time::rfc3339(now)
+        ));
+    }
+    Ok(t)
+}
+
+/// A time in the case's life: between its opening and now.
+pub fn during_rule(
+    name: &str,
+    t: DateTime<Utc>,
+    opened: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, String> {
+    if t > now || t < opened {
+        return Err(format!(
+            "{name} {} must fall between the case's opening ({}) and now ({})",
+            crate::time::rfc3339(t),
+            crate::time::rfc3339(opened),
+            crate::time::rfc3339(now)
+        ));
+    }
+    Ok(t)
+}
+
 /// One line of text: trimmed, not blank, no control characters.
 fn line_of(name: &str, v: Option<&String>) -> Result<String, String> {
     let s = v.map(|s| s.trim()).unwrap_or("");
@@ -179,10 +229,7 @@ pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -
 
 /// Check a record against the policy and make it a case. `now` bounds the times.
 pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
-    let id = crate::model::case_key(&line_of("id", raw.id.as_ref())?);
-    if id.starts_with('-') {
-        return Err(format!("id {id:?} starts with '-', which reads as a flag"));
-    }
+    let id = id_rule("id", crate::model::case_key(&line_of("id", raw.id.as_ref())?))?;
     let customer = line_of("customer", raw.customer.as_ref())?;
     let sev = line_of("severity", raw.severity.as_ref())?;
     let severity = sev
@@ -202,9 +249,7 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
         None => now,
         Some(s) => time_of("opened_at", s, policy)?,
     };
-    if opened_at > now {
-        return Err(format!("opened_at {} is in the future", crate::time::rfc3339(opened_at)));
-    }
+    let opened_at = opened_rule("opened_at", opened_at, now)?;
     let priority = match raw.priority.as_deref() {
         None => Priority::Normal,
         Some(s) => s.trim().parse::<Priority>()?,
@@ -214,10 +259,7 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
         if t.trim().is_empty() {
             continue;
         }
-        let t = line_of("a tag", Some(t))?;
-        if t.contains(';') {
-            return Err(format!("tag {t:?} contains ';', which separates tags in CSV"));
-        }
+        let t = tag_rule("tag", line_of("a tag", Some(t))?)?;
         if !tags.contains(&t) {
             tags.push(t);
         }
@@ -229,11 +271,7 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
     // A time in the case's life: between its opening and now.
     let during = |name: &str, v: Option<&str>| -> Result<Option<DateTime<Utc>>, String> {
         let Some(s) = v else { return Ok(None) };
-        let t = time_of(name, s, policy)?;
-        if t > now || t < opened_at {
-            return Err(format!("{name} {} must fall between opened_at and now", crate::time::rfc3339(t)));
-        }
-        Ok(Some(t))
+        during_rule(name, time_of(name, s, policy)?, opened_at, now).map(Some)
     };
     let waiting_since = during("waiting_since", raw.waiting_since.as_deref())?;
     let first_response_at = during("first_response_at", raw.first_response_at.as_deref())?;
@@ -305,7 +343,7 @@ mod tests {
             (|r| r.priority = Some("urgent".into()), "unknown priority"),
             (|r| r.status = Some("pending".into()), "unknown case status"),
             (|r| r.title = Some("a\u{7}b".into()), "control characters"),
-            (|r| r.waiting_since = Some("2026-11-01T00:00:00Z".into()), "between opened_at and now"),
+            (|r| r.waiting_since = Some("2026-11-01T00:00:00Z".into()), "must fall between the case's opening"),
         ];
         for (edit, want) in cases {
             let mut r = raw();
