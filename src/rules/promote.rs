@@ -95,3 +95,59 @@ pub fn can_promote(policy: &Policy, case_id: &str, esc: Option<&Escalation>, now
         possible_at: promotable_at(policy, esc),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::model::EscState;
+
+    fn at(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
+    }
+
+    fn esc(level: u32, dest: &str) -> Escalation {
+        let mut e =
+            Escalation::new("C-1", dest.into(), "r".into(), "d".into(), Default::default(), "alice", at(23, 12), None);
+        e.id = 1;
+        e.level = level;
+        e.review_due_at = Some(at(23, 16));
+        e
+    }
+
+    fn policy() -> Policy {
+        Policy::parse(crate::policy::BUILT_IN, "policy.toml").expect("the built-in policy")
+    }
+
+    #[test]
+    fn a_level_is_promoted_once_its_review_window_ends_or_it_is_decided() {
+        let p = policy();
+        let e = esc(1, "l2");
+        match can_promote(&p, "C-1", Some(&e), at(23, 15)) {
+            Promotion::Refused { possible_at, .. } => assert_eq!(possible_at, Some(at(23, 16))),
+            other => panic!("refused before the window ends, not {other:?}"),
+        }
+        assert!(matches!(can_promote(&p, "C-1", Some(&e), at(23, 16)), Promotion::Allowed { to: 2, .. }));
+        let mut decided = e.clone();
+        decided.state = EscState::Rejected;
+        assert!(matches!(can_promote(&p, "C-1", Some(&decided), at(23, 13)), Promotion::Allowed { to: 2, .. }));
+    }
+
+    #[test]
+    fn nothing_above_the_top_level_or_an_immediate_route_and_a_raised_level_names_who_raised_it() {
+        let p = policy();
+        let top = esc(p.top_level(), "l2");
+        assert!(matches!(can_promote(&p, "C-1", Some(&top), at(30, 12)), Promotion::Refused { possible_at: None, .. }));
+        let security = esc(1, "security");
+        assert!(matches!(can_promote(&p, "C-1", Some(&security), at(30, 12)), Promotion::Refused { .. }));
+        assert!(matches!(can_promote(&p, "C-1", None, at(30, 12)), Promotion::Refused { .. }));
+        let mut raised = esc(2, "l2");
+        raised.raised_by = "bob".into();
+        raised.review_due_at = Some(at(24, 16));
+        match can_promote(&p, "C-1", Some(&raised), at(24, 12)) {
+            Promotion::Refused { why, .. } => assert!(why.contains("(raised by bob at"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
