@@ -10,7 +10,7 @@ use crate::events::{EventBody, Requested, Why};
 use crate::model::{EscState, Escalation};
 use crate::prompt::{Prompter, prompter};
 use crate::render;
-use crate::rules::check::{Ask, Eligibility, check};
+use crate::rules::check::{Ask, Eligibility, Rule, check};
 use crate::rules::package::{IMPACT, SCREENS, item, screened_out};
 
 /// `--field KEY=VALUE` pairs, in order; a key given twice is refused.
@@ -106,13 +106,14 @@ fn check_fields(p: &crate::policy::Policy, dest: &str, fields: &IndexMap<String,
 fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
     let why: Vec<String> = verdict.failures().map(|r| format!("  {}: {}", r.rule, render::clean(&r.detail))).collect();
     let mut msg = format!("case {} may not be escalated now:\n{}", verdict.case, why.join("\n"));
-    // Said once: the wait-window rule already names the time when it is what fails.
-    if let Some(at) = verdict.eligible_at.filter(|_| !verdict.failures().any(|r| r.detail.contains("eligible at"))) {
+    // Said once: a failing wait window that time will pass already names the time.
+    let named = verdict.failures().any(|r| r.rule == Rule::WaitWindow && r.passes_at.is_some());
+    if let Some(at) = verdict.eligible_at.filter(|_| !named) {
         msg.push_str(&format!("\nit becomes eligible at {}", crate::time::human_relative(at, ctx.now, ctx.tz())));
     }
     let hint = ctx.policy().destinations.iter().find(|(_, d)| d.immediate);
     if let (Some((key, _)), None) = (hint, verdict.destination.as_deref())
-        && verdict.failures().any(|r| r.rule == "wait-window" || r.rule == "severity")
+        && verdict.failures().any(|r| matches!(r.rule, Rule::WaitWindow | Rule::Severity))
     {
         msg.push_str(&format!("\n(a {key} escalation routes immediately: --to {key})"));
     }

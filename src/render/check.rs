@@ -20,11 +20,15 @@ pub fn eligibility(out: &Out, e: &Eligibility, p: &Policy, now: DateTime<Utc>) -
                 out.red("NOT ELIGIBLE"),
                 human_relative(at, now, tz)
             ),
-            None if e.waiting_since.is_some() && e.failures().all(|r| r.rule == "wait-window") => format!(
-                "Case {}: {} while it waits on the customer: the wait window is paused.",
-                clean(&e.case),
-                out.red("NOT ELIGIBLE")
-            ),
+            None if e.waiting_since.is_some()
+                && e.failures().all(|r| r.rule == crate::rules::check::Rule::WaitWindow) =>
+            {
+                format!(
+                    "Case {}: {} while it waits on the customer: the wait window is paused.",
+                    clean(&e.case),
+                    out.red("NOT ELIGIBLE")
+                )
+            }
             None => format!("Case {}: {}. No amount of waiting changes that.", clean(&e.case), out.red("NOT ELIGIBLE")),
         }
     };

@@ -10,9 +10,40 @@ use crate::policy::{AfterRejection, Policy};
 use crate::rules::pause::{deadline, paused_clock};
 use crate::time::{human, human_relative};
 
+/// The rules `check` evaluates, by the names they are shown under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    CaseOpen,
+    Severity,
+    WaitWindow,
+    NoOpenEscalation,
+    Reason,
+    Destination,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::CaseOpen => "case-open",
+            Rule::Severity => "severity",
+            Rule::WaitWindow => "wait-window",
+            Rule::NoOpenEscalation => "no-open-escalation",
+            Rule::Reason => "reason",
+            Rule::Destination => "destination",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleOutcome {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub passed: bool,
     pub detail: String,
     /// For a failed rule that time will pass: when. Null otherwise.
@@ -57,7 +88,7 @@ impl Eligibility {
 fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &str) -> RuleOutcome {
     let tz = policy.calendar.tz;
     let Some(e) = crate::model::open_escalation(escalations) else {
-        return pass("no-open-escalation", "no escalation is open for this case".into());
+        return pass(Rule::NoOpenEscalation, "no escalation is open for this case".into());
     };
     let promotable = policy.routed_directly(&e.destination).is_none() && e.level < policy.top_level();
     if e.state == EscState::Rejected {
@@ -70,11 +101,11 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
         let rejected = format!("escalation #{} was rejected at level {}{by}", e.id, e.level);
         return match policy.after_rejection {
             AfterRejection::NewRequest if actor == e.requested_by => pass(
-                "no-open-escalation",
+                Rule::NoOpenEscalation,
                 format!("{rejected}: as its requester you may request anew with new facts (#{} then ends)", e.id),
             ),
             AfterRejection::NewRequest => fail(
-                "no-open-escalation",
+                Rule::NoOpenEscalation,
                 format!(
                     "{rejected}: only its requester ({}) may request anew with new facts; {promote}its requester or owner may withdraw it",
                     e.requested_by
@@ -82,7 +113,7 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
                 None,
             ),
             AfterRejection::PromoteOnly => fail(
-                "no-open-escalation",
+                Rule::NoOpenEscalation,
                 format!(
                     "{rejected}: the policy allows only to {promote}withdraw it (`escalate withdraw {} --why TEXT`)",
                     case.id
@@ -98,7 +129,7 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
         format!("follow it through, or withdraw it with `escalate withdraw {} --why TEXT`", case.id)
     };
     fail(
-        "no-open-escalation",
+        Rule::NoOpenEscalation,
         format!(
             "escalation #{} is already {} at level {} by {} since {}: {next}",
             e.id,
@@ -111,11 +142,11 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
     )
 }
 
-fn pass(rule: &'static str, detail: String) -> RuleOutcome {
+fn pass(rule: Rule, detail: String) -> RuleOutcome {
     RuleOutcome { rule, passed: true, detail, passes_at: None }
 }
 
-fn fail(rule: &'static str, detail: String, passes_at: Option<DateTime<Utc>>) -> RuleOutcome {
+fn fail(rule: Rule, detail: String, passes_at: Option<DateTime<Utc>>) -> RuleOutcome {
     RuleOutcome { rule, passed: false, detail, passes_at }
 }
 
@@ -144,30 +175,30 @@ pub fn check(
     let mut time_gate: Option<DateTime<Utc>> = None;
 
     rules.push(match case.status {
-        CaseStatus::Open => pass("case-open", format!("case {} is open", case.id)),
+        CaseStatus::Open => pass(Rule::CaseOpen, format!("case {} is open", case.id)),
         CaseStatus::Closed => {
-            fail("case-open", format!("case {} is closed: reopen it before escalating", case.id), None)
+            fail(Rule::CaseOpen, format!("case {} is closed: reopen it before escalating", case.id), None)
         }
     });
 
     match policy.severities.get(&case.severity) {
         None => rules.push(fail(
-            "severity",
+            Rule::Severity,
             format!("severity {} is not in the policy (severities: {})", case.severity, policy.severity_keys()),
             None,
         )),
         Some(sev) if !sev.escalable && !immediate => rules.push(fail(
-            "severity",
+            Rule::Severity,
             format!("{} is not escalated. {}", sev.named(case.severity), sev.redirect),
             None,
         )),
         Some(sev) => {
             rules.push(if sev.escalable {
-                pass("severity", format!("{} may be escalated", sev.named(case.severity)))
+                pass(Rule::Severity, format!("{} may be escalated", sev.named(case.severity)))
             } else {
                 let (key, d) = dest.map(|(k, d)| (k, d.label.as_str())).unwrap_or_default();
                 pass(
-                    "severity",
+                    Rule::Severity,
                     format!(
                         "{} is normally not escalated, but {} ({key}) routes immediately",
                         sev.named(case.severity),
@@ -189,7 +220,7 @@ pub fn check(
     if let Some((key, d)) = dest {
         let fields = d.fields.join(", ");
         rules.push(pass(
-            "destination",
+            Rule::Destination,
             format!(
                 "{key}: {}; the package needs {}",
                 d.label,
@@ -221,17 +252,19 @@ pub fn check(
 /// A reason that needs a late first response passes only when the SLA says so.
 fn reason_rule(policy: &Policy, case: &Case, now: DateTime<Utc>, key: &str, r: &crate::policy::Reason) -> RuleOutcome {
     if !r.needs_late_first_response {
-        return pass("reason", format!("{key}: {}", r.label));
+        return pass(Rule::Reason, format!("{key}: {}", r.label));
     }
     let sla = super::sla::position(policy, case, now);
     match sla.position {
-        super::sla::Position::Breached => pass("reason", format!("{key}: {}; {}", r.label, sla.detail)),
+        super::sla::Position::Breached => pass(Rule::Reason, format!("{key}: {}; {}", r.label, sla.detail)),
         super::sla::Position::NoTarget => {
-            fail("reason", format!("{key} needs a first-response target: {}", sla.detail), None)
+            fail(Rule::Reason, format!("{key} needs a first-response target: {}", sla.detail), None)
         }
-        _ if case.first_response_at.is_some() => fail("reason", format!("{key} does not apply: {}", sla.detail), None),
+        _ if case.first_response_at.is_some() => {
+            fail(Rule::Reason, format!("{key} does not apply: {}", sla.detail), None)
+        }
         _ => fail(
-            "reason",
+            Rule::Reason,
             format!("{key} does not apply yet: {}", sla.detail),
             sla.due_at.map(|d| d + chrono::Duration::minutes(1)),
         ),
@@ -248,25 +281,25 @@ fn wait_rule(
 ) -> RuleOutcome {
     let tz = policy.calendar.tz;
     if let Some((key, d)) = dest.filter(|(_, d)| d.immediate) {
-        return pass("wait-window", format!("{} ({key}) routes immediately: no wait window", d.label));
+        return pass(Rule::WaitWindow, format!("{} ({key}) routes immediately: no wait window", d.label));
     }
     let Some(tier) = policy.tiers.get(&case.tier) else {
         return fail(
-            "wait-window",
+            Rule::WaitWindow,
             format!("tier {:?} is not in the policy (tiers: {})", case.tier, Policy::keys(&policy.tiers)),
             None,
         );
     };
     let Some(span) = policy.severities.get(&case.severity).and_then(|s| s.wait.get(&case.tier)) else {
         return fail(
-            "wait-window",
+            Rule::WaitWindow,
             format!("the policy sets no wait window for severity {}, tier {}", case.severity, case.tier),
             None,
         );
     };
     if span.minutes == 0 {
         let what = format!("severity {} cases of the {} tier have no wait", case.severity, tier.label);
-        return pass("wait-window", format!("{what}: they may be escalated as soon as they are opened"));
+        return pass(Rule::WaitWindow, format!("{what}: they may be escalated as soon as they are opened"));
     }
     let what = format!("severity {} cases of the {} tier wait {span} after opening", case.severity, tier.label);
     let counted: &[Pause] = if policy.pause_wait { pauses } else { &[] };
@@ -278,10 +311,10 @@ fn wait_rule(
                 human(p.start, tz),
                 case.id
             );
-            return fail("wait-window", detail, None);
+            return fail(Rule::WaitWindow, detail, None);
         }
         return fail(
-            "wait-window",
+            Rule::WaitWindow,
             format!(
                 "the {span} wait does not end within {} of the calendar, the furthest escalate looks ahead",
                 crate::policy::calendar::HORIZON_WORDS
@@ -297,9 +330,9 @@ fn wait_rule(
         what
     };
     if now >= ends {
-        pass("wait-window", format!("{what}: the wait ended {}", human_relative(ends, now, tz)))
+        pass(Rule::WaitWindow, format!("{what}: the wait ended {}", human_relative(ends, now, tz)))
     } else {
-        fail("wait-window", format!("{what}: eligible at {}", human_relative(ends, now, tz)), Some(ends))
+        fail(Rule::WaitWindow, format!("{what}: eligible at {}", human_relative(ends, now, tz)), Some(ends))
     }
 }
 
@@ -346,7 +379,7 @@ mod tests {
     }
 
     fn rule<'a>(e: &'a Eligibility, name: &str) -> &'a RuleOutcome {
-        e.rules.iter().find(|r| r.rule == name).expect("the rule")
+        e.rules.iter().find(|r| r.rule.as_str() == name).expect("the rule")
     }
 
     #[test]
