@@ -41,7 +41,7 @@ fn ledger_location(flag: Option<&std::path::Path>) -> anyhow::Result<Location> {
             return Err(error::bad_input("--ledger is empty: name a file or a postgres:// URL"));
         }
         return Ok(match p.to_str() {
-            Some(s) => Location::parse(s),
+            Some(s) => Location::parse(s).map_err(error::bad_input)?,
             None => Location::File(p.to_path_buf()),
         });
     }
@@ -51,7 +51,7 @@ fn ledger_location(flag: Option<&std::path::Path>) -> anyhow::Result<Location> {
             "the config file {} names an empty ledger: name a file or a postgres:// URL",
             file.map(|f| f.display().to_string()).unwrap_or_default()
         ))),
-        Some(l) => Ok(Location::parse(l.trim())),
+        Some(l) => config::location(l.trim(), file.as_deref()),
         None => Ok(Location::File(default_path()?)),
     }
 }

@@ -52,12 +52,39 @@ fn read(path: &Path) -> anyhow::Result<Config> {
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         error::bad_input(format!("invalid config file {}:{line}:{col}: {}", path.display(), e.message().trim()))
     })?;
-    let secret =
-        |l: &str| matches!(crate::ledger::Location::parse(l), crate::ledger::Location::Postgres(u) if u.has_password());
+    let secret = |l: &str| matches!(crate::ledger::Location::parse(l), Ok(crate::ledger::Location::Postgres(u)) if u.has_password());
     if config.ledger.as_deref().is_some_and(secret) {
         refuse_shared_secret(path, &meta)?;
     }
     Ok(config)
+}
+
+/// The config file's ledger: `~/` is the home directory, and a relative path is
+/// relative to the config file, so that the same ledger is used from anywhere.
+pub fn location(l: &str, file: Option<&Path>) -> anyhow::Result<crate::ledger::Location> {
+    use crate::ledger::Location;
+    let named = |e: String| {
+        error::bad_input(format!(
+            "{} (in the config file {})",
+            e,
+            file.map(|f| f.display().to_string()).unwrap_or_default()
+        ))
+    };
+    match Location::parse(l).map_err(named)? {
+        Location::File(p) => {
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            let p = match (p.strip_prefix("~"), home) {
+                (Ok(rest), Some(home)) => home.join(rest),
+                _ => p,
+            };
+            let p = match file.and_then(Path::parent) {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p,
+            };
+            Ok(Location::File(p))
+        }
+        url => Ok(url),
+    }
 }
 
 /// A config file holding a password must be private to its owner.

@@ -82,7 +82,7 @@ pub fn kind_of(err: &anyhow::Error) -> Option<Kind> {
         }
         if let Some(e) = cause.downcast_ref::<crate::ledger::StoreError>() {
             return Some(match e {
-                crate::ledger::StoreError::OutOfRange(_) => Kind::BadInput,
+                crate::ledger::StoreError::OutOfRange(_) | crate::ledger::StoreError::BadLocation(_) => Kind::BadInput,
                 _ => Kind::Ledger,
             });
         }

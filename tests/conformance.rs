@@ -201,7 +201,7 @@ fn a_copy_holds_everything_and_needs_an_empty_target(b: Backend) {
     let v = back.json(&Env::request_args("C-2"));
     assert_eq!(v["id"], 2);
     let before = there.dump();
-    let (_, err) = env.expect(1, &["ledger", "copy", "--to", &there.location()]);
+    let (_, err) = env.expect(2, &["ledger", "copy", "--to", &there.location()]);
     assert!(err.contains("already holds 1 cases"), "{err}");
     assert_eq!(there.dump(), before);
 }
@@ -220,6 +220,8 @@ fn an_import_is_all_or_nothing(b: Backend) {
     let (_, err) = env.expect(2, &["case", "import", file.to_str().unwrap()]);
     assert!(err.contains("2 of 2502 records") && err.contains("appears twice in the input (first on line 5)"), "{err}");
     assert_eq!(env.dump(), before);
+    let refused = env.json(&["case", "import", file.to_str().unwrap()]);
+    assert_eq!((refused["imported"].as_i64(), refused["invalid"].as_i64()), (Some(0), Some(2)), "nothing was imported");
     let v = env.json(&["case", "import", "--skip-invalid", file.to_str().unwrap()]);
     assert_eq!((v["imported"].as_i64(), v["skipped"].as_i64()), (Some(2500), Some(2)));
     let v = env.json(&["case", "import", "--upsert", "--dry-run", file.to_str().unwrap()]);

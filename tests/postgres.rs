@@ -32,7 +32,6 @@ fn bad_locations_exit_4_naming_the_server_never_the_password() {
         (format!("postgresql://sam:s3cret-pw@127.0.0.1:{closed}/team"), format!("127.0.0.1:{closed}/team")),
         (wrong_password, "password authentication failed".to_string()),
         (server.url("no_such_db"), "database \"no_such_db\" does not exist".to_string()),
-        (format!("postgresql://postgres@127.0.0.1:{}/{db}?sslmode=sometimes", server.port()), "invalid sslmode".into()),
         (format!("postgresql://postgres@127.0.0.1:{}/{db}?sslmode=require", server.port()), format!("/{db}")),
     ];
     for (url, want) in cases {
@@ -45,6 +44,10 @@ fn bad_locations_exit_4_naming_the_server_never_the_password() {
             assert!(!err.contains("s3cret-pw") && !err.contains(pg::PASSWORD), "a password leaked: {err}");
         }
     }
+    let bad = format!("postgresql://postgres@127.0.0.1:{}/{db}?sslmode=sometimes", server.port());
+    let (code, _, err) = with_ledger(&env, &bad, &["list"]);
+    assert_eq!(code, 2, "a malformed URL is bad input: {err}");
+    assert!(err.contains("invalid sslmode \"sometimes\"") && err.contains("accepted: disable"), "{err}");
     assert_eq!(pg::dump(&server.url(&db)), "<no tables>");
 }
 
@@ -151,4 +154,85 @@ fn a_server_lost_mid_command_leaves_nothing_half_written() {
     assert_eq!((v["cases"].as_i64(), v["events"].as_i64()), (Some(1), Some(1)), "the import left nothing behind");
     env.case("AFTER", 3, "standard", "2026-11-20T08:00:00Z");
     assert_eq!(env.json(&["ledger", "info"])["cases"], 2);
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_and_a_held_row_is_waited_for_no_longer_than_sqlite() {
+    let env = Env::postgres();
+    // A listener that accepts and then says nothing.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let url = format!("postgresql://postgres@127.0.0.1:{port}/x?connect_timeout=1&sslmode=disable");
+    let t = Instant::now();
+    let (code, _, err) = with_ledger(&env, &url, &["list"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("no answer within 1 s"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
+    drop(silent);
+    // Another session holds the case's row: the writer gives up with exit 4.
+    env.case("K-5", 3, "standard", "2026-11-20T08:00:00Z");
+    let mut holder = postgres::Client::connect(env.pg.as_ref().unwrap(), postgres::NoTls).unwrap();
+    let mut tx = holder.transaction().unwrap();
+    tx.execute("SELECT id FROM cases WHERE id = 'K-5' FOR UPDATE", &[]).unwrap();
+    let t = Instant::now();
+    let (code, _, err) = env.run(&["case", "update", "K-5", "--title", "x"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("lock timeout"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    tx.rollback().unwrap();
+    env.ok(&["case", "update", "K-5", "--title", "x"]);
+}
+
+#[test]
+fn help_never_shows_the_ledger_password_and_a_mistyped_scheme_is_refused() {
+    let env = Env::new();
+    let secret = "postgresql://sam:s3cret-pw@127.0.0.1:1/team";
+    for args in [&["--help"][..], &["case", "add", "--help"]] {
+        let out = env.cmd().env("ESCALATE_LEDGER", secret).args(args).output().unwrap();
+        assert!(out.status.success());
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret-pw"));
+    }
+    for typo in ["pg://sam:s3cret-pw@127.0.0.1/team", "postgresql:/sam:s3cret-pw@127.0.0.1/team"] {
+        let (code, _, err) =
+            with_ledger(&env, typo, &["case", "add", "X-1", "--customer", "c", "--severity", "3", "--tier", "premium"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("is not a ledger location") && !err.contains("s3cret-pw"), "{err}");
+    }
+    let (code, _, err) = with_ledger(&env, "postgresql://sam@127.0.0.1:notaport/team", &["list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("invalid PostgreSQL URL") && err.contains("the form is postgresql://"), "{err}");
+    assert_eq!(std::fs::read_dir(env.dir.path()).unwrap().count(), 0, "nothing was created");
+}
+
+#[test]
+fn ids_sort_the_same_whatever_the_database_collation() {
+    let server = pg::server();
+    server.psql(
+        "postgres",
+        "CREATE DATABASE coll TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'",
+    );
+    let pg_env = Env { pg: Some(server.url("coll")), ..Env::new() };
+    let file_env = Env::new();
+    for env in [&pg_env, &file_env] {
+        for id in ["b-1", "B-2", "a-3", "A-4", "_x", "\u{c4}B-5", "Z-6"] {
+            env.case(id, 3, "standard", "2026-11-20T08:00:00Z");
+        }
+    }
+    assert_eq!(pg_env.ok(&["case", "list"]), file_env.ok(&["case", "list"]));
+    assert_eq!(pg_env.ok(&["export", "cases"]), file_env.ok(&["export", "cases"]));
+}
+
+#[test]
+fn a_config_ledger_path_is_home_or_config_relative() {
+    let env = Env::new();
+    let dir = env.dir.path().join("config/escalate");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "ledger = \"~/team.db\"\n").unwrap();
+    let out = env.cmd().env_remove("ESCALATE_LEDGER").args(add("H-1")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(env.dir.path().join("team.db").exists(), "~ is the home directory");
+    std::fs::write(dir.join("config.toml"), "ledger = \"near.db\"\n").unwrap();
+    let out = env.cmd().env_remove("ESCALATE_LEDGER").current_dir("/").args(add("H-2")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("near.db").exists(), "a relative path is relative to the config file");
 }

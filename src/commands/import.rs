@@ -133,6 +133,10 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
                 }
             }
             if ctx.out.json && sum.invalid > 0 {
+                // Refused: nothing was written, whatever the valid records would have done.
+                if !sum.dry_run && !a.skip_invalid {
+                    (sum.imported, sum.updated, sum.unchanged) = (0, 0, 0);
+                }
                 ctx.out.json(&sum)?;
             }
             Err(e)

@@ -43,9 +43,14 @@ fn copy(ctx: &Ctx, a: &LedgerCopyArgs) -> anyhow::Result<u8> {
     if to.is_empty() {
         return Err(error::bad_input("--to is empty: name a file or a postgres:// URL"));
     }
-    let target = Location::parse(to);
+    let target = Location::parse(to).map_err(error::bad_input)?;
     if target == ctx.location {
         return Err(error::bad_input(format!("--to {target} is the ledger in use: name another")));
+    }
+    if let Location::File(p) = &ctx.location
+        && !p.exists()
+    {
+        return Err(error::bad_input(format!("ledger {} does not exist: there is nothing to copy", p.display())));
     }
     let mut source = ctx.read_ledger()?;
     let mut from = source.begin()?;
@@ -53,7 +58,7 @@ fn copy(ctx: &Ctx, a: &LedgerCopyArgs) -> anyhow::Result<u8> {
     let mut into = dest.begin()?;
     let held = into.counts()?;
     if held != Counts::default() {
-        return Err(error::refused(format!(
+        return Err(error::bad_input(format!(
             "{target} already holds {} cases, {} escalations and {} events: copy into an empty ledger",
             held.cases, held.escalations, held.events
         )));

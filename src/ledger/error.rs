@@ -16,6 +16,8 @@ pub enum StoreError {
     Unusable(String),
     /// A value the ledger cannot store (an instant past the year 9999): bad input, not a failure.
     OutOfRange(String),
+    /// A ledger location that cannot be one (a malformed URL): bad input.
+    BadLocation(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -23,9 +25,11 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Db(m) | StoreError::Data(m) | StoreError::Unusable(m) | StoreError::OutOfRange(m) => {
-                f.write_str(m)
-            }
+            StoreError::Db(m)
+            | StoreError::Data(m)
+            | StoreError::Unusable(m)
+            | StoreError::OutOfRange(m)
+            | StoreError::BadLocation(m) => f.write_str(m),
             StoreError::Duplicate(key) => write!(f, "{key} exists already"),
         }
     }

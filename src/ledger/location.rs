@@ -72,6 +72,15 @@ pub fn mask_url(url: &str) -> String {
     format!("{head}{authority}{tail}")
 }
 
+/// Whatever stands between the last ':' and an '@' masked: for text that only
+/// looks like a URL, where a password may hide.
+fn mask_loosely(s: &str) -> String {
+    match s.rfind('@').and_then(|at| s[..at].rfind(':').map(|colon| (colon, at))) {
+        Some((colon, at)) => format!("{}:***{}", &s[..colon], &s[at..]),
+        None => s.to_string(),
+    }
+}
+
 impl Location {
     pub fn is_url(s: &str) -> bool {
         let lower = s.get(..13).unwrap_or(s).to_ascii_lowercase();
@@ -79,8 +88,22 @@ impl Location {
     }
 
     /// A location from what a user wrote: a URL when it has a PostgreSQL scheme, else a path.
-    pub fn parse(s: &str) -> Location {
-        if Self::is_url(s) { Location::Postgres(PgUrl(s.to_string())) } else { Location::File(PathBuf::from(s)) }
+    /// Something that looks like a URL of another kind is refused, not taken for a file name
+    /// (a mistyped scheme would otherwise create directories named after the URL).
+    pub fn parse(s: &str) -> Result<Location, String> {
+        if Self::is_url(s) {
+            return Ok(Location::Postgres(PgUrl(s.to_string())));
+        }
+        if let Some((scheme, _)) = s.split_once(":/")
+            && scheme.len() > 1
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return Err(format!(
+                "{} is not a ledger location: a ledger is a file path, or a URL starting postgres:// or postgresql://",
+                mask_loosely(s)
+            ));
+        }
+        Ok(Location::File(PathBuf::from(s)))
     }
 
     pub fn backend(&self) -> &'static str {
@@ -118,8 +141,11 @@ mod tests {
 
     #[test]
     fn a_scheme_makes_a_url_and_anything_else_a_path() {
-        assert!(matches!(Location::parse("PostgreSQL://h/d"), Location::Postgres(_)));
-        assert!(matches!(Location::parse("postgres.db"), Location::File(_)));
-        assert!(matches!(Location::parse("./postgres://x"), Location::File(_)));
+        assert!(matches!(Location::parse("PostgreSQL://h/d"), Ok(Location::Postgres(_))));
+        assert!(matches!(Location::parse("postgres.db"), Ok(Location::File(_))));
+        assert!(matches!(Location::parse("./postgres://x"), Ok(Location::File(_))));
+        let typo = Location::parse("pg://sam:s3cret@h/d").unwrap_err();
+        assert!(typo.contains("pg://sam:***@h/d is not a ledger location") && !typo.contains("s3cret"), "{typo}");
+        assert!(Location::parse("postgresql:/h/d").is_err());
     }
 }

@@ -44,12 +44,13 @@ fn split_params(url: &str) -> Result<(String, Tls, Option<String>)> {
             Some(("sslmode", v)) => {
                 tls = match v {
                     "disable" => Tls::Disable,
+                    // libpq's allow tries without TLS first; escalate prefers TLS.
                     "prefer" | "allow" => Tls::Prefer,
                     "require" => Tls::Require,
                     "verify-full" | "verify-ca" => Tls::VerifyFull,
                     other => {
-                        return Err(StoreError::Unusable(format!(
-                            "invalid sslmode {other:?} in the ledger URL (accepted: disable, prefer, require, verify-full)"
+                        return Err(StoreError::BadLocation(format!(
+                            "invalid sslmode {other:?} in the ledger URL (accepted: disable, allow, prefer, require, verify-ca, verify-full)"
                         )));
                     }
                 }
@@ -71,8 +72,18 @@ pub fn parse(url: &PgUrl) -> Result<Target> {
     let login = whoami::username().unwrap_or_else(|_| "postgres".into());
     let login = login.as_str();
     let (plain, tls, root_cert) = split_params(url.secret())?;
-    let mut config: postgres::Config =
-        plain.parse().map_err(|e| StoreError::Unusable(format!("invalid PostgreSQL URL {}: {e}", url.masked())))?;
+    // The scheme in any case: PostgreSQL:// is postgresql://.
+    let plain = match plain.find("://") {
+        Some(i) => format!("{}{}", plain[..i].to_ascii_lowercase(), &plain[i..]),
+        None => plain,
+    };
+    let mut config: postgres::Config = plain.parse().map_err(|e: postgres::Error| {
+        StoreError::BadLocation(format!(
+            "invalid PostgreSQL URL {}: {}; the form is postgresql://user:password@host:port/dbname?sslmode=…&connect_timeout=…",
+            url.masked(),
+            super::describe(&e)
+        ))
+    })?;
     if config.get_hosts().is_empty() {
         config.host_path(default_socket_dir());
     }
@@ -109,15 +120,30 @@ pub fn parse(url: &PgUrl) -> Result<Target> {
 }
 
 /// Connect, within the connect timeout; errors name the server, never the password.
+/// The connection attempt runs on its own thread: the client's timeout covers
+/// reaching the server, not a server that accepts and then never answers.
 pub fn connect(t: &Target, shown: &str) -> Result<postgres::Client> {
     let tls = tls_connector(t)?;
-    t.config.connect(tls).map_err(|e| {
-        StoreError::Unusable(format!(
-            "cannot connect to the PostgreSQL ledger {shown} (server {}): {}",
-            t.name,
-            super::describe(&e)
-        ))
-    })
+    let limit = t.config.get_connect_timeout().copied().unwrap_or(Duration::from_secs(10));
+    let config = t.config.clone();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(config.connect(tls));
+    });
+    let fail = |why: String| {
+        StoreError::Unusable(format!("cannot connect to the PostgreSQL ledger {shown} (server {}): {why}", t.name))
+    };
+    match receive.recv_timeout(limit + Duration::from_secs(1)) {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => {
+            let mut why = super::describe(&e);
+            if why.contains("password missing") {
+                why.push_str(": give it in the URL, in PGPASSWORD, or in ~/.pgpass (or PGPASSFILE), mode 0600");
+            }
+            Err(fail(why))
+        }
+        Err(_) => Err(fail(format!("no answer within {} s (connect_timeout)", limit.as_secs()))),
+    }
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {

@@ -4,20 +4,22 @@
 
 pub const MIGRATIONS: &[&str] = &[
     // 1: the schema of SQLite's version 3 in PostgreSQL's types: times are
-    // timestamptz, JSON values `json` (kept as written, key order included).
+    // timestamptz, JSON values `json` (kept as written, key order included),
+    // ids ordered bytewise (COLLATE "C") as SQLite orders them, whatever the
+    // database's collation.
     // The tag index and the events' policy digests are written by escalate in
     // the same transaction as their case or event, so they carry no foreign
     // key: a bulk import would pay a per-row check for them.
     r#"
     CREATE TABLE policies (
-        digest text PRIMARY KEY,
+        digest text COLLATE "C" PRIMARY KEY,
         origin text NOT NULL,
         text text NOT NULL,
         first_used_at timestamptz NOT NULL
     );
 
     CREATE TABLE cases (
-        id text PRIMARY KEY,
+        id text COLLATE "C" PRIMARY KEY,
         customer text NOT NULL,
         severity integer NOT NULL,
         tier text NOT NULL,

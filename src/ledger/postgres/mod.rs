@@ -103,7 +103,8 @@ fn open(url: &PgUrl) -> Result<(Client, String)> {
     let target = connect::parse(url)?;
     let mut client = connect::connect(&target, &label)?;
     client
-        .batch_execute("SET client_min_messages = warning; SET TIME ZONE 'UTC'")
+        // A row another command holds is waited for as long as SQLite's busy timeout, no longer.
+        .batch_execute("SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET lock_timeout = '10s'")
         .map_err(|e| StoreError::Unusable(format!("cannot set up the session on {label}: {}", describe(&e))))?;
     Ok((client, label))
 }
