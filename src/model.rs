@@ -204,6 +204,12 @@ pub fn case_key(id: &str) -> String {
     id.trim().nfc().collect()
 }
 
+/// Whether two actor names are one person: names compare without regard to case
+/// ("Sam" is "sam"), so that no rule about who may act is passed by capitals.
+pub fn same_actor(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
 /// The case's open escalation (requested, approved or rejected): the latest such.
 /// The one place that decides which escalation a command acts on.
 pub fn open_escalation(escalations: &[Escalation]) -> Option<&Escalation> {

@@ -507,3 +507,16 @@ fn a_zero_wait_reads_as_no_wait_and_plain_labels_do_not_repeat() {
     assert!(details.iter().any(|d| d.starts_with("severity 3 cases of the Premium tier have no wait")), "{details:?}");
     assert_eq!(v["eligible"], true);
 }
+
+#[test]
+fn actor_names_are_one_person_whatever_their_case() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    let mut args = Env::request_args("C-1");
+    args.extend(["--actor", "Sam"]);
+    env.ok(&args);
+    let (code, _, err) = as_actor(&env, "sam", &["decide", "C-1", "approve"]);
+    assert_eq!(code, 1, "the requester may not decide it by changing case: {err}");
+    let (code, _, err) = as_actor(&env, "SAM", &["close", "C-1", "--note", "done"]);
+    assert_eq!(code, 0, "the owner closes whatever the case: {err}");
+}

@@ -201,8 +201,8 @@ impl Policy {
     /// Whether `actor` is named in `list`, directly or by a role.
     pub fn names(&self, list: &[Decider], actor: &str) -> bool {
         list.iter().any(|d| match d {
-            Decider::Actor(a) => a == actor,
-            Decider::Role(r) => self.roles.get(r).is_some_and(|m| m.iter().any(|x| x == actor)),
+            Decider::Actor(a) => crate::model::same_actor(a, actor),
+            Decider::Role(r) => self.roles.get(r).is_some_and(|m| m.iter().any(|x| crate::model::same_actor(x, actor))),
         })
     }
 
@@ -210,8 +210,10 @@ impl Policy {
     pub fn may_decide(&self, actor: &str) -> bool {
         self.deciders.is_empty()
             || self.deciders.iter().any(|d| match d {
-                Decider::Actor(a) => a == actor,
-                Decider::Role(r) => self.roles.get(r).is_some_and(|m| m.iter().any(|x| x == actor)),
+                Decider::Actor(a) => crate::model::same_actor(a, actor),
+                Decider::Role(r) => {
+                    self.roles.get(r).is_some_and(|m| m.iter().any(|x| crate::model::same_actor(x, actor)))
+                }
             })
     }
 

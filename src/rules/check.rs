@@ -100,7 +100,7 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
             if promotable { format!("promote it with `escalate promote {}`, or ", case.id) } else { String::new() };
         let rejected = format!("escalation #{} was rejected at level {}{by}", e.id, e.level);
         return match policy.after_rejection {
-            AfterRejection::NewRequest if actor == e.requested_by => pass(
+            AfterRejection::NewRequest if crate::model::same_actor(actor, &e.requested_by) => pass(
                 Rule::NoOpenEscalation,
                 format!("{rejected}: as its requester you may request anew with new facts (#{} then ends)", e.id),
             ),

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::pause::{deadline, paused_clock};
+use crate::model::same_actor;
 use crate::model::{Case, EscState, Escalation, Pause, ser_time};
 use crate::policy::Policy;
 
@@ -37,7 +38,7 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
         let who: Vec<String> = policy.deciders.iter().map(ToString::to_string).collect();
         return Err(format!("{actor} may not decide escalations: the policy names {}", who.join(", ")));
     }
-    if !policy.self_decision && (actor == esc.raised_by || actor == esc.requested_by) {
+    if !policy.self_decision && (same_actor(actor, &esc.raised_by) || same_actor(actor, &esc.requested_by)) {
         return Err(format!(
             "{actor} requested escalation #{} and may not decide it too: the policy does not allow self-decision",
             esc.id
@@ -49,7 +50,7 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
 /// Who may hand off or assign an escalation: its owner, or whom the policy
 /// names for taking over (`[ownership] take_over`).
 pub fn may_take_over(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), String> {
-    if actor == esc.owner || policy.names(&policy.take_over, actor) {
+    if same_actor(actor, &esc.owner) || policy.names(&policy.take_over, actor) {
         return Ok(());
     }
     let mut who = vec![format!("its owner ({})", esc.owner)];
@@ -60,7 +61,7 @@ pub fn may_take_over(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(
 /// Only the owner closes an escalation: it closes once its owner agrees. The
 /// refusal suggests taking it over only to those who may.
 pub fn may_close(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), String> {
-    if actor == esc.owner {
+    if same_actor(actor, &esc.owner) {
         return Ok(());
     }
     let take = if policy.names(&policy.take_over, actor) {
@@ -76,7 +77,7 @@ pub fn may_close(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), S
 
 /// The requester or the owner may withdraw an escalation.
 pub fn may_withdraw(esc: &Escalation, actor: &str) -> Result<(), String> {
-    if actor == esc.requested_by || actor == esc.owner {
+    if same_actor(actor, &esc.requested_by) || same_actor(actor, &esc.owner) {
         return Ok(());
     }
     Err(format!(
@@ -176,8 +177,11 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
             (Some(promised), _) => Some((promised, "promised customer touch-point".to_string())),
             (None, Some(every)) => {
                 let pauses = if policy.pause_touch { o.pauses } else { none };
-                deadline(cal, base, every, pauses)
-                    .map(|d| (d, format!("customer update every {every} at level {}", e.level)))
+                deadline(cal, base, every, pauses).map(|d| match direct {
+                    // A route that skips the levels has no level to speak of.
+                    Some(r) => (d, format!("customer update every {every} (routed immediately to {})", r.receiver)),
+                    None => (d, format!("customer update every {every} at level {}", e.level)),
+                })
             }
             (None, None) => None,
         };
