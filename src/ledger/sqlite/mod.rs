@@ -5,6 +5,7 @@
 pub mod migrations;
 mod queries;
 mod stream;
+mod txn;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,24 +1,20 @@
-//! The SQLite transaction: the storage seam's operations as SQL. Times are
-//! stored as RFC 3339 text, JSON values as text.
-
-use std::collections::HashMap;
-
+//! SQLite rows to and from the domain records: the column lists, the row
+//! readers and writers the transaction uses. Times are stored as RFC 3339
+//! text, JSON values as text.
 use chrono::{DateTime, Utc};
 use rusqlite::types::{Type, Value};
-use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Row, params_from_iter};
 
 use crate::ledger::error::Result;
-use crate::ledger::store::{
-    CaseFilter, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
-};
-use crate::model::{Case, Escalation, Event, Pause};
+use crate::ledger::store::CaseFilter;
+use crate::model::{Case, Escalation, Event};
 use crate::time::rfc3339;
 
 pub struct SqliteTxn<'a> {
     pub tx: rusqlite::Transaction<'a>,
 }
 
-fn conv<E: std::fmt::Display>(idx: usize, e: E) -> rusqlite::Error {
+pub(super) fn conv<E: std::fmt::Display>(idx: usize, e: E) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, e.to_string().into())
 }
 
@@ -32,7 +28,7 @@ pub(super) fn opt_time_at(row: &Row, idx: usize) -> rusqlite::Result<Option<Date
     s.map(|s| DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(|e| conv(idx, e))).transpose()
 }
 
-fn parsed<T: std::str::FromStr>(row: &Row, idx: usize) -> rusqlite::Result<T>
+pub(super) fn parsed<T: std::str::FromStr>(row: &Row, idx: usize) -> rusqlite::Result<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -40,23 +36,23 @@ where
     s.parse().map_err(|e| conv(idx, e))
 }
 
-fn json_at<T: serde::de::DeserializeOwned>(row: &Row, idx: usize) -> rusqlite::Result<T> {
+pub(super) fn json_at<T: serde::de::DeserializeOwned>(row: &Row, idx: usize) -> rusqlite::Result<T> {
     let s: String = row.get(idx)?;
     serde_json::from_str(&s).map_err(|e| conv(idx, e))
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
+pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 /// `?1, ?2, ...` for a list of `n` values.
-fn marks(n: usize) -> String {
+pub(super) fn marks(n: usize) -> String {
     (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
 }
 
 // ---- cases ----------------------------------------------------------------
 
-const CASE_COLS: &str =
+pub(super) const CASE_COLS: &str =
     "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, closed_at";
 pub(super) const CASE_SELECT: &str = "SELECT id, customer, severity, tier, title, opened_at, priority, tags, status,
     (SELECT started_at FROM pauses p WHERE p.case_id = cases.id AND p.ended_at IS NULL ORDER BY p.id DESC LIMIT 1),
@@ -113,7 +109,7 @@ pub(super) fn insert_case_at(
 }
 
 /// A case's tags into `case_tags`.
-fn add_tags(tx: &rusqlite::Connection, c: &Case) -> rusqlite::Result<()> {
+pub(super) fn add_tags(tx: &rusqlite::Connection, c: &Case) -> rusqlite::Result<()> {
     let mut add = tx.prepare_cached("INSERT OR IGNORE INTO case_tags (tag, case_id) VALUES (?1, ?2)")?;
     for t in &c.tags {
         add.execute([t, &c.id])?;
@@ -122,7 +118,7 @@ fn add_tags(tx: &rusqlite::Connection, c: &Case) -> rusqlite::Result<()> {
 }
 
 /// `WHERE` clauses for the filters given, and their values: an index serves each.
-fn case_where(f: &CaseFilter) -> (String, Vec<Value>) {
+pub(super) fn case_where(f: &CaseFilter) -> (String, Vec<Value>) {
     let mut clauses = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let mut add = |clause: &str, v: Value| {
@@ -213,7 +209,7 @@ pub(super) fn esc_values(e: &Escalation) -> Vec<Value> {
     ]
 }
 
-fn esc_cols() -> impl Iterator<Item = &'static str> {
+pub(super) fn esc_cols() -> impl Iterator<Item = &'static str> {
     ESC_COLS.split(',').map(str::trim)
 }
 
@@ -248,308 +244,6 @@ pub(super) fn event_row(row: &Row) -> rusqlite::Result<Event> {
     Event::from_stored(s).map_err(|e| conv(6, e))
 }
 
-fn in_list(n: usize) -> String {
+pub(super) fn in_list(n: usize) -> String {
     format!("SELECT value FROM json_each(?{n})")
-}
-
-impl SqliteTxn<'_> {
-    fn query<T>(&self, sql: &str, values: Vec<Value>, f: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
-        let mut stmt = self.tx.prepare_cached(sql)?;
-        let rows = stmt.query_map(params_from_iter(values), f)?.collect::<rusqlite::Result<Vec<T>>>()?;
-        Ok(rows)
-    }
-}
-
-impl Txn for SqliteTxn<'_> {
-    fn case(&mut self, id: &str) -> Result<Option<Case>> {
-        Ok(self.tx.prepare_cached(&format!("{CASE_SELECT} WHERE id = ?1"))?.query_row([id], case_row).optional()?)
-    }
-
-    fn cases(&mut self, ids: &[String]) -> Result<Vec<Case>> {
-        self.query(&format!("{CASE_SELECT} WHERE id IN ({})", in_list(1)), vec![json(&ids).into()], case_row)
-    }
-
-    fn insert_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
-        insert_case_at(&self.tx, c, now, now)
-    }
-
-    fn update_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
-        crate::ledger::storable_case(c)?;
-        // The stored tags say which `case_tags` rows to remove, before the row changes.
-        self.tx
-            .prepare_cached(
-                "DELETE FROM case_tags WHERE case_id = ?1
-                   AND tag IN (SELECT value FROM json_each((SELECT tags FROM cases WHERE id = ?1)))",
-            )?
-            .execute([&c.id])?;
-        let mut values = case_values(c);
-        values.push(rfc3339(now).into());
-        self.tx
-            .prepare_cached(
-                "UPDATE cases SET customer = ?2, severity = ?3, tier = ?4, title = ?5, opened_at = ?6, priority = ?7,
-                 tags = ?8, status = ?9, first_response_at = ?10, closed_at = ?11, updated_at = ?12 WHERE id = ?1",
-            )?
-            .execute(params_from_iter(values))?;
-        Ok(add_tags(&self.tx, c)?)
-    }
-
-    fn list_cases(&mut self, f: &CaseFilter) -> Result<Vec<Case>> {
-        let (clause, values) = case_where(f);
-        self.query(&format!("{CASE_SELECT}{clause} ORDER BY opened_at, id"), values, case_row)
-    }
-
-    fn open_cases_tagged(&mut self, tags: &[String], since: Option<DateTime<Utc>>) -> Result<Vec<Case>> {
-        // With a window, the recent cases are few: walk them by opening time. Without one,
-        // walk the tag's cases.
-        let sql = match since {
-            Some(_) => format!(
-                // `+status` keeps the planner off the status index, onto the opening time's.
-                "{CASE_SELECT} WHERE opened_at >= ?2 AND +status = 'open'
-                   AND EXISTS (SELECT 1 FROM case_tags t WHERE t.tag = ?1 AND t.case_id = cases.id)"
-            ),
-            None => format!(
-                "{CASE_SELECT} WHERE status = 'open' AND ?2 IS NULL
-                   AND id IN (SELECT case_id FROM case_tags WHERE tag = ?1)"
-            ),
-        };
-        let mut stmt = self.tx.prepare_cached(&sql)?;
-        let mut out: Vec<Case> = Vec::new();
-        for t in tags {
-            for c in stmt.query_map(params![t, since.map(rfc3339)], case_row)? {
-                let c = c?;
-                if !out.iter().any(|o| o.id == c.id) {
-                    out.push(c);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn escalations_of(&mut self, case_id: &str) -> Result<Vec<Escalation>> {
-        let sql = format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = ?1 ORDER BY id");
-        self.query(&sql, vec![case_id.to_string().into()], esc_row)
-    }
-
-    fn escalations_of_cases(&mut self, ids: &[String]) -> Result<Vec<Escalation>> {
-        let sql = format!("SELECT {ESC_COLS} FROM escalations WHERE case_id IN ({}) ORDER BY id", in_list(1));
-        self.query(&sql, vec![json(&ids).into()], esc_row)
-    }
-
-    fn insert_escalation(&mut self, e: &Escalation) -> Result<i64> {
-        crate::ledger::storable_escalation(e)?;
-        let cols: Vec<&str> = esc_cols().skip(1).collect();
-        let sql = format!("INSERT INTO escalations ({}) VALUES ({})", cols.join(", "), marks(cols.len()));
-        self.tx.prepare_cached(&sql)?.execute(params_from_iter(esc_values(e).into_iter().skip(1)))?;
-        Ok(self.tx.last_insert_rowid())
-    }
-
-    fn update_escalation(&mut self, e: &Escalation) -> Result<()> {
-        crate::ledger::storable_escalation(e)?;
-        let sets: Vec<String> = esc_cols().enumerate().skip(1).map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-        let sql = format!("UPDATE escalations SET {} WHERE id = ?1", sets.join(", "));
-        self.tx.prepare_cached(&sql)?.execute(params_from_iter(esc_values(e)))?;
-        Ok(())
-    }
-
-    fn list_escalations(&mut self, f: &EscalationFilter) -> Result<Vec<Escalation>> {
-        let mut clauses = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        if !f.states.is_empty() {
-            let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
-            values.push(json(&states).into());
-            clauses.push(format!("state IN ({})", in_list(values.len())));
-        }
-        if let Some(l) = f.level {
-            values.push(i64::from(l).into());
-            clauses.push(format!("level = ?{}", values.len()));
-        }
-        if let Some(d) = &f.destination {
-            values.push(d.clone().into());
-            clauses.push(format!("destination = ?{}", values.len()));
-        }
-        if let Some(c) = &f.case_id {
-            values.push(c.clone().into());
-            clauses.push(format!("case_id = ?{}", values.len()));
-        }
-        let clause = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
-        self.query(&format!("SELECT {ESC_COLS} FROM escalations{clause} ORDER BY id"), values, esc_row)
-    }
-
-    fn pauses_of(&mut self, case_id: &str) -> Result<Vec<Pause>> {
-        let sql = "SELECT started_at, ended_at FROM pauses WHERE case_id = ?1 ORDER BY id";
-        self.query(sql, vec![case_id.to_string().into()], |r| {
-            Ok(Pause { start: time_at(r, 0)?, end: opt_time_at(r, 1)? })
-        })
-    }
-
-    fn pauses_of_cases(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<Pause>>> {
-        let sql =
-            format!("SELECT case_id, started_at, ended_at FROM pauses WHERE case_id IN ({}) ORDER BY id", in_list(1));
-        let rows = self.query(&sql, vec![json(&ids).into()], |r| {
-            Ok((r.get::<_, String>(0)?, Pause { start: time_at(r, 1)?, end: opt_time_at(r, 2)? }))
-        })?;
-        let mut out: HashMap<String, Vec<Pause>> = HashMap::new();
-        for (id, p) in rows {
-            out.entry(id).or_default().push(p);
-        }
-        Ok(out)
-    }
-
-    fn start_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()> {
-        self.insert_pause(case_id, &Pause { start: at, end: None })
-    }
-
-    fn insert_pause(&mut self, case_id: &str, p: &Pause) -> Result<()> {
-        crate::ledger::storable(&format!("a pause of case {case_id}"), &[Some(p.start), p.end])?;
-        self.tx
-            .prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?
-            .execute(params![case_id, rfc3339(p.start), p.end.map(rfc3339)])?;
-        Ok(())
-    }
-
-    fn end_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()> {
-        self.tx.execute(
-            "UPDATE pauses SET ended_at = ?2 WHERE case_id = ?1 AND ended_at IS NULL",
-            params![case_id, rfc3339(at)],
-        )?;
-        Ok(())
-    }
-
-    fn remember_policy(&mut self, p: &PolicyRow) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO policies (digest, origin, text, first_used_at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![p.digest, p.origin, p.text, rfc3339(p.first_used_at)])?;
-        Ok(())
-    }
-
-    fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
-        crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![rfc3339(e.at), e.actor, e.case_id, e.escalation, e.kind, e.data, e.policy_digest])?;
-        Ok(self.tx.last_insert_rowid())
-    }
-
-    fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>> {
-        let sql = "SELECT at FROM events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1";
-        Ok(self.tx.prepare_cached(sql)?.query_row([case_id], |r| time_at(r, 0)).optional()?)
-    }
-
-    fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
-        let sql =
-            "SELECT case_id, (SELECT at FROM events e WHERE e.case_id = ids.value ORDER BY seq DESC LIMIT 1) AS at
-             FROM (SELECT value, value AS case_id FROM json_each(?1)) AS ids WHERE at IS NOT NULL";
-        let rows = self.query(sql, vec![json(&ids).into()], |r| Ok((r.get::<_, String>(0)?, time_at(r, 1)?)))?;
-        Ok(rows.into_iter().collect())
-    }
-
-    fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>> {
-        self.query(
-            &format!("{EVENT_SELECT} WHERE case_id = ?1 ORDER BY seq"),
-            vec![case_id.to_string().into()],
-            event_row,
-        )
-    }
-
-    fn events_of_cases(&mut self, ids: &[String]) -> Result<Vec<Event>> {
-        let sql = format!("{EVENT_SELECT} WHERE case_id IN ({}) ORDER BY seq", in_list(1));
-        self.query(&sql, vec![json(&ids).into()], event_row)
-    }
-
-    fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()> {
-        super::stream::cases(&self.tx, since, each)
-    }
-
-    fn each_escalation(&mut self, since: Option<DateTime<Utc>>, each: Each<Escalation>) -> anyhow::Result<()> {
-        super::stream::escalations(&self.tx, since, each)
-    }
-
-    fn each_event(&mut self, since: Option<DateTime<Utc>>, each: Each<Event>) -> anyhow::Result<()> {
-        super::stream::events(&self.tx, since, each)
-    }
-
-    fn import_begin(&mut self) -> Result<i64> {
-        // A 32 MiB page cache keeps the indexes' hot pages in memory; memory stays bounded.
-        self.tx.execute_batch(
-            "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;
-             CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;",
-        )?;
-        Ok(self.tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
-    }
-
-    fn import_remember(&mut self, seen: &[(String, u64)]) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached("INSERT OR IGNORE INTO temp.import_seen (id, line) VALUES (?1, ?2)")?;
-        for (id, line) in seen {
-            stmt.execute(params![id, *line as i64])?;
-        }
-        Ok(())
-    }
-
-    fn import_seen(&mut self, ids: &[String]) -> Result<HashMap<String, i64>> {
-        let sql = format!("SELECT id, line FROM temp.import_seen WHERE id IN ({})", in_list(1));
-        Ok(self.query(&sql, vec![json(&ids).into()], |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect())
-    }
-
-    fn import_written(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>> {
-        let sql = "SELECT json_extract(data, '$.imported_from.line') FROM events
-                   WHERE case_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1";
-        let mut stmt = self.tx.prepare_cached(sql)?;
-        let mut out = HashMap::new();
-        for id in ids {
-            if let Some(line) = stmt.query_row(params![id, start_seq], |r| r.get::<_, Option<i64>>(0)).optional()? {
-                out.insert(id.clone(), line);
-            }
-        }
-        Ok(out)
-    }
-
-    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
-        let at = rfc3339(meta.at);
-        for r in rows {
-            insert_case_at(&self.tx, &r.case, meta.at, meta.at)?;
-            for p in &r.pauses {
-                self.insert_pause(&r.case.id, p)?;
-            }
-            let mut add = self.tx.prepare_cached(
-                "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
-                 VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)",
-            )?;
-            for (kind, data) in &r.events {
-                add.execute(params![at, meta.actor, r.case.id, kind, data, meta.policy_digest])?;
-            }
-        }
-        Ok(())
-    }
-
-    fn import_end(&mut self) -> Result<()> {
-        Ok(self.tx.execute_batch("DROP TABLE temp.import_seen")?)
-    }
-
-    fn counts(&mut self) -> Result<Counts> {
-        let count = |t: &str| self.tx.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
-        Ok(Counts { cases: count("cases")?, escalations: count("escalations")?, events: count("events")? })
-    }
-
-    fn each_row(&mut self, each: Each<AnyRow>) -> anyhow::Result<()> {
-        super::stream::rows(&self.tx, each)
-    }
-
-    fn put_row(&mut self, row: &AnyRow) -> Result<()> {
-        super::stream::put_row(&self.tx, row)
-    }
-
-    fn finish_copy(&mut self) -> Result<()> {
-        Ok(())
-    }
-
-    fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit()?;
-        crate::ledger::note_commit();
-        Ok(())
-    }
 }
