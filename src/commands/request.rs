@@ -104,7 +104,8 @@ fn check_fields(p: &crate::policy::Policy, dest: &str, fields: &IndexMap<String,
 }
 
 fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
-    let why: Vec<String> = verdict.failures().map(|r| format!("  {}: {}", r.rule, render::clean(&r.detail))).collect();
+    let why: Vec<String> =
+        verdict.failures().map(|r| format!("  {}: {}", r.rule, render::clean(&render::finding::detail(r)))).collect();
     let mut msg = format!("case {} may not be escalated now:\n{}", verdict.case, why.join("\n"));
     // Said once: a failing wait window that time will pass already names the time.
     let named = verdict.failures().any(|r| r.rule == Rule::WaitWindow && r.passes_at.is_some());

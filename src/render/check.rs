@@ -34,7 +34,11 @@ pub fn eligibility(out: &Out, e: &Eligibility, p: &Policy, now: DateTime<Utc>) -
     };
     let mut t = out.table(&["Rule", "Result", "Detail"]);
     for r in &e.rules {
-        t.add_row(vec![r.rule.to_string(), if r.passed { "pass".into() } else { "FAIL".into() }, clean(&r.detail)]);
+        t.add_row(vec![
+            r.rule.to_string(),
+            if r.passed { "pass".into() } else { "FAIL".into() },
+            clean(&super::finding::detail(r)),
+        ]);
     }
     format!("{headline}\n{t}\n")
 }

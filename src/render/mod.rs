@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod check;
+pub mod finding;
 pub mod grid;
 pub mod package;
 pub mod policy;

@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::model::{Case, Escalation, Pause};
 use crate::model::{CaseStatus, EscState, ser_opt_time};
 use crate::policy::{AfterRejection, Policy};
+use crate::rules::finding::{Finding, OpenOne};
 use crate::rules::pause::{deadline, paused_clock};
-use crate::time::{human, human_relative};
 
 /// The rules `check` evaluates, by the names they are shown under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,14 +41,18 @@ impl std::fmt::Display for Rule {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One rule's verdict and what it found; the renderers word the finding
+/// (its JSON carries the words as `detail`).
+#[derive(Debug, Clone)]
 pub struct RuleOutcome {
     pub rule: Rule,
     pub passed: bool,
-    pub detail: String,
+    pub finding: Finding,
     /// For a failed rule that time will pass: when. Null otherwise.
-    #[serde(serialize_with = "ser_opt_time")]
     pub passes_at: Option<DateTime<Utc>>,
+    /// The policy's zone and the time of the check, for the words.
+    pub tz: chrono_tz::Tz,
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -85,69 +89,43 @@ impl Eligibility {
 
 /// No escalation may be open, but for a rejected one its requester may replace
 /// with new facts, when the policy allows requesting anew after a rejection.
-fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &str) -> RuleOutcome {
-    let tz = policy.calendar.tz;
+fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &str) -> (bool, Finding) {
     let Some(e) = crate::model::open_escalation(escalations) else {
-        return pass(Rule::NoOpenEscalation, "no escalation is open for this case".into());
+        return (true, Finding::NoneOpen);
     };
-    let promotable = policy.routed_directly(&e.destination).is_none() && e.level < policy.top_level();
+    let open = OpenOne {
+        id: e.id,
+        state: e.state,
+        level: e.level,
+        raised_by: e.raised_by.clone(),
+        since: e.level_since,
+        requested_by: e.requested_by.clone(),
+        rejected_by: e.decided_by.clone().zip(e.decided_at),
+        promotable: policy.routed_directly(&e.destination).is_none() && e.level < policy.top_level(),
+    };
+    let case = case.id.clone();
     if e.state == EscState::Rejected {
-        let by = match (&e.decided_by, e.decided_at) {
-            (Some(who), Some(at)) => format!(" by {who} at {}", human(at, tz)),
-            _ => String::new(),
-        };
-        let promote =
-            if promotable { format!("promote it with `escalate promote {}`, or ", case.id) } else { String::new() };
-        let rejected = format!("escalation #{} was rejected at level {}{by}", e.id, e.level);
-        return match policy.after_rejection {
-            AfterRejection::NewRequest if crate::model::same_actor(actor, &e.requested_by) => pass(
-                Rule::NoOpenEscalation,
-                format!("{rejected}: as its requester you may request anew with new facts (#{} then ends)", e.id),
-            ),
-            AfterRejection::NewRequest => fail(
-                Rule::NoOpenEscalation,
-                format!(
-                    "{rejected}: only its requester ({}) may request anew with new facts; {promote}its requester or owner may withdraw it",
-                    e.requested_by
-                ),
-                None,
-            ),
-            AfterRejection::PromoteOnly => fail(
-                Rule::NoOpenEscalation,
-                format!(
-                    "{rejected}: the policy allows only to {promote}withdraw it (`escalate withdraw {} --why TEXT`)",
-                    case.id
-                ),
-                None,
-            ),
-        };
+        let promote_only = policy.after_rejection == AfterRejection::PromoteOnly;
+        let mine = !promote_only && crate::model::same_actor(actor, &e.requested_by);
+        return (mine, Finding::Rejected { case, open, actor_may_replace: mine, promote_only });
     }
-    // Point to the way forward that exists: promote, unless there is no level to promote to.
-    let next = if promotable {
-        format!("use `escalate promote {}` to raise it", case.id)
-    } else {
-        format!("follow it through, or withdraw it with `escalate withdraw {} --why TEXT`", case.id)
-    };
-    fail(
-        Rule::NoOpenEscalation,
-        format!(
-            "escalation #{} is already {} at level {} by {} since {}: {next}",
-            e.id,
-            e.state,
-            e.level,
-            e.raised_by,
-            human(e.level_since, tz)
-        ),
-        None,
-    )
+    (false, Finding::AlreadyOpen { case, open })
 }
 
-fn pass(rule: Rule, detail: String) -> RuleOutcome {
-    RuleOutcome { rule, passed: true, detail, passes_at: None }
+/// A rule's verdict, built as the rules are evaluated.
+struct Verdict {
+    rule: Rule,
+    passed: bool,
+    finding: Finding,
+    passes_at: Option<DateTime<Utc>>,
 }
 
-fn fail(rule: Rule, detail: String, passes_at: Option<DateTime<Utc>>) -> RuleOutcome {
-    RuleOutcome { rule, passed: false, detail, passes_at }
+fn pass(rule: Rule, finding: Finding) -> Verdict {
+    Verdict { rule, passed: true, finding, passes_at: None }
+}
+
+fn fail(rule: Rule, finding: Finding, passes_at: Option<DateTime<Utc>>) -> Verdict {
+    Verdict { rule, passed: false, finding, passes_at }
 }
 
 /// What is asked: for whom, to where, for what reason. `destination` and
@@ -175,42 +153,35 @@ pub fn check(
     let mut time_gate: Option<DateTime<Utc>> = None;
 
     rules.push(match case.status {
-        CaseStatus::Open => pass(Rule::CaseOpen, format!("case {} is open", case.id)),
-        CaseStatus::Closed => {
-            fail(Rule::CaseOpen, format!("case {} is closed: reopen it before escalating", case.id), None)
-        }
+        CaseStatus::Open => pass(Rule::CaseOpen, Finding::CaseOpen { case: case.id.clone() }),
+        CaseStatus::Closed => fail(Rule::CaseOpen, Finding::CaseClosed { case: case.id.clone() }, None),
     });
 
     match policy.severities.get(&case.severity) {
         None => rules.push(fail(
             Rule::Severity,
-            format!("severity {} is not in the policy (severities: {})", case.severity, policy.severity_keys()),
+            Finding::SeverityUnknown { severity: case.severity, accepted: policy.severity_keys() },
             None,
         )),
         Some(sev) if !sev.escalable && !immediate => rules.push(fail(
             Rule::Severity,
-            format!("{} is not escalated. {}", sev.named(case.severity), sev.redirect),
+            Finding::NotEscalated { named: sev.named(case.severity), redirect: sev.redirect.clone() },
             None,
         )),
         Some(sev) => {
             rules.push(if sev.escalable {
-                pass(Rule::Severity, format!("{} may be escalated", sev.named(case.severity)))
+                pass(Rule::Severity, Finding::Escalable { named: sev.named(case.severity) })
             } else {
                 let (key, d) = dest.map(|(k, d)| (k, d.label.as_str())).unwrap_or_default();
-                pass(
-                    Rule::Severity,
-                    format!(
-                        "{} is normally not escalated, but {} ({key}) routes immediately",
-                        sev.named(case.severity),
-                        d
-                    ),
-                )
+                let (destination, key) = (d.to_string(), key.to_string());
+                pass(Rule::Severity, Finding::RoutedAnyway { named: sev.named(case.severity), destination, key })
             });
             rules.push(wait_rule(policy, case, pauses, now, dest, &mut time_gate));
         }
     }
 
-    rules.push(open_rule(policy, case, escalations, ask.actor));
+    let (free, finding) = open_rule(policy, case, escalations, ask.actor);
+    rules.push(if free { pass(Rule::NoOpenEscalation, finding) } else { fail(Rule::NoOpenEscalation, finding, None) });
 
     if let Some(key) = reason
         && let Some(r) = policy.reasons.get(key)
@@ -218,15 +189,8 @@ pub fn check(
         rules.push(reason_rule(policy, case, now, key, r));
     }
     if let Some((key, d)) = dest {
-        let fields = d.fields.join(", ");
-        rules.push(pass(
-            Rule::Destination,
-            format!(
-                "{key}: {}; the package needs {}",
-                d.label,
-                if fields.is_empty() { "no fields".into() } else { fields }
-            ),
-        ));
+        let (key, label, fields) = (key.to_string(), d.label.clone(), d.fields.clone());
+        rules.push(pass(Rule::Destination, Finding::Destination { key, label, fields }));
     }
 
     let eligible = rules.iter().all(|r| r.passed);
@@ -245,27 +209,39 @@ pub fn check(
         reason: reason.map(str::to_string),
         waiting_since: pauses.iter().find(|p| p.end.is_none()).map(|p| p.start),
         paused_minutes: paused_clock(pauses, case.opened_at, now).num_minutes(),
-        rules,
+        rules: rules
+            .into_iter()
+            .map(|v| RuleOutcome {
+                rule: v.rule,
+                passed: v.passed,
+                finding: v.finding,
+                passes_at: v.passes_at,
+                tz: policy.calendar.tz,
+                now,
+            })
+            .collect(),
     }
 }
 
 /// A reason that needs a late first response passes only when the SLA says so.
-fn reason_rule(policy: &Policy, case: &Case, now: DateTime<Utc>, key: &str, r: &crate::policy::Reason) -> RuleOutcome {
+fn reason_rule(policy: &Policy, case: &Case, now: DateTime<Utc>, key: &str, r: &crate::policy::Reason) -> Verdict {
+    let key = key.to_string();
     if !r.needs_late_first_response {
-        return pass(Rule::Reason, format!("{key}: {}", r.label));
+        return pass(Rule::Reason, Finding::Reason { key, label: r.label.clone() });
     }
     let sla = super::sla::position(policy, case, now);
+    let detail = sla.detail.clone();
     match sla.position {
-        super::sla::Position::Breached => pass(Rule::Reason, format!("{key}: {}; {}", r.label, sla.detail)),
-        super::sla::Position::NoTarget => {
-            fail(Rule::Reason, format!("{key} needs a first-response target: {}", sla.detail), None)
+        super::sla::Position::Breached => {
+            pass(Rule::Reason, Finding::ReasonLateResponse { key, label: r.label.clone(), sla: detail })
         }
+        super::sla::Position::NoTarget => fail(Rule::Reason, Finding::ReasonNeedsTarget { key, sla: detail }, None),
         _ if case.first_response_at.is_some() => {
-            fail(Rule::Reason, format!("{key} does not apply: {}", sla.detail), None)
+            fail(Rule::Reason, Finding::ReasonNotApplicable { key, sla: detail }, None)
         }
         _ => fail(
             Rule::Reason,
-            format!("{key} does not apply yet: {}", sla.detail),
+            Finding::ReasonNotYet { key, sla: detail },
             sla.due_at.map(|d| d + chrono::Duration::minutes(1)),
         ),
     }
@@ -278,62 +254,36 @@ fn wait_rule(
     now: DateTime<Utc>,
     dest: Option<(&str, &crate::policy::Destination)>,
     time_gate: &mut Option<DateTime<Utc>>,
-) -> RuleOutcome {
-    let tz = policy.calendar.tz;
+) -> Verdict {
     if let Some((key, d)) = dest.filter(|(_, d)| d.immediate) {
-        return pass(Rule::WaitWindow, format!("{} ({key}) routes immediately: no wait window", d.label));
+        let (destination, key) = (d.label.clone(), key.to_string());
+        return pass(Rule::WaitWindow, Finding::RoutesImmediately { destination, key });
     }
     let Some(tier) = policy.tiers.get(&case.tier) else {
-        return fail(
-            Rule::WaitWindow,
-            format!("tier {:?} is not in the policy (tiers: {})", case.tier, Policy::keys(&policy.tiers)),
-            None,
-        );
+        let finding = Finding::TierUnknown { tier: case.tier.clone(), accepted: Policy::keys(&policy.tiers) };
+        return fail(Rule::WaitWindow, finding, None);
     };
     let Some(span) = policy.severities.get(&case.severity).and_then(|s| s.wait.get(&case.tier)) else {
-        return fail(
-            Rule::WaitWindow,
-            format!("the policy sets no wait window for severity {}, tier {}", case.severity, case.tier),
-            None,
-        );
+        return fail(Rule::WaitWindow, Finding::NoWaitSet { severity: case.severity, tier: case.tier.clone() }, None);
     };
+    let (severity, label) = (case.severity, tier.label.clone());
     if span.minutes == 0 {
-        let what = format!("severity {} cases of the {} tier have no wait", case.severity, tier.label);
-        return pass(Rule::WaitWindow, format!("{what}: they may be escalated as soon as they are opened"));
+        return pass(Rule::WaitWindow, Finding::NoWait { severity, tier: label });
     }
-    let what = format!("severity {} cases of the {} tier wait {span} after opening", case.severity, tier.label);
     let counted: &[Pause] = if policy.pause_wait { pauses } else { &[] };
     let Some(ends) = deadline(&policy.calendar, case.opened_at, *span, counted) else {
         if let Some(p) = counted.iter().find(|p| p.end.is_none()) {
-            let detail = format!(
-                "{what}, but the wait is paused: the case waits on the customer since {} \
-                 (resume it with `escalate case update {} --resume`)",
-                human(p.start, tz),
-                case.id
-            );
-            return fail(Rule::WaitWindow, detail, None);
+            let finding =
+                Finding::WaitPaused { severity, tier: label, span: *span, since: p.start, case: case.id.clone() };
+            return fail(Rule::WaitWindow, finding, None);
         }
-        return fail(
-            Rule::WaitWindow,
-            format!(
-                "the {span} wait does not end within {} of the calendar, the furthest escalate looks ahead",
-                crate::policy::calendar::HORIZON_WORDS
-            ),
-            None,
-        );
+        return fail(Rule::WaitWindow, Finding::WaitBeyondHorizon { span: *span }, None);
     };
     *time_gate = Some(ends);
     let paused = paused_clock(counted, case.opened_at, ends.min(now));
-    let what = if paused > chrono::Duration::zero() {
-        format!("{what} (plus {} paused waiting on the customer)", crate::time::span(paused))
-    } else {
-        what
-    };
-    if now >= ends {
-        pass(Rule::WaitWindow, format!("{what}: the wait ended {}", human_relative(ends, now, tz)))
-    } else {
-        fail(Rule::WaitWindow, format!("{what}: eligible at {}", human_relative(ends, now, tz)), Some(ends))
-    }
+    let ended = now >= ends;
+    let finding = Finding::Wait { severity, tier: label, span: *span, paused, ends, ended };
+    if ended { pass(Rule::WaitWindow, finding) } else { fail(Rule::WaitWindow, finding, Some(ends)) }
 }
 
 #[cfg(test)]
@@ -400,7 +350,9 @@ mod tests {
         assert!(rule(&mine, "no-open-escalation").passed);
         let theirs = check(&p, &case(), &e, &[], at(13), Ask { actor: "rita", ..Ask::default() });
         let r = rule(&theirs, "no-open-escalation");
-        assert!(!r.passed && r.detail.contains("only its requester (alice) may request anew"), "{}", r.detail);
+        let others = matches!(&r.finding, Finding::Rejected { actor_may_replace: false, promote_only: false, open, .. }
+            if open.requested_by == "alice" && open.rejected_by == Some(("rita".into(), at(10))));
+        assert!(!r.passed && others, "{:?}", r.finding);
         let strict =
             policy(|t| t.replace("self_decision = false", "self_decision = false\nafter_rejection = \"promote-only\""));
         let none = check(&strict, &case(), &e, &[], at(13), Ask { actor: "alice", ..Ask::default() });

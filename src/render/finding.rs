@@ -1,0 +1,126 @@
+//! The words for what `check`'s rules found (`rules::finding`), and the JSON
+//! of a rule's outcome, whose `detail` is those words.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::ser::SerializeStruct;
+
+use crate::rules::check::RuleOutcome;
+use crate::rules::finding::{Finding, OpenOne};
+use crate::time::{human, human_relative};
+
+fn wait_what(severity: u32, tier: &str, span: &crate::policy::Span) -> String {
+    format!("severity {severity} cases of the {tier} tier wait {span} after opening")
+}
+
+fn open_words(case: &str, o: &OpenOne, tz: Tz) -> String {
+    // Point to the way forward that exists: promote, unless there is no level to promote to.
+    let next = if o.promotable {
+        format!("use `escalate promote {case}` to raise it")
+    } else {
+        format!("follow it through, or withdraw it with `escalate withdraw {case} --why TEXT`")
+    };
+    format!(
+        "escalation #{} is already {} at level {} by {} since {}: {next}",
+        o.id,
+        o.state,
+        o.level,
+        o.raised_by,
+        human(o.since, tz)
+    )
+}
+
+fn rejected_words(case: &str, o: &OpenOne, mine: bool, promote_only: bool, tz: Tz) -> String {
+    let by = o.rejected_by.as_ref().map(|(who, at)| format!(" by {who} at {}", human(*at, tz))).unwrap_or_default();
+    let rejected = format!("escalation #{} was rejected at level {}{by}", o.id, o.level);
+    let promote = if o.promotable { format!("promote it with `escalate promote {case}`, or ") } else { String::new() };
+    if promote_only {
+        format!("{rejected}: the policy allows only to {promote}withdraw it (`escalate withdraw {case} --why TEXT`)")
+    } else if mine {
+        format!("{rejected}: as its requester you may request anew with new facts (#{} then ends)", o.id)
+    } else {
+        format!(
+            "{rejected}: only its requester ({}) may request anew with new facts; {promote}its requester or owner may withdraw it",
+            o.requested_by
+        )
+    }
+}
+
+/// A finding in words, in the policy's zone, relative to `now`.
+pub fn words(f: &Finding, tz: Tz, now: DateTime<Utc>) -> String {
+    match f {
+        Finding::CaseOpen { case } => format!("case {case} is open"),
+        Finding::CaseClosed { case } => format!("case {case} is closed: reopen it before escalating"),
+        Finding::SeverityUnknown { severity, accepted } => {
+            format!("severity {severity} is not in the policy (severities: {accepted})")
+        }
+        Finding::NotEscalated { named, redirect } => format!("{named} is not escalated. {redirect}"),
+        Finding::Escalable { named } => format!("{named} may be escalated"),
+        Finding::RoutedAnyway { named, destination, key } => {
+            format!("{named} is normally not escalated, but {destination} ({key}) routes immediately")
+        }
+        Finding::RoutesImmediately { destination, key } => {
+            format!("{destination} ({key}) routes immediately: no wait window")
+        }
+        Finding::TierUnknown { tier, accepted } => format!("tier {tier:?} is not in the policy (tiers: {accepted})"),
+        Finding::NoWaitSet { severity, tier } => {
+            format!("the policy sets no wait window for severity {severity}, tier {tier}")
+        }
+        Finding::NoWait { severity, tier } => {
+            format!(
+                "severity {severity} cases of the {tier} tier have no wait: they may be escalated as soon as they are opened"
+            )
+        }
+        Finding::WaitPaused { severity, tier, span, since, case } => format!(
+            "{}, but the wait is paused: the case waits on the customer since {} (resume it with `escalate case update {case} --resume`)",
+            wait_what(*severity, tier, span),
+            human(*since, tz)
+        ),
+        Finding::WaitBeyondHorizon { span } => format!(
+            "the {span} wait does not end within {} of the calendar, the furthest escalate looks ahead",
+            crate::policy::calendar::HORIZON_WORDS
+        ),
+        Finding::Wait { severity, tier, span, paused, ends, ended } => {
+            let mut what = wait_what(*severity, tier, span);
+            if *paused > chrono::Duration::zero() {
+                what = format!("{what} (plus {} paused waiting on the customer)", crate::time::span(*paused));
+            }
+            if *ended {
+                format!("{what}: the wait ended {}", human_relative(*ends, now, tz))
+            } else {
+                format!("{what}: eligible at {}", human_relative(*ends, now, tz))
+            }
+        }
+        Finding::NoneOpen => "no escalation is open for this case".into(),
+        Finding::Rejected { case, open, actor_may_replace, promote_only } => {
+            rejected_words(case, open, *actor_may_replace, *promote_only, tz)
+        }
+        Finding::AlreadyOpen { case, open } => open_words(case, open, tz),
+        Finding::Reason { key, label } => format!("{key}: {label}"),
+        Finding::ReasonLateResponse { key, label, sla } => format!("{key}: {label}; {sla}"),
+        Finding::ReasonNeedsTarget { key, sla } => format!("{key} needs a first-response target: {sla}"),
+        Finding::ReasonNotApplicable { key, sla } => format!("{key} does not apply: {sla}"),
+        Finding::ReasonNotYet { key, sla } => format!("{key} does not apply yet: {sla}"),
+        Finding::Destination { key, label, fields } => format!(
+            "{key}: {label}; the package needs {}",
+            if fields.is_empty() { "no fields".to_string() } else { fields.join(", ") }
+        ),
+    }
+}
+
+/// A rule's outcome in words.
+pub fn detail(r: &RuleOutcome) -> String {
+    words(&r.finding, r.tz, r.now)
+}
+
+/// The JSON of a rule's outcome: `detail` is its finding in words.
+impl serde::Serialize for RuleOutcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Rule", 4)?;
+        st.serialize_field("rule", &self.rule)?;
+        st.serialize_field("passed", &self.passed)?;
+        st.serialize_field("detail", &detail(self))?;
+        st.serialize_field("passes_at", &self.passes_at.map(crate::time::rfc3339))?;
+        st.end()
+    }
+}
