@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
         }
     };
     if let Promotion::Refused { why, .. } = can_promote(p, &a.id, current.as_ref(), ctx.now) {
-        return Err(error::refused(why));
+        return Err(error::refused(render::finding::refusal(&why, ctx.tz(), ctx.now)));
     }
 
     let why = match (&a.why, &ask) {
@@ -48,8 +48,12 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     let case = ctx.case(&mut *tx, &a.id)?;
     let current = open_escalation(tx.escalations_of(&case.id)?);
     let (mut esc, to, because) = match (can_promote(p, &case.id, current.as_ref(), ctx.now), current) {
-        (Promotion::Allowed { to, because }, Some(esc)) => (esc, to, because),
-        (Promotion::Refused { why, .. }, _) => return Err(error::refused(why)),
+        (Promotion::Allowed { to, because }, Some(esc)) => {
+            (esc, to, render::finding::because(&because, ctx.tz(), ctx.now))
+        }
+        (Promotion::Refused { why, .. }, _) => {
+            return Err(error::refused(render::finding::refusal(&why, ctx.tz(), ctx.now)));
+        }
         (Promotion::Allowed { .. }, None) => {
             return Err(error::refused(format!("case {} has no open escalation", case.id)));
         }

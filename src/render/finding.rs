@@ -124,3 +124,44 @@ impl serde::Serialize for RuleOutcome {
         st.end()
     }
 }
+
+/// Why a promotion is allowed, in words (also kept in the `promoted` event).
+pub fn because(b: &crate::rules::promote::Because, tz: Tz, now: DateTime<Utc>) -> String {
+    use crate::rules::promote::Because;
+    match b {
+        Because::Decided { level, state } => format!("level {level} was {state}"),
+        Because::ReviewEnded { level, due } => {
+            format!("the level {level} review window ended {}", human_relative(*due, now, tz))
+        }
+    }
+}
+
+/// Why a promotion is refused, in words.
+pub fn refusal(r: &crate::rules::promote::Refusal, tz: Tz, now: DateTime<Utc>) -> String {
+    use crate::rules::promote::Refusal;
+    match r {
+        Refusal::NoneOpen { case } => {
+            format!("case {case} has no open escalation to promote: request one with `escalate request {case}`")
+        }
+        Refusal::RoutedDirectly { id, receiver, label } => format!(
+            "escalation #{id} went straight to {receiver}: {label} escalations skip the level progression, so there is no level to promote it to"
+        ),
+        Refusal::TopLevel { id, top, name } => {
+            format!("escalation #{id} is already at the top level, {top} ({name}): there is no level above it")
+        }
+        Refusal::NotYet { id, level, raised, review_due, after_decision } => {
+            let mut conditions = Vec::new();
+            if let Some(due) = review_due {
+                conditions.push(format!("once its review window ends at {}", human_relative(*due, now, tz)));
+            }
+            if *after_decision {
+                conditions.push("once it has been decided".to_string());
+            }
+            let raised = raised
+                .as_ref()
+                .map(|(who, at)| format!(" (raised by {who} at {})", human(*at, tz)))
+                .unwrap_or_default();
+            format!("level {level} of escalation #{id}{raised} may be promoted only {}", conditions.join(" or "))
+        }
+    }
+}

@@ -2,17 +2,53 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::Escalation;
+use crate::model::{EscState, Escalation};
 use crate::policy::Policy;
-use crate::time::human_relative;
 
-/// The outcome of asking to promote.
+/// The outcome of asking to promote; the renderers word it (`render::finding`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Promotion {
     /// Allowed: to this level, because of this.
-    Allowed { to: u32, because: String },
+    Allowed { to: u32, because: Because },
     /// Refused, with the reason; `possible_at` when time alone will allow it.
-    Refused { why: String, possible_at: Option<DateTime<Utc>> },
+    Refused { why: Refusal, possible_at: Option<DateTime<Utc>> },
+}
+
+/// What allows a promotion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Because {
+    /// The level was decided (approved or rejected).
+    Decided { level: u32, state: EscState },
+    /// The level's review window ended at `due`.
+    ReviewEnded { level: u32, due: DateTime<Utc> },
+}
+
+/// Why a promotion is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NoneOpen {
+        case: String,
+    },
+    /// The destination skips the level progression.
+    RoutedDirectly {
+        id: i64,
+        receiver: String,
+        label: String,
+    },
+    TopLevel {
+        id: i64,
+        top: u32,
+        name: String,
+    },
+    /// Not yet: the review window (when it has one) has not ended and it is not
+    /// decided; `raised` says who raised this level and when, above level 1.
+    NotYet {
+        id: i64,
+        level: u32,
+        raised: Option<(String, DateTime<Utc>)>,
+        review_due: Option<DateTime<Utc>>,
+        after_decision: bool,
+    },
 }
 
 /// When the escalation's current level may be promoted by time alone, if ever.
@@ -28,72 +64,38 @@ pub fn promotable_at(policy: &Policy, esc: &Escalation) -> Option<DateTime<Utc>>
 }
 
 pub fn can_promote(policy: &Policy, case_id: &str, esc: Option<&Escalation>, now: DateTime<Utc>) -> Promotion {
-    let tz = policy.calendar.tz;
+    let refused = |why| Promotion::Refused { why, possible_at: None };
     let Some(esc) = esc.filter(|e| e.state.is_active()) else {
-        return Promotion::Refused {
-            why: format!(
-                "case {case_id} has no open escalation to promote: request one with `escalate request {case_id}`"
-            ),
-            possible_at: None,
-        };
+        return refused(Refusal::NoneOpen { case: case_id.to_string() });
     };
     if let Some(d) = policy.routed_directly(&esc.destination) {
-        return Promotion::Refused {
-            why: format!(
-                "escalation #{} went straight to {}: {} escalations skip the level progression, so there is no level to promote it to",
-                esc.id, d.receiver, d.label
-            ),
-            possible_at: None,
-        };
+        return refused(Refusal::RoutedDirectly { id: esc.id, receiver: d.receiver.clone(), label: d.label.clone() });
     }
     let top = policy.top_level();
     if esc.level >= top {
-        let name = policy.level(top).map_or("", |l| l.name.as_str());
-        return Promotion::Refused {
-            why: format!(
-                "escalation #{} is already at the top level, {top} ({name}): there is no level above it",
-                esc.id
-            ),
-            possible_at: None,
-        };
+        let name = policy.level(top).map_or("", |l| l.name.as_str()).to_string();
+        return refused(Refusal::TopLevel { id: esc.id, top, name });
     }
     let to = esc.level + 1;
     if policy.promote_after_decision && esc.state.is_decided() {
-        return Promotion::Allowed { to, because: format!("level {} was {}", esc.level, esc.state) };
+        return Promotion::Allowed { to, because: Because::Decided { level: esc.level, state: esc.state } };
     }
-    if policy.promote_after_review
-        && let Some(due) = esc.review_due_at
+    let review_due = esc.review_due_at.filter(|_| policy.promote_after_review);
+    if let Some(due) = review_due
         && now >= due
     {
-        return Promotion::Allowed {
-            to,
-            because: format!("the level {} review window ended {}", esc.level, human_relative(due, now, tz)),
-        };
-    }
-    let mut conditions = Vec::new();
-    if policy.promote_after_review
-        && let Some(due) = esc.review_due_at
-    {
-        conditions.push(format!("once its review window ends at {}", human_relative(due, now, tz)));
-    }
-    if policy.promote_after_decision {
-        conditions.push("once it has been decided".to_string());
+        return Promotion::Allowed { to, because: Because::ReviewEnded { level: esc.level, due } };
     }
     // After a promotion, name who raised the level: two people may have promoted at once.
-    let raised = if esc.level > 1 {
-        format!(" (raised by {} at {})", esc.raised_by, crate::time::human(esc.level_since, tz))
-    } else {
-        String::new()
+    let raised = (esc.level > 1).then(|| (esc.raised_by.clone(), esc.level_since));
+    let why = Refusal::NotYet {
+        id: esc.id,
+        level: esc.level,
+        raised,
+        review_due,
+        after_decision: policy.promote_after_decision,
     };
-    Promotion::Refused {
-        why: format!(
-            "level {} of escalation #{}{raised} may be promoted only {}",
-            esc.level,
-            esc.id,
-            conditions.join(" or ")
-        ),
-        possible_at: promotable_at(policy, esc),
-    }
+    Promotion::Refused { why, possible_at: promotable_at(policy, esc) }
 }
 
 #[cfg(test)]
@@ -101,7 +103,6 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::model::EscState;
 
     fn at(d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
@@ -146,7 +147,9 @@ mod tests {
         raised.raised_by = "bob".into();
         raised.review_due_at = Some(at(24, 16));
         match can_promote(&p, "C-1", Some(&raised), at(24, 12)) {
-            Promotion::Refused { why, .. } => assert!(why.contains("(raised by bob at"), "{why}"),
+            Promotion::Refused { why: Refusal::NotYet { raised, .. }, .. } => {
+                assert_eq!(raised, Some(("bob".to_string(), at(23, 12))))
+            }
             other => panic!("{other:?}"),
         }
     }
