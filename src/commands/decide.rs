@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, a: DecideArgs) -> anyhow::Result<u8> {
         },
     };
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
-        may_decide(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
+        may_decide(ctx.policy(), e, &ctx.actor).map_err(|d| super::follow::refused(ctx, &d))?;
         let (state, word) = match a.decision {
             Decision::Approve => (EscState::Approved, "approved"),
             Decision::Reject => (EscState::Rejected, "rejected"),

@@ -45,6 +45,11 @@ pub fn act(
     Ok((case, esc))
 }
 
+/// A permission refused, in words (exit 1).
+pub fn refused(ctx: &Ctx, d: &crate::rules::follow::Denied) -> anyhow::Error {
+    error::refused(render::finding::denied(d, ctx.tz()))
+}
+
 pub fn no_open(case_id: &str, latest: Option<&Escalation>) -> anyhow::Error {
     match latest {
         Some(e) if e.state == EscState::Closed => error::refused(format!(
@@ -72,7 +77,7 @@ pub fn report(ctx: &Ctx, case: &Case, esc: &Escalation, sentence: &str) -> anyho
 pub fn withdraw(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
     let why = text("--why", &a.why)?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
-        may_withdraw(e, &ctx.actor).map_err(error::refused)?;
+        may_withdraw(e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         e.state = EscState::Withdrawn;
         e.closed_at = Some(ctx.now);
         Ok(EventBody::Withdrawn(Why { why }))
@@ -84,7 +89,7 @@ pub fn assign(ctx: &Ctx, a: &AssignArgs) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = a.note.as_deref().map(|n| text("--note", n)).transpose()?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
-        may_take_over(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
+        may_take_over(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         // Assigning the owner again with a note keeps the note: it is recorded.
         if e.owner == to && note.is_none() {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
@@ -99,7 +104,7 @@ pub fn handoff(ctx: &Ctx, a: &HandoffArgs) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = text("--note", &a.note)?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
-        may_take_over(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
+        may_take_over(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         if e.owner == to {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
@@ -140,7 +145,7 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> anyhow::Result<u8> {
 pub fn close(ctx: &Ctx, a: &NoteArgs) -> anyhow::Result<u8> {
     let note = text("--note", &a.note)?;
     let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
-        may_close(ctx.policy(), e, &ctx.actor).map_err(error::refused)?;
+        may_close(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         e.state = EscState::Closed;
         e.closed_at = Some(ctx.now);
         Ok(EventBody::Closed(Note { note }))

@@ -165,3 +165,42 @@ pub fn refusal(r: &crate::rules::promote::Refusal, tz: Tz, now: DateTime<Utc>) -
         }
     }
 }
+
+/// Why someone may not act on an escalation, in words: never suggesting a
+/// command they may not run.
+pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
+    use crate::rules::permit::Denied;
+    match d {
+        Denied::NotRequested { id, state, level, decided, promotable } => {
+            let by = decided
+                .as_ref()
+                .map(|(who, at)| format!(" (decided by {who} at {})", human(*at, tz)))
+                .unwrap_or_default();
+            let next = if *promotable { " (promote it to ask the next level)" } else { "" };
+            format!("escalation #{id} is {state} at level {level}{by}: only a requested level can be decided{next}")
+        }
+        Denied::NotADecider { actor, deciders } => {
+            format!("{actor} may not decide escalations: the policy names {}", deciders.join(", "))
+        }
+        Denied::SelfDecision { actor, id } => format!(
+            "{actor} requested escalation #{id} and may not decide it too: the policy does not allow self-decision"
+        ),
+        Denied::NotOwnerOrTakeOver { actor, id, owner, take_over } => {
+            let mut who = vec![format!("its owner ({owner})")];
+            who.extend(take_over.iter().cloned());
+            format!("{actor} may not hand off or assign escalation #{id}: only {} may", who.join(" or "))
+        }
+        Denied::NotOwner { id, case, owner, take_over } => {
+            let take = take_over
+                .as_ref()
+                .map(|actor| format!(", or take it over first with `escalate assign {case} --to {actor}`"))
+                .unwrap_or_default();
+            format!(
+                "only the owner ({owner}) may close escalation #{id}: it closes once its owner agrees; ask them{take}"
+            )
+        }
+        Denied::NotRequesterOrOwner { id, requested_by, owner } => {
+            format!("only the requester ({requested_by}) or the owner ({owner}) may withdraw escalation #{id}")
+        }
+    }
+}

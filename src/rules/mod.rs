@@ -6,6 +6,7 @@ pub mod finding;
 pub mod follow;
 pub mod package;
 pub mod pause;
+pub mod permit;
 pub mod promote;
 pub mod report;
 pub mod signals;

@@ -1,0 +1,98 @@
+//! Who may act on an escalation: decide a level, take it over (hand off,
+//! assign), close it, withdraw it. Refusals are data; `render::finding` words them.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{EscState, Escalation, same_actor};
+use crate::policy::Policy;
+
+/// Why someone may not act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// Only a requested level can be decided; `decided` names who did, when it was decided.
+    NotRequested {
+        id: i64,
+        state: EscState,
+        level: u32,
+        decided: Option<(String, DateTime<Utc>)>,
+        promotable: bool,
+    },
+    NotADecider {
+        actor: String,
+        deciders: Vec<String>,
+    },
+    SelfDecision {
+        actor: String,
+        id: i64,
+    },
+    NotOwnerOrTakeOver {
+        actor: String,
+        id: i64,
+        owner: String,
+        take_over: Vec<String>,
+    },
+    /// Only the owner closes; `take_over` is the actor when they may take it over first.
+    NotOwner {
+        id: i64,
+        case: String,
+        owner: String,
+        take_over: Option<String>,
+    },
+    NotRequesterOrOwner {
+        id: i64,
+        requested_by: String,
+        owner: String,
+    },
+}
+
+/// May `actor` approve or reject this escalation's current level?
+pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), Denied> {
+    if esc.state != EscState::Requested {
+        // Name who acted first: two reviewers may have decided at the same moment.
+        let decided = esc.decided_by.clone().zip(esc.decided_at).filter(|_| esc.state.is_decided());
+        let promotable = esc.state.is_decided()
+            && esc.level < policy.top_level()
+            && policy.routed_directly(&esc.destination).is_none();
+        return Err(Denied::NotRequested { id: esc.id, state: esc.state, level: esc.level, decided, promotable });
+    }
+    if !policy.may_decide(actor) {
+        let deciders = policy.deciders.iter().map(ToString::to_string).collect();
+        return Err(Denied::NotADecider { actor: actor.to_string(), deciders });
+    }
+    if !policy.self_decision && (same_actor(actor, &esc.raised_by) || same_actor(actor, &esc.requested_by)) {
+        return Err(Denied::SelfDecision { actor: actor.to_string(), id: esc.id });
+    }
+    Ok(())
+}
+
+/// Who may hand off or assign an escalation: its owner, or whom the policy
+/// names for taking over (`[ownership] take_over`).
+pub fn may_take_over(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), Denied> {
+    if same_actor(actor, &esc.owner) || policy.names(&policy.take_over, actor) {
+        return Ok(());
+    }
+    Err(Denied::NotOwnerOrTakeOver {
+        actor: actor.to_string(),
+        id: esc.id,
+        owner: esc.owner.clone(),
+        take_over: policy.take_over.iter().map(ToString::to_string).collect(),
+    })
+}
+
+/// Only the owner closes an escalation: it closes once its owner agrees. The
+/// refusal suggests taking it over only to those who may.
+pub fn may_close(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), Denied> {
+    if same_actor(actor, &esc.owner) {
+        return Ok(());
+    }
+    let take_over = policy.names(&policy.take_over, actor).then(|| actor.to_string());
+    Err(Denied::NotOwner { id: esc.id, case: esc.case_id.clone(), owner: esc.owner.clone(), take_over })
+}
+
+/// The requester or the owner may withdraw an escalation.
+pub fn may_withdraw(esc: &Escalation, actor: &str) -> Result<(), Denied> {
+    if same_actor(actor, &esc.requested_by) || same_actor(actor, &esc.owner) {
+        return Ok(());
+    }
+    Err(Denied::NotRequesterOrOwner { id: esc.id, requested_by: esc.requested_by.clone(), owner: esc.owner.clone() })
+}
