@@ -415,3 +415,7 @@ pub fn merge(pkg: &mut Package, items: &IndexMap<String, String>) -> Result<Vec<
     }
     Ok(changed)
 }
+
+#[cfg(test)]
+#[path = "package_tests.rs"]
+mod tests;
