@@ -102,6 +102,15 @@ pub struct Counts {
     pub events: i64,
 }
 
+/// Rows keyed by their case, in the order they came.
+pub fn by_case<T>(rows: Vec<(String, T)>) -> HashMap<String, Vec<T>> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    for (id, row) in rows {
+        out.entry(id).or_default().push(row);
+    }
+    out
+}
+
 /// Callbacks that receive streamed rows may fail (a closed pipe, a full disk).
 pub type Each<'a, T> = &'a mut dyn FnMut(T) -> anyhow::Result<()>;
 

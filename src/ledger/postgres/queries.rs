@@ -68,6 +68,42 @@ pub(super) fn case_row(r: &Row) -> Result<Case> {
     })
 }
 
+/// Owned values of a case's columns, in the order of the cases table.
+pub(super) struct CaseValues {
+    severity: i32,
+    tags: String,
+    priority: &'static str,
+    status: &'static str,
+}
+
+impl CaseValues {
+    pub(super) fn of(c: &Case) -> CaseValues {
+        CaseValues {
+            severity: c.severity as i32,
+            tags: json(&c.tags),
+            priority: c.priority.as_str(),
+            status: c.status.as_str(),
+        }
+    }
+
+    /// id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, closed_at.
+    pub(super) fn params<'a>(&'a self, c: &'a Case) -> Vec<Param<'a>> {
+        vec![
+            &c.id,
+            &c.customer,
+            &self.severity,
+            &c.tier,
+            &c.title,
+            &c.opened_at,
+            &self.priority,
+            &self.tags,
+            &self.status,
+            &c.first_response_at,
+            &c.closed_at,
+        ]
+    }
+}
+
 pub(super) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields::text, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
     raised_by, decision, last_update_at, next_touch_at, handoff_note, package::text, touch_since";
@@ -247,26 +283,14 @@ impl<'a> PgTxn<'a> {
 
     pub(super) fn insert_case_at(&mut self, c: &Case, created: DateTime<Utc>, updated: DateTime<Utc>) -> Result<()> {
         crate::ledger::storable_case(c)?;
-        let (severity, tags) = (c.severity as i32, json(&c.tags));
+        let v = CaseValues::of(c);
+        let mut params = v.params(c);
+        params.extend([&created as Param, &updated]);
         self.exec(
             "INSERT INTO cases (id, customer, severity, tier, title, opened_at, priority, tags, status,
                first_response_at, closed_at, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::json, $9, $10, $11, $12, $13)",
-            &[
-                &c.id,
-                &c.customer,
-                &severity,
-                &c.tier,
-                &c.title,
-                &c.opened_at,
-                &c.priority.as_str(),
-                &tags,
-                &c.status.as_str(),
-                &c.first_response_at,
-                &c.closed_at,
-                &created,
-                &updated,
-            ],
+            &params,
         )
         .map_err(|e| match e {
             StoreError::Duplicate(_) => StoreError::Duplicate(format!("case {}", c.id)),

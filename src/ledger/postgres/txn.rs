@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::queries::{
-    CASE_COLS, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row, case_where, esc_row, event_row,
-    json, stored_event,
+    CASE_COLS, CaseValues, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row, case_where,
+    esc_row, event_row, stored_event,
 };
 use crate::ledger::error::{Result, StoreError};
 use crate::ledger::store::{
@@ -52,24 +52,13 @@ impl Txn for PgTxn<'_> {
     fn update_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
         crate::ledger::storable_case(c)?;
         self.exec("DELETE FROM case_tags WHERE case_id = $1", &[&c.id])?;
-        let (severity, tags) = (c.severity as i32, json(&c.tags));
+        let v = CaseValues::of(c);
+        let mut params = v.params(c);
+        params.push(&now);
         self.exec(
             "UPDATE cases SET customer = $2, severity = $3, tier = $4, title = $5, opened_at = $6, priority = $7,
              tags = $8::text::json, status = $9, first_response_at = $10, closed_at = $11, updated_at = $12 WHERE id = $1",
-            &[
-                &c.id,
-                &c.customer,
-                &severity,
-                &c.tier,
-                &c.title,
-                &c.opened_at,
-                &c.priority.as_str(),
-                &tags,
-                &c.status.as_str(),
-                &c.first_response_at,
-                &c.closed_at,
-                &now,
-            ],
+            &params,
         )?;
         self.add_tags(c)
     }
@@ -154,11 +143,7 @@ impl Txn for PgTxn<'_> {
     fn pauses_of_cases(&mut self, ids: &[String]) -> Result<HashMap<String, Vec<Pause>>> {
         let sql = "SELECT case_id, started_at, ended_at FROM pauses WHERE case_id = ANY($1) ORDER BY id";
         let rows = self.rows(sql, &[&ids], |r| Ok((r.get::<_, String>(0), pause_row(r, 1))))?;
-        let mut out: HashMap<String, Vec<Pause>> = HashMap::new();
-        for (id, p) in rows {
-            out.entry(id).or_default().push(p);
-        }
-        Ok(out)
+        Ok(crate::ledger::store::by_case(rows))
     }
 
     fn start_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()> {

@@ -153,11 +153,7 @@ impl Txn for SqliteTxn<'_> {
         let rows = self.query(&sql, vec![json(&ids).into()], |r| {
             Ok((r.get::<_, String>(0)?, Pause { start: time_at(r, 1)?, end: opt_time_at(r, 2)? }))
         })?;
-        let mut out: HashMap<String, Vec<Pause>> = HashMap::new();
-        for (id, p) in rows {
-            out.entry(id).or_default().push(p);
-        }
-        Ok(out)
+        Ok(crate::ledger::store::by_case(rows))
     }
 
     fn start_pause(&mut self, case_id: &str, at: DateTime<Utc>) -> Result<()> {
