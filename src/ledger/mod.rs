@@ -152,18 +152,16 @@ impl Ledger {
     }
 
     pub fn info(&mut self) -> Result<Info> {
-        let (backend, exists, schema_version, supported_version) = match (&self.location, &mut self.db) {
-            (Location::File(p), Db::Sqlite(db)) => {
+        let (exists, schema_version, supported_version) = match (&mut self.db, &self.location) {
+            (Db::Sqlite(db), Location::File(p)) => {
                 let exists = p.exists();
-                let v = if exists { db.schema_version()? } else { 0 };
-                ("sqlite", exists, v, sqlite::migrations::current_version())
+                (exists, if exists { db.schema_version()? } else { 0 }, sqlite::migrations::current_version())
             }
-            (Location::Postgres(_), Db::Postgres(db)) => {
-                ("postgresql", true, db.schema_version()?, postgres::migrations::current_version())
-            }
-            (Location::Postgres(_), Db::Sqlite(_)) => ("postgresql", false, 0, postgres::migrations::current_version()),
-            (Location::File(_), Db::Postgres(_)) => unreachable!("a file location opens SQLite"),
+            // A PostgreSQL database without the schema is read through an empty in-memory ledger.
+            (Db::Sqlite(_), Location::Postgres(_)) => (false, 0, postgres::migrations::current_version()),
+            (Db::Postgres(db), _) => (true, db.schema_version()?, postgres::migrations::current_version()),
         };
+        let backend = self.location.backend();
         Ok(Info { backend, location: self.location.to_string(), exists, schema_version, supported_version })
     }
 }
