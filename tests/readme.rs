@@ -299,6 +299,7 @@ fn the_readme_json_tables_match_real_output() {
         ),
         ("Report", vec![env.json(&["report"]), env.json(&["report", "--since", "2027-01-01"])]),
         ("Import summary", vec![summary]),
+        ("Ledger info", vec![env.json(&["ledger", "info"]), Env::new().json(&["ledger", "info"])]),
         ("Error", vec![error]),
     ];
     // Export writes the stored fields and the pauses: the Case table without the derived
