@@ -77,7 +77,7 @@ impl Ctx {
             Some(a) => one_line("--actor (or ESCALATE_ACTOR)", a)?,
             None => login_name(),
         };
-        let location = ledger_location(g.ledger.as_deref())?;
+        let location = ledger_location(g.ledger.as_deref().map(std::path::Path::new))?;
         Ok(Ctx {
             now: time::trunc_secs(now),
             loaded,

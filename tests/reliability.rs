@@ -279,3 +279,12 @@ fn a_read_only_copy_in_a_read_only_directory_can_be_read() {
     std::fs::set_permissions(env.ledger(), std::fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(files(&env), before, "nothing was created or changed beside the ledger");
 }
+
+#[test]
+fn an_empty_ledger_variable_counts_as_unset_but_an_empty_flag_is_refused() {
+    let env = Env::new();
+    let out = env.cmd().env("ESCALATE_LEDGER", "").args(["case", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, err) = env.expect(2, &["--ledger", "", "case", "list"]);
+    assert!(err.contains("--ledger is empty"), "{err}");
+}

@@ -32,7 +32,7 @@ pub struct Global {
     /// The ledger: a SQLite file, or a postgres:// URL for a team's shared ledger
     /// [default: `ledger` in escalate/config.toml in your config dir, else escalate/ledger.db in your data dir]
     #[arg(long, global = true, env = "ESCALATE_LEDGER", value_name = "PATH|URL", hide_env_values = true)]
-    pub ledger: Option<PathBuf>,
+    pub ledger: Option<std::ffi::OsString>,
     /// The policy file [default: ./policy.toml, then your config dir, then built in]
     #[arg(long, global = true, env = "ESCALATE_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,

@@ -33,7 +33,10 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
     g.now = g.now.take().filter(|s| !s.trim().is_empty());
     g.actor = g.actor.take().filter(|s| !s.trim().is_empty());
     g.policy = g.policy.take().filter(|p| !p.as_os_str().is_empty());
-    g.ledger = g.ledger.take().filter(|p| !p.as_os_str().is_empty());
+    if flag_given_empty("--ledger") {
+        return Err(crate::error::bad_input("--ledger is empty: name a file or a postgres:// URL"));
+    }
+    g.ledger = g.ledger.take().filter(|p| !p.is_empty());
     // Policy commands must work even when the policy in force is broken;
     // completions and the man page need neither policy nor ledger.
     match &cli.command {
