@@ -259,15 +259,21 @@ fn a_read_only_copy_in_a_read_only_directory_can_be_read() {
     let env = Env::new();
     env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
     env.ok(&Env::request_args("C-1"));
+    // As root, permissions do not bind: read as the unprivileged `postgres` user instead,
+    // with a copy of the binary it can reach wherever the checkout is.
+    let root = unsafe { libc::geteuid() } == 0;
+    let bin = tempfile::Builder::new().prefix("escalate-bin").tempdir().unwrap();
+    let copy = bin.path().join("escalate");
+    std::fs::copy(assert_cmd::cargo::cargo_bin!("escalate"), &copy).unwrap();
+    std::fs::set_permissions(bin.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
     let before = files(&env);
     std::fs::set_permissions(env.ledger(), std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
-    // As root, permissions do not bind: read as the unprivileged `postgres` user instead.
-    let root = unsafe { libc::geteuid() } == 0;
     for args in [&["list"][..], &["show", "C-1"], &["due"], &["report"], &["export", "events"]] {
         let mut cmd = if root {
             let mut c = env.program("runuser");
-            c.args(["-u", "postgres", "--"]).arg(assert_cmd::cargo::cargo_bin!("escalate"));
+            c.args(["-u", "postgres", "--"]).arg(&copy);
             c
         } else {
             env.std_cmd()
