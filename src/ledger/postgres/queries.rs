@@ -299,21 +299,16 @@ impl<'a> PgTxn<'a> {
         self.add_tags(c)
     }
 
-    pub(super) fn insert_escalation_row(&mut self, e: &Escalation, with_id: bool) -> Result<i64> {
+    /// Insert a new escalation; the database numbers it.
+    pub(super) fn insert_escalation_row(&mut self, e: &Escalation) -> Result<i64> {
         crate::ledger::storable_escalation(e)?;
         let v = EscValues::of(e);
-        let mut params = v.params(e);
-        let mut cols: Vec<&str> = ESC_WRITE.iter().map(|(c, _)| *c).collect();
-        let mut marks: Vec<String> =
+        let cols: Vec<&str> = ESC_WRITE.iter().map(|(c, _)| *c).collect();
+        let marks: Vec<String> =
             ESC_WRITE.iter().enumerate().map(|(i, (_, cast))| format!("${}{cast}", i + 1)).collect();
-        if with_id {
-            cols.push("id");
-            marks.push(format!("${}", marks.len() + 1));
-            params.push(&e.id);
-        }
         let sql = format!("INSERT INTO escalations ({}) VALUES ({}) RETURNING id", cols.join(", "), marks.join(", "));
         let stmt = self.stmt(&sql)?;
-        Ok(self.tx.query_one(&stmt, &params)?.get(0))
+        Ok(self.tx.query_one(&stmt, &v.params(e))?.get(0))
     }
 }
 

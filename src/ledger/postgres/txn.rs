@@ -94,7 +94,7 @@ impl Txn for PgTxn<'_> {
     }
 
     fn insert_escalation(&mut self, e: &Escalation) -> Result<i64> {
-        self.insert_escalation_row(e, false)
+        self.insert_escalation_row(e)
     }
 
     fn update_escalation(&mut self, e: &Escalation) -> Result<()> {
