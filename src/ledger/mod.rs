@@ -12,6 +12,11 @@ pub use error::{Result, StoreError};
 pub use location::Location;
 pub use store::{CaseFilter, Counts, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row, StoredEvent, Txn};
 
+/// A value as the JSON text the ledger stores (tags, fields, packages).
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
 /// The last instant a ledger stores: RFC 3339 (and so the SQLite ledger) has four-digit years.
 pub fn last_storable() -> chrono::DateTime<chrono::Utc> {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31)

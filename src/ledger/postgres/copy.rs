@@ -6,6 +6,7 @@ use std::io::Write;
 use postgres::Transaction;
 
 use crate::ledger::error::{Result, StoreError};
+use crate::ledger::json;
 use crate::ledger::store::{EventMeta, NewCase, Row};
 use crate::time::rfc3339;
 
@@ -44,10 +45,6 @@ fn send(tx: &mut Transaction, sql: &str, data: &[u8]) -> Result<()> {
     w.write_all(data).map_err(|e| StoreError::Db(format!("bulk write failed: {e}")))?;
     w.finish()?;
     Ok(())
-}
-
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 /// The cases, their tags, pauses and events of a batch, one COPY per table.

@@ -10,6 +10,7 @@ use postgres::types::ToSql;
 use postgres::{Row, Statement, Transaction};
 
 use crate::ledger::error::{Result, StoreError};
+use crate::ledger::json;
 use crate::ledger::store::{CaseFilter, StoredEvent};
 use crate::model::{Case, Escalation, Event};
 
@@ -25,10 +26,6 @@ pub(super) type Param<'a> = &'a (dyn ToSql + Sync);
 
 pub(super) fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Data(format!("cannot read {what} from the ledger: {e}"))
-}
-
-pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 pub(super) fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {

@@ -6,6 +6,7 @@ use rusqlite::types::{Type, Value};
 use rusqlite::{Row, params_from_iter};
 
 use crate::ledger::error::Result;
+use crate::ledger::json;
 use crate::ledger::store::CaseFilter;
 use crate::model::{Case, Escalation, Event};
 use crate::time::rfc3339;
@@ -39,10 +40,6 @@ where
 pub(super) fn json_at<T: serde::de::DeserializeOwned>(row: &Row, idx: usize) -> rusqlite::Result<T> {
     let s: String = row.get(idx)?;
     serde_json::from_str(&s).map_err(|e| conv(idx, e))
-}
-
-pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 /// `?1, ?2, ...` for a list of `n` values.

@@ -8,9 +8,10 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::queries::{
     CASE_SELECT, ESC_COLS, EVENT_SELECT, SqliteTxn, add_tags, case_row, case_values, case_where, esc_cols, esc_row,
-    esc_values, event_row, in_list, insert_case_at, json, marks, opt_time_at, time_at,
+    esc_values, event_row, in_list, insert_case_at, marks, opt_time_at, time_at,
 };
 use crate::ledger::error::Result;
+use crate::ledger::json;
 use crate::ledger::store::{
     CaseFilter, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
 };
