@@ -22,6 +22,8 @@ pub struct Ctx {
     pub out: Out,
     pub location: Location,
     pub no_input: bool,
+    /// The outbox rows this command queued, sent after its commit.
+    pub queued: std::cell::RefCell<Vec<i64>>,
 }
 
 /// The login name, for the event log, when no `--actor` is given: `$USER`,
@@ -85,6 +87,7 @@ impl Ctx {
             out: Out::from_env(g.json),
             location,
             no_input: g.no_input,
+            queued: Default::default(),
         })
     }
 
@@ -142,6 +145,8 @@ impl Ctx {
                 policy_digest: &self.loaded.digest,
             })
             .with_context(|| format!("recording the {kind} event"))?;
+        crate::notify::outbox::queue_event(self, tx, seq, case_id, escalation, body)
+            .with_context(|| format!("queuing the notifications of the {kind} event"))?;
         Ok(seq)
     }
 

@@ -13,6 +13,9 @@ use crate::error;
 pub struct Config {
     /// The ledger: a SQLite file path or a `postgres://` URL.
     pub ledger: Option<String>,
+    /// Secrets channels read (`url = { config = "KEY" }`): webhook URLs, routing keys, signing secrets.
+    #[serde(default)]
+    pub secrets: std::collections::BTreeMap<String, String>,
 }
 
 /// The config file's path: `$XDG_CONFIG_HOME/escalate/config.toml` or the platform's equivalent.
@@ -53,7 +56,7 @@ fn read(path: &Path) -> anyhow::Result<Config> {
         error::bad_input(format!("invalid config file {}:{line}:{col}: {}", path.display(), e.message().trim()))
     })?;
     let secret = |l: &str| matches!(crate::ledger::Location::parse(l), Ok(crate::ledger::Location::Postgres(u)) if u.has_password());
-    if config.ledger.as_deref().is_some_and(secret) {
+    if config.ledger.as_deref().is_some_and(secret) || !config.secrets.is_empty() {
         refuse_shared_secret(path, &meta)?;
     }
     Ok(config)
@@ -94,7 +97,7 @@ fn refuse_shared_secret(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(error::bad_input(format!(
-            "config file {} holds a password but is readable by others (mode {mode:o}): run `chmod 600 {}`",
+            "config file {} holds a password or secrets but is readable by others (mode {mode:o}): run `chmod 600 {}`",
             path.display(),
             path.display()
         )));

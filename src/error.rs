@@ -13,6 +13,8 @@ pub enum Kind {
     Policy,
     /// The ledger cannot be opened, is from a newer version, or a database operation failed. Exit 4.
     Ledger,
+    /// A notification could not be delivered (`notify test`, `notify flush`). Exit 6.
+    Delivery,
 }
 
 impl Kind {
@@ -22,6 +24,7 @@ impl Kind {
             Kind::BadInput => 2,
             Kind::Policy => 3,
             Kind::Ledger => 4,
+            Kind::Delivery => 6,
         }
     }
 
@@ -31,6 +34,7 @@ impl Kind {
             Kind::BadInput => "bad-input",
             Kind::Policy => "invalid-policy",
             Kind::Ledger => "ledger",
+            Kind::Delivery => "delivery",
         }
     }
 }
@@ -71,6 +75,10 @@ pub fn policy(message: impl Into<String>) -> anyhow::Error {
 
 pub fn ledger(message: impl Into<String>) -> anyhow::Error {
     make(Kind::Ledger, message)
+}
+
+pub fn delivery(message: impl Into<String>) -> anyhow::Error {
+    make(Kind::Delivery, message)
 }
 
 /// The kind of an error chain: the first typed error found; the storage

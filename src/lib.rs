@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod ledger;
 pub mod model;
+pub mod notify;
 pub mod policy;
 pub mod prompt;
 pub mod render;

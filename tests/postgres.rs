@@ -106,7 +106,7 @@ fn the_config_file_names_the_team_ledger_and_flags_win() {
     let out = env.cmd().env_remove("ESCALATE_LEDGER").args(["list"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("holds a password but is readable by others") && !err.contains(":pw@"), "{err}");
+    assert!(err.contains("holds a password or secrets but is readable by others") && !err.contains(":pw@"), "{err}");
     std::fs::write(&config, "legder = \"x\"\n").unwrap();
     let out = env.cmd().env_remove("ESCALATE_LEDGER").args(["list"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

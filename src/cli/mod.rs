@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 mod data;
+mod notify;
 pub use data::*;
+pub use notify::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -13,9 +15,9 @@ pub use data::*;
     version,
     about = "May I escalate this case now? Policy as code and a local ledger for support escalations.",
     after_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
-                  3 invalid policy, 4 ledger failure, 5 any other failure.",
+                  3 invalid policy, 4 ledger failure, 5 any other failure, 6 a notification could not be delivered.",
     after_long_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
-                  3 invalid policy, 4 ledger failure, 5 any other failure.\n\n\
+                  3 invalid policy, 4 ledger failure, 5 any other failure, 6 a notification could not be delivered.\n\n\
                   Environment: ESCALATE_LEDGER (the ledger file or URL), ESCALATE_POLICY (the policy file), \
                   ESCALATE_NOW (evaluate as of this time), ESCALATE_ACTOR (who is acting); an empty \
                   value counts as unset. NO_COLOR turns colour off; COLUMNS sets the table width."
@@ -95,6 +97,9 @@ pub enum Command {
     Note(NoteCmdArgs),
     /// Escalations by reason, destination and level; approval rate and times
     Report(ReportArgs),
+    /// Notifications: send what is pending, list the outbox, test a channel
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write every page into a directory
@@ -298,6 +303,9 @@ pub struct DueArgs {
     /// Only what is past due; exit 1 when anything is
     #[arg(long)]
     pub overdue: bool,
+    /// Tell each overdue item's channels (once per deadline); for cron, with --overdue
+    #[arg(long, requires = "overdue")]
+    pub notify: bool,
     /// Only escalations of cases of this customer priority: low, normal or high
     #[arg(long, value_name = "PRIORITY")]
     pub priority: Option<String>,

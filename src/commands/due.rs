@@ -5,6 +5,7 @@ use crate::cli::DueArgs;
 use crate::error;
 use crate::ledger::EscalationFilter;
 use crate::model::{Case, EscState};
+use crate::notify::{self, Topic};
 use crate::policy::span::{Counting, parse_amount};
 use crate::render;
 use crate::rules::follow::{Open, due_items, within};
@@ -19,7 +20,8 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     let minutes = parse_amount(a.within.trim(), Counting::Clock).map_err(|why| {
         error::bad_input(format!("invalid --within {:?}: {why}; for example 4h, 2d or 1h30m", a.within))
     })?;
-    let mut ledger = ctx.read_ledger()?;
+    // Telling people writes the outbox; only then is the ledger opened for writing.
+    let mut ledger = if a.notify { ctx.write_ledger()? } else { ctx.read_ledger()? };
     let mut tx = ledger.begin()?;
     let active = EscState::ALL.iter().copied().filter(|s| s.is_active()).collect();
     let mut escalations = tx.list_escalations(&EscalationFilter { states: active, ..EscalationFilter::default() })?;
@@ -45,6 +47,16 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     let mut items = within(due_items(ctx.policy(), &open, ctx.now), ctx.now, chrono::Duration::minutes(minutes));
     if a.overdue {
         items.retain(|i| i.overdue);
+    }
+    if a.notify {
+        for item in &items {
+            let Some((case, esc, _)) = rows.iter().find(|(_, e, _)| e.id == item.escalation) else { continue };
+            let key = notify::message::overdue_key(item);
+            let details = notify::message::overdue_details(item, ctx.tz());
+            let channel_key = |channel: &str| format!("{key}-{channel}");
+            notify::outbox::queue(ctx, &mut *tx, Topic::Overdue, case, Some(esc), details, &channel_key, None)?;
+        }
+        tx.commit()?;
     }
     let format = ctx.out.list_format(a.format.format)?;
     ctx.out.rows(format, &items, None, || render::check::due(&ctx.out, &items, ctx.policy(), ctx.now, a.overdue))?;

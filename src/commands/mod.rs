@@ -10,6 +10,7 @@ mod follow;
 mod import;
 mod ledger;
 mod list;
+mod notify;
 mod package;
 mod policy;
 mod promote;
@@ -46,7 +47,12 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         _ => {}
     }
     let ctx = Ctx::build(&cli.global)?;
-    dispatch(&ctx, cli.command).map_err(|e| name_the_ledger(e, &ctx.location))
+    let result = dispatch(&ctx, cli.command).map_err(|e| name_the_ledger(e, &ctx.location));
+    // What the command queued is sent once it is committed; a failure leaves it pending.
+    if crate::ledger::committed() {
+        crate::notify::outbox::after_command(&ctx);
+    }
+    result
 }
 
 /// Whether `flag` was given on the command line with an empty value.
@@ -91,6 +97,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<u8> {
         Command::Package(args) => package::run(ctx, &args),
         Command::Note(args) => package::note(ctx, &args),
         Command::Report(args) => report::run(ctx, &args),
+        Command::Notify(cmd) => notify::run(ctx, &cmd),
         Command::Policy(_) | Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod location;
+pub mod outbox;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;

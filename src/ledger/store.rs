@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::error::Result;
+use super::outbox;
 use crate::model::{Case, CaseStatus, Escalation, Event, Pause, Priority};
 
 /// Which cases `list_cases` returns; every filter given narrows the answer.
@@ -183,6 +184,16 @@ pub trait Txn {
     fn put_row(&mut self, row: &Row) -> Result<()>;
     /// After `put_row`s: the ledger's counters continue after the copied ids.
     fn finish_copy(&mut self) -> Result<()>;
+
+    // ---- the outbox of notifications
+    /// Queue a notification; None when its key is queued already.
+    fn enqueue(&mut self, d: &outbox::NewDelivery) -> Result<Option<i64>>;
+    /// Take deliveries for sending: each is held until `until` so no one else sends it meanwhile.
+    fn claim_deliveries(&mut self, which: outbox::Claim, until: DateTime<Utc>) -> Result<Vec<outbox::Delivery>>;
+    /// Record what became of an attempt, releasing the hold.
+    fn settle_delivery(&mut self, s: &outbox::Settled) -> Result<()>;
+    /// The outbox, newest first, at most `limit` rows.
+    fn deliveries(&mut self, which: outbox::Listing, limit: i64) -> Result<Vec<outbox::Delivery>>;
 
     /// Make the transaction's writes durable. Dropping without commit rolls back.
     fn commit(self: Box<Self>) -> Result<()>;

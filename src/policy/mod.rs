@@ -2,6 +2,7 @@
 //! calendar, reasons, levels, promotion rules and destinations.
 
 pub mod calendar;
+pub mod channels;
 pub mod load;
 mod raw;
 pub mod signals;
@@ -47,6 +48,8 @@ pub struct Policy {
     pub pause_touch: bool,
     pub pause_review: bool,
     pub signals: Signals,
+    /// Channels, people, who is told of what, and how delivery retries.
+    pub notify: channels::Notifications,
 }
 
 /// After a rejection: may the requester request anew (the rejected escalation

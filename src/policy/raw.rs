@@ -33,6 +33,19 @@ pub struct RawPolicy {
     pub pause: RawPause,
     #[serde(default = "default_signals")]
     pub signals: Spanned<RawSignals>,
+    /// Where notifications go: `[channels.NAME]`.
+    #[serde(default)]
+    pub channels: IndexMap<String, Spanned<super::channels::RawChannel>>,
+    /// People by actor name: a chat handle to mention, personal channels.
+    #[serde(default)]
+    pub people: IndexMap<String, Spanned<super::channels::RawPerson>>,
+    /// How notifications are delivered: the time budget, retries.
+    #[serde(default = "default_notify")]
+    pub notify: Spanned<super::channels::RawNotify>,
+}
+
+fn default_notify() -> Spanned<super::channels::RawNotify> {
+    Spanned::new(0..0, super::channels::RawNotify::default())
 }
 
 /// The signals that say escalate and the SLA warning threshold.
@@ -189,6 +202,12 @@ pub struct RawSeverity {
     /// The first-response target per tier, for the SLA position.
     #[serde(default)]
     pub first_response: IndexMap<String, Span>,
+    /// The notification channels told of this one's escalations.
+    #[serde(default)]
+    pub channels: Vec<Spanned<String>>,
+    /// The channel paged for this one's escalations (or cases, for a severity).
+    #[serde(default)]
+    pub page: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -220,6 +239,12 @@ pub struct RawLevel {
     pub update_every: Option<Span>,
     #[serde(default)]
     pub root_cause_analysis: bool,
+    /// The notification channels told of this one's escalations.
+    #[serde(default)]
+    pub channels: Vec<Spanned<String>>,
+    /// The channel paged for this one's escalations (or cases, for a severity).
+    #[serde(default)]
+    pub page: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -257,4 +282,10 @@ pub struct RawDestination {
     /// Overrides the severity's rating for escalations sent here.
     #[serde(default)]
     pub rating: Option<Rating>,
+    /// The notification channels told of this one's escalations.
+    #[serde(default)]
+    pub channels: Vec<Spanned<String>>,
+    /// The channel paged for this one's escalations (or cases, for a severity).
+    #[serde(default)]
+    pub page: Option<Spanned<String>>,
 }

@@ -302,6 +302,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     uses_business |= signals.stalled_after.counting == Counting::Business;
     uses_business |= signals.recurring_window.counting == Counting::Business;
 
+    let notify = super::channels::build(&raw, &mut |span, msg| p.at(span, msg));
     let calendar = calendar?;
     if uses_business && !calendar.has_working_time() {
         p.at(raw.calendar.timezone.span(), "business durations are used but the calendar has no working time");
@@ -327,6 +328,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         pause_touch: clocks.contains(&PauseClock::TouchPoint),
         pause_review: clocks.contains(&PauseClock::Review),
         signals,
+        notify,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod check;
 pub mod finding;
 pub mod grid;
+pub mod notify;
 pub mod package;
 pub mod policy;
 pub mod report;

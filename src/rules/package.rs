@@ -212,7 +212,7 @@ impl Texts {
         self.0.iter()
     }
 
-    fn joined(&self, sep: &str) -> Option<String> {
+    pub fn joined(&self, sep: &str) -> Option<String> {
         Some(self.0.join(sep)).filter(|_| !self.0.is_empty())
     }
 }

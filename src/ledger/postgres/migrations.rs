@@ -99,6 +99,27 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE escalations ADD COLUMN touch_since timestamptz;
     "#,
+    // 3: the outbox of notifications, written with the events that cause them.
+    r#"
+    CREATE TABLE outbox (
+        id bigserial PRIMARY KEY,
+        key text COLLATE "C" NOT NULL UNIQUE,
+        channel text NOT NULL,
+        topic text NOT NULL,
+        case_id text NOT NULL,
+        escalation_id bigint,
+        event_seq bigint,
+        message text NOT NULL,
+        created_at timestamptz NOT NULL,
+        state text NOT NULL DEFAULT 'pending',
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL,
+        held_until timestamptz,
+        last_error text,
+        sent_at timestamptz
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+    "#,
 ];
 
 pub fn current_version() -> i64 {

@@ -5,6 +5,7 @@
 mod connect;
 mod copy;
 pub mod migrations;
+mod outbox;
 mod pgpass;
 mod queries;
 mod txn;

@@ -310,6 +310,30 @@ impl Txn for PgTxn<'_> {
         Ok(())
     }
 
+    fn enqueue(&mut self, d: &crate::ledger::outbox::NewDelivery) -> Result<Option<i64>> {
+        self.outbox_enqueue(d)
+    }
+
+    fn claim_deliveries(
+        &mut self,
+        which: crate::ledger::outbox::Claim,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<crate::ledger::outbox::Delivery>> {
+        self.outbox_claim(which, until)
+    }
+
+    fn settle_delivery(&mut self, s: &crate::ledger::outbox::Settled) -> Result<()> {
+        self.outbox_settle(s)
+    }
+
+    fn deliveries(
+        &mut self,
+        which: crate::ledger::outbox::Listing,
+        limit: i64,
+    ) -> Result<Vec<crate::ledger::outbox::Delivery>> {
+        self.outbox_list(which, limit)
+    }
+
     fn commit(self: Box<Self>) -> Result<()> {
         self.tx.commit()?;
         crate::ledger::note_commit();

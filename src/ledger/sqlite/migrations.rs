@@ -105,6 +105,27 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE escalations ADD COLUMN touch_since TEXT;
     "#,
+    // 5: the outbox of notifications, written with the events that cause them.
+    r#"
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        escalation_id INTEGER,
+        event_seq INTEGER,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        held_until TEXT,
+        last_error TEXT,
+        sent_at TEXT
+    ) STRICT;
+    CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+    "#,
 ];
 
 pub fn current_version() -> i64 {

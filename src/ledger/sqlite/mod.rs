@@ -3,6 +3,7 @@
 //! checks, creation under a file lock), one immediate transaction per write.
 
 pub mod migrations;
+mod outbox;
 mod queries;
 mod stream;
 mod txn;
