@@ -48,7 +48,7 @@ fn slack_escape(s: &str) -> String {
 fn facts(m: &Message) -> Vec<(&'static str, String)> {
     let c = &m.case;
     let mut out = vec![
-        ("Case", format!("{}: {}", c.id, c.title)),
+        ("Case", if c.title.trim().is_empty() { c.id.clone() } else { format!("{}: {}", c.id, c.title) }),
         ("Customer", c.customer.clone()),
         ("Severity", format!("{} ({}), {}", c.severity, c.severity_label, c.tier_label)),
     ];

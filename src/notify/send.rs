@@ -74,6 +74,17 @@ fn transport(service: Service, e: &ureq::Error) -> String {
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             format!("{who} refused the connection")
         }
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            format!("{who} closed the connection without answering")
+        }
         ureq::Error::Io(io) => format!("the connection to {who} failed: {}", io.kind()),
         ureq::Error::Tls(why) => format!("the TLS handshake with {who} failed: {why}"),
         ureq::Error::Rustls(why) => format!("the TLS handshake with {who} failed: {why}"),

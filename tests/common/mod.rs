@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod receiver;
 
 use std::path::{Path, PathBuf};
 
@@ -239,7 +240,14 @@ pub fn dump(path: &Path) -> String {
     }
     let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
     let mut out = String::new();
-    for table in ["cases", "escalations", "events", "policies"] {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .expect("list tables")
+        .query_map([], |r| r.get(0))
+        .expect("list tables")
+        .collect::<Result<_, _>>()
+        .expect("table names");
+    for table in tables {
         let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).expect("prepare");
         let n = stmt.column_count();
         let rows = stmt

@@ -1,0 +1,407 @@
+//! Notifications against real receivers on 127.0.0.1: each channel kind's exact
+//! payload, signatures, failures that leave the item pending, flush, budgets,
+//! a killed command, and two flushes at once on PostgreSQL.
+
+mod common;
+
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::receiver::{Answer, Receiver};
+use common::{Backend, Env};
+
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
+        }
+    };
+}
+
+on_both!(
+    a_failing_receiver_leaves_the_item_pending_until_flush,
+    overdue_items_are_told_once_per_deadline,
+    a_killed_command_is_delivered_by_the_next_flush,
+);
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// The built-in policy with a channel of each kind routed, receivers on `rx`.
+fn policy(rx: &Receiver, budget: u64) -> impl Fn(String) -> String {
+    let port = rx.port;
+    move |text: String| {
+        let text = text
+            .replace("[levels.1]\n", "[levels.1]\nchannels = [\"em\", \"script\"]\n")
+            .replace("[levels.2]\n", "[levels.2]\nchannels = [\"em\", \"teams\"]\n")
+            .replace("[destinations.l2]\n", "[destinations.l2]\nchannels = [\"hook\"]\n")
+            .replace("[destinations.security]\n", "[destinations.security]\npage = \"pager\"\n")
+            .replace("[severities.1]\n", "[severities.1]\npage = \"pager\"\n");
+        format!(
+            "{text}
+[channels.em]
+kind = \"slack\"
+url = {{ env = \"EM_SLACK_URL\" }}
+
+[channels.hook]
+kind = \"webhook\"
+url = {{ env = \"HOOK_URL\" }}
+secret = {{ env = \"HOOK_SECRET\" }}
+
+[channels.teams]
+kind = \"teams\"
+url = {{ env = \"TEAMS_URL\" }}
+
+[channels.pager]
+kind = \"pagerduty\"
+routing_key = {{ env = \"PD_KEY\" }}
+endpoint = \"http://127.0.0.1:{port}/pd\"
+
+[channels.script]
+kind = \"command\"
+command = [\"sh\", \"-c\", \"cat > \\\"$OUT_DIR/$ESCALATE_DELIVERY_ID.json\\\"\"]
+
+[people.alice]
+handle = \"<@U0ALICE>\"
+channels = [\"hook\"]
+
+[people.rita]
+handle = \"<@U0RITA>\"
+
+[notify]
+budget_seconds = {budget}
+max_attempts = 3
+retry_seconds = 60
+"
+        )
+    }
+}
+
+struct Team {
+    env: Env,
+    rx: Receiver,
+}
+
+impl Team {
+    fn new(backend: Backend, budget: u64) -> Team {
+        let rx = Receiver::start();
+        let env = Env::on(backend).with_policy(policy(&rx, budget));
+        std::fs::create_dir_all(env.dir.path().join("hooks")).expect("hooks dir");
+        Team { env, rx }
+    }
+
+    fn command(&self, actor: &str, args: &[&str]) -> std::process::Command {
+        let mut c = self.env.std_cmd();
+        c.env("ESCALATE_ACTOR", actor)
+            .env("EM_SLACK_URL", self.rx.url("/slack"))
+            .env("HOOK_URL", self.rx.url("/hook"))
+            .env("HOOK_SECRET", SECRET)
+            .env("TEAMS_URL", self.rx.url("/teams"))
+            .env("PD_KEY", "R0UTINGKEY0000000000000000000000")
+            .env("OUT_DIR", self.env.dir.path().join("hooks"))
+            .args(args);
+        c
+    }
+
+    fn run(&self, actor: &str, args: &[&str]) -> Output {
+        self.command(actor, args).output().expect("run escalate")
+    }
+
+    fn ok(&self, actor: &str, args: &[&str]) -> (String, String) {
+        let out = self.run(actor, args);
+        let (o, e) =
+            (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        assert_eq!(out.status.code(), Some(0), "escalate {args:?}\nstdout:\n{o}\nstderr:\n{e}");
+        (o, e)
+    }
+
+    fn hooks(&self) -> Vec<(String, serde_json::Value)> {
+        let mut files: Vec<_> = std::fs::read_dir(self.env.dir.path().join("hooks"))
+            .expect("hooks dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).expect("hook file");
+                (p.file_name().unwrap().to_string_lossy().into_owned(), serde_json::from_str(&text).expect("hook JSON"))
+            })
+            .collect()
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).expect("json")
+}
+
+#[test]
+fn each_kind_gets_its_payload_and_the_webhook_is_signed() {
+    let mut t = Team::new(Backend::Sqlite, 5);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    let (out, err) = t.ok("alice", &Env::request_args("ACME-1"));
+    assert!(err.is_empty(), "no warning when all is delivered: {err}");
+    assert!(out.contains("Requested escalation"), "{out}");
+    // Level 1 tells Slack and the command hook; the l2 destination the webhook.
+    let slack = t.rx.to("/slack");
+    assert_eq!(slack.len(), 1);
+    insta::assert_snapshot!("slack_requested", pretty(&slack[0].json()));
+    let hook = t.rx.to("/hook");
+    assert_eq!(hook.len(), 1);
+    let h = &hook[0];
+    insta::assert_snapshot!("webhook_requested", pretty(&h.json()));
+    // The signature verifies with the Standard Webhooks algorithm.
+    let (id, ts) = (h.header("webhook-id").unwrap(), h.header("webhook-timestamp").unwrap());
+    assert_eq!(id, "event-2-hook");
+    assert_eq!(ts, "1795437000");
+    let key = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(SECRET.trim_start_matches("whsec_")).unwrap()
+    };
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.{}", h.body).as_bytes());
+    let expected = {
+        use base64::Engine as _;
+        format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+    };
+    assert_eq!(h.header("webhook-signature"), Some(expected.as_str()));
+    // The command hook received the same envelope on stdin.
+    let hooks = t.hooks();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].0, "event-2-script.json");
+    assert_eq!(hooks[0].1["data"], h.json()["data"]);
+    assert_eq!(hooks[0].1["type"], "escalate.requested");
+
+    // A rejection reaches the requester too (alice's own channel is the webhook, already told).
+    t.env.at("2026-11-23T13:00:00Z");
+    t.ok("rita", &["decide", "ACME-1", "reject", "--note", "Send the HAR file first"]);
+    let slack = t.rx.to("/slack");
+    assert_eq!(slack.len(), 2);
+    insta::assert_snapshot!("slack_rejected", pretty(&slack[1].json()));
+    // Promoted to level 2: Teams is told.
+    t.env.at("2026-11-23T13:05:00Z");
+    t.ok("alice", &["promote", "ACME-1", "--why", "Customer escalated to their VP"]);
+    let teams = t.rx.to("/teams");
+    assert_eq!(teams.len(), 1);
+    insta::assert_snapshot!("teams_promoted", pretty(&teams[0].json()));
+}
+
+#[test]
+fn pagerduty_is_triggered_and_resolved() {
+    let mut t = Team::new(Backend::Sqlite, 5);
+    t.env.at("2026-11-23T12:30:00Z");
+    // A severity 1 case goes to the outage process: it is paged at once...
+    t.ok("alice", &["case", "add", "OUT-1", "--customer", "Acme", "--severity", "1", "--tier", "premium"]);
+    let pd = t.rx.to("/pd");
+    assert_eq!(pd.len(), 1);
+    insta::assert_snapshot!("pagerduty_outage", pretty(&pd[0].json()));
+    // ...and resolved when the case is closed.
+    t.env.at("2026-11-23T14:00:00Z");
+    t.ok("alice", &["case", "close", "OUT-1"]);
+    let pd = t.rx.to("/pd");
+    assert_eq!(pd.len(), 2);
+    assert_eq!(
+        pd[1].json(),
+        serde_json::json!({"routing_key": "R0UTINGKEY0000000000000000000000", "event_action": "resolve", "dedup_key": "escalate-outage-OUT-1"})
+    );
+    // A security escalation pages at once, with the escalation as the incident.
+    t.env.case("SEC-1", 3, "standard", "2026-11-23T13:50:00Z");
+    t.ok(
+        "alice",
+        &[
+            "request",
+            "SEC-1",
+            "--reason",
+            "impaired-function",
+            "--to",
+            "security",
+            "--description",
+            "Token leak",
+            "--field",
+            "observations=Token in logs",
+            "--field",
+            "affected=All admins",
+            "--field",
+            "containment=Rotated keys",
+            "--field",
+            "urgency=High",
+        ],
+    );
+    let pd = t.rx.to("/pd");
+    assert_eq!(pd.len(), 3);
+    let trigger = pd[2].json();
+    assert_eq!(trigger["event_action"], "trigger");
+    assert_eq!(trigger["dedup_key"], "escalate-escalation-1");
+    assert_eq!(trigger["payload"]["severity"], "critical");
+    t.ok("alice", &["withdraw", "SEC-1", "--why", "False alarm"]);
+    let pd = t.rx.to("/pd");
+    assert_eq!(pd.len(), 4);
+    assert_eq!(pd[3].json()["event_action"], "resolve");
+    assert_eq!(pd[3].json()["dedup_key"], "escalate-escalation-1");
+}
+
+fn a_failing_receiver_leaves_the_item_pending_until_flush(backend: Backend) {
+    let mut t = Team::new(backend, 5);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.rx.answer(Answer::Status(500));
+    let (_, err) = t.ok("alice", &Env::request_args("ACME-1"));
+    assert!(err.contains("warning: the requested notification to channel \"em\" is pending"), "{err}");
+    assert!(err.contains("Slack failed (500)"), "{err}");
+    // The ledger write stands.
+    assert_eq!(t.env.json(&["list"])[0]["state"], "requested");
+    let pending = t.env.json(&["notify", "list", "--pending"]);
+    assert_eq!(pending.as_array().unwrap().len(), 2, "{pending}");
+    // Retried by flush once due: not before the retry time.
+    t.rx.answer(Answer::Ok);
+    t.env.at("2026-11-23T12:30:30Z");
+    let (out, _) = t.ok("alice", &["notify", "flush"]);
+    assert_eq!(out, "Nothing to send: no notification is due.\n");
+    t.env.at("2026-11-23T12:32:00Z");
+    let (out, _) = t.ok("alice", &["notify", "flush"]);
+    assert!(out.contains("Sent 2 of 2 notifications."), "{out}");
+    let (out, _) = t.ok("alice", &["notify", "flush"]);
+    assert_eq!(out, "Nothing to send: no notification is due.\n");
+    // The receivers saw each item's id once after dropping repeats.
+    for path in ["/slack", "/hook"] {
+        let ids: std::collections::BTreeSet<String> =
+            t.rx.to(path).iter().map(|r| r.header("webhook-id").unwrap_or(&r.body).to_string()).collect();
+        assert_eq!(ids.len(), 1, "{path}");
+    }
+    assert!(t.env.json(&["notify", "list", "--pending"]).as_array().unwrap().is_empty());
+}
+
+fn overdue_items_are_told_once_per_deadline(backend: Backend) {
+    let mut t = Team::new(backend, 5);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.ok("alice", &Env::request_args("ACME-1"));
+    let before = t.rx.to("/slack").len();
+    // The next day the review is overdue: told once, however often cron runs.
+    t.env.at("2026-11-24T16:00:00Z");
+    for _ in 0..2 {
+        let out = t.run("alice", &["due", "--overdue", "--notify"]);
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let slack = t.rx.to("/slack");
+    assert_eq!(slack.len() - before, 2, "the review and the touch-point, each once");
+    let m = slack[before].json();
+    assert!(m["text"].as_str().unwrap().starts_with("Overdue at level 1"), "{m}");
+}
+
+fn a_killed_command_is_delivered_by_the_next_flush(backend: Backend) {
+    let mut t = Team::new(backend, 30);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.rx.answer(Answer::Hang);
+    let mut child = t.command("alice", &Env::request_args("ACME-1")).spawn().expect("spawn");
+    // Once a delivery is under way the commit has happened: kill -9 then.
+    t.rx.wait_for(1);
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    assert_eq!(t.env.json(&["list"])[0]["state"], "requested");
+    t.rx.answer(Answer::Ok);
+    // A flush after the command's hold delivers what it never settled.
+    t.env.at("2026-11-23T12:32:00Z");
+    let (out, _) = t.ok("alice", &["notify", "flush"]);
+    assert!(out.contains("Sent 3 of 3 notifications."), "{out}");
+}
+
+#[test]
+fn a_hung_receiver_never_holds_a_command_past_its_budget() {
+    let mut t = Team::new(Backend::Sqlite, 1);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.rx.answer(Answer::Hang);
+    let start = Instant::now();
+    let (_, err) = t.ok("alice", &Env::request_args("ACME-1"));
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(err.contains("did not answer in time"), "{err}");
+    // A closed connection is a failure to retry too.
+    t.rx.answer(Answer::Close);
+    t.env.at("2026-11-23T12:35:00Z");
+    let out = t.run("alice", &["notify", "flush"]);
+    assert_eq!(out.status.code(), Some(6));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("closed the connection"), "{text}");
+}
+
+#[test]
+fn a_refusal_is_permanent_and_a_missing_variable_stays_pending() {
+    let mut t = Team::new(Backend::Sqlite, 2);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.rx.answer_with(Answer::Status(404), "no_service");
+    let out = t.command("alice", &Env::request_args("ACME-1")).env_remove("HOOK_URL").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("channel \"em\" failed for good"), "{err}");
+    assert!(
+        err.contains("Slack refused the message (404: no_service (the webhook URL is wrong or was revoked))"),
+        "{err}"
+    );
+    assert!(
+        err.contains("channel \"hook\" is pending") && err.contains("environment variable HOOK_URL is not set"),
+        "{err}"
+    );
+    assert!(!err.contains("127.0.0.1"), "URLs are secrets: {err}");
+    let failed = t.env.json(&["notify", "list", "--failed"]);
+    assert_eq!(failed.as_array().unwrap().len(), 1);
+    assert_eq!(failed[0]["channel"], "em");
+    assert_eq!(failed[0]["state"], "failed");
+}
+
+#[test]
+fn notify_test_sends_now_and_names_a_failure() {
+    let t = Team::new(Backend::Sqlite, 2);
+    let (out, _) = t.ok("alice", &["notify", "test", "em"]);
+    assert_eq!(out, "Sent a test message to channel em (slack).\n");
+    assert_eq!(t.rx.to("/slack").len(), 1);
+    t.rx.answer(Answer::Status(500));
+    let out = t.run("alice", &["notify", "test", "hook"]);
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the test message to channel hook (webhook) was not delivered"), "{err}");
+    let out = t.run("alice", &["notify", "test", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("unknown channel \"nope\" (channels: em, hook, teams, pager, script)")
+    );
+}
+
+#[test]
+fn two_flushes_at_once_on_postgresql_send_each_item_once() {
+    let mut t = Team::new(Backend::Postgres, 5);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.rx.answer(Answer::Status(503));
+    for i in 0..6 {
+        let id = format!("C-{i}");
+        t.env.case(&id, 2, "premium", "2026-11-23T08:00:00Z");
+        t.ok("alice", &Env::request_args(&id));
+    }
+    let queued = t.rx.requests().len();
+    t.rx.answer(Answer::Ok);
+    t.env.at("2026-11-23T12:35:00Z");
+    let barrier = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            let (t, barrier) = (&t, &barrier);
+            s.spawn(move || {
+                let mut c = t.command("alice", &["notify", "flush"]);
+                barrier.wait();
+                let out = c.output().unwrap();
+                assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            });
+        }
+    });
+    let after: Vec<_> = t.rx.requests().into_iter().skip(queued).collect();
+    assert_eq!(after.len(), 12, "six requests, each to Slack and the webhook, once");
+    let ids: std::collections::BTreeSet<String> =
+        after.iter().map(|r| format!("{}{}", r.path, r.header("webhook-id").unwrap_or(&r.body))).collect();
+    assert_eq!(ids.len(), 12, "no item was sent twice");
+}
