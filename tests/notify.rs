@@ -405,3 +405,34 @@ fn two_flushes_at_once_on_postgresql_send_each_item_once() {
         after.iter().map(|r| format!("{}{}", r.path, r.header("webhook-id").unwrap_or(&r.body))).collect();
     assert_eq!(ids.len(), 12, "no item was sent twice");
 }
+
+#[test]
+fn policy_check_names_each_channel_mistake_with_its_place() {
+    let rx = Receiver::start();
+    let env = Env::new().with_policy(|text| {
+        policy(&rx, 5)(text)
+            .replace("channels = [\"hook\"]\n", "channels = [\"hok\"]\n")
+            .replace("kind = \"teams\"", "kind = \"telegram\"")
+            .replace("url = { env = \"EM_SLACK_URL\" }", "url = \"https://hooks.slack.com/services/T0/B0/SECRET\"")
+            .replace(
+                &format!("endpoint = \"http://127.0.0.1:{}/pd\"", rx.port),
+                "endpoint = \"http://pager.example.com/v2\"",
+            )
+    });
+    let (code, _, err) = env.run(&["policy", "check"]);
+    assert_eq!(code, 3, "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("custom-policy.toml:")).collect();
+    let located: Vec<String> =
+        lines.iter().map(|l| l.split_once("custom-policy.toml:").unwrap().1.to_string()).collect();
+    insta::assert_snapshot!(located.join("\n"));
+    assert!(!err.contains("SECRET"), "a secret written in the policy is not repeated: {err}");
+}
+
+#[test]
+fn policy_show_names_where_secrets_are_read_never_their_values() {
+    let rx = Receiver::start();
+    let env = Env::new().with_policy(policy(&rx, 5));
+    let out = env.ok(&["policy", "show"]);
+    let from = out.find("Notifications").expect("a notifications section");
+    insta::assert_snapshot!(out[from..].replace(&rx.port.to_string(), "PORT"));
+}

@@ -188,7 +188,8 @@ pub fn url_problem(url: &str) -> Option<String> {
     Some("a URL here starts with https:// (or http:// to this machine)".into())
 }
 
-type Problem<'a> = &'a mut dyn FnMut(Range<usize>, String);
+/// Records a problem at a span; `false` when the line must not be quoted (it holds a secret).
+type Problem<'a> = &'a mut dyn FnMut(Range<usize>, String, bool);
 
 /// A secret field: `{ env = "NAME" }` or `{ config = "KEY" }`, never the value itself.
 fn secret(field: &str, channel: &str, v: &Spanned<toml::Value>, problem: Problem) -> Option<Secret> {
@@ -200,7 +201,7 @@ fn secret(field: &str, channel: &str, v: &Spanned<toml::Value>, problem: Problem
     let table = match v.get_ref() {
         toml::Value::Table(t) if t.len() == 1 => t,
         _ => {
-            problem(v.span(), how);
+            problem(v.span(), how, false);
             return None;
         }
     };
@@ -209,7 +210,7 @@ fn secret(field: &str, channel: &str, v: &Spanned<toml::Value>, problem: Problem
         Some((k, toml::Value::String(name))) if k == "env" && ok(name) => Some(Secret::Env(name.clone())),
         Some((k, toml::Value::String(name))) if k == "config" && ok(name) => Some(Secret::Config(name.clone())),
         _ => {
-            problem(v.span(), how);
+            problem(v.span(), how, false);
             None
         }
     }
@@ -221,13 +222,17 @@ fn channel(name: &str, raw: &Spanned<RawChannel>, problem: Problem) -> Option<Ch
     let need = |field: &str, v: &Option<Spanned<toml::Value>>, problem: Problem| match v {
         Some(v) => secret(field, name, v, problem),
         None => {
-            problem(raw.span(), format!("channel {name:?} of kind {kind} needs {field} = {{ env = \"VARIABLE\" }}"));
+            problem(
+                raw.span(),
+                format!("channel {name:?} of kind {kind} needs {field} = {{ env = \"VARIABLE\" }}"),
+                true,
+            );
             None
         }
     };
     let unused = |field: &str, given: bool, problem: Problem| {
         if given {
-            problem(raw.span(), format!("channel {name:?} of kind {kind} takes no {field}"));
+            problem(raw.span(), format!("channel {name:?} of kind {kind} takes no {field}"), true);
         }
     };
     let target = match kind {
@@ -254,7 +259,7 @@ fn channel(name: &str, raw: &Spanned<RawChannel>, problem: Problem) -> Option<Ch
             unused("command", c.command.is_some(), problem);
             let endpoint = c.endpoint.as_ref().map_or(PAGERDUTY_EVENTS.to_string(), |e| e.get_ref().clone());
             if let (Some(e), Some(why)) = (&c.endpoint, url_problem(&endpoint)) {
-                problem(e.span(), format!("channel {name:?}: endpoint {endpoint:?}: {why}"));
+                problem(e.span(), format!("channel {name:?}: endpoint {endpoint:?}: {why}"), true);
             }
             let routing_key = need("routing_key", &c.routing_key, problem)?;
             Target::PagerDuty { routing_key, endpoint, source: c.source.clone() }
@@ -267,13 +272,13 @@ fn channel(name: &str, raw: &Spanned<RawChannel>, problem: Problem) -> Option<Ch
             let argv = c.command.as_ref().map(|a| a.get_ref().clone()).unwrap_or_default();
             if argv.first().is_none_or(|p| p.trim().is_empty()) {
                 let span = c.command.as_ref().map_or(raw.span(), Spanned::span);
-                problem(span, format!("channel {name:?} needs command = [\"program\", \"arg\", ...]"));
+                problem(span, format!("channel {name:?} needs command = [\"program\", \"arg\", ...]"), true);
                 return None;
             }
             Target::Command { argv }
         }
         other => {
-            problem(c.kind.span(), format!("channel {name:?} has unknown kind {other:?} (kinds: {KINDS})"));
+            problem(c.kind.span(), format!("channel {name:?} has unknown kind {other:?} (kinds: {KINDS})"), true);
             return None;
         }
     };
@@ -299,6 +304,7 @@ fn route(
                     "{what} names unknown channel {:?}: define it under [channels] (channels: {names})",
                     n.get_ref()
                 ),
+                true,
             );
         }
     };
@@ -344,13 +350,13 @@ pub fn build(raw: &RawPolicy, problem: Problem) -> Notifications {
     }
     let n = raw.notify.get_ref();
     if !(1..=600).contains(&n.budget_seconds) {
-        problem(raw.notify.span(), format!("notify.budget_seconds is {}: give 1 to 600", n.budget_seconds));
+        problem(raw.notify.span(), format!("notify.budget_seconds is {}: give 1 to 600", n.budget_seconds), true);
     }
     if !(1..=100).contains(&n.max_attempts) {
-        problem(raw.notify.span(), format!("notify.max_attempts is {}: give 1 to 100", n.max_attempts));
+        problem(raw.notify.span(), format!("notify.max_attempts is {}: give 1 to 100", n.max_attempts), true);
     }
     if !(1..=86_400).contains(&n.retry_seconds) {
-        problem(raw.notify.span(), format!("notify.retry_seconds is {}: give 1 to 86400", n.retry_seconds));
+        problem(raw.notify.span(), format!("notify.retry_seconds is {}: give 1 to 86400", n.retry_seconds), true);
     }
     out.budget = Duration::from_secs(n.budget_seconds);
     out.max_attempts = n.max_attempts;

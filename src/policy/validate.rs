@@ -23,6 +23,12 @@ impl Problems<'_> {
     fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.found.push(locate(self.text, self.file, span, &message.into()));
     }
+
+    /// Only "file:line:col: message": the line holds something not to repeat (a secret).
+    fn at_unquoted(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let full = locate(self.text, self.file, span, &message.into());
+        self.found.push(full.lines().next().unwrap_or_default().to_string());
+    }
 }
 
 /// The widest source line quoted under an error, in characters.
@@ -302,7 +308,9 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     uses_business |= signals.stalled_after.counting == Counting::Business;
     uses_business |= signals.recurring_window.counting == Counting::Business;
 
-    let notify = super::channels::build(&raw, &mut |span, msg| p.at(span, msg));
+    let notify = super::channels::build(&raw, &mut |span, msg, quote| {
+        if quote { p.at(span, msg) } else { p.at_unquoted(span, msg) }
+    });
     let calendar = calendar?;
     if uses_business && !calendar.has_working_time() {
         p.at(raw.calendar.timezone.span(), "business durations are used but the calendar has no working time");

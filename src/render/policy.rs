@@ -71,6 +71,7 @@ pub fn as_json(l: &Loaded) -> Value {
             "fields": d.fields,
             "immediate": d.immediate,
         })).collect::<Vec<_>>(),
+        "notifications": super::channels::json(p),
     })
 }
 
@@ -181,6 +182,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
             },
         ]);
     }
-    s.push_str(&format!("{}\n{t}\n", out.bold("Destinations")));
+    s.push_str(&format!("{}\n{t}\n\n", out.bold("Destinations")));
+    s.push_str(&super::channels::tables(out, p));
     s
 }
