@@ -33,6 +33,15 @@ pub struct RawPolicy {
     pub pause: RawPause,
     #[serde(default = "default_signals")]
     pub signals: Spanned<RawSignals>,
+    /// Who holds which roles, and their chat handles.
+    #[serde(default)]
+    pub people: IndexMap<String, super::people::RawPerson>,
+    /// The roles of the on-call roster.
+    #[serde(default)]
+    pub oncall: super::people::RawOnCall,
+    /// When cases may become an account escalation, and its DRI by default.
+    #[serde(default = "super::accounts::default_accounts")]
+    pub accounts: Spanned<super::accounts::RawAccounts>,
 }
 
 /// The signals that say escalate and the SLA warning threshold.
@@ -205,6 +214,12 @@ pub struct RawReason {
     /// Accept this reason only when the first response really was late.
     #[serde(default)]
     pub needs_late_first_response: bool,
+    /// The level a request for this reason starts at.
+    #[serde(default)]
+    pub start_level: Option<Spanned<u32>>,
+    /// Skips the wait window when a stated deadline falls before it ends.
+    #[serde(default)]
+    pub may_skip_wait: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,6 +235,12 @@ pub struct RawLevel {
     pub update_every: Option<Span>,
     #[serde(default)]
     pub root_cause_analysis: bool,
+    /// Who may decide this level; without it, `[decisions] deciders`.
+    #[serde(default)]
+    pub deciders: Option<Vec<Spanned<String>>>,
+    /// May a request start at this level (`request --level N`)?
+    #[serde(default)]
+    pub may_start: bool,
 }
 
 #[derive(Debug, Deserialize)]
