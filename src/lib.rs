@@ -12,6 +12,7 @@ pub mod model;
 pub mod policy;
 pub mod prompt;
 pub mod render;
+pub mod roster;
 pub mod rules;
 pub mod stdio;
 pub mod time;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod accounts;
 mod data;
+pub use accounts::*;
 pub use data::*;
 
 #[derive(Debug, Parser)]
@@ -95,6 +97,15 @@ pub enum Command {
     Note(NoteCmdArgs),
     /// Escalations by reason, destination and level; approval rate and times
     Report(ReportArgs),
+    /// Accounts, their people, and account escalations spanning several cases
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Who is on call now; set the on-call roster
+    Oncall(OncallArgs),
+    /// Record that the outage process was used for a case (the call, the outage alias)
+    Outage(OutageArgs),
+    /// Mark a case's root-cause analysis done, with a link to it
+    Rca(RcaArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write every page into a directory
@@ -220,7 +231,7 @@ pub enum Decision {
 
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// approve or reject
     #[arg(value_enum)]
@@ -235,7 +246,7 @@ pub struct DecideArgs {
 
 #[derive(Debug, Args)]
 pub struct WhyArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// Why
     #[arg(long, value_name = "TEXT")]
@@ -244,7 +255,7 @@ pub struct WhyArgs {
 
 #[derive(Debug, Args)]
 pub struct NoteArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// A note for the record
     #[arg(long, value_name = "TEXT")]
@@ -253,7 +264,7 @@ pub struct NoteArgs {
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// The new owner
     #[arg(long = "to", value_name = "NAME")]
@@ -265,7 +276,7 @@ pub struct AssignArgs {
 
 #[derive(Debug, Args)]
 pub struct HandoffArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// The next owner
     #[arg(long = "to", value_name = "NAME")]
@@ -277,7 +288,7 @@ pub struct HandoffArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// What the customer was told
     #[arg(long, value_name = "TEXT")]
@@ -352,7 +363,7 @@ pub struct RequestArgs {
 
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// Why the escalation must go higher
     #[arg(long, value_name = "TEXT")]
@@ -378,6 +389,27 @@ pub struct ListArgs {
     pub priority: Option<String>,
     #[command(flatten)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct OutageArgs {
+    /// The case id
+    pub id: String,
+    /// Where the outage process was started: the call, the outage alias thread, an incident id
+    #[arg(long = "ref", value_name = "TEXT")]
+    pub reference: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RcaArgs {
+    /// The case id
+    pub id: String,
+    /// The root-cause analysis is complete
+    #[arg(long)]
+    pub done: bool,
+    /// Where the analysis is
+    #[arg(long, value_name = "URL")]
+    pub link: String,
 }
 
 #[derive(Debug, Args)]

@@ -109,11 +109,13 @@ pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) 
 
 pub fn promoted(out: &Out, v: &EscalationView, from: u32, p: &Policy, now: DateTime<Utc>) -> String {
     let e = v.esc;
+    let what = match &e.account {
+        Some(customer) => format!("account escalation #{} of {}", e.id, clean(customer)),
+        None => format!("escalation #{} of case {}", e.id, clean(&e.case_id)),
+    };
     format!(
-        "{} escalation #{} of case {} from level {from} to level {} ({}).\n{}",
+        "{} {what} from level {from} to level {} ({}).\n{}",
         out.green("Promoted"),
-        e.id,
-        clean(&e.case_id),
         e.level,
         clean(&v.level_name),
         level_lines(v, p, now)
