@@ -319,7 +319,11 @@ pub struct DueArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The case id
-    pub id: String,
+    #[arg(required_unless_present = "account", conflicts_with = "account")]
+    pub id: Option<String>,
+    /// Evaluate the account-escalation triggers of this customer's open cases instead
+    #[arg(long, value_name = "CUSTOMER")]
+    pub account: Option<String>,
     /// Check for this destination (some skip the wait)
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,

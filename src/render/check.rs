@@ -56,7 +56,38 @@ pub fn report(out: &Out, r: &crate::rules::check::Report, p: &Policy, now: DateT
         ]);
     }
     s.push_str(&format!("Signals that say escalate (informational: they do not change eligibility)\n{t}\n"));
+    if !r.account_triggers.is_empty() {
+        let met: Vec<String> =
+            r.account_triggers.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
+        s.push_str(&format!(
+            "It qualifies for an account escalation: {}. Consult the support manager on call; \
+             `escalate account request` opens one.\n",
+            met.join("; ")
+        ));
+    }
     s
+}
+
+/// `check --account`: each trigger, met or not.
+pub fn account(out: &Out, r: &crate::rules::account::AccountCheck) -> String {
+    let headline = if r.qualifies {
+        format!("Account {}: QUALIFIES for an account escalation.", clean(&r.customer))
+    } else {
+        format!("Account {}: does not qualify for an account escalation.", clean(&r.customer))
+    };
+    let mut t = out.table(&["Trigger", "Met", "Detail"]);
+    for sig in &r.triggers {
+        t.add_row(vec![
+            sig.signal.to_string(),
+            if sig.raised { "YES".into() } else { "no".into() },
+            clean(&sig.detail),
+        ]);
+    }
+    let open = match r.open_escalation {
+        Some(id) => format!("Account escalation #{id} is open: link cases to it with `escalate account link`.\n"),
+        None => String::new(),
+    };
+    format!("{headline}\n{t}\n{open}")
 }
 
 fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
