@@ -73,6 +73,9 @@ pub struct OwnerChange {
     pub to: String,
     #[serde(default)]
     pub note: Option<String>,
+    /// The support manager on call at a handoff, per the roster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +142,42 @@ pub struct Attached {
     pub reference: String,
 }
 
+/// An account escalation requested for cases of one customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRequested {
+    pub customer: String,
+    pub cases: Vec<String>,
+    pub level: u32,
+    pub destination: String,
+    pub reason: String,
+    pub description: String,
+    pub owner: String,
+    /// The account triggers that were met when it was requested.
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    #[serde(default, serialize_with = "ser_opt_time")]
+    pub review_due_at: Option<DateTime<Utc>>,
+}
+
+/// A case linked to (or unlinked from) a customer's account escalation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseLink {
+    pub customer: String,
+    pub case: String,
+}
+
+/// The outage process was used for a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutageRecorded {
+    pub reference: String,
+}
+
+/// A root-cause analysis completed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RcaDone {
+    pub link: String,
+}
+
 macro_rules! events {
     ($($variant:ident($payload:ty) => $kind:literal),+ $(,)?) => {
         /// What happened, with its data. Serialized as `"kind"` and `"data"`.
@@ -200,6 +239,11 @@ events! {
     PackageUpdated(PackageUpdated) => "package-updated",
     ActionNoted(ActionNoted) => "action-noted",
     Attached(Attached) => "attached",
+    AccountRequested(Box<AccountRequested>) => "account-requested",
+    CaseLinked(CaseLink) => "case-linked",
+    CaseUnlinked(CaseLink) => "case-unlinked",
+    OutageRecorded(OutageRecorded) => "outage-recorded",
+    RcaDone(RcaDone) => "rca-done",
 }
 
 #[cfg(test)]

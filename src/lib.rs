@@ -13,6 +13,7 @@ pub mod notify;
 pub mod policy;
 pub mod prompt;
 pub mod render;
+pub mod roster;
 pub mod rules;
 pub mod stdio;
 pub mod time;

@@ -195,6 +195,12 @@ pub struct Escalation {
     pub touch_since: Option<DateTime<Utc>>,
     /// The escalation document's contents beyond the destination's fields.
     pub package: Package,
+    /// The customer of an account escalation; None for a case escalation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The cases an account escalation spans (its `case` is the first it was requested for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<String>,
 }
 
 /// A case id as the ledger keys it: trimmed, in Unicode normal form C, so that
@@ -254,6 +260,8 @@ impl Escalation {
             handoff_note: None,
             touch_since: None,
             package: Package::default(),
+            account: None,
+            linked: Vec::new(),
         }
     }
 }

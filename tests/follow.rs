@@ -64,7 +64,7 @@ fn the_policy_names_who_may_decide() {
     let (code, _, err) = as_actor(&env, "mallory", &["decide", "C-1", "approve"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("mallory may not decide escalations: the policy names vp-dana, role:escalation-managers"),
+        err.contains("mallory may not decide level 1: the policy names vp-dana, role:escalation-managers (erin, omar) to decide it"),
         "{err}"
     );
     let (code, _, err) = as_actor(&env, "omar", &["decide", "C-1", "approve", "--note", "Engineering has it"]);

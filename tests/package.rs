@@ -351,7 +351,10 @@ fn the_report_gives_known_answers() {
     assert_eq!(v["to_close"], serde_json::json!({ "count": 2, "median_minutes": 240, "p90_minutes": 1440 }));
     assert_eq!(v["promotions"], 2);
     assert_eq!(v["promotions_per_escalation"], 0.5);
-    assert_eq!(v["root_cause_analysis"], serde_json::json!([{ "case": "R-2", "escalation": 2, "level": 3 }]));
+    assert_eq!(
+        v["root_cause_analysis"],
+        serde_json::json!([{ "case": "R-2", "escalation": 2, "level": 3, "done": null }])
+    );
 
     let none = env.json(&["report", "--since", "2026-11-24T00:00:00Z"]);
     assert_eq!(none["escalations"], 0);

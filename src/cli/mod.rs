@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod accounts;
 mod data;
 mod notify;
+pub use accounts::*;
 pub use data::*;
 pub use notify::*;
 
@@ -100,6 +102,15 @@ pub enum Command {
     /// Notifications: send what is pending, list the outbox, test a channel
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Accounts, their people, and account escalations spanning several cases
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Who is on call now; set the on-call roster
+    Oncall(OncallArgs),
+    /// Record that the outage process was used for a case (the call, the outage alias)
+    Outage(OutageArgs),
+    /// Mark a case's root-cause analysis done, with a link to it
+    Rca(RcaArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write every page into a directory
@@ -225,7 +236,7 @@ pub enum Decision {
 
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// approve or reject
     #[arg(value_enum)]
@@ -240,7 +251,7 @@ pub struct DecideArgs {
 
 #[derive(Debug, Args)]
 pub struct WhyArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// Why
     #[arg(long, value_name = "TEXT")]
@@ -249,7 +260,7 @@ pub struct WhyArgs {
 
 #[derive(Debug, Args)]
 pub struct NoteArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// A note for the record
     #[arg(long, value_name = "TEXT")]
@@ -258,7 +269,7 @@ pub struct NoteArgs {
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// The new owner
     #[arg(long = "to", value_name = "NAME")]
@@ -270,7 +281,7 @@ pub struct AssignArgs {
 
 #[derive(Debug, Args)]
 pub struct HandoffArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// The next owner
     #[arg(long = "to", value_name = "NAME")]
@@ -282,7 +293,7 @@ pub struct HandoffArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// What the customer was told
     #[arg(long, value_name = "TEXT")]
@@ -316,7 +327,11 @@ pub struct DueArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The case id
-    pub id: String,
+    #[arg(required_unless_present = "account", conflicts_with = "account")]
+    pub id: Option<String>,
+    /// Evaluate the account-escalation triggers of this customer's open cases instead
+    #[arg(long, value_name = "CUSTOMER")]
+    pub account: Option<String>,
     /// Check for this destination (some skip the wait)
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
@@ -360,7 +375,7 @@ pub struct RequestArgs {
 
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// Why the escalation must go higher
     #[arg(long, value_name = "TEXT")]
@@ -386,6 +401,27 @@ pub struct ListArgs {
     pub priority: Option<String>,
     #[command(flatten)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct OutageArgs {
+    /// The case id
+    pub id: String,
+    /// Where the outage process was started: the call, the outage alias thread, an incident id
+    #[arg(long = "ref", value_name = "TEXT")]
+    pub reference: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RcaArgs {
+    /// The case id
+    pub id: String,
+    /// The root-cause analysis is complete
+    #[arg(long)]
+    pub done: bool,
+    /// Where the analysis is
+    #[arg(long, value_name = "URL")]
+    pub link: String,
 }
 
 #[derive(Debug, Args)]

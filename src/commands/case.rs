@@ -239,7 +239,20 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         ctx.record(&mut *tx, &after.id, None, &EventBody::Resumed(Resumed { paused_minutes: minutes }))?;
         after.waiting_since = None;
     }
+    // A case with an open escalation raised to a severity that is not escalated
+    // (an outage): the outage process takes over; said on stderr, as a warning.
+    let escalated = crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some();
+    let outage = p.severities.get(&after.severity).filter(|s| !s.escalable && after.severity != before.severity);
     tx.commit()?;
+    if let (true, Some(s)) = (escalated, outage) {
+        eprintln!(
+            "warning: case {} is escalated and is now {}: {} Record it with `escalate outage {} --ref TEXT`.",
+            crate::render::clean(&after.id),
+            s.named(after.severity),
+            crate::render::clean(&s.redirect),
+            crate::render::clean(&after.id)
+        );
+    }
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&after, ctx.policy(), ctx.now))?;
     } else {

@@ -5,7 +5,7 @@ use crate::app::{Ctx, key_of};
 use crate::cli::CheckArgs;
 use crate::render;
 use crate::rules::check::{Ask, Report, check};
-use crate::rules::{signals, sla};
+use crate::rules::{account, signals, sla};
 
 pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
@@ -13,7 +13,11 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
-    let case = ctx.case(&mut *tx, &a.id)?;
+    if let Some(c) = &a.account {
+        return account(ctx, &mut *tx, c, reason.as_deref());
+    }
+    let Some(id) = &a.id else { return Err(crate::error::bad_input("give a case ID, or --account CUSTOMER")) };
+    let case = ctx.case(&mut *tx, id)?;
     let escalations = tx.escalations_of(&case.id)?;
     let pauses = tx.pauses_of(&case.id)?;
     let events = tx.events_of(&case.id)?;
@@ -48,11 +52,44 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         signals::severity_trend(&events),
     ];
     let code = if verdict.eligible { 0 } else { 1 };
-    let report = Report { verdict, sla, signals };
+    // The account triggers this case meets, when any: said only then.
+    let mine = tx.list_cases(&crate::ledger::CaseFilter {
+        customer: Some(case.customer.clone()),
+        status: Some(crate::model::CaseStatus::Open),
+        ..Default::default()
+    })?;
+    let account_triggers: Vec<signals::Signal> =
+        account::triggers(p, std::slice::from_ref(&case), &mine, reason.as_deref(), ctx.now)
+            .into_iter()
+            .filter(|t| t.raised && case.status == crate::model::CaseStatus::Open)
+            .collect();
+    let report = Report { verdict, sla, signals, account_triggers };
     if ctx.out.json {
         ctx.out.json(&report)?;
     } else {
         ctx.out.print(&render::check::report(&ctx.out, &report, p, ctx.now))?;
     }
     Ok(code)
+}
+
+/// `check --account CUSTOMER`: each account trigger over the customer's open cases; exit 0 when any is met.
+fn account(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, customer: &str, reason: Option<&str>) -> anyhow::Result<u8> {
+    let customer = crate::app::one_line("--account", customer)?;
+    let all = super::account::cases_of(tx, &customer)?;
+    let open: Vec<_> = all.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect();
+    let triggers = account::triggers(ctx.policy(), &open, &open, reason, ctx.now);
+    let open_escalation = crate::model::open_escalation(&tx.account_escalations(&customer)?).map(|e| e.id);
+    let r = account::AccountCheck {
+        qualifies: triggers.iter().any(|t| t.raised),
+        cases: open.iter().map(|c| c.id.clone()).collect(),
+        customer,
+        triggers,
+        open_escalation,
+    };
+    if ctx.out.json {
+        ctx.out.json(&r)?;
+    } else {
+        ctx.out.print(&render::check::account(&ctx.out, &r))?;
+    }
+    Ok(if r.qualifies { 0 } else { 1 })
 }

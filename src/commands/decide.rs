@@ -9,7 +9,7 @@ use crate::model::EscState;
 use crate::prompt::prompter;
 use crate::rules::follow::may_decide;
 
-pub fn run(ctx: &Ctx, a: DecideArgs) -> anyhow::Result<u8> {
+pub fn run(ctx: &Ctx, a: DecideArgs, target: super::follow::Target) -> anyhow::Result<u8> {
     let note = match (&a.note, a.decision) {
         (Some(n), _) => Some(text("--note", n)?),
         (None, Decision::Approve) => None,
@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, a: DecideArgs) -> anyhow::Result<u8> {
             }
         },
     };
-    let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
         may_decide(ctx.policy(), e, &ctx.actor).map_err(|d| super::follow::refused(ctx, &d))?;
         let (state, word) = match a.decision {
             Decision::Approve => (EscState::Approved, "approved"),
@@ -43,5 +43,5 @@ pub fn run(ctx: &Ctx, a: DecideArgs) -> anyhow::Result<u8> {
         Ok(EventBody::Decided(Decided { decision: state, level: e.level, note: note.clone() }))
     })?;
     let word = if esc.state == EscState::Approved { "Approved" } else { "Rejected" };
-    report(ctx, &case, &esc, &format!("{word} level {} of escalation #{} of case {}.", esc.level, esc.id, case.id))
+    report(ctx, &case, &esc, &format!("{word} level {} of {}.", esc.level, super::follow::named(&esc)))
 }

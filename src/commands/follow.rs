@@ -18,27 +18,80 @@ pub enum Pick {
     Latest,
 }
 
-/// Apply `change` to the case's escalation inside one write transaction, then
+/// What a follow-through command acts on: a case's escalation, or a customer's
+/// account escalation.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Case(String),
+    Account(String),
+}
+
+impl Target {
+    pub fn case(id: &str) -> Target {
+        Target::Case(id.to_string())
+    }
+}
+
+/// "escalation #1 of case C-1", or "account escalation #2 of Acme".
+pub fn named(e: &Escalation) -> String {
+    match &e.account {
+        Some(customer) => format!("account escalation #{} of {customer}", e.id),
+        None => format!("escalation #{} of case {}", e.id, e.case_id),
+    }
+}
+
+/// The target's escalations and the case its events are kept on (locked in a write).
+pub(super) fn load(
+    ctx: &Ctx,
+    tx: &mut dyn crate::ledger::Txn,
+    target: &Target,
+) -> anyhow::Result<(Case, Vec<Escalation>)> {
+    match target {
+        Target::Case(id) => {
+            let case = ctx.case(tx, id)?;
+            let all = tx.escalations_of(&case.id)?;
+            Ok((case, all))
+        }
+        Target::Account(customer) => {
+            let customer = crate::app::one_line("CUSTOMER", customer)?;
+            let all = tx.account_escalations(&customer)?;
+            let Some(anchor) = all.last().map(|e| e.case_id.clone()) else {
+                return Err(error::refused(format!(
+                    "{customer} has no account escalation: request one with `escalate account request {customer:?} --case ID...`"
+                )));
+            };
+            let case = ctx.case(tx, &anchor)?;
+            // Locked the anchor case: read again so that the checks hold at commit.
+            let all = tx.account_escalations(&customer)?;
+            Ok((case, all))
+        }
+    }
+}
+
+/// Apply `change` to the target's escalation inside one write transaction, then
 /// record the event it returns. Returns the case and the changed escalation.
 pub fn act(
     ctx: &Ctx,
-    case_id: &str,
+    target: &Target,
     pick: Pick,
     change: impl FnOnce(&Case, &mut Escalation) -> anyhow::Result<EventBody>,
 ) -> anyhow::Result<(Case, Escalation)> {
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
-    let case = ctx.case(&mut *tx, case_id)?;
-    let all = tx.escalations_of(&case.id)?;
+    let (case, all) = load(ctx, &mut *tx, target)?;
     let latest = all.last().cloned();
-    let mut esc = match pick {
-        Pick::Latest => latest.ok_or_else(|| error::refused(format!("case {case_id} has no escalation")))?,
-        Pick::Open => match crate::model::open_escalation(&all) {
-            Some(e) => e.clone(),
-            None => return Err(no_open(case_id, latest.as_ref())),
-        },
+    let mut esc = match (pick, target) {
+        (Pick::Latest, _) => latest.ok_or_else(|| error::refused(format!("case {} has no escalation", case.id)))?,
+        (Pick::Open, _) if crate::model::open_escalation(&all).is_some() => {
+            crate::model::open_escalation(&all).cloned().unwrap_or_else(|| unreachable!("just found"))
+        }
+        (Pick::Open, Target::Case(_)) => return Err(no_open(&case.id, latest.as_ref())),
+        (Pick::Open, Target::Account(customer)) => return Err(no_open_account(customer, latest.as_ref())),
     };
-    let body = change(&case, &mut esc)?;
+    let mut body = change(&case, &mut esc)?;
+    if let EventBody::HandedOff(h) = &mut body {
+        h.manager = manager_on_call(ctx, &mut *tx)?;
+    }
     tx.update_escalation(&esc)?;
     ctx.record(&mut *tx, &case.id, Some(esc.id), &body)?;
     tx.commit()?;
@@ -48,6 +101,23 @@ pub fn act(
 /// A permission refused, in words (exit 1).
 pub fn refused(ctx: &Ctx, d: &crate::rules::follow::Denied) -> anyhow::Error {
     error::refused(render::finding::denied(d, ctx.tz()))
+}
+
+fn no_open_account(customer: &str, latest: Option<&Escalation>) -> anyhow::Error {
+    match latest {
+        Some(e) => error::refused(format!(
+            "account escalation #{} of {customer} is {}: nothing is open (`escalate account reopen {customer:?} --why TEXT` reopens a closed one)",
+            e.id, e.state
+        )),
+        None => error::refused(format!("{customer} has no account escalation")),
+    }
+}
+
+/// Who holds the manager's on-call role now, per the roster.
+fn manager_on_call(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn) -> anyhow::Result<Option<String>> {
+    let Some(role) = ctx.policy().oncall.manager.as_deref() else { return Ok(None) };
+    let shifts = tx.shifts()?;
+    Ok(crate::roster::on_call(&shifts, role, ctx.now).map(|s| s.name.clone()))
 }
 
 pub fn no_open(case_id: &str, latest: Option<&Escalation>) -> anyhow::Error {
@@ -74,48 +144,53 @@ pub fn report(ctx: &Ctx, case: &Case, esc: &Escalation, sentence: &str) -> anyho
     Ok(0)
 }
 
-pub fn withdraw(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
+pub fn withdraw(ctx: &Ctx, a: &WhyArgs, target: Target) -> anyhow::Result<u8> {
     let why = text("--why", &a.why)?;
-    let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
         may_withdraw(e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         e.state = EscState::Withdrawn;
         e.closed_at = Some(ctx.now);
         Ok(EventBody::Withdrawn(Why { why }))
     })?;
-    report(ctx, &case, &esc, &format!("Withdrew escalation #{} of case {}.", esc.id, case.id))
+    report(ctx, &case, &esc, &format!("Withdrew {}.", named(&esc)))
 }
 
-pub fn assign(ctx: &Ctx, a: &AssignArgs) -> anyhow::Result<u8> {
+pub fn assign(ctx: &Ctx, a: &AssignArgs, target: Target) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = a.note.as_deref().map(|n| text("--note", n)).transpose()?;
-    let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
         may_take_over(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         // Assigning the owner again with a note keeps the note: it is recorded.
         if e.owner == to && note.is_none() {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
         let from = std::mem::replace(&mut e.owner, to.clone());
-        Ok(EventBody::Assigned(OwnerChange { from, to: to.clone(), note }))
+        Ok(EventBody::Assigned(OwnerChange { from, to: to.clone(), note, manager: None }))
     })?;
-    report(ctx, &case, &esc, &format!("{} now owns escalation #{} of case {}.", esc.owner, esc.id, case.id))
+    report(ctx, &case, &esc, &format!("{} now owns {}.", esc.owner, named(&esc)))
 }
 
-pub fn handoff(ctx: &Ctx, a: &HandoffArgs) -> anyhow::Result<u8> {
+pub fn handoff(ctx: &Ctx, a: &HandoffArgs, target: Target) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = text("--note", &a.note)?;
-    let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
         may_take_over(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         if e.owner == to {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
         let from = std::mem::replace(&mut e.owner, to.clone());
         e.handoff_note = Some(note.clone());
-        Ok(EventBody::HandedOff(OwnerChange { from, to: to.clone(), note: Some(note) }))
+        Ok(EventBody::HandedOff(OwnerChange { from, to: to.clone(), note: Some(note), manager: None }))
     })?;
-    report(ctx, &case, &esc, &format!("Handed escalation #{} of case {} to {}.", esc.id, case.id, esc.owner))
+    report(
+        ctx,
+        &case,
+        &esc,
+        &format!("Handed {} to {}.{}", named(&esc), esc.owner, manager_words(ctx, &case.id, esc.id)?),
+    )
 }
 
-pub fn update(ctx: &Ctx, a: &UpdateArgs) -> anyhow::Result<u8> {
+pub fn update(ctx: &Ctx, a: &UpdateArgs, target: Target) -> anyhow::Result<u8> {
     let note = text("--note", &a.note)?;
     let next = a.next.as_deref().map(|n| ctx.parse_time("--next", n)).transpose()?;
     if let Some(n) = next.filter(|n| *n <= ctx.now) {
@@ -124,7 +199,7 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> anyhow::Result<u8> {
             crate::time::rfc3339(n)
         )));
     }
-    let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
         e.last_update_at = Some(ctx.now);
         e.next_touch_at = next;
         Ok(EventBody::CustomerUpdated(CustomerUpdated { note, next }))
@@ -134,32 +209,27 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> anyhow::Result<u8> {
         Some(n) => format!(" Next touch-point promised for {}.", crate::time::human_relative(n, ctx.now, tz)),
         None => String::new(),
     };
-    report(
-        ctx,
-        &case,
-        &esc,
-        &format!("Recorded a customer update on escalation #{} of case {}.{when}", esc.id, case.id),
-    )
+    report(ctx, &case, &esc, &format!("Recorded a customer update on {}.{when}", named(&esc)))
 }
 
-pub fn close(ctx: &Ctx, a: &NoteArgs) -> anyhow::Result<u8> {
+pub fn close(ctx: &Ctx, a: &NoteArgs, target: Target) -> anyhow::Result<u8> {
     let note = text("--note", &a.note)?;
-    let (case, esc) = act(ctx, &a.id, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
         may_close(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         e.state = EscState::Closed;
         e.closed_at = Some(ctx.now);
         Ok(EventBody::Closed(Note { note }))
     })?;
-    report(ctx, &case, &esc, &format!("Closed escalation #{} of case {}.", esc.id, case.id))
+    report(ctx, &case, &esc, &format!("Closed {}.", named(&esc)))
 }
 
-pub fn reopen(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
+pub fn reopen(ctx: &Ctx, a: &WhyArgs, target: Target) -> anyhow::Result<u8> {
     let why = text("--why", &a.why)?;
-    let (case, esc) = act(ctx, &a.id, Pick::Latest, |case, e| {
+    let (case, esc) = act(ctx, &target, Pick::Latest, |case, e| {
         if e.state != EscState::Closed {
             return Err(error::refused(format!("escalation #{} is {}, not closed: nothing to reopen", e.id, e.state)));
         }
-        if case.status == CaseStatus::Closed {
+        if case.status == CaseStatus::Closed && e.account.is_none() {
             return Err(error::refused(format!(
                 "case {} is closed: reopen it first with `escalate case reopen`",
                 case.id
@@ -183,10 +253,21 @@ pub fn reopen(ctx: &Ctx, a: &WhyArgs) -> anyhow::Result<u8> {
         }
         Ok(EventBody::Reopened(Reopened { why, state: e.state, review_due_at: e.review_due_at }))
     })?;
-    report(
-        ctx,
-        &case,
-        &esc,
-        &format!("Reopened escalation #{} of case {}: {} at level {}.", esc.id, case.id, esc.state, esc.level),
-    )
+    report(ctx, &case, &esc, &format!("Reopened {}: {} at level {}.", named(&esc), esc.state, esc.level))
+}
+
+/// " The support manager on call, NAME, is named in the handoff.", from the event just recorded.
+fn manager_words(ctx: &Ctx, case_id: &str, esc: i64) -> anyhow::Result<String> {
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let events = tx.events_of(case_id)?;
+    let manager = events.iter().rev().filter(|e| e.escalation == Some(esc)).find_map(|e| match &e.body {
+        EventBody::HandedOff(h) => Some(h.manager.clone()),
+        _ => None,
+    });
+    let label = ctx.policy().oncall.manager.as_ref().and_then(|m| ctx.policy().oncall.roles.get(m));
+    Ok(match (manager.flatten(), label) {
+        (Some(m), Some(label)) => format!(" {label}: {m}."),
+        _ => String::new(),
+    })
 }

@@ -69,7 +69,7 @@ fn copy(ctx: &Ctx, a: &LedgerCopyArgs) -> anyhow::Result<u8> {
             Row::Case(_) => copied.cases += 1,
             Row::Escalation(_) => copied.escalations += 1,
             Row::Event(_) => copied.events += 1,
-            Row::Policy(_) | Row::Pause { .. } => {}
+            Row::Policy(_) | Row::Pause { .. } | Row::Account(_) | Row::Shift(_) => {}
         }
         Ok(into.put_row(&row)?)
     })?;

@@ -1,6 +1,8 @@
 //! One file per command; `run` dispatches the parsed command line. Each command
 //! returns its exit code (0, or 1 when the policy says no without an error).
 
+mod account;
+mod account_request;
 mod case;
 mod check;
 mod decide;
@@ -11,6 +13,8 @@ mod import;
 mod ledger;
 mod list;
 mod notify;
+mod oncall;
+mod outage;
 mod package;
 mod policy;
 mod promote;
@@ -21,6 +25,7 @@ mod show;
 
 use crate::app::Ctx;
 use crate::cli::{Cli, Command};
+use follow::Target;
 
 pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
     // An empty ESCALATE_* variable means unset, as shells usually intend.
@@ -81,14 +86,24 @@ fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<u8> {
         Command::Case(cmd) => case::run(ctx, cmd),
         Command::Check(args) => check::run(ctx, &args),
         Command::Request(args) => request::run(ctx, args),
-        Command::Promote(args) => promote::run(ctx, args),
-        Command::Decide(args) => decide::run(ctx, args),
-        Command::Withdraw(args) => follow::withdraw(ctx, &args),
-        Command::Assign(args) => follow::assign(ctx, &args),
-        Command::Handoff(args) => follow::handoff(ctx, &args),
-        Command::Update(args) => follow::update(ctx, &args),
-        Command::Close(args) => follow::close(ctx, &args),
-        Command::Reopen(args) => follow::reopen(ctx, &args),
+        Command::Promote(args) => {
+            let t = Target::case(&args.id);
+            promote::run(ctx, args, t)
+        }
+        Command::Decide(args) => {
+            let t = Target::case(&args.id);
+            decide::run(ctx, args, t)
+        }
+        Command::Withdraw(args) => follow::withdraw(ctx, &args, Target::case(&args.id)),
+        Command::Assign(args) => follow::assign(ctx, &args, Target::case(&args.id)),
+        Command::Handoff(args) => follow::handoff(ctx, &args, Target::case(&args.id)),
+        Command::Update(args) => follow::update(ctx, &args, Target::case(&args.id)),
+        Command::Close(args) => follow::close(ctx, &args, Target::case(&args.id)),
+        Command::Reopen(args) => follow::reopen(ctx, &args, Target::case(&args.id)),
+        Command::Account(cmd) => account::run(ctx, cmd),
+        Command::Oncall(args) => oncall::run(ctx, args),
+        Command::Outage(args) => outage::outage(ctx, &args),
+        Command::Rca(args) => outage::rca(ctx, &args),
         Command::Due(args) => due::run(ctx, &args),
         Command::List(args) => list::run(ctx, &args),
         Command::Show(args) => show::run(ctx, &args),

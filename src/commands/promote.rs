@@ -13,7 +13,7 @@ fn open_escalation(escalations: Vec<Escalation>) -> Option<Escalation> {
     crate::model::open_escalation(&escalations).cloned()
 }
 
-pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
+pub fn run(ctx: &Ctx, a: PromoteArgs, target: super::follow::Target) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let ask = prompter(a.yes, ctx.no_input);
 
@@ -21,8 +21,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     let current = {
         let mut ledger = ctx.read_ledger()?;
         let mut tx = ledger.begin()?;
-        let case = ctx.case(&mut *tx, &a.id)?;
-        let all = tx.escalations_of(&case.id)?;
+        let (case, all) = super::follow::load(ctx, &mut *tx, &target)?;
         let latest = all.last().cloned();
         match open_escalation(all) {
             Some(e) => Some(e),
@@ -45,8 +44,8 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
 
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
-    let case = ctx.case(&mut *tx, &a.id)?;
-    let current = open_escalation(tx.escalations_of(&case.id)?);
+    let (case, all) = super::follow::load(ctx, &mut *tx, &target)?;
+    let current = open_escalation(all);
     let (mut esc, to, because) = match (can_promote(p, &case.id, current.as_ref(), ctx.now), current) {
         (Promotion::Allowed { to, because }, Some(esc)) => {
             (esc, to, render::finding::because(&because, ctx.tz(), ctx.now))
@@ -60,12 +59,8 @@ pub fn run(ctx: &Ctx, a: PromoteArgs) -> anyhow::Result<u8> {
     };
     let level = p.level(to).ok_or_else(|| error::policy(format!("the policy has no level {to}")))?;
     if let Some(ask) = &ask {
-        let question = format!(
-            "Promote escalation #{} of case {} to level {to} ({})?",
-            esc.id,
-            render::clean(&case.id),
-            level.name
-        );
+        let question =
+            format!("Promote {} to level {to} ({})?", render::clean(&super::follow::named(&esc)), level.name);
         if !ask.confirm(&question)? {
             return Err(error::refused("promotion not submitted"));
         }

@@ -11,7 +11,9 @@ pub fn run(ctx: &Ctx, a: &ShowArgs) -> anyhow::Result<u8> {
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
     let case = ctx.case(&mut *tx, &a.id)?;
-    let escalations = tx.escalations_of(&case.id)?;
+    let mut escalations = tx.escalations_of(&case.id)?;
+    // The account escalations of the case's customer show beside the case's own.
+    escalations.extend(tx.account_escalations(&case.customer)?);
     let events = tx.events_of(&case.id)?;
     let views: Vec<EscalationView> = escalations.iter().map(|e| EscalationView::new(e, p, Some(&case))).collect();
     if ctx.out.json {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::error::Result;
 use super::outbox;
 use crate::model::{Case, CaseStatus, Escalation, Event, Pause, Priority};
+use crate::roster::{Account, Shift};
 
 /// Which cases `list_cases` returns; every filter given narrows the answer.
 #[derive(Debug, Default, Clone)]
@@ -93,6 +94,8 @@ pub enum Row {
     Escalation(Box<Escalation>),
     Pause { id: i64, case_id: String, pause: Pause },
     Event(StoredEvent),
+    Account(crate::roster::Account),
+    Shift(crate::roster::Shift),
 }
 
 /// What `ledger info` counts.
@@ -197,4 +200,17 @@ pub trait Txn {
 
     /// Make the transaction's writes durable. Dropping without commit rolls back.
     fn commit(self: Box<Self>) -> Result<()>;
+
+    // ---- accounts, the on-call roster and account escalations
+    fn account(&mut self, customer: &str) -> Result<Option<Account>>;
+    /// Insert or replace the account's people.
+    fn put_account(&mut self, a: &Account) -> Result<()>;
+    /// Every account, by customer.
+    fn accounts(&mut self) -> Result<Vec<Account>>;
+    /// Add a shift to the roster; its `id` is ignored and the new one returned.
+    fn add_shift(&mut self, s: &Shift) -> Result<i64>;
+    /// Every shift ever set, oldest first.
+    fn shifts(&mut self) -> Result<Vec<Shift>>;
+    /// The account escalations of a customer, by id.
+    fn account_escalations(&mut self, customer: &str) -> Result<Vec<Escalation>>;
 }

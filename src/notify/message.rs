@@ -159,7 +159,10 @@ fn package_summary(d: &Document) -> PackageSummary {
 
 /// "escalation #3 of case ACME-1 (Acme Corp)".
 fn of(e: &Escalation, c: &Case) -> String {
-    format!("escalation #{} of case {} ({})", e.id, c.id, c.customer)
+    match &e.account {
+        Some(customer) => format!("account escalation #{} of {customer} (cases {})", e.id, e.linked.join(", ")),
+        None => format!("escalation #{} of case {} ({})", e.id, c.id, c.customer),
+    }
 }
 
 fn headline(f: &Facts, tz: Tz) -> String {
@@ -197,15 +200,20 @@ fn headline(f: &Facts, tz: Tz) -> String {
 /// The command to run next, as a person would type it.
 fn next(f: &Facts) -> Option<String> {
     let (c, e) = (f.case, f.esc?);
-    let id = shell_word(&c.id);
+    // An account escalation's commands live under `escalate account`, by customer.
+    let (esc, id) = match &e.account {
+        Some(customer) => ("escalate account", shell_word(customer)),
+        None => ("escalate", shell_word(&c.id)),
+    };
     Some(match f.topic {
         Topic::Requested | Topic::Promoted | Topic::Reopened if e.state == crate::model::EscState::Requested => {
-            format!("escalate decide {id} approve")
+            format!("{esc} decide {id} approve")
         }
-        Topic::Rejected => format!("escalate promote {id} --why TEXT   (or withdraw it)"),
+        Topic::Rejected => format!("{esc} promote {id} --why TEXT   (or withdraw it)"),
         Topic::Overdue | Topic::Assigned | Topic::HandedOff | Topic::Approved => {
-            format!("escalate update {id} --note TEXT --next TIME")
+            format!("{esc} update {id} --note TEXT --next TIME")
         }
+        Topic::Closed | Topic::Withdrawn if e.account.is_some() => format!("{esc} show {id}"),
         Topic::Closed | Topic::Withdrawn => format!("escalate show {id}"),
         _ => return None,
     })
@@ -272,6 +280,7 @@ pub fn event_details(body: &crate::events::EventBody, tz: Tz) -> Vec<String> {
     let line = |label: &str, text: &str| format!("{label}: {}", text.trim());
     match body {
         B::Requested(r) => vec![line("Description", &r.description)],
+        B::AccountRequested(r) => vec![line("Description", &r.description), format!("Cases: {}", r.cases.join(", "))],
         B::Promoted(p) => vec![line("Why", &p.why)],
         B::Decided(d) => d.note.iter().map(|n| line("Note", n)).collect(),
         B::Assigned(o) | B::HandedOff(o) => {

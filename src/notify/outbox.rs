@@ -41,8 +41,12 @@ pub fn queue_event(
     }
     let Some(case) = tx.case(case_id)? else { return Ok(()) };
     let Some(topic) = topic_of(policy, body, &case) else { return Ok(()) };
+    // A case's own escalation, or the account escalation it anchors.
     let esc = match escalation {
-        Some(id) => tx.escalations_of(case_id)?.into_iter().find(|e| e.id == id),
+        Some(id) => match tx.escalations_of(case_id)?.into_iter().find(|e| e.id == id) {
+            Some(e) => Some(e),
+            None => tx.account_escalations(&case.customer)?.into_iter().find(|e| e.id == id),
+        },
         None => None,
     };
     let details = message::event_details(body, ctx.tz());

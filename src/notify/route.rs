@@ -13,7 +13,7 @@ pub fn topic_of(policy: &Policy, body: &EventBody, case: &Case) -> Option<Topic>
     let pages =
         |sev: u32| policy.notify.severities.get(&sev).is_some_and(|r| r.page.is_some() || !r.channels.is_empty());
     Some(match body {
-        EventBody::Requested(_) => Topic::Requested,
+        EventBody::Requested(_) | EventBody::AccountRequested(_) => Topic::Requested,
         EventBody::Promoted(_) => Topic::Promoted,
         EventBody::Decided(d) if d.decision == EscState::Approved => Topic::Approved,
         EventBody::Decided(_) => Topic::Rejected,

@@ -33,16 +33,6 @@ pub struct RawChannel {
     pub command: Option<Spanned<Vec<String>>>,
 }
 
-/// `[people.NAME]` as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPerson {
-    #[serde(default)]
-    pub handle: Option<String>,
-    #[serde(default)]
-    pub channels: Vec<Spanned<String>>,
-}
-
 /// `[notify]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -327,8 +317,8 @@ pub fn build(raw: &RawPolicy, problem: Problem) -> Notifications {
     let known = &raw.channels;
     let mut people = IndexMap::new();
     for (name, p) in &raw.people {
-        let r = route(&format!("person {name:?}"), &p.get_ref().channels, &None, known, problem);
-        people.insert(name.clone(), Person { handle: p.get_ref().handle.clone(), channels: r.channels });
+        let r = route(&format!("person {name:?}"), &p.channels, &None, known, problem);
+        people.insert(name.clone(), Person { handle: p.handle.clone(), channels: r.channels });
     }
     let mut out = Notifications { channels, people, ..Notifications::default() };
     for (key, l) in raw.levels.get_ref() {

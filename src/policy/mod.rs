@@ -1,9 +1,11 @@
 //! The validated policy model: tiers, severities and wait windows, the business
 //! calendar, reasons, levels, promotion rules and destinations.
 
+pub mod accounts;
 pub mod calendar;
 pub mod channels;
 pub mod load;
+pub mod people;
 mod raw;
 pub mod signals;
 pub mod span;
@@ -50,6 +52,12 @@ pub struct Policy {
     pub signals: Signals,
     /// Channels, people, who is told of what, and how delivery retries.
     pub notify: channels::Notifications,
+    /// The people the policy names: their roles and chat handles.
+    pub people: IndexMap<String, people::Person>,
+    /// The on-call roster's roles.
+    pub oncall: people::OnCall,
+    /// When cases may become an account escalation.
+    pub accounts: accounts::Accounts,
 }
 
 /// After a rejection: may the requester request anew (the rejected escalation
@@ -148,6 +156,10 @@ pub struct Reason {
     pub label: String,
     pub help: String,
     pub needs_late_first_response: bool,
+    /// The level a request for this reason starts at (1 unless the policy says).
+    pub start_level: u32,
+    /// Skips the wait window when a stated deadline falls before it ends.
+    pub may_skip_wait: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +172,10 @@ pub struct Level {
     /// How often the customer hears from us at this level, unless a touch-point was promised.
     pub update_every: Option<Span>,
     pub root_cause_analysis: bool,
+    /// Who may decide this level; None: the policy's `[decisions] deciders`.
+    pub deciders: Option<Vec<Decider>>,
+    /// May a request start at this level?
+    pub may_start: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -209,15 +225,30 @@ impl Policy {
         })
     }
 
-    /// Whether `actor` is named by the deciders list (directly or by role).
-    pub fn may_decide(&self, actor: &str) -> bool {
-        self.deciders.is_empty()
-            || self.deciders.iter().any(|d| match d {
-                Decider::Actor(a) => crate::model::same_actor(a, actor),
-                Decider::Role(r) => {
-                    self.roles.get(r).is_some_and(|m| m.iter().any(|x| crate::model::same_actor(x, actor)))
-                }
-            })
+    /// Who may decide `level`: its own deciders, else `[decisions] deciders` (empty: anyone).
+    pub fn deciders_of(&self, level: u32) -> &[Decider] {
+        self.level(level).and_then(|l| l.deciders.as_deref()).unwrap_or(&self.deciders)
+    }
+
+    /// Whether `actor` may decide `level` (named directly or by a role it holds).
+    pub fn may_decide(&self, level: u32, actor: &str) -> bool {
+        let list = self.deciders_of(level);
+        list.is_empty() || self.names(list, actor)
+    }
+
+    /// The members of a role, as `[roles]` and `[people]` give them.
+    pub fn holders(&self, role: &str) -> &[String] {
+        self.roles.get(role).map_or(&[], Vec::as_slice)
+    }
+
+    /// The chat handle of a person, when the policy gives one.
+    pub fn handle(&self, name: &str) -> Option<&str> {
+        self.people.values().find(|p| crate::model::same_actor(&p.name, name)).and_then(|p| p.handle.as_deref())
+    }
+
+    /// The levels a request may start at: 1, and those marked `may_start`.
+    pub fn start_levels(&self) -> Vec<u32> {
+        self.levels.iter().filter(|l| l.number == 1 || l.may_start).map(|l| l.number).collect()
     }
 
     pub fn severity_keys(&self) -> String {

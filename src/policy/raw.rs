@@ -36,12 +36,18 @@ pub struct RawPolicy {
     /// Where notifications go: `[channels.NAME]`.
     #[serde(default)]
     pub channels: IndexMap<String, Spanned<super::channels::RawChannel>>,
-    /// People by actor name: a chat handle to mention, personal channels.
-    #[serde(default)]
-    pub people: IndexMap<String, Spanned<super::channels::RawPerson>>,
     /// How notifications are delivered: the time budget, retries.
     #[serde(default = "default_notify")]
     pub notify: Spanned<super::channels::RawNotify>,
+    /// Who holds which roles, and their chat handles.
+    #[serde(default)]
+    pub people: IndexMap<String, super::people::RawPerson>,
+    /// The roles of the on-call roster.
+    #[serde(default)]
+    pub oncall: super::people::RawOnCall,
+    /// When cases may become an account escalation, and its DRI by default.
+    #[serde(default = "super::accounts::default_accounts")]
+    pub accounts: Spanned<super::accounts::RawAccounts>,
 }
 
 fn default_notify() -> Spanned<super::channels::RawNotify> {
@@ -224,6 +230,12 @@ pub struct RawReason {
     /// Accept this reason only when the first response really was late.
     #[serde(default)]
     pub needs_late_first_response: bool,
+    /// The level a request for this reason starts at.
+    #[serde(default)]
+    pub start_level: Option<Spanned<u32>>,
+    /// Skips the wait window when a stated deadline falls before it ends.
+    #[serde(default)]
+    pub may_skip_wait: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +257,12 @@ pub struct RawLevel {
     /// The channel paged for this one's escalations (or cases, for a severity).
     #[serde(default)]
     pub page: Option<Spanned<String>>,
+    /// Who may decide this level; without it, `[decisions] deciders`.
+    #[serde(default)]
+    pub deciders: Option<Vec<Spanned<String>>>,
+    /// May a request start at this level (`request --level N`)?
+    #[serde(default)]
+    pub may_start: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -199,7 +199,17 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         check_key(p, &raw.reasons.span(), "reason", key);
         let label = if r.label.is_empty() { key.clone() } else { r.label.clone() };
         let needs_late_first_response = r.needs_late_first_response;
-        reasons.insert(key.clone(), Reason { label, help: r.help.clone(), needs_late_first_response });
+        let start_level = r.start_level.as_ref().map_or(1, |s| *s.get_ref());
+        reasons.insert(
+            key.clone(),
+            Reason {
+                label,
+                help: r.help.clone(),
+                needs_late_first_response,
+                start_level,
+                may_skip_wait: r.may_skip_wait,
+            },
+        );
     }
     if reasons.is_empty() {
         p.at(raw.reasons.span(), "the policy needs at least one reason");
@@ -239,6 +249,8 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
             review: l.review,
             update_every: l.update_every,
             root_cause_analysis: l.root_cause_analysis,
+            deciders: None,
+            may_start: l.may_start || n == 1,
         });
     }
     levels.sort_by_key(|l| l.number);
@@ -290,9 +302,14 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         }
     }
 
-    let deciders = people(p, &raw.decisions.deciders, "decider", &raw.roles);
-    let take_over = people(p, &raw.ownership.take_over, "ownership.take_over entry", &raw.roles);
-    let nobody = |d: &Decider| matches!(d, Decider::Role(r) if raw.roles.get(r).is_none_or(Vec::is_empty));
+    let (persons, roles) = super::people::build(&raw.people, &raw.roles, &mut |span, msg| p.at(span, msg));
+    let deciders = people(p, &raw.decisions.deciders, "decider", &roles);
+    let take_over = people(p, &raw.ownership.take_over, "ownership.take_over entry", &roles);
+    let nobody = |d: &Decider| matches!(d, Decider::Role(r) if roles.get(r).is_none_or(Vec::is_empty));
+    level_deciders(p, &raw, &roles, &mut levels);
+    start_levels(p, &raw, &levels);
+    let oncall = super::people::build_oncall(&raw.oncall, &mut |span, msg| p.at(span, msg));
+    let accounts = super::accounts::build(&raw.accounts, &severities, &reasons, &mut |span, msg| p.at(span, msg));
     if let Some(first) = raw.decisions.deciders.first()
         && !deciders.is_empty()
         && deciders.iter().all(nobody)
@@ -328,7 +345,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         destinations,
         fields: raw.fields,
         deciders,
-        roles: raw.roles,
+        roles,
         self_decision: raw.decisions.self_decision,
         after_rejection: raw.decisions.after_rejection,
         take_over,
@@ -337,7 +354,54 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         pause_review: clocks.contains(&PauseClock::Review),
         signals,
         notify,
+        people: persons,
+        oncall,
+        accounts,
     })
+}
+
+/// Each level's own deciders: names or roles someone holds.
+fn level_deciders(p: &mut Problems, raw: &RawPolicy, roles: &IndexMap<String, Vec<String>>, levels: &mut [Level]) {
+    for (key, level) in raw.levels.get_ref() {
+        let (Ok(n), Some(list)) = (key.parse::<u32>(), level.get_ref().deciders.as_ref()) else { continue };
+        let what = format!("levels.{n}.deciders entry");
+        let found = people(p, list, &what, roles);
+        for (d, at) in found.iter().zip(list) {
+            if let Decider::Role(r) = d
+                && roles.get(r).is_none_or(Vec::is_empty)
+            {
+                p.at(
+                    at.span(),
+                    format!(
+                        "level {n} is decided by role {r:?}, which nobody holds: name its members under [roles] or \
+                         give someone `roles = [\"{r}\"]` under [people]"
+                    ),
+                );
+            }
+        }
+        if let Some(l) = levels.iter_mut().find(|l| l.number == n) {
+            l.deciders = Some(found);
+        }
+    }
+}
+
+/// A reason's start level must be a level a request may start at.
+fn start_levels(p: &mut Problems, raw: &RawPolicy, levels: &[Level]) {
+    let allowed: Vec<u32> = levels.iter().filter(|l| l.may_start).map(|l| l.number).collect();
+    let list = allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    for (key, r) in raw.reasons.get_ref() {
+        let Some(s) = &r.start_level else { continue };
+        if !allowed.contains(s.get_ref()) {
+            p.at(
+                s.span(),
+                format!(
+                    "reason {key:?} starts at level {}, which a request may not start at (levels that may: {list}); \
+                     mark the level `may_start = true`",
+                    s.get_ref()
+                ),
+            );
+        }
+    }
 }
 
 /// Actor names or "role:NAME" entries, each role defined under [roles].
@@ -355,7 +419,7 @@ fn people(
             Some(role) => p.at(
                 d.span(),
                 format!(
-                    "{what} {name:?} names unknown role {role:?}: define it under [roles] (roles: {})",
+                    "{what} {name:?} names unknown role {role:?}: define it under [roles] or give it to someone under [people] (roles: {})",
                     Policy::keys(roles)
                 ),
             ),

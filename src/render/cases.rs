@@ -209,7 +209,10 @@ pub fn event_summary(e: &Event) -> String {
         EventBody::Promoted(p) => format!("level {} -> {}: {}", p.from, p.to, p.why),
         EventBody::Decided(d) => with(format!("{} level {}", d.decision, d.level), d.note.as_ref()),
         EventBody::Assigned(o) => with(format!("owner {} -> {}", o.from, o.to), o.note.as_ref()),
-        EventBody::HandedOff(o) => with(format!("{} -> {}", o.from, o.to), o.note.as_ref()),
+        EventBody::HandedOff(o) => match &o.manager {
+            Some(m) => with(format!("{} -> {} (manager on call: {m})", o.from, o.to), o.note.as_ref()),
+            None => with(format!("{} -> {}", o.from, o.to), o.note.as_ref()),
+        },
         EventBody::CustomerUpdated(u) => match u.next {
             Some(next) => format!("{} (next touch-point {})", u.note, crate::time::rfc3339(next)),
             None => u.note.clone(),
@@ -232,6 +235,21 @@ pub fn event_summary(e: &Event) -> String {
             None => a.action.clone(),
         },
         EventBody::Attached(a) => a.reference.clone(),
+        EventBody::AccountRequested(r) => format!(
+            "account escalation of {} at level {} for {}, spanning {}; owner {}: {}",
+            r.customer,
+            r.level,
+            r.reason,
+            r.cases.join(", "),
+            r.owner,
+            r.description
+        ),
+        EventBody::CaseLinked(l) => format!("case {} linked to the account escalation of {}", l.case, l.customer),
+        EventBody::CaseUnlinked(l) => {
+            format!("case {} unlinked from the account escalation of {}", l.case, l.customer)
+        }
+        EventBody::OutageRecorded(o) => format!("the outage process was used: {}", o.reference),
+        EventBody::RcaDone(r) => format!("root-cause analysis done: {}", r.link),
     }
 }
 
@@ -286,9 +304,13 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
     s.push_str(&case_detail(out, c, p, now));
     for v in views {
         let e = v.esc;
+        let heading = match &e.account {
+            Some(customer) => format!("Account escalation of {}", clean(customer)),
+            None => "Escalation".to_string(),
+        };
         s.push_str(&format!(
             "\n{} #{} — level {} ({}), {}, to {} for {}\n",
-            out.bold("Escalation"),
+            out.bold(&heading),
             e.id,
             e.level,
             clean(&v.level_name),
@@ -296,6 +318,9 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
             clean(&e.destination),
             clean(&e.reason)
         ));
+        if e.account.is_some() {
+            s.push_str(&format!("  Spans cases: {}\n", clean(&e.linked.join(", "))));
+        }
         s.push_str(&format!("  Audience: {}\n", clean(&v.audience.join(", "))));
         s.push_str(&format!(
             "  Owner: {}; requested by {} at {}\n",

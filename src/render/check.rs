@@ -56,7 +56,38 @@ pub fn report(out: &Out, r: &crate::rules::check::Report, p: &Policy, now: DateT
         ]);
     }
     s.push_str(&format!("Signals that say escalate (informational: they do not change eligibility)\n{t}\n"));
+    if !r.account_triggers.is_empty() {
+        let met: Vec<String> =
+            r.account_triggers.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
+        s.push_str(&format!(
+            "It qualifies for an account escalation: {}. Consult the support manager on call; \
+             `escalate account request` opens one.\n",
+            met.join("; ")
+        ));
+    }
     s
+}
+
+/// `check --account`: each trigger, met or not.
+pub fn account(out: &Out, r: &crate::rules::account::AccountCheck) -> String {
+    let headline = if r.qualifies {
+        format!("Account {}: QUALIFIES for an account escalation.", clean(&r.customer))
+    } else {
+        format!("Account {}: does not qualify for an account escalation.", clean(&r.customer))
+    };
+    let mut t = out.table(&["Trigger", "Met", "Detail"]);
+    for sig in &r.triggers {
+        t.add_row(vec![
+            sig.signal.to_string(),
+            if sig.raised { "YES".into() } else { "no".into() },
+            clean(&sig.detail),
+        ]);
+    }
+    let open = match r.open_escalation {
+        Some(id) => format!("Account escalation #{id} is open: link cases to it with `escalate account link`.\n"),
+        None => String::new(),
+    };
+    format!("{headline}\n{t}\n{open}")
 }
 
 fn level_lines(v: &EscalationView, p: &Policy, now: DateTime<Utc>) -> String {
@@ -109,11 +140,13 @@ pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) 
 
 pub fn promoted(out: &Out, v: &EscalationView, from: u32, p: &Policy, now: DateTime<Utc>) -> String {
     let e = v.esc;
+    let what = match &e.account {
+        Some(customer) => format!("account escalation #{} of {}", e.id, clean(customer)),
+        None => format!("escalation #{} of case {}", e.id, clean(&e.case_id)),
+    };
     format!(
-        "{} escalation #{} of case {} from level {from} to level {} ({}).\n{}",
+        "{} {what} from level {from} to level {} ({}).\n{}",
         out.green("Promoted"),
-        e.id,
-        clean(&e.case_id),
         e.level,
         clean(&v.level_name),
         level_lines(v, p, now)

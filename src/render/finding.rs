@@ -179,8 +179,15 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
             let next = if *promotable { " (promote it to ask the next level)" } else { "" };
             format!("escalation #{id} is {state} at level {level}{by}: only a requested level can be decided{next}")
         }
-        Denied::NotADecider { actor, deciders } => {
-            format!("{actor} may not decide escalations: the policy names {}", deciders.join(", "))
+        Denied::NotADecider { actor, level, deciders } => {
+            let who: Vec<String> = deciders
+                .iter()
+                .map(|(d, holders)| match holders.is_empty() {
+                    true => d.clone(),
+                    false => format!("{d} ({})", holders.join(", ")),
+                })
+                .collect();
+            format!("{actor} may not decide level {level}: the policy names {} to decide it", who.join(", "))
         }
         Denied::SelfDecision { actor, id } => format!(
             "{actor} requested escalation #{id} and may not decide it too: the policy does not allow self-decision"

@@ -115,12 +115,23 @@ pub fn tables(out: &Out, r: &Report, tz: Tz) -> String {
     if r.root_cause_analysis.is_empty() {
         s.push_str("No escalation reached a level that calls for a root-cause analysis.\n");
     } else {
-        let list: Vec<String> = r
+        let due: Vec<String> = r
             .root_cause_analysis
             .iter()
+            .filter(|x| x.done.is_none())
             .map(|x| format!("{} (#{}, level {})", clean(&x.case), x.escalation, x.level))
             .collect();
-        s.push_str(&format!("A root-cause analysis is due for: {}.\n", list.join(", ")));
+        let done: Vec<String> = r
+            .root_cause_analysis
+            .iter()
+            .filter_map(|x| x.done.as_ref().map(|l| format!("{} (#{}: {})", clean(&x.case), x.escalation, clean(l))))
+            .collect();
+        if !due.is_empty() {
+            s.push_str(&format!("A root-cause analysis is due for: {}.\n", due.join(", ")));
+        }
+        if !done.is_empty() {
+            s.push_str(&format!("Root-cause analyses done: {}.\n", done.join(", ")));
+        }
     }
     s
 }

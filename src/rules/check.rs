@@ -79,6 +79,9 @@ pub struct Report {
     pub verdict: Eligibility,
     pub sla: super::sla::Sla,
     pub signals: Vec<super::signals::Signal>,
+    /// The account-escalation triggers the case meets (listed only when it meets one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub account_triggers: Vec<super::signals::Signal>,
 }
 
 impl Eligibility {

@@ -207,4 +207,28 @@ mod tests {
         assert!(matches!(may_decide(&p, &e, "alice"), Err(Denied::SelfDecision { .. })));
         assert!(may_decide(&p, &e, "rita").is_ok());
     }
+
+    #[test]
+    fn a_level_with_its_own_deciders_is_decided_by_them_alone() {
+        let p = policy(|t| {
+            t.replace("# deciders = [\"role:vp-support\"]", "deciders = [\"role:vp-support\"]")
+                + "\n[people.dana]\nroles = [\"vp-support\"]\nhandle = \"@dana\"\n"
+        });
+        let mut e = esc();
+        assert!(may_decide(&p, &e, "rita").is_ok(), "level 1 falls back to the decisions table: anyone");
+        e.level = 4;
+        let no = may_decide(&p, &e, "rita").unwrap_err();
+        let named = vec![("role:vp-support".to_string(), vec!["dana".to_string()])];
+        assert_eq!(no, Denied::NotADecider { actor: "rita".into(), level: 4, deciders: named });
+        assert!(may_decide(&p, &e, "Dana").is_ok());
+        assert_eq!(p.handle("dana"), Some("@dana"));
+        // A role nobody holds is a policy error naming the level.
+        let bad =
+            crate::policy::BUILT_IN.replace("# deciders = [\"role:vp-support\"]", "deciders = [\"role:vp-support\"]");
+        let e = format!("{:#}", Policy::parse(&bad, "p.toml").unwrap_err());
+        assert!(e.contains("unknown role \"vp-support\""), "{e}");
+        let bad = bad.replace("escalation-managers = []", "escalation-managers = []\nvp-support = []");
+        let e = format!("{:#}", Policy::parse(&bad, "p.toml").unwrap_err());
+        assert!(e.contains("level 4 is decided by role \"vp-support\", which nobody holds"), "{e}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The pure rules: eligibility to escalate and to promote, as functions of
 //! (policy, ledger rows, now). No I/O here.
 
+pub mod account;
 pub mod check;
 pub mod finding;
 pub mod follow;

@@ -19,7 +19,9 @@ pub enum Denied {
     },
     NotADecider {
         actor: String,
-        deciders: Vec<String>,
+        level: u32,
+        /// Each decider as the policy names it, with the people who hold it when it is a role.
+        deciders: Vec<(String, Vec<String>)>,
     },
     SelfDecision {
         actor: String,
@@ -55,9 +57,16 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
             && policy.routed_directly(&esc.destination).is_none();
         return Err(Denied::NotRequested { id: esc.id, state: esc.state, level: esc.level, decided, promotable });
     }
-    if !policy.may_decide(actor) {
-        let deciders = policy.deciders.iter().map(ToString::to_string).collect();
-        return Err(Denied::NotADecider { actor: actor.to_string(), deciders });
+    if !policy.may_decide(esc.level, actor) {
+        let deciders = policy
+            .deciders_of(esc.level)
+            .iter()
+            .map(|d| match d {
+                crate::policy::Decider::Role(r) => (d.to_string(), policy.holders(r).to_vec()),
+                crate::policy::Decider::Actor(_) => (d.to_string(), Vec::new()),
+            })
+            .collect();
+        return Err(Denied::NotADecider { actor: actor.to_string(), level: esc.level, deciders });
     }
     if !policy.self_decision && (same_actor(actor, &esc.raised_by) || same_actor(actor, &esc.requested_by)) {
         return Err(Denied::SelfDecision { actor: actor.to_string(), id: esc.id });

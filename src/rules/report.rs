@@ -31,6 +31,8 @@ pub struct Rca {
     pub case: String,
     pub escalation: i64,
     pub level: u32,
+    /// Where the completed analysis is (`escalate rca --done`); null while it is due.
+    pub done: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -152,7 +154,13 @@ pub fn report(
         root_cause_analysis: chosen
             .iter()
             .filter(|e| policy.level(e.level).is_some_and(|l| l.root_cause_analysis))
-            .map(|e| Rca { case: e.case_id.clone(), escalation: e.id, level: e.level })
+            .map(|e| {
+                let done = events.iter().rev().filter(|ev| ev.case_id == e.case_id).find_map(|ev| match &ev.body {
+                    crate::events::EventBody::RcaDone(r) => Some(r.link.clone()),
+                    _ => None,
+                });
+                Rca { case: e.case_id.clone(), escalation: e.id, level: e.level, done }
+            })
             .collect(),
     }
 }

@@ -96,6 +96,16 @@ pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
                 let (id, start, end) = (id.to_string(), rfc3339(pause.start), opt(pause.end));
                 row(&mut data, &[Some(&id), Some(case_id), Some(&start), end.as_deref()]);
             }
+            Row::Account(a) => {
+                let at = rfc3339(a.updated_at);
+                row(&mut data, &[Some(&a.customer), a.csm.as_deref(), a.ae.as_deref(), a.dri.as_deref(), Some(&at)]);
+            }
+            Row::Shift(s) => {
+                let (id, from, until, set) =
+                    (s.id.to_string(), rfc3339(s.starts_at), opt(s.ends_at), rfc3339(s.set_at));
+                let fields = [Some(id.as_str()), Some(&s.role), Some(&s.name), Some(&from), until.as_deref()];
+                row(&mut data, &[&fields[..], &[Some(s.set_by.as_str()), Some(&set)][..]].concat());
+            }
             Row::Event(e) => {
                 let (seq, at, esc) = (e.seq.to_string(), rfc3339(e.at), e.escalation.map(|x| x.to_string()));
                 let fields = [Some(seq.as_str()), Some(&at), Some(&e.actor), Some(&e.case_id), esc.as_deref()];
@@ -110,6 +120,8 @@ pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
         Row::Escalation(_) => ESCALATIONS_COPY,
         Row::Pause { .. } => "COPY pauses (id, case_id, started_at, ended_at) FROM STDIN",
         Row::Event(_) => "COPY events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest) FROM STDIN",
+        Row::Account(_) => "COPY accounts (customer, csm, ae, dri, updated_at) FROM STDIN",
+        Row::Shift(_) => "COPY oncall (id, role, name, starts_at, ends_at, set_by, set_at) FROM STDIN",
     };
     send(tx, sql, &data)?;
     send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)
@@ -120,10 +132,12 @@ const CASES_COPY: &str = "COPY cases (id, customer, severity, tier, title, opene
 
 const ESCALATIONS_COPY: &str = "COPY escalations (id, case_id, level, state, destination, reason, description, \
      fields, requested_by, requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, \
-     closed_at, raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since) FROM STDIN";
+     closed_at, raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since, account, linked) \
+     FROM STDIN";
 
 fn escalation_row(out: &mut Vec<u8>, e: &crate::model::Escalation) {
     let (id, level, fields, package) = (e.id.to_string(), e.level.to_string(), json(&e.fields), json(&e.package));
+    let linked = json(&e.linked);
     let times = [e.requested_at, e.level_since].map(rfc3339);
     let (review, decided, closed) = (opt(e.review_due_at), opt(e.decided_at), opt(e.closed_at));
     let (update, next, since) = (opt(e.last_update_at), opt(e.next_touch_at), opt(e.touch_since));
@@ -154,6 +168,8 @@ fn escalation_row(out: &mut Vec<u8>, e: &crate::model::Escalation) {
             e.handoff_note.as_deref(),
             Some(&package),
             since.as_deref(),
+            e.account.as_deref(),
+            Some(&linked),
         ],
     );
 }

@@ -120,6 +120,30 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
     "#,
+    // 4: account escalations (the customer, the cases they span), accounts and their
+    // people, and the on-call roster (every shift kept).
+    r#"
+    ALTER TABLE escalations ADD COLUMN account text;
+    ALTER TABLE escalations ADD COLUMN linked json NOT NULL DEFAULT '[]';
+    CREATE INDEX escalations_account ON escalations (account);
+    CREATE TABLE accounts (
+        customer text COLLATE "C" PRIMARY KEY,
+        csm text,
+        ae text,
+        dri text,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE TABLE oncall (
+        id bigserial PRIMARY KEY,
+        role text NOT NULL,
+        name text NOT NULL,
+        starts_at timestamptz NOT NULL,
+        ends_at timestamptz,
+        set_by text NOT NULL,
+        set_at timestamptz NOT NULL
+    );
+    CREATE INDEX oncall_role ON oncall (role, starts_at);
+    "#,
 ];
 
 pub fn current_version() -> i64 {

@@ -2,6 +2,7 @@
 //! `connect`), the version check and migrations under an advisory lock, and
 //! transactions whose writes lock the case they act on.
 
+mod accounts;
 mod connect;
 mod copy;
 pub mod migrations;

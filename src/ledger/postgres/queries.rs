@@ -103,7 +103,7 @@ impl CaseValues {
 
 pub(super) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields::text, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
-    raised_by, decision, last_update_at, next_touch_at, handoff_note, package::text, touch_since";
+    raised_by, decision, last_update_at, next_touch_at, handoff_note, package::text, touch_since, account, linked::text";
 
 /// The columns written, in `esc_params` order, with their placeholders' casts.
 pub(super) const ESC_WRITE: &[(&str, &str)] = &[
@@ -130,6 +130,8 @@ pub(super) const ESC_WRITE: &[(&str, &str)] = &[
     ("handoff_note", ""),
     ("package", "::text::json"),
     ("touch_since", ""),
+    ("account", ""),
+    ("linked", "::text::json"),
 ];
 
 pub(super) fn esc_row(r: &Row) -> Result<Escalation> {
@@ -158,6 +160,8 @@ pub(super) fn esc_row(r: &Row) -> Result<Escalation> {
         handoff_note: r.get(21),
         package: from_json("an escalation's package", r.get::<_, &str>(22))?,
         touch_since: r.get(23),
+        account: r.get(24),
+        linked: from_json("an escalation's linked cases", r.get::<_, &str>(25))?,
         requested_by,
     })
 }
@@ -168,11 +172,18 @@ pub(super) struct EscValues {
     state: &'static str,
     fields: String,
     package: String,
+    linked: String,
 }
 
 impl EscValues {
     pub(super) fn of(e: &Escalation) -> EscValues {
-        EscValues { level: e.level as i32, state: e.state.as_str(), fields: json(&e.fields), package: json(&e.package) }
+        EscValues {
+            level: e.level as i32,
+            state: e.state.as_str(),
+            fields: json(&e.fields),
+            package: json(&e.package),
+            linked: json(&e.linked),
+        }
     }
 
     pub(super) fn params<'a>(&'a self, e: &'a Escalation) -> Vec<Param<'a>> {
@@ -200,6 +211,8 @@ impl EscValues {
             &e.handoff_note,
             &self.package,
             &e.touch_since,
+            &e.account,
+            &self.linked,
         ]
     }
 }

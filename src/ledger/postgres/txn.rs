@@ -86,11 +86,19 @@ impl Txn for PgTxn<'_> {
     }
 
     fn escalations_of(&mut self, case_id: &str) -> Result<Vec<Escalation>> {
-        self.rows(&format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = $1 ORDER BY id"), &[&case_id], esc_row)
+        self.rows(
+            &format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = $1 AND account IS NULL ORDER BY id"),
+            &[&case_id],
+            esc_row,
+        )
     }
 
     fn escalations_of_cases(&mut self, ids: &[String]) -> Result<Vec<Escalation>> {
-        self.rows(&format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = ANY($1) ORDER BY id"), &[&ids], esc_row)
+        self.rows(
+            &format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = ANY($1) AND account IS NULL ORDER BY id"),
+            &[&ids],
+            esc_row,
+        )
     }
 
     fn insert_escalation(&mut self, e: &Escalation) -> Result<i64> {
@@ -287,7 +295,14 @@ impl Txn for PgTxn<'_> {
         })?;
         self.stream(&format!("SELECT {EVENT_COLS} FROM events ORDER BY seq"), &[], |r| {
             each(AnyRow::Event(stored_event(r)))
-        })
+        })?;
+        for a in self.all_accounts()? {
+            each(AnyRow::Account(a))?;
+        }
+        for s in self.all_shifts()? {
+            each(AnyRow::Shift(s))?;
+        }
+        Ok(())
     }
 
     fn put_row(&mut self, row: &AnyRow) -> Result<()> {
@@ -302,7 +317,7 @@ impl Txn for PgTxn<'_> {
 
     fn finish_copy(&mut self) -> Result<()> {
         self.flush_copy()?;
-        for (table, col) in [("escalations", "id"), ("pauses", "id"), ("events", "seq")] {
+        for (table, col) in [("escalations", "id"), ("pauses", "id"), ("events", "seq"), ("oncall", "id")] {
             self.tx.batch_execute(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE(MAX({col}), 0) + 1, false) FROM {table}"
             ))?;
@@ -338,5 +353,29 @@ impl Txn for PgTxn<'_> {
         self.tx.commit()?;
         crate::ledger::note_commit();
         Ok(())
+    }
+
+    fn account(&mut self, customer: &str) -> Result<Option<crate::roster::Account>> {
+        self.get_account(customer)
+    }
+
+    fn put_account(&mut self, a: &crate::roster::Account) -> Result<()> {
+        self.write_account(a)
+    }
+
+    fn accounts(&mut self) -> Result<Vec<crate::roster::Account>> {
+        self.all_accounts()
+    }
+
+    fn add_shift(&mut self, s: &crate::roster::Shift) -> Result<i64> {
+        self.insert_shift(s)
+    }
+
+    fn shifts(&mut self) -> Result<Vec<crate::roster::Shift>> {
+        self.all_shifts()
+    }
+
+    fn account_escalations(&mut self, customer: &str) -> Result<Vec<Escalation>> {
+        self.escalations_of_account(customer)
     }
 }

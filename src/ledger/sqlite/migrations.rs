@@ -126,6 +126,30 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
     "#,
+    // 6: account escalations (the customer, the cases they span), accounts and their
+    // people, and the on-call roster (every shift kept).
+    r#"
+    ALTER TABLE escalations ADD COLUMN account TEXT;
+    ALTER TABLE escalations ADD COLUMN linked TEXT NOT NULL DEFAULT '[]';
+    CREATE INDEX escalations_account ON escalations (account);
+    CREATE TABLE accounts (
+        customer TEXT PRIMARY KEY,
+        csm TEXT,
+        ae TEXT,
+        dri TEXT,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE oncall (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT,
+        set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX oncall_role ON oncall (role, starts_at);
+    "#,
 ];
 
 pub fn current_version() -> i64 {

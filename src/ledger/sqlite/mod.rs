@@ -2,6 +2,7 @@
 //! rollback journal so that readers create nothing, busy timeout, version
 //! checks, creation under a file lock), one immediate transaction per write.
 
+mod accounts;
 pub mod migrations;
 mod outbox;
 mod queries;

@@ -145,7 +145,7 @@ pub(super) fn case_where(f: &CaseFilter) -> (String, Vec<Value>) {
 
 pub(super) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
-    raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since";
+    raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since, account, linked";
 
 pub(super) fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
     Ok(Escalation {
@@ -173,6 +173,8 @@ pub(super) fn esc_row(row: &Row) -> rusqlite::Result<Escalation> {
         handoff_note: row.get(21)?,
         package: json_at(row, 22)?,
         touch_since: opt_time_at(row, 23)?,
+        account: row.get(24)?,
+        linked: json_at(row, 25)?,
     })
 }
 
@@ -203,6 +205,8 @@ pub(super) fn esc_values(e: &Escalation) -> Vec<Value> {
         e.handoff_note.clone().into(),
         json(&e.package).into(),
         e.touch_since.map(rfc3339).into(),
+        e.account.clone().into(),
+        json(&e.linked).into(),
     ]
 }
 

@@ -102,6 +102,12 @@ pub fn rows(conn: &Connection, each: Each<Row>) -> anyhow::Result<()> {
     while let Some(r) = rows.next()? {
         each(Row::Event(stored_event_row(r)?))?;
     }
+    for a in super::accounts::accounts(conn)? {
+        each(Row::Account(a))?;
+    }
+    for s in super::accounts::shifts(conn)? {
+        each(Row::Shift(s))?;
+    }
     Ok(())
 }
 
@@ -117,6 +123,10 @@ pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
         Row::Pause { id, case_id, pause } => {
             conn.prepare_cached("INSERT INTO pauses (id, case_id, started_at, ended_at) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![id, case_id, rfc3339(pause.start), pause.end.map(rfc3339)])?;
+        }
+        Row::Account(a) => super::accounts::put_account(conn, a)?,
+        Row::Shift(s) => {
+            super::accounts::add_shift(conn, s, true)?;
         }
         Row::Event(e) => {
             conn.prepare_cached(

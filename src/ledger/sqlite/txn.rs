@@ -92,12 +92,15 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn escalations_of(&mut self, case_id: &str) -> Result<Vec<Escalation>> {
-        let sql = format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = ?1 ORDER BY id");
+        let sql = format!("SELECT {ESC_COLS} FROM escalations WHERE case_id = ?1 AND account IS NULL ORDER BY id");
         self.query(&sql, vec![case_id.to_string().into()], esc_row)
     }
 
     fn escalations_of_cases(&mut self, ids: &[String]) -> Result<Vec<Escalation>> {
-        let sql = format!("SELECT {ESC_COLS} FROM escalations WHERE case_id IN ({}) ORDER BY id", in_list(1));
+        let sql = format!(
+            "SELECT {ESC_COLS} FROM escalations WHERE case_id IN ({}) AND account IS NULL ORDER BY id",
+            in_list(1)
+        );
         self.query(&sql, vec![json(&ids).into()], esc_row)
     }
 
@@ -337,5 +340,29 @@ impl Txn for SqliteTxn<'_> {
         self.tx.commit()?;
         crate::ledger::note_commit();
         Ok(())
+    }
+
+    fn account(&mut self, customer: &str) -> Result<Option<crate::roster::Account>> {
+        super::accounts::account(&self.tx, customer)
+    }
+
+    fn put_account(&mut self, a: &crate::roster::Account) -> Result<()> {
+        super::accounts::put_account(&self.tx, a)
+    }
+
+    fn accounts(&mut self) -> Result<Vec<crate::roster::Account>> {
+        super::accounts::accounts(&self.tx)
+    }
+
+    fn add_shift(&mut self, s: &crate::roster::Shift) -> Result<i64> {
+        super::accounts::add_shift(&self.tx, s, false)
+    }
+
+    fn shifts(&mut self) -> Result<Vec<crate::roster::Shift>> {
+        super::accounts::shifts(&self.tx)
+    }
+
+    fn account_escalations(&mut self, customer: &str) -> Result<Vec<Escalation>> {
+        super::accounts::account_escalations(&self.tx, customer)
     }
 }

@@ -1,0 +1,173 @@
+//! `escalate account request CUSTOMER --case ID... --reason KEY --description TEXT`:
+//! an account escalation spanning cases of one customer, owned by its DRI.
+//! Guided on a terminal; the triggers are checked again inside the transaction.
+
+use crate::app::{Ctx, key_of, one_line, text};
+use crate::cli::AccountRequestArgs;
+use crate::error;
+use crate::events::{AccountRequested, CaseLink, EventBody};
+use crate::model::{Case, Escalation, case_key};
+use crate::prompt::prompter;
+use crate::render::clean;
+use crate::rules::account::triggers;
+
+/// The request's values, asked on a terminal when flags leave them out.
+struct Given {
+    cases: Vec<String>,
+    reason: String,
+    description: String,
+    destination: String,
+    level: u32,
+}
+
+fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> anyhow::Result<Given> {
+    let p = ctx.policy();
+    let ask = prompter(a.yes, ctx.no_input);
+    let mut cases: Vec<String> = a.cases.iter().map(|c| case_key(c)).collect();
+    let mut reason = a.reason.clone();
+    let mut description = a.description.clone();
+    if let Some(ask) = &ask {
+        if cases.is_empty() {
+            let all: Vec<&str> = open.iter().map(|c| c.id.as_str()).collect();
+            let answer = ask.text_with_default(
+                &format!("Cases of {customer} the escalation spans (comma-separated)"),
+                &all.join(", "),
+            )?;
+            cases = answer.split(',').map(case_key).filter(|c| !c.is_empty()).collect();
+        }
+        if reason.is_none() {
+            let items: Vec<(String, String)> = p.reasons.iter().map(|(k, r)| (k.clone(), r.label.clone())).collect();
+            reason = Some(ask.select("Reason", &items)?);
+        }
+        if description.is_none() {
+            description = Some(ask.long_text("What is the account escalation about?")?);
+        }
+    }
+    let mut missing = Vec::new();
+    if cases.is_empty() {
+        missing.push("  --case ID (repeatable: the customer's cases it spans)".to_string());
+    }
+    if reason.is_none() {
+        missing.push(format!("  --reason KEY (one of: {})", crate::policy::Policy::keys(&p.reasons)));
+    }
+    if description.is_none() {
+        missing.push("  --description TEXT".to_string());
+    }
+    if !missing.is_empty() {
+        return Err(error::bad_input(format!(
+            "missing values, and no terminal to ask on (or --yes/--no-input was given):\n{}",
+            missing.join("\n")
+        )));
+    }
+    let reason = key_of(&p.reasons, "--reason", "reason", reason.as_deref().unwrap_or_default())?;
+    let description = text("--description", description.as_deref().unwrap_or_default())?;
+    let destination = match &a.to {
+        Some(d) => key_of(&p.destinations, "--to", "destination", d)?,
+        None if p.destinations.contains_key("leadership") => "leadership".to_string(),
+        None => p.destinations.keys().next().cloned().unwrap_or_default(),
+    };
+    let level = a.level.unwrap_or(p.reasons[&reason].start_level);
+    let allowed = p.start_levels();
+    if !allowed.contains(&level) {
+        let list = allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        return Err(error::refused(format!(
+            "an escalation may not start at level {level}: the policy lets requests start at level {list}"
+        )));
+    }
+    Ok(Given { cases, reason, description, destination, level })
+}
+
+pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let customer = one_line("CUSTOMER", &a.customer)?;
+    let open: Vec<Case> = {
+        let mut ledger = ctx.read_ledger()?;
+        let mut tx = ledger.begin()?;
+        let all = super::account::cases_of(&mut *tx, &customer)?;
+        all.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect()
+    };
+    let g = gather(ctx, &a, &customer, &open)?;
+
+    let mut ledger = ctx.write_ledger()?;
+    let mut tx = ledger.begin()?;
+    let mut cases = Vec::new();
+    for id in &g.cases {
+        let c = ctx.case(&mut *tx, id)?;
+        if c.customer != customer {
+            return Err(error::bad_input(format!(
+                "case {} is a case of {:?}, not of {customer:?}: an account escalation spans one customer's cases",
+                c.id, c.customer
+            )));
+        }
+        if !cases.iter().any(|x: &Case| x.id == c.id) {
+            cases.push(c);
+        }
+    }
+    if let Some(e) = crate::model::open_escalation(&tx.account_escalations(&customer)?) {
+        return Err(error::refused(format!(
+            "account escalation #{} of {customer} is already open at level {}: link more cases with `escalate account link {customer:?} ID`",
+            e.id, e.level
+        )));
+    }
+    // Fallout counts every open case of the customer, not only those given.
+    let all_open = super::account::cases_of(&mut *tx, &customer)?;
+    let all_open: Vec<Case> = all_open.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect();
+    let evaluated = triggers(p, &cases, &all_open, Some(&g.reason), ctx.now);
+    let met: Vec<_> = evaluated.iter().filter(|t| t.raised).cloned().collect();
+    if met.is_empty() {
+        let why: Vec<String> = evaluated.iter().map(|t| format!("  {}: {}", t.signal, clean(&t.detail))).collect();
+        return Err(error::refused(format!(
+            "{customer} does not qualify for an account escalation: no trigger of the policy is met:\n{}",
+            why.join("\n")
+        )));
+    }
+    let account = tx.account(&customer)?;
+    let owner = crate::roster::dri(p, account.as_ref()).0.unwrap_or_else(|| ctx.actor.clone());
+    let level = p.level(g.level).ok_or_else(|| error::policy(format!("the policy has no level {}", g.level)))?;
+    let review_due_at = p.calendar.add(ctx.now, level.review);
+    let anchor = cases[0].id.clone();
+    let mut esc = Escalation::new(
+        &anchor,
+        g.destination.clone(),
+        g.reason.clone(),
+        g.description.clone(),
+        Default::default(),
+        &ctx.actor,
+        ctx.now,
+        review_due_at,
+    );
+    esc.level = g.level;
+    esc.owner = owner.clone();
+    esc.account = Some(customer.clone());
+    esc.linked = cases.iter().map(|c| c.id.clone()).collect();
+    esc.id = tx.insert_escalation(&esc)?;
+    let body = EventBody::AccountRequested(Box::new(AccountRequested {
+        customer: customer.clone(),
+        cases: esc.linked.clone(),
+        level: g.level,
+        destination: g.destination,
+        reason: g.reason,
+        description: g.description,
+        owner,
+        triggers: met.iter().map(|t| t.signal.to_string()).collect(),
+        review_due_at,
+    }));
+    ctx.record(&mut *tx, &anchor, Some(esc.id), &body)?;
+    for c in cases.iter().skip(1) {
+        let link = EventBody::CaseLinked(CaseLink { customer: customer.clone(), case: c.id.clone() });
+        ctx.record(&mut *tx, &c.id, Some(esc.id), &link)?;
+    }
+    tx.commit()?;
+    let because: Vec<String> = met.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
+    let sentence = format!(
+        "Requested account escalation #{} of {}: level {} ({}), spanning {}; owner (DRI) {}. Qualifies by {}.",
+        esc.id,
+        clean(&customer),
+        esc.level,
+        clean(&level.name),
+        clean(&esc.linked.join(", ")),
+        clean(&esc.owner),
+        because.join("; ")
+    );
+    super::follow::report(ctx, &cases[0], &esc, &sentence)
+}

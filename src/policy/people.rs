@@ -1,0 +1,108 @@
+//! The `[people]` table: who holds which roles, and the chat handle that
+//! mentions them; and the `[oncall]` table: the roles an on-call roster names.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// `[people.NAME]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    /// The roles this person holds, as `role:NAME` in deciders names them.
+    #[serde(default)]
+    pub roles: Vec<Spanned<String>>,
+    /// A chat handle that mentions this person in messages (such as "@dana").
+    #[serde(default)]
+    pub handle: Option<String>,
+    /// The person's own notification channels (told when their request is rejected,
+    /// when they become the owner, when what they own is overdue).
+    #[serde(default)]
+    pub channels: Vec<Spanned<String>>,
+}
+
+/// A person the policy names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub roles: Vec<String>,
+    pub handle: Option<String>,
+}
+
+/// `[oncall]` as written: the roles of the on-call roster, key to label, and
+/// which of them is the manager a handoff names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOnCall {
+    #[serde(default)]
+    pub roles: IndexMap<String, String>,
+    #[serde(default)]
+    pub manager: Option<Spanned<String>>,
+}
+
+impl Default for RawOnCall {
+    fn default() -> Self {
+        let roles = [("support-engineer", "Support engineer on call"), ("support-manager", "Support manager on call")];
+        RawOnCall {
+            roles: roles.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            manager: Some(Spanned::new(0..0, "support-manager".to_string())),
+        }
+    }
+}
+
+/// The on-call roster's roles (key to label) and the manager's role.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OnCall {
+    pub roles: IndexMap<String, String>,
+    pub manager: Option<String>,
+}
+
+/// The people, and every role with its members: those listed under `[roles]`
+/// and those whose `[people]` entry names the role.
+pub fn build(
+    raw: &IndexMap<String, RawPerson>,
+    roles: &IndexMap<String, Vec<String>>,
+    problem: &mut dyn FnMut(std::ops::Range<usize>, String),
+) -> (IndexMap<String, Person>, IndexMap<String, Vec<String>>) {
+    let mut all = roles.clone();
+    let mut people = IndexMap::new();
+    for (name, p) in raw {
+        let mut held = Vec::new();
+        for r in &p.roles {
+            let role = r.get_ref().trim();
+            let role = role.strip_prefix("role:").unwrap_or(role);
+            if role.is_empty() || !role.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                problem(
+                    r.span(),
+                    format!("person {name:?} holds role {role:?}: a role may hold only letters, digits, '-' and '_'"),
+                );
+                continue;
+            }
+            let members = all.entry(role.to_string()).or_default();
+            if !members.iter().any(|m| crate::model::same_actor(m, name)) {
+                members.push(name.clone());
+            }
+            held.push(role.to_string());
+        }
+        let handle = p.handle.as_ref().map(|h| h.trim().to_string()).filter(|h| !h.is_empty());
+        people.insert(name.clone(), Person { name: name.clone(), roles: held, handle });
+    }
+    (people, all)
+}
+
+/// The on-call roles, checked: the manager's role must be one of them.
+pub fn build_oncall(raw: &RawOnCall, problem: &mut dyn FnMut(std::ops::Range<usize>, String)) -> OnCall {
+    for key in raw.roles.keys() {
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            problem(0..0, format!("oncall role key {key:?} may hold only letters, digits, '-' and '_'"));
+        }
+    }
+    let manager = raw.manager.as_ref().map(|m| (m.span(), m.get_ref().trim().to_string()));
+    if let Some((span, m)) = &manager
+        && !raw.roles.contains_key(m)
+    {
+        let keys = raw.roles.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
+        problem(span.clone(), format!("oncall.manager {m:?} is not one of the on-call roles ({keys})"));
+    }
+    OnCall { roles: raw.roles.clone(), manager: manager.map(|(_, m)| m) }
+}

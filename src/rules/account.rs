@@ -1,0 +1,154 @@
+//! When cases of one customer may become an account escalation: each of the
+//! policy's triggers evaluated on its own (an emergency running too long,
+//! fallout of several cases sharing a tag, a reason that needs no wait).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::signals::Signal;
+use crate::model::{Case, CaseStatus};
+use crate::policy::Policy;
+
+/// Every trigger the policy sets (a trigger the policy leaves out is not
+/// listed): an emergency among `given`, fallout among all of the customer's
+/// cases `all`, and the reason, when one is given.
+pub fn triggers(
+    policy: &Policy,
+    given: &[Case],
+    all: &[Case],
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<Signal> {
+    let a = &policy.accounts;
+    let mut out = Vec::new();
+    if let Some((severity, after)) = a.emergency {
+        out.push(emergency(policy, given, severity, after, now));
+    }
+    if let Some((n, window)) = a.fallout {
+        out.push(fallout(policy, all, n, window, now));
+    }
+    if !a.reasons.is_empty() {
+        let met = reason.is_some_and(|r| a.reasons.iter().any(|x| x == r));
+        let detail = match reason {
+            Some(r) if met => format!("reason {r:?} needs no wait: the account may be escalated now"),
+            Some(r) => format!("reason {r:?} is not one that needs no wait ({})", a.reasons.join(", ")),
+            None => format!("no reason given; these need no wait: {}", a.reasons.join(", ")),
+        };
+        out.push(Signal { signal: "account-reason", raised: met, detail });
+    }
+    out
+}
+
+fn open(c: &&Case) -> bool {
+    c.status == CaseStatus::Open
+}
+
+fn emergency(policy: &Policy, cases: &[Case], severity: u32, after: crate::policy::Span, now: DateTime<Utc>) -> Signal {
+    let ran = |c: &Case| policy.calendar.elapsed(c.opened_at, now.max(c.opened_at), after.counting);
+    let longest = cases.iter().filter(open).filter(|c| c.severity == severity).max_by_key(|c| ran(c));
+    let name = policy.severities.get(&severity).map_or(format!("severity {severity}"), |s| s.named(severity));
+    match longest {
+        None => Signal {
+            signal: "account-emergency",
+            raised: false,
+            detail: format!("no open {name} case; an emergency running longer than {after} qualifies"),
+        },
+        Some(c) => {
+            let d = ran(c);
+            let raised = d.num_minutes() > after.minutes;
+            let word = if raised { "longer than" } else { "not yet longer than" };
+            Signal {
+                signal: "account-emergency",
+                raised,
+                detail: format!("{} ({name}) has run {}, {word} {after}", c.id, crate::time::span(d)),
+            }
+        }
+    }
+}
+
+fn fallout(policy: &Policy, cases: &[Case], need: u32, window: crate::policy::Span, now: DateTime<Utc>) -> Signal {
+    let within = |c: &Case| {
+        c.opened_at <= now && policy.calendar.elapsed(c.opened_at, now, window.counting).num_minutes() <= window.minutes
+    };
+    let mut by_tag: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for c in cases.iter().filter(open).filter(|c| within(c)) {
+        for t in &c.tags {
+            by_tag.entry(t).or_default().push(&c.id);
+        }
+    }
+    let best = by_tag.iter().max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(a.0)));
+    match best {
+        None => Signal {
+            signal: "account-fallout",
+            raised: false,
+            detail: format!(
+                "no open case of the customer opened within {window} has a tag; {need} sharing one qualify"
+            ),
+        },
+        Some((tag, ids)) => Signal {
+            signal: "account-fallout",
+            raised: ids.len() >= need as usize,
+            detail: format!(
+                "{} open case{} of the customer tagged {tag:?} opened within {window} ({}); {need} qualify",
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            ),
+        },
+    }
+}
+
+/// The account-level view `check --account` prints.
+#[derive(Debug, Serialize)]
+pub struct AccountCheck {
+    pub customer: String,
+    pub qualifies: bool,
+    pub cases: Vec<String>,
+    pub triggers: Vec<Signal>,
+    /// The open account escalation, when there is one.
+    pub open_escalation: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn case(id: &str, severity: u32, opened_h: u32, tags: &[&str]) -> Case {
+        Case {
+            id: id.into(),
+            customer: "Acme".into(),
+            severity,
+            tier: "premium".into(),
+            title: String::new(),
+            opened_at: Utc.with_ymd_and_hms(2026, 11, 23, opened_h, 0, 0).unwrap(),
+            priority: crate::model::Priority::Normal,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            status: CaseStatus::Open,
+            waiting_since: None,
+            first_response_at: None,
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn each_trigger_counts_on_its_own() {
+        let p = Policy::parse(crate::policy::BUILT_IN, "policy.toml").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let t = triggers(&p, &[case("E-1", 1, 9, &[])], &[], None, now);
+        assert_eq!(
+            t.iter().map(|s| (s.signal, s.raised)).collect::<Vec<_>>(),
+            [("account-emergency", false), ("account-fallout", false), ("account-reason", false)]
+        );
+        assert!(t[0].detail.contains("has run 3h, not yet longer than 3h clock"), "{}", t[0].detail);
+        let t = triggers(&p, &[case("E-1", 1, 8, &[])], &[], None, now);
+        assert!(t[0].raised);
+        let up: Vec<Case> = (0..3).map(|i| case(&format!("U-{i}"), 3, 10, &["upgrade"])).collect();
+        let t = triggers(&p, &up, &up, Some("customer-deadline"), now);
+        assert!(!t[0].raised && t[1].raised && t[2].raised, "{t:?}");
+        assert!(!triggers(&p, &up[..2], &up[..2], None, now)[1].raised);
+    }
+}

@@ -1,0 +1,242 @@
+//! Account escalations, the people behind them, the on-call roster and who
+//! decides each level: stories from the account-management process, on both
+//! ledger backends.
+
+mod common;
+use common::{Backend, Env};
+
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
+        }
+    };
+}
+
+on_both!(
+    an_emergency_becomes_an_account_escalation_after_three_hours,
+    post_upgrade_cases_are_linked_into_one_account_escalation,
+    the_dri_hands_off_with_the_manager_on_call_named,
+    the_vp_alone_decides_level_four,
+    an_outage_and_a_root_cause_analysis_are_recorded,
+    refusals_and_bad_input_leave_the_ledger_as_it_was,
+);
+
+fn add(env: &Env, id: &str, customer: &str, severity: &str, opened: &str, tags: &[&str]) {
+    let mut args = vec!["case", "add", id, "--customer", customer, "--severity", severity, "--tier", "premium"];
+    args.extend(["--opened-at", opened]);
+    for t in tags {
+        args.extend(["--tag", t]);
+    }
+    env.ok(&args);
+}
+
+fn an_emergency_becomes_an_account_escalation_after_three_hours(b: Backend) {
+    let mut env = Env::on(b);
+    add(&env, "E-1", "Acme", "1", "2026-11-23T09:00:00Z", &[]);
+    env.ok(&["account", "set", "Acme", "--csm", "cat", "--ae", "ann"]);
+    env.at("2026-11-23T11:30:00Z");
+    let (out, _) = env.expect(1, &["check", "--account", "Acme"]);
+    assert!(out.contains("does not qualify") && out.contains("E-1 (severity 1 (Outage)) has run 2h 30m"), "{out}");
+    let req = ["account", "request", "Acme", "--case", "E-1", "--reason", "lack-of-progress", "--description", "x"];
+    let (_, err) = env.expect(1, &req);
+    assert!(err.contains("Acme does not qualify for an account escalation"), "{err}");
+    env.at("2026-11-23T12:30:00Z");
+    let (out, _) = env.expect(0, &["check", "--account", "Acme"]);
+    assert!(out.contains("QUALIFIES"), "{out}");
+    let (out, _) = env.expect(1, &["check", "E-1"]);
+    assert!(out.contains("It qualifies for an account escalation: account-emergency"), "{out}");
+    let out = env.ok(&req);
+    assert!(out.contains("Requested account escalation #1 of Acme: level 1"), "{out}");
+    assert!(out.contains("owner (DRI) cat") && out.contains("account-emergency"), "{out}");
+    let show = env.ok(&["show", "E-1"]);
+    assert!(show.contains("Account escalation of Acme #1") && show.contains("account-requested"), "{show}");
+    let list = env.json(&["list"]);
+    assert_eq!(list[0]["account"], "Acme", "{list}");
+    let events = env.ok(&["export", "events"]);
+    assert!(events.contains("\"kind\":\"account-requested\""), "{events}");
+}
+
+fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
+    let env = Env::on(b);
+    for i in 1..=4 {
+        add(&env, &format!("U-{i}"), "Initech", "3", &format!("2026-11-23T0{i}:00:00Z"), &["upgrade-16.0"]);
+    }
+    add(&env, "G-1", "Globex", "3", "2026-11-23T01:00:00Z", &["upgrade-16.0"]);
+    let (out, _) = env.expect(0, &["check", "--account", "Initech"]);
+    assert!(out.contains("4 open cases of the customer tagged \"upgrade-16.0\""), "{out}");
+    let out = env.ok(&[
+        "account",
+        "request",
+        "Initech",
+        "--case",
+        "U-1",
+        "--case",
+        "U-2",
+        "--case",
+        "U-3",
+        "--reason",
+        "impaired-function",
+        "--description",
+        "Four problems since the 16.0 upgrade",
+        "--level",
+        "2",
+    ]);
+    assert!(out.contains("level 2 (Support management), spanning U-1, U-2, U-3"), "{out}");
+    let out = env.ok(&["account", "link", "Initech", "U-4"]);
+    assert!(out.contains("it spans U-1, U-2, U-3, U-4"), "{out}");
+    let (_, err) = env.expect(2, &["account", "link", "Initech", "G-1"]);
+    assert!(err.contains("case G-1 is a case of \"Globex\", not of \"Initech\""), "{err}");
+    env.ok(&["account", "unlink", "Initech", "U-3"]);
+    let shown = env.json(&["account", "show", "Initech"]);
+    assert_eq!(shown["account_escalations"][0]["linked"], serde_json::json!(["U-1", "U-2", "U-4"]));
+    // The owner (the requester: the account has no people) closes it once agreed.
+    let out = env.ok(&["account", "close", "Initech", "--note", "All four fixed; the DRI agrees"]);
+    assert!(out.contains("Closed account escalation #1 of Initech."), "{out}");
+}
+
+fn the_dri_hands_off_with_the_manager_on_call_named(b: Backend) {
+    let env = Env::on(b);
+    add(&env, "A-1", "Acme", "2", "2026-11-20T08:00:00Z", &[]);
+    env.ok(&["account", "set", "Acme", "--csm", "cat"]);
+    env.ok(&["oncall", "set", "support-manager", "noah", "--until", "2026-11-23T20:00:00Z"]);
+    let now = env.ok(&["oncall"]);
+    assert!(now.contains("noah") && now.contains("nobody"), "{now}");
+    env.ok(&[
+        "account",
+        "request",
+        "Acme",
+        "--case",
+        "A-1",
+        "--reason",
+        "customer-deadline",
+        "--description",
+        "Renewal blocked",
+    ]);
+    let (code, out, err) = env.run_as("cat", &["account", "handoff", "Acme", "--to", "lee", "--note", "Call at 9"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Handed account escalation #1 of Acme to lee. Support manager on call: noah.\n");
+    let events = env.ok(&["export", "events"]);
+    assert!(
+        events.contains(r#""kind":"handed-off","data":{"from":"cat","to":"lee","note":"Call at 9","manager":"noah"}"#),
+        "{events}"
+    );
+    let history = env.json(&["oncall", "history"]);
+    assert_eq!(history.as_array().map(Vec::len), Some(1));
+}
+
+fn the_vp_alone_decides_level_four(b: Backend) {
+    let mut env = Env::on(b).with_policy(|p| {
+        p.replace("# deciders = [\"role:vp-support\"]", "deciders = [\"role:vp-support\"]")
+            + "\n[people.dana]\nroles = [\"vp-support\"]\nhandle = \"@dana\"\n"
+    });
+    add(&env, "C-1", "Acme", "2", "2026-11-20T08:00:00Z", &[]);
+    env.ok(&Env::request_args("C-1"));
+    for day in ["24", "25", "26"] {
+        env.at(&format!("2026-11-{day}T17:00:00Z"));
+        env.ok(&["promote", "C-1", "--why", "No answer", "--yes"]);
+    }
+    let before = env.dump();
+    let (code, _, err) = env.run_as("rita", &["decide", "C-1", "approve"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "error: rita may not decide level 4: the policy names role:vp-support (dana) to decide it\n")
+    );
+    assert_eq!(env.dump(), before);
+    let (code, _, err) = env.run_as("dana", &["decide", "C-1", "approve"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+fn an_outage_and_a_root_cause_analysis_are_recorded(b: Backend) {
+    let mut env = Env::on(b);
+    add(&env, "C-1", "Acme", "2", "2026-11-20T08:00:00Z", &[]);
+    env.ok(&Env::request_args("C-1"));
+    env.at("2026-11-24T17:00:00Z");
+    env.ok(&["promote", "C-1", "--why", "Worse", "--yes"]);
+    env.at("2026-11-25T17:00:00Z");
+    env.ok(&["promote", "C-1", "--why", "Worse still", "--yes"]);
+    let (code, _, err) = env.run(&["case", "update", "C-1", "--severity", "1"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("warning: case C-1 is escalated and is now severity 1 (Outage)"), "{err}");
+    assert!(err.contains("escalate outage C-1 --ref TEXT"), "{err}");
+    env.ok(&["outage", "C-1", "--ref", "Outage call 14:05, #outage thread"]);
+    let report = env.ok(&["report"]);
+    assert!(report.contains("A root-cause analysis is due for: C-1 (#1, level 3)"), "{report}");
+    env.ok(&["rca", "C-1", "--done", "--link", "https://wiki.example/rca/1"]);
+    let report = env.ok(&["report"]);
+    assert!(report.contains("Root-cause analyses done: C-1 (#1: https://wiki.example/rca/1)"), "{report}");
+    let show = env.ok(&["show", "C-1"]);
+    assert!(show.contains("outage-recorded") && show.contains("rca-done"), "{show}");
+}
+
+fn refusals_and_bad_input_leave_the_ledger_as_it_was(b: Backend) {
+    let env = Env::on(b);
+    add(&env, "A-1", "Acme", "3", "2026-11-23T08:00:00Z", &[]);
+    add(&env, "G-1", "Globex", "3", "2026-11-23T08:00:00Z", &[]);
+    env.ok(&["oncall", "set", "support-engineer", "sam"]);
+    let before = env.dump();
+    let cases = [
+        (
+            2,
+            &["account", "request", "Nobody", "--case", "A-1", "--reason", "customer-deadline", "--description", "x"][..],
+            "customer \"Nobody\" has no cases",
+        ),
+        (
+            2,
+            &["account", "request", "Acme", "--case", "G-1", "--reason", "customer-deadline", "--description", "x"],
+            "case G-1 is a case of \"Globex\"",
+        ),
+        (2, &["account", "set", "Nobody", "--csm", "cat"], "has no cases"),
+        (
+            2,
+            &["oncall", "set", "night-owl", "sam"],
+            "unknown on-call role \"night-owl\" for ROLE (accepted: support-engineer, support-manager)",
+        ),
+        (
+            2,
+            &[
+                "oncall",
+                "set",
+                "support-manager",
+                "noah",
+                "--from",
+                "2026-11-23T20:00:00Z",
+                "--until",
+                "2026-11-23T19:00:00Z",
+            ],
+            "is not after the shift's start",
+        ),
+        (
+            1,
+            &[
+                "account",
+                "request",
+                "Acme",
+                "--case",
+                "A-1",
+                "--reason",
+                "customer-deadline",
+                "--description",
+                "x",
+                "--level",
+                "4",
+            ],
+            "may not start at level 4: the policy lets requests start at level 1, 2",
+        ),
+        (
+            1,
+            &["account", "request", "Acme", "--case", "A-1", "--reason", "lack-of-progress", "--description", "x"],
+            "does not qualify",
+        ),
+        (2, &["account", "request", "Acme", "--case", "A-1", "--no-input"], "--reason KEY"),
+        (1, &["account", "decide", "Acme", "approve"], "Acme has no account escalation"),
+    ];
+    for (code, args, says) in cases {
+        let (_, err) = env.expect(code, args);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert_eq!(env.dump(), before, "{args:?} changed the ledger");
+    }
+}
