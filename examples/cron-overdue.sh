@@ -1,32 +1,33 @@
 #!/usr/bin/env bash
-# A cron job that posts overdue follow-through (reviews past their window,
-# customer touch-points missed) to a chat webhook, one message per item.
+# A cron job that tells people what is overdue: each overdue review or
+# customer touch-point goes to the channels the policy routes it to (the
+# level's audience, the destination, the owner's own channel), once per
+# deadline however often cron runs, and notifications earlier runs could not
+# deliver are retried.
 #
-#   */15 * * * *  ESCALATE_WEBHOOK=https://chat.example.com/hooks/T0KEN /path/to/cron-overdue.sh
+#   */15 * * * *  ESCALATE_SLACK_URL=https://hooks.slack.com/services/... /path/to/cron-overdue.sh
 #
-# Without ESCALATE_WEBHOOK it prints the messages instead. It exits 1 when
-# anything is overdue (so cron mails or CI fails), 0 when nothing is, and
+# The channels are the policy's [channels]; their URLs and keys come from the
+# environment or from [secrets] in the user config file, never the policy.
+# It exits 1 when anything is overdue (so cron mails), 0 when nothing is, and
 # anything else when escalate itself failed.
-set -euo pipefail
+set -uo pipefail
 
 escalate() { command "${ESCALATE_BIN:-escalate}" "$@"; }
 
 status=0
-items=$(escalate due --overdue --format ndjson) || status=$?
+escalate due --overdue --notify || status=$?
 if [ "$status" -gt 1 ]; then
   echo "escalate due failed with exit $status" >&2
   exit "$status"
 fi
-[ -n "$items" ] || { echo "Nothing is overdue."; exit 0; }
 
-# One JSON object per line; the webhook takes {"text": ...}. Each line is
-# valid JSON already, so it is embedded as is rather than parsed in shell.
-while IFS= read -r item; do
-  payload="{\"text\":\"Overdue escalation follow-through\",\"item\":$item}"
-  if [ -n "${ESCALATE_WEBHOOK:-}" ]; then
-    curl --fail --silent --show-error -H 'Content-Type: application/json' -d "$payload" "$ESCALATE_WEBHOOK" >/dev/null
-  else
-    printf '%s\n' "$payload"
-  fi
-done <<<"$items"
-exit 1
+# Retry what could not be delivered before; exit 6 means some are still pending.
+flush=0
+escalate notify flush >/dev/null || flush=$?
+case "$flush" in
+  0) ;;
+  6) echo "some notifications are still pending: see \`escalate notify list --pending\`" >&2 ;;
+  *) exit "$flush" ;;
+esac
+exit "$status"

@@ -85,19 +85,35 @@ fn an_export_is_imported_and_triaged() {
 
 #[test]
 fn the_cron_job_posts_what_is_overdue() {
-    let mut env = Env::new();
-    let (code, out, _) = script(&env, "cron-overdue.sh", &[]);
-    assert_eq!((code, out.as_str()), (0, "Nothing is overdue.\n"));
+    let rx = common::receiver::Receiver::start();
+    let mut env = Env::new().with_policy(|text| {
+        format!(
+            "{}\n[channels.em]\nkind = \"slack\"\nurl = {{ env = \"ESCALATE_SLACK_URL\" }}\n",
+            text.replace("[levels.1]\n", "[levels.1]\nchannels = [\"em\"]\n")
+        )
+    });
+    let run = |env: &Env| {
+        let out = env
+            .program("bash")
+            .env("ESCALATE_SLACK_URL", rx.url("/slack"))
+            .arg(common::repo().join("examples/cron-overdue.sh"))
+            .output()
+            .expect("run cron-overdue.sh");
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    assert_eq!(run(&env), (0, "Nothing is overdue.\n".to_string()));
     env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
-    env.ok(&Env::request_args("C-1")); // review due 16:00
-    env.at("2026-11-23T16:30:00Z");
-    let (code, out, err) = script(&env, "cron-overdue.sh", &[]);
-    assert_eq!(code, 1, "{out}\n{err}");
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("a JSON payload")).collect();
-    assert_eq!(lines.len(), 1, "{out}");
-    assert_eq!(lines[0]["item"]["kind"], "review");
-    assert_eq!(lines[0]["item"]["case"], "C-1");
-    assert_eq!(lines[0]["item"]["late_minutes"], 30);
+    env.cmd().env("ESCALATE_SLACK_URL", rx.url("/slack")).args(Env::request_args("C-1")).assert().success();
+    let requested = rx.requests().len();
+    env.at("2026-11-23T16:30:00Z"); // the review was due at 16:00
+    for _ in 0..3 {
+        let (code, out) = run(&env);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("C-1"), "{out}");
+    }
+    let told: Vec<_> = rx.requests().into_iter().skip(requested).collect();
+    assert_eq!(told.len(), 1, "one message per overdue deadline, however often cron runs");
+    assert!(told[0].json()["text"].as_str().unwrap().starts_with("Overdue at level 1"));
     // escalate itself failing is not "overdue": the script passes its exit code on.
     let broken = env.dir.path().join("broken.toml");
     std::fs::write(&broken, "[calendar\n").unwrap();
