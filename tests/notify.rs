@@ -436,3 +436,33 @@ fn policy_show_names_where_secrets_are_read_never_their_values() {
     let from = out.find("Notifications").expect("a notifications section");
     insta::assert_snapshot!(out[from..].replace(&rx.port.to_string(), "PORT"));
 }
+
+#[test]
+fn secrets_come_from_a_private_config_file() {
+    let rx = Receiver::start();
+    let mut env = Env::new().with_policy(|text| {
+        format!(
+            "{}\n[channels.em]\nkind = \"slack\"\nurl = {{ config = \"em-slack\" }}\n",
+            text.replace("[levels.1]\n", "[levels.1]\nchannels = [\"em\"]\n")
+        )
+    });
+    env.at("2026-11-23T12:30:00Z");
+    let dir = env.dir.path().join("config").join("escalate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, format!("[secrets]\nem-slack = \"{}\"\n", rx.url("/slack"))).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    // Readable by others: refused, named, and the notification stays pending.
+    let (code, _, err) = env.run(&Env::request_args("ACME-1"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("holds a password or secrets but is readable by others (mode 644)"), "{err}");
+    assert!(!err.contains("127.0.0.1"), "{err}");
+    assert!(rx.requests().is_empty());
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.at("2026-11-23T12:32:00Z");
+    let out = env.ok(&["notify", "flush"]);
+    assert!(out.contains("Sent 1 of 1 notifications."), "{out}");
+    assert_eq!(rx.to("/slack").len(), 1);
+}
