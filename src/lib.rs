@@ -2,6 +2,7 @@
 //! `run` is the whole program; `main.rs` only hands it the process's arguments.
 
 pub mod app;
+pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod config;
