@@ -15,6 +15,8 @@ pub enum Kind {
     Ledger,
     /// A notification could not be delivered (`notify test`, `notify flush`). Exit 6.
     Delivery,
+    /// The ledger's event log was altered: its hash chain breaks, or a checkpoint is not extended. Exit 7.
+    Altered,
 }
 
 impl Kind {
@@ -25,6 +27,7 @@ impl Kind {
             Kind::Policy => 3,
             Kind::Ledger => 4,
             Kind::Delivery => 6,
+            Kind::Altered => 7,
         }
     }
 
@@ -35,6 +38,7 @@ impl Kind {
             Kind::Policy => "invalid-policy",
             Kind::Ledger => "ledger",
             Kind::Delivery => "delivery",
+            Kind::Altered => "altered",
         }
     }
 }
@@ -79,6 +83,10 @@ pub fn ledger(message: impl Into<String>) -> anyhow::Error {
 
 pub fn delivery(message: impl Into<String>) -> anyhow::Error {
     make(Kind::Delivery, message)
+}
+
+pub fn altered(message: impl Into<String>) -> anyhow::Error {
+    make(Kind::Altered, message)
 }
 
 /// The kind of an error chain: the first typed error found; the storage

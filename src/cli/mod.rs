@@ -451,6 +451,24 @@ pub enum LedgerCommand {
     Migrate,
     /// Copy everything in the ledger in use into another, empty one (SQLite or PostgreSQL)
     Copy(LedgerCopyArgs),
+    /// Recompute the event log's hash chain; name the first event that does not match (exit 7)
+    Verify(LedgerVerifyArgs),
+    /// Print a signed checkpoint of the event log (origin, size, head hash) to keep outside the ledger
+    Checkpoint(LedgerCheckpointArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerVerifyArgs {
+    /// Also prove the ledger extends this checkpoint (nothing it saw was removed)
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerCheckpointArgs {
+    /// Write it to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

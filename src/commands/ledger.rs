@@ -18,6 +18,8 @@ pub fn run(ctx: &Ctx, cmd: &LedgerCommand) -> anyhow::Result<u8> {
         LedgerCommand::Info => ctx.read_ledger()?,
         LedgerCommand::Migrate => ctx.write_ledger()?,
         LedgerCommand::Copy(a) => return copy(ctx, a),
+        LedgerCommand::Verify(a) => return super::verify::verify(ctx, a),
+        LedgerCommand::Checkpoint(a) => return super::verify::checkpoint(ctx, a),
     };
     let info = ledger.info()?;
     let counts = ledger.begin()?.counts()?;

@@ -22,6 +22,7 @@ mod report;
 mod request;
 mod shell;
 mod show;
+mod verify;
 
 use crate::app::Ctx;
 use crate::cli::{Cli, Command};

@@ -13,6 +13,22 @@ pub use error::{Result, StoreError};
 pub use location::Location;
 pub use store::{CaseFilter, Counts, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row, StoredEvent, Txn};
 
+/// The chain hash of a new event at `seq` after `prev`, as both backends store it.
+pub(crate) fn chain_hash(prev: &str, seq: i64, e: &NewEvent) -> Result<String> {
+    let at = crate::time::rfc3339(e.at);
+    let link = crate::chain::Link {
+        seq,
+        at: &at,
+        actor: e.actor,
+        case_id: e.case_id,
+        escalation: e.escalation,
+        kind: e.kind,
+        data: e.data,
+        policy_digest: e.policy_digest,
+    };
+    crate::chain::hash(prev, &link).map_err(StoreError::Data)
+}
+
 /// A value as the JSON text the ledger stores (tags, fields, packages).
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())

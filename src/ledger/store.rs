@@ -67,6 +67,27 @@ pub struct StoredEvent {
     pub kind: String,
     pub data: String,
     pub policy_digest: String,
+    /// The hash chain: the previous event's hash and this one's (None only if never chained).
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+impl StoredEvent {
+    /// Walk this event in a chain verifier.
+    pub fn feed(&self, v: &mut crate::chain::verify::Verifier) -> std::result::Result<(), crate::chain::verify::Break> {
+        let at = crate::time::rfc3339(self.at);
+        let link = crate::chain::Link {
+            seq: self.seq,
+            at: &at,
+            actor: &self.actor,
+            case_id: &self.case_id,
+            escalation: self.escalation,
+            kind: &self.kind,
+            data: &self.data,
+            policy_digest: &self.policy_digest,
+        };
+        v.feed(&crate::chain::verify::Stored { link, prev_hash: self.prev_hash.as_deref(), hash: self.hash.as_deref() })
+    }
 }
 
 /// A policy text kept by digest, as cited by events.
@@ -197,6 +218,9 @@ pub trait Txn {
     fn settle_delivery(&mut self, s: &outbox::Settled) -> Result<()>;
     /// The outbox, newest first, at most `limit` rows.
     fn deliveries(&mut self, which: outbox::Listing, limit: i64) -> Result<Vec<outbox::Delivery>>;
+
+    /// Every event as stored, with its chain fields, in seq order.
+    fn each_stored_event(&mut self, each: Each<StoredEvent>) -> anyhow::Result<()>;
 
     /// Make the transaction's writes durable. Dropping without commit rolls back.
     fn commit(self: Box<Self>) -> Result<()>;

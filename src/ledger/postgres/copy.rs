@@ -48,7 +48,8 @@ fn send(tx: &mut Transaction, sql: &str, data: &[u8]) -> Result<()> {
 }
 
 /// The cases, their tags, pauses and events of a batch, one COPY per table.
-pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+/// The events continue the chain from `head` (seq, hash), which is moved on.
+pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mut (i64, String)) -> Result<()> {
     let (mut cases, mut tags, mut pauses, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let at = rfc3339(meta.at);
     for r in rows {
@@ -59,16 +60,28 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta) -> Result
             row(&mut pauses, &[Some(&c.id), Some(&start), end.as_deref()]);
         }
         for (kind, data) in &r.events {
-            row(
-                &mut events,
-                &[Some(&at), Some(meta.actor), Some(&c.id), Some(kind), Some(data), Some(meta.policy_digest)],
-            );
+            let seq = head.0 + 1;
+            let event = crate::ledger::NewEvent {
+                at: meta.at,
+                actor: meta.actor,
+                case_id: &c.id,
+                escalation: None,
+                kind,
+                data,
+                policy_digest: meta.policy_digest,
+            };
+            let hash = crate::ledger::chain_hash(&head.1, seq, &event)?;
+            let seq_text = seq.to_string();
+            let fields = [Some(seq_text.as_str()), Some(&at), Some(meta.actor), Some(&c.id), Some(kind)];
+            let rest = [Some(data.as_str()), Some(meta.policy_digest), Some(&head.1), Some(&hash)];
+            row(&mut events, &[&fields[..], &rest[..]].concat());
+            *head = (seq, hash);
         }
     }
     send(tx, CASES_COPY, &cases)?;
     send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)?;
     send(tx, "COPY pauses (case_id, started_at, ended_at) FROM STDIN", &pauses)?;
-    send(tx, "COPY events (at, actor, case_id, kind, data, policy_digest) FROM STDIN", &events)
+    send(tx, "COPY events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash) FROM STDIN", &events)
 }
 
 fn opt(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
@@ -109,7 +122,13 @@ pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
             Row::Event(e) => {
                 let (seq, at, esc) = (e.seq.to_string(), rfc3339(e.at), e.escalation.map(|x| x.to_string()));
                 let fields = [Some(seq.as_str()), Some(&at), Some(&e.actor), Some(&e.case_id), esc.as_deref()];
-                let rest = [Some(e.kind.as_str()), Some(&e.data), Some(&e.policy_digest)];
+                let rest = [
+                    Some(e.kind.as_str()),
+                    Some(&e.data),
+                    Some(&e.policy_digest),
+                    e.prev_hash.as_deref(),
+                    e.hash.as_deref(),
+                ];
                 row(&mut data, &[&fields[..], &rest[..]].concat());
             }
         }
@@ -119,7 +138,9 @@ pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
         Row::Case(_) => CASES_COPY,
         Row::Escalation(_) => ESCALATIONS_COPY,
         Row::Pause { .. } => "COPY pauses (id, case_id, started_at, ended_at) FROM STDIN",
-        Row::Event(_) => "COPY events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest) FROM STDIN",
+        Row::Event(_) => {
+            "COPY events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash) FROM STDIN"
+        }
         Row::Account(_) => "COPY accounts (customer, csm, ae, dri, updated_at) FROM STDIN",
         Row::Shift(_) => "COPY oncall (id, role, name, starts_at, ends_at, set_by, set_at) FROM STDIN",
     };

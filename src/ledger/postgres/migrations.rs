@@ -144,7 +144,24 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX oncall_role ON oncall (role, starts_at);
     "#,
+    // 5: the event log as a hash chain, with a one-row head that appends lock in
+    // turn. The existing events are chained once by `chain_existing` (in Rust,
+    // as every later event is), then the log is append-only again.
+    r#"
+    ALTER TABLE events ADD COLUMN prev_hash text;
+    ALTER TABLE events ADD COLUMN hash text;
+    CREATE TABLE chain_head (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        seq bigint NOT NULL,
+        hash text NOT NULL
+    );
+    INSERT INTO chain_head (seq, hash) VALUES (0, '0000000000000000000000000000000000000000000000000000000000000000');
+    ALTER TABLE events DISABLE TRIGGER events_append_only;
+    "#,
 ];
+
+/// The migration after which the existing events are chained.
+pub const CHAIN: usize = 5;
 
 pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64

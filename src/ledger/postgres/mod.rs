@@ -3,6 +3,7 @@
 //! transactions whose writes lock the case they act on.
 
 mod accounts;
+mod chain;
 mod connect;
 mod copy;
 pub mod migrations;
@@ -90,6 +91,9 @@ fn migrate(client: &mut Client, label: &str) -> Result<()> {
     let from = from.unwrap_or(0);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         tx.batch_execute(sql).map_err(|e| fail(&format!("migration {}: {}", i + 1, describe(&e))))?;
+        if i + 1 == migrations::CHAIN {
+            chain::chain_existing(&mut tx).map_err(|e| fail(&format!("chaining the event log: {e}")))?;
+        }
     }
     tx.execute(
         "INSERT INTO escalate_meta (key, value) VALUES ('schema_version', $1)

@@ -217,7 +217,8 @@ impl EscValues {
     }
 }
 
-pub(super) const EVENT_COLS: &str = "seq, at, actor, case_id, escalation_id, kind, data::text, policy_digest";
+pub(super) const EVENT_COLS: &str =
+    "seq, at, actor, case_id, escalation_id, kind, data::text, policy_digest, prev_hash, hash";
 
 pub(super) fn stored_event(r: &Row) -> StoredEvent {
     StoredEvent {
@@ -229,6 +230,8 @@ pub(super) fn stored_event(r: &Row) -> StoredEvent {
         kind: r.get(5),
         data: r.get(6),
         policy_digest: r.get(7),
+        prev_hash: r.get(8),
+        hash: r.get(9),
     }
 }
 

@@ -182,11 +182,18 @@ impl Txn for PgTxn<'_> {
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
         crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
-        let sql = "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
-                   VALUES ($1, $2, $3, $4, $5, $6::text::json, $7) RETURNING seq";
-        let stmt = self.stmt(sql)?;
-        let params: [Param; 7] = [&e.at, &e.actor, &e.case_id, &e.escalation, &e.kind, &e.data, &e.policy_digest];
-        Ok(self.tx.query_one(&stmt, &params)?.get(0))
+        // The chain head is locked until commit: appends are one after another.
+        let (last, prev) = super::chain::head(&mut self.tx)?;
+        let seq = last + 1;
+        let hash = crate::ledger::chain_hash(&prev, seq, e)?;
+        let sql =
+            "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7::text::json, $8, $9, $10)";
+        let params: [Param; 10] =
+            [&seq, &e.at, &e.actor, &e.case_id, &e.escalation, &e.kind, &e.data, &e.policy_digest, &prev, &hash];
+        self.exec(sql, &params)?;
+        super::chain::set_head(&mut self.tx, &(seq, hash))?;
+        Ok(seq)
     }
 
     fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>> {
@@ -262,7 +269,9 @@ impl Txn for PgTxn<'_> {
     }
 
     fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
-        super::copy::cases(&mut self.tx, rows, meta)
+        let mut head = super::chain::head(&mut self.tx)?;
+        super::copy::cases(&mut self.tx, rows, meta, &mut head)?;
+        super::chain::set_head(&mut self.tx, &head)
     }
 
     fn import_end(&mut self) -> Result<()> {
@@ -322,7 +331,7 @@ impl Txn for PgTxn<'_> {
                 "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE(MAX({col}), 0) + 1, false) FROM {table}"
             ))?;
         }
-        Ok(())
+        super::chain::head_from_log(&mut self.tx)
     }
 
     fn enqueue(&mut self, d: &crate::ledger::outbox::NewDelivery) -> Result<Option<i64>> {
@@ -347,6 +356,12 @@ impl Txn for PgTxn<'_> {
         limit: i64,
     ) -> Result<Vec<crate::ledger::outbox::Delivery>> {
         self.outbox_list(which, limit)
+    }
+
+    fn each_stored_event(&mut self, each: Each<crate::ledger::StoredEvent>) -> anyhow::Result<()> {
+        self.stream(&format!("SELECT {EVENT_COLS} FROM events ORDER BY seq"), &[], |r| {
+            each(super::queries::stored_event(r))
+        })
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

@@ -150,7 +150,22 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX oncall_role ON oncall (role, starts_at);
     "#,
+    // 7: the event log as a hash chain. The existing events are chained once by
+    // `chain_existing` (in Rust, as every later event is), then the log is
+    // append-only again.
+    r#"
+    ALTER TABLE events ADD COLUMN prev_hash TEXT;
+    ALTER TABLE events ADD COLUMN hash TEXT;
+    DROP TRIGGER events_no_update;
+    "#,
 ];
+
+/// The migration after which the existing events are chained.
+pub const CHAIN: usize = 7;
+
+/// The append-only trigger, restored once the existing events are chained.
+pub const RESTORE_APPEND_ONLY: &str = "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;";
 
 pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64

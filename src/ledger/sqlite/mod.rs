@@ -3,6 +3,7 @@
 //! checks, creation under a file lock), one immediate transaction per write.
 
 mod accounts;
+mod chain;
 pub mod migrations;
 mod outbox;
 mod queries;
@@ -66,6 +67,9 @@ fn migrate(conn: &mut Connection, from: i64, label: &str) -> Result<()> {
     super::refuse_newer(now_at, current_version(), label)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(now_at.max(from) as usize) {
         tx.execute_batch(sql).map_err(|e| fail(&format!("migration {}: {e}", i + 1)))?;
+        if i + 1 == migrations::CHAIN {
+            chain::chain_existing(&tx).map_err(|e| fail(&format!("chaining the event log: {e}")))?;
+        }
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(|e| fail(&e))?;
     tx.pragma_update(None, "user_version", current_version()).map_err(|e| fail(&e))?;

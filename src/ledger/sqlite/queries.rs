@@ -225,7 +225,7 @@ pub(super) fn insert_escalation_with_id(tx: &rusqlite::Connection, e: &Escalatio
 // ---- events ---------------------------------------------------------------
 
 pub(super) const EVENT_SELECT: &str =
-    "SELECT seq, at, actor, case_id, escalation_id, kind, data, policy_digest FROM events";
+    "SELECT seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash FROM events";
 
 pub(super) fn stored_event_row(row: &Row) -> rusqlite::Result<crate::ledger::store::StoredEvent> {
     Ok(crate::ledger::store::StoredEvent {
@@ -237,6 +237,8 @@ pub(super) fn stored_event_row(row: &Row) -> rusqlite::Result<crate::ledger::sto
         kind: row.get(5)?,
         data: row.get(6)?,
         policy_digest: row.get(7)?,
+        prev_hash: row.get(8)?,
+        hash: row.get(9)?,
     })
 }
 

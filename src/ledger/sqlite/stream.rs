@@ -130,8 +130,8 @@ pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
         }
         Row::Event(e) => {
             conn.prepare_cached(
-                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 e.seq,
@@ -141,7 +141,9 @@ pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
                 e.escalation,
                 e.kind,
                 e.data,
-                e.policy_digest
+                e.policy_digest,
+                e.prev_hash,
+                e.hash,
             ])?;
         }
     }

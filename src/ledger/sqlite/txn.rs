@@ -191,13 +191,27 @@ impl Txn for SqliteTxn<'_> {
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
         crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
+        let (last, prev) = super::chain::head(&self.tx)?;
+        let seq = last + 1;
+        let hash = crate::ledger::chain_hash(&prev, seq, e)?;
         self.tx
             .prepare_cached(
-                "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
-            .execute(params![rfc3339(e.at), e.actor, e.case_id, e.escalation, e.kind, e.data, e.policy_digest])?;
-        Ok(self.tx.last_insert_rowid())
+            .execute(params![
+                seq,
+                rfc3339(e.at),
+                e.actor,
+                e.case_id,
+                e.escalation,
+                e.kind,
+                e.data,
+                e.policy_digest,
+                prev,
+                hash
+            ])?;
+        Ok(seq)
     }
 
     fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>> {
@@ -275,17 +289,31 @@ impl Txn for SqliteTxn<'_> {
 
     fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
         let at = rfc3339(meta.at);
+        // The chain continues from the head, one event after another.
+        let (mut seq, mut prev) = super::chain::head(&self.tx)?;
         for r in rows {
             insert_case_at(&self.tx, &r.case, meta.at, meta.at)?;
             for p in &r.pauses {
                 self.insert_pause(&r.case.id, p)?;
             }
             let mut add = self.tx.prepare_cached(
-                "INSERT INTO events (at, actor, case_id, escalation_id, kind, data, policy_digest)
-                 VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)",
+                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for (kind, data) in &r.events {
-                add.execute(params![at, meta.actor, r.case.id, kind, data, meta.policy_digest])?;
+                seq += 1;
+                let event = NewEvent {
+                    at: meta.at,
+                    actor: meta.actor,
+                    case_id: &r.case.id,
+                    escalation: None,
+                    kind,
+                    data,
+                    policy_digest: meta.policy_digest,
+                };
+                let hash = crate::ledger::chain_hash(&prev, seq, &event)?;
+                add.execute(params![seq, at, meta.actor, r.case.id, kind, data, meta.policy_digest, prev, hash])?;
+                prev = hash;
             }
         }
         Ok(())
@@ -334,6 +362,15 @@ impl Txn for SqliteTxn<'_> {
         limit: i64,
     ) -> Result<Vec<crate::ledger::outbox::Delivery>> {
         self.outbox_list(which, limit)
+    }
+
+    fn each_stored_event(&mut self, each: Each<crate::ledger::StoredEvent>) -> anyhow::Result<()> {
+        let mut stmt = self.tx.prepare(&format!("{EVENT_SELECT} ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            each(super::queries::stored_event_row(r)?)?;
+        }
+        Ok(())
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

@@ -1,0 +1,219 @@
+//! `escalate ledger verify` and `ledger checkpoint`: walk the event log's hash
+//! chain, name the first event that does not match, and sign or check a
+//! checkpoint of its head kept outside the ledger.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::app::Ctx;
+use crate::chain::checkpoint::{self, Checkpoint};
+use crate::chain::verify::{Break, Verifier};
+use crate::cli::{LedgerCheckpointArgs, LedgerVerifyArgs};
+use crate::error;
+
+/// The chain as walked: its size, head, origin, and the hash at a size asked about.
+#[derive(Debug, Serialize)]
+struct Walked {
+    events: u64,
+    head: String,
+    origin: String,
+    #[serde(skip)]
+    hash_at: Option<String>,
+}
+
+/// Walk the whole chain; `at` asks for the hash after that many events.
+fn walk(ctx: &Ctx, at: Option<u64>) -> anyhow::Result<Walked> {
+    let mut ledger = ctx.read_ledger()?;
+    let mut tx = ledger.begin()?;
+    let mut v = Verifier::default();
+    let (mut first, mut hash_at, mut broke) = (None, None, None);
+    tx.each_stored_event(&mut |e| {
+        if broke.is_some() {
+            return Ok(());
+        }
+        match e.feed(&mut v) {
+            Ok(()) => {
+                if first.is_none() {
+                    first = Some(v.head.clone());
+                }
+                if at == Some(v.count) {
+                    hash_at = Some(v.head.clone());
+                }
+            }
+            Err(b) => broke = Some(b),
+        }
+        Ok(())
+    })?;
+    if let Some(b) = broke {
+        return Err(error::altered(words(&b, v.count)));
+    }
+    Ok(Walked { events: v.count, origin: checkpoint::origin(first.as_deref()), head: v.head, hash_at })
+}
+
+/// The break in words: which event, and what it means.
+fn words(b: &Break, good: u64) -> String {
+    let after = match good {
+        0 => "from the start".to_string(),
+        1 => "after 1 good event".to_string(),
+        n => format!("after {n} good events"),
+    };
+    let what = match b {
+        Break::Missing { expected, found } => {
+            format!("event {expected} is missing: the log goes on at {found} (events were deleted or renumbered)")
+        }
+        Break::OutOfPlace { seq } => {
+            format!("event {seq} does not follow the event before it (events were moved, inserted or reordered)")
+        }
+        Break::Altered { seq, case_id, kind } => {
+            format!(
+                "event {seq} ({kind} of case {case_id}) does not match its hash: it was changed after it was written"
+            )
+        }
+        Break::Unchained { seq } => format!("event {seq} has no hash: it was written around escalate"),
+        Break::Unreadable { seq, why } => format!("event {seq} cannot be read: {why}"),
+    };
+    format!("the ledger was altered: {what} ({after})")
+}
+
+pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
+    let cp = a.checkpoint.as_deref().map(read_checkpoint).transpose()?;
+    let walked = walk(ctx, cp.as_ref().map(|c| c.size))?;
+    if let Some(c) = &cp {
+        extends(&walked, c)?;
+    }
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({
+            "verified": true,
+            "events": walked.events,
+            "head": walked.head,
+            "origin": walked.origin,
+            "checkpoint": cp.as_ref().map(|c| serde_json::json!({"size": c.size, "head": c.head})),
+        }))?;
+    } else {
+        let mut s = format!(
+            "The event log verifies: {} events, each following the one before; head {}.\nOrigin {}.\n",
+            walked.events, walked.head, walked.origin
+        );
+        if let Some(c) = &cp {
+            s.push_str(&format!(
+                "It extends the checkpoint of {} events{}: nothing the checkpoint saw was removed or changed.\n",
+                c.size,
+                signer(c)
+            ));
+        }
+        ctx.out.print(&s)?;
+    }
+    Ok(0)
+}
+
+/// Whose key signed a checkpoint, in words.
+fn signer(c: &Checkpoint) -> String {
+    match key_path().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|k| decode_key(&k).ok()) {
+        Some(key) if checkpoint::public_key(&key).ok().as_deref() == Some(c.public_key.as_slice()) => {
+            " (signed with this user's key)".into()
+        }
+        _ => " (signed with a key that is not this user's)".into(),
+    }
+}
+
+/// The ledger extends the checkpoint: same origin, at least as long, the same hash at its size.
+fn extends(w: &Walked, c: &Checkpoint) -> anyhow::Result<()> {
+    if c.origin != w.origin {
+        return Err(error::bad_input(format!(
+            "the checkpoint is of ledger {}, and this is ledger {}: check it against the ledger it was made of",
+            c.origin, w.origin
+        )));
+    }
+    if w.events < c.size {
+        let gone = if w.events + 1 == c.size {
+            format!("event {} was removed", c.size)
+        } else {
+            format!("events {} to {} were removed", w.events + 1, c.size)
+        };
+        return Err(error::altered(format!(
+            "the ledger was altered: it holds {} events, and the checkpoint saw {}: {gone}",
+            w.events, c.size
+        )));
+    }
+    if w.hash_at.as_deref() != Some(c.head.as_str()) {
+        return Err(error::altered(format!(
+            "the ledger was altered: its first {} events are not the ones the checkpoint saw (history was rewritten)",
+            c.size
+        )));
+    }
+    Ok(())
+}
+
+fn read_checkpoint(path: &Path) -> anyhow::Result<Checkpoint> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| error::bad_input(format!("cannot read checkpoint {shown}: {e}")))?;
+    if !meta.is_file() || meta.len() > 64 * 1024 {
+        return Err(error::bad_input(format!("checkpoint {shown} is not a checkpoint file (a small text file)")));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| error::bad_input(format!("cannot read checkpoint {shown}: {e}")))?;
+    checkpoint::parse(&text).map_err(|why| {
+        error::bad_input(format!(
+            "{shown} is not a valid checkpoint: {why} (make one with `escalate ledger checkpoint`)"
+        ))
+    })
+}
+
+/// The signing key's file: `escalate/checkpoint.key` in the config dir.
+fn key_path() -> Option<PathBuf> {
+    crate::config::path().and_then(|p| p.parent().map(|d| d.join("checkpoint.key")))
+}
+
+fn decode_key(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|e| e.to_string())
+}
+
+/// The user's signing key, made on first use (mode 0600, never printed).
+fn signing_key() -> anyhow::Result<Vec<u8>> {
+    use base64::Engine as _;
+    let path = key_path().ok_or_else(|| error::bad_input("cannot find a config dir for the signing key"))?;
+    let shown = path.display().to_string();
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return decode_key(&text).map_err(|e| {
+            error::bad_input(format!("the signing key {shown} cannot be read ({e}): move it away to make a new one"))
+        });
+    }
+    let key = checkpoint::new_key().map_err(error::bad_input)?;
+    let text = format!("{}\n", base64::engine::general_purpose::STANDARD.encode(&key));
+    write_private(&path, text.as_bytes())
+        .map_err(|e| error::bad_input(format!("cannot write the signing key {shown}: {e}")))?;
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent() {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, bytes)
+}
+
+pub fn checkpoint(ctx: &Ctx, a: &LedgerCheckpointArgs) -> anyhow::Result<u8> {
+    // Only a chain that verifies is signed.
+    let walked = walk(ctx, None)?;
+    let key = signing_key()?;
+    let text = checkpoint::sign(&key, &walked.origin, walked.events, &walked.head).map_err(error::bad_input)?;
+    match &a.output {
+        None => ctx.out.print(&text)?,
+        Some(path) => crate::render::write_file(path, text.as_bytes())?,
+    }
+    Ok(0)
+}

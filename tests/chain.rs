@@ -1,0 +1,208 @@
+//! The tamper-evident event log on both backends: an untouched ledger
+//! verifies; a changed field, a deleted event, a deleted tail (against a
+//! checkpoint) and two reordered events are each caught and named; imports,
+//! copies and the chaining migration write the same chain.
+
+mod common;
+
+use common::{Backend, Env};
+
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
+        }
+    };
+}
+
+on_both!(
+    an_untouched_ledger_verifies_and_an_empty_one_too,
+    a_changed_field_is_named,
+    a_deleted_event_is_named,
+    a_deleted_tail_is_caught_by_a_checkpoint,
+    reordered_events_are_named,
+    a_checkpoint_of_another_ledger_is_refused,
+    imports_and_the_chaining_migration_write_the_same_chain,
+);
+
+/// Run SQL on the ledger around escalate, as someone with database access would.
+fn sql(env: &Env, statement: &str) {
+    match &env.pg {
+        Some(url) => {
+            let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+            client.batch_execute(statement).expect("sql");
+        }
+        None => {
+            let conn = rusqlite::Connection::open(env.ledger()).expect("open");
+            conn.execute_batch(statement).expect("sql");
+            conn.pragma_update(None, "journal_mode", "DELETE").expect("journal");
+        }
+    }
+}
+
+/// The append-only guard lifted, as an attacker with database access would.
+fn unguarded(env: &Env, statement: &str) {
+    match env.pg {
+        Some(_) => sql(
+            env,
+            &format!(
+                "ALTER TABLE events DISABLE TRIGGER events_append_only; {statement}; \
+                 ALTER TABLE events ENABLE TRIGGER events_append_only;"
+            ),
+        ),
+        None => sql(env, &format!("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; {statement};")),
+    }
+}
+
+/// A ledger of four cases (four events) and an escalation (a fifth, sixth).
+fn story(b: Backend) -> Env {
+    let env = Env::on(b);
+    for i in 1..=4 {
+        env.case(&format!("C-{i}"), 2, "premium", "2026-11-20T08:00:00Z");
+    }
+    env.ok(&Env::request_args("C-1"));
+    env.ok(&["update", "C-1", "--note", "Called the customer"]);
+    env
+}
+
+/// The message of a verify that fails with "altered" (exit 7).
+fn altered(env: &Env, args: &[&str]) -> String {
+    let (_, err) = env.expect(7, args);
+    err.trim_end().to_string()
+}
+
+fn an_untouched_ledger_verifies_and_an_empty_one_too(b: Backend) {
+    let env = Env::on(b);
+    assert_eq!(
+        env.ok(&["ledger", "verify"]),
+        "The event log verifies: 0 events, each following the one before; head \
+         0000000000000000000000000000000000000000000000000000000000000000.\nOrigin escalate-ledger-empty.\n"
+    );
+    let env = story(b);
+    let before = env.dump();
+    let v = env.json(&["ledger", "verify"]);
+    assert_eq!(v["events"], 6);
+    assert_eq!(v["verified"], true);
+    assert_eq!(env.dump(), before, "verify writes nothing");
+}
+
+fn a_changed_field_is_named(b: Backend) {
+    let env = story(b);
+    unguarded(&env, "UPDATE events SET actor = 'mallory' WHERE seq = 5");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @"error: the ledger was altered: event 5 (requested of case C-1) does not match its hash: it was changed after it was written (after 4 good events)"
+    ) }
+}
+
+fn a_deleted_event_is_named(b: Backend) {
+    let env = story(b);
+    unguarded(&env, "DELETE FROM events WHERE seq = 3");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @"error: the ledger was altered: event 3 is missing: the log goes on at 4 (events were deleted or renumbered) (after 2 good events)"
+    ) }
+}
+
+fn a_deleted_tail_is_caught_by_a_checkpoint(b: Backend) {
+    let env = story(b);
+    let cp = env.dir.path().join("checkpoint.txt");
+    env.ok(&["ledger", "checkpoint", "--output", cp.to_str().unwrap()]);
+    let key = env.dir.path().join("config/escalate/checkpoint.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    let out = env.ok(&["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]);
+    assert!(out.ends_with("It extends the checkpoint of 6 events (signed with this user's key): nothing the checkpoint saw was removed or changed.\n"), "{out}");
+    // More events later still extend it.
+    env.ok(&["update", "C-1", "--note", "Called again"]);
+    env.ok(&["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]);
+    unguarded(&env, "DELETE FROM events WHERE seq >= 5");
+    // The chain itself is whole: only the checkpoint knows what is gone.
+    env.ok(&["ledger", "verify"]);
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]),
+        @"error: the ledger was altered: it holds 4 events, and the checkpoint saw 6: events 5 to 6 were removed"
+    ) }
+}
+
+fn reordered_events_are_named(b: Backend) {
+    let env = story(b);
+    // Swap events 2 and 3 whole (hashes and all), keeping seq in order.
+    unguarded(
+        &env,
+        "UPDATE events SET seq = 100 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; \
+         UPDATE events SET seq = 3 WHERE seq = 100",
+    );
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @"error: the ledger was altered: event 2 does not follow the event before it (events were moved, inserted or reordered) (after 1 good event)"
+    ) }
+}
+
+fn a_checkpoint_of_another_ledger_is_refused(b: Backend) {
+    let other = Env::new();
+    other.case("X-1", 3, "premium", "2026-11-20T08:00:00Z");
+    let cp = other.dir.path().join("cp.txt");
+    other.ok(&["ledger", "checkpoint", "--output", cp.to_str().unwrap()]);
+    let env = story(b);
+    let (_, err) = env.expect(2, &["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]);
+    assert!(err.starts_with("error: the checkpoint is of ledger escalate-ledger-"), "{err}");
+    assert!(err.contains(", and this is ledger escalate-ledger-"), "{err}");
+    std::fs::write(&cp, std::fs::read_to_string(&cp).unwrap().replace("size 1", "size 2")).unwrap();
+    let (_, err) = env.expect(2, &["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]);
+    assert!(err.contains("is not a valid checkpoint: its signature does not match its contents"), "{err}");
+}
+
+fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
+    let env = story(b);
+    let csv = env.dir.path().join("cases.csv");
+    std::fs::write(
+        &csv,
+        "id,customer,severity,tier,opened_at\nI-1,Initech,3,standard,2026-11-20T08:00:00Z\nI-2,Initech,2,premium,2026-11-21T08:00:00Z\n",
+    )
+    .unwrap();
+    env.ok(&["case", "import", csv.to_str().unwrap()]);
+    env.ok(&["update", "C-1", "--note", "After the import"]);
+    let head = env.json(&["ledger", "verify"])["head"].clone();
+    // A copy into the other backend holds the same chain.
+    let target = match b {
+        Backend::Sqlite => Env::postgres(),
+        Backend::Postgres => Env::new(),
+    };
+    env.ok(&["ledger", "copy", "--to", &target.location()]);
+    assert_eq!(target.json(&["ledger", "verify"])["head"], head);
+    target.ok(&["update", "C-1", "--note", "After the copy"]);
+    target.ok(&["ledger", "verify"]);
+    // A ledger from before the chain: the migration chains it, to the same hashes.
+    match b {
+        Backend::Sqlite => sql(
+            &env,
+            "DROP TRIGGER events_no_update; ALTER TABLE events DROP COLUMN prev_hash; \
+             ALTER TABLE events DROP COLUMN hash; PRAGMA user_version = 6; \
+             CREATE TRIGGER events_no_update BEFORE UPDATE ON events \
+             BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;",
+        ),
+        Backend::Postgres => sql(
+            &env,
+            "DROP TABLE chain_head; ALTER TABLE events DROP COLUMN prev_hash; ALTER TABLE events DROP COLUMN hash; \
+             UPDATE escalate_meta SET value = '4' WHERE key = 'schema_version';",
+        ),
+    }
+    env.ok(&["ledger", "migrate"]);
+    assert_eq!(env.json(&["ledger", "verify"])["head"], head);
+    // And the log is append-only again.
+    let refused = match &env.pg {
+        Some(url) => ::postgres::Client::connect(url, ::postgres::NoTls)
+            .unwrap()
+            .batch_execute("UPDATE events SET actor = 'x' WHERE seq = 1")
+            .is_err(),
+        None => rusqlite::Connection::open(env.ledger())
+            .unwrap()
+            .execute_batch("UPDATE events SET actor = 'x' WHERE seq = 1")
+            .is_err(),
+    };
+    assert!(refused, "the append-only guard is back after the migration");
+}
