@@ -262,6 +262,9 @@ fn concurrent_writers_all_commit(b: Backend) {
     });
     assert!(failures.is_empty(), "{} failed writes:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(env.json(&["ledger", "info"])["cases"], (n * each + 1) as i64);
+    // Appends from many writers still form one chain, gap-free.
+    let verified = env.json(&["ledger", "verify"]);
+    assert_eq!(verified["events"], (n * each + 1) as i64, "{verified}");
 }
 
 /// `n` racers at once; exactly one wins, the others are refused naming who acted first.

@@ -17,9 +17,9 @@ pub use notify::*;
     version,
     about = "May I escalate this case now? Policy as code and a local ledger for support escalations.",
     after_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
-                  3 invalid policy, 4 ledger failure, 5 any other failure, 6 a notification could not be delivered.",
+                  3 invalid policy, 4 ledger failure, 5 any other failure, 6 a notification could not be delivered, 7 the ledger was altered.",
     after_long_help = "Exit codes: 0 ok or eligible, 1 the policy says no, 2 usage error or bad input, \
-                  3 invalid policy, 4 ledger failure, 5 any other failure, 6 a notification could not be delivered.\n\n\
+                  3 invalid policy, 4 ledger failure, 5 any other failure, 6 a notification could not be delivered, 7 the ledger was altered.\n\n\
                   Environment: ESCALATE_LEDGER (the ledger file or URL), ESCALATE_POLICY (the policy file), \
                   ESCALATE_NOW (evaluate as of this time), ESCALATE_ACTOR (who is acting); an empty \
                   value counts as unset. NO_COLOR turns colour off; COLUMNS sets the table width."
