@@ -4,11 +4,13 @@
 pub mod cases;
 pub mod channels;
 pub mod check;
+pub mod diff;
 pub mod finding;
 pub mod grid;
 pub mod notify;
 pub mod package;
 pub mod policy;
+pub mod replay;
 pub mod report;
 
 use std::io::{IsTerminal, Write};
