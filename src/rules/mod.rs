@@ -2,6 +2,7 @@
 //! (policy, ledger rows, now). No I/O here.
 
 pub mod account;
+pub mod charts;
 pub mod check;
 pub mod finding;
 pub mod follow;
