@@ -34,6 +34,9 @@ fn key(c: &KeyChange) -> String {
         ("calendar", ["working_days"]) => "the working days".into(),
         ("calendar", ["working_hours", rest @ ..]) if !rest.is_empty() => format!("working hours {}", rest.join(".")),
         ("calendar", ["holidays"]) => "the holidays".into(),
+        ("decisions", ["deciders"]) => "who may decide".into(),
+        ("decisions", ["self_decision"]) => "whether who raised a level may decide it".into(),
+        ("promotion", ["allowed_after"]) => "what allows a promotion".into(),
         ("severities", [n]) => format!("severity {n}"),
         ("severities", [n, "wait", tier]) => format!("the wait window of severity {n} on the {tier} tier"),
         ("severities", [n, "first_response", tier]) => {

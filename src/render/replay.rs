@@ -117,17 +117,16 @@ pub fn table(out: &Out, r: &Replay, tz: Tz) -> String {
 }
 
 fn groups(out: &Out, groups: &[Group]) -> comfy_table::Table {
-    let mut t = out.table(&["By", "Key", "Label", "Acts", "Refused", "Eligible earlier", "Later", "Deadlines moved"]);
+    let mut t = out.table(&["By", "Key", "Acts", "Refused", "Eligible earlier", "Eligible later", "Deadlines moved"]);
     for g in groups {
-        let by = match g.by {
-            GroupBy::Reason => "reason",
-            GroupBy::Destination => "destination",
-            GroupBy::Level => "level",
+        let (by, key) = match g.by {
+            GroupBy::Reason => ("reason", clean(&g.key)),
+            GroupBy::Destination => ("destination", clean(&g.key)),
+            GroupBy::Level => ("level", format!("{} ({})", clean(&g.key), clean(&g.label))),
         };
         t.add_row(vec![
             by.to_string(),
-            clean(&g.key),
-            clean(&g.label),
+            key,
             g.acts.to_string(),
             g.refused.to_string(),
             g.eligible_earlier.to_string(),
