@@ -443,12 +443,11 @@ pub enum PolicyCommand {
     Path,
     /// Replay the ledger's history under another policy: what it would refuse or allow earlier, how deadlines move
     Replay(PolicyReplayArgs),
-    /// The changes from one policy file to another, key by key
+    /// The changes from one policy to another, key by key: OLD NEW, or NEW against the policy in force
     Diff {
-        /// The policy as it is
-        old: PathBuf,
-        /// The policy as it would be
-        new: PathBuf,
+        /// OLD NEW, or NEW alone to compare with the policy in force
+        #[arg(value_name = "FILE", num_args = 1..=2, required = true)]
+        files: Vec<PathBuf>,
     },
 }
 

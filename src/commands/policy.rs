@@ -10,7 +10,7 @@ pub fn run(g: &Global, cmd: &PolicyCommand) -> anyhow::Result<u8> {
     let out = Out::from_env(g.json);
     match cmd {
         PolicyCommand::Replay(a) => return super::replay::run(g, a),
-        PolicyCommand::Diff { old, new } => return super::policy_diff::run(&out, old, new),
+        PolicyCommand::Diff { files } => return super::policy_diff::run(g, &out, files),
         PolicyCommand::Check { file } => {
             let origin = match file {
                 Some(f) => Origin::Named(f.clone()),
