@@ -255,3 +255,6 @@ fn deadlines(r: &mut Replayed, p: &Policies, old: Option<&Policy>, past: &Past, 
         r.touch_due = Moved::new(touch_due(o, at, r.level, pauses), touch_due(new, at, r.level, pauses));
     }
 }
+
+#[cfg(test)]
+mod tests;
