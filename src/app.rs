@@ -37,7 +37,7 @@ fn login_name() -> String {
 }
 
 /// The ledger in use: the flag or `ESCALATE_LEDGER`, then the config file, then the default file.
-fn ledger_location(flag: Option<&std::path::Path>) -> anyhow::Result<Location> {
+pub fn ledger_location(flag: Option<&std::path::Path>) -> anyhow::Result<Location> {
     if let Some(p) = flag {
         if p.as_os_str().is_empty() {
             return Err(error::bad_input("--ledger is empty: name a file or a postgres:// URL"));

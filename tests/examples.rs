@@ -11,6 +11,7 @@ const COVERED: &[(&str, &str)] = &[
     ("cron-overdue.sh", "the_cron_job_posts_what_is_overdue"),
     ("escalate-customer.sh", "every_eligible_case_of_a_customer_is_escalated"),
     ("data/tickets.csv", "an_export_is_imported_and_triaged"),
+    ("data/policy-next.toml", "readme.rs: the README's policy diff and replay transcripts"),
     ("policies/000-tiered.toml", "example_policies.rs"),
     ("policies/001-002-support-levels.toml", "example_policies.rs"),
     ("policies/003-004-destinations.toml", "example_policies.rs"),

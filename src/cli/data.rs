@@ -199,7 +199,20 @@ pub struct ReportArgs {
     /// Only escalations requested before this time
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// table, json or csv [default: table; json with --json]
+    /// table, json, csv, or html (one self-contained page with charts) [default: table; json with --json]
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
+    pub format: Option<ReportFormat>,
+    /// Write the HTML page to this file instead of standard output (with --format html)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+/// How `report` prints: the list formats, or a page with charts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+    Html,
 }

@@ -441,6 +441,29 @@ pub enum PolicyCommand {
     Show,
     /// Which policy file is in force, and the lookup order
     Path,
+    /// Replay the ledger's history under another policy: what it would refuse or allow earlier, how deadlines move
+    Replay(PolicyReplayArgs),
+    /// The changes from one policy to another, key by key: OLD NEW, or NEW against the policy in force
+    Diff {
+        /// OLD NEW, or NEW alone to compare with the policy in force
+        #[arg(value_name = "FILE", num_args = 1..=2, required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyReplayArgs {
+    /// The policy to replay the history under
+    pub file: PathBuf,
+    /// Only acts recorded at or after this time
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only acts recorded before this time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// table, json or csv (one row per act that changes) [default: table; json with --json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,7 +17,9 @@ mod oncall;
 mod outage;
 mod package;
 mod policy;
+mod policy_diff;
 mod promote;
+mod replay;
 mod report;
 mod request;
 mod shell;
@@ -72,7 +74,7 @@ fn flag_given_empty(flag: &str) -> bool {
 }
 
 /// A database failure mid-command says which ledger it was.
-fn name_the_ledger(e: anyhow::Error, location: &crate::ledger::Location) -> anyhow::Error {
+pub(crate) fn name_the_ledger(e: anyhow::Error, location: &crate::ledger::Location) -> anyhow::Error {
     let store = e.chain().find_map(|c| c.downcast_ref::<crate::ledger::StoreError>());
     match store {
         Some(crate::ledger::StoreError::Db(_) | crate::ledger::StoreError::Data(_)) => {

@@ -9,6 +9,8 @@ use crate::render::{self, Out};
 pub fn run(g: &Global, cmd: &PolicyCommand) -> anyhow::Result<u8> {
     let out = Out::from_env(g.json);
     match cmd {
+        PolicyCommand::Replay(a) => return super::replay::run(g, a),
+        PolicyCommand::Diff { files } => return super::policy_diff::run(g, &out, files),
         PolicyCommand::Check { file } => {
             let origin = match file {
                 Some(f) => Origin::Named(f.clone()),

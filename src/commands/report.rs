@@ -1,10 +1,14 @@
-//! `escalate report`: how escalations went over a period, as tables, JSON or
-//! CSV (one `section,key,label,value` row per figure).
+//! `escalate report`: how escalations went over a period, as tables, JSON, CSV
+//! (one `section,key,label,value` row per figure), or one HTML page with charts.
+
+use std::io::Write as _;
+use std::path::Path;
 
 use crate::app::Ctx;
-use crate::cli::{Format, ReportArgs};
+use crate::cli::{Format, ReportArgs, ReportFormat};
 use crate::error;
-use crate::ledger::EscalationFilter;
+use crate::ledger::{CaseFilter, EscalationFilter};
+use crate::model::CaseStatus;
 use crate::render;
 use crate::rules::report::report;
 
@@ -16,6 +20,10 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
     {
         return Err(error::bad_input("--until must come after --since"));
     }
+    let format = a.format.unwrap_or(if ctx.out.json { ReportFormat::Json } else { ReportFormat::Table });
+    if a.output.is_some() && format != ReportFormat::Html {
+        return Err(error::bad_input("--output writes the HTML page: give it with --format html"));
+    }
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
     let all = tx.list_escalations(&EscalationFilter::default())?;
@@ -24,14 +32,51 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
     cases.dedup();
     let events = tx.events_of_cases(&cases)?;
     let r = report(ctx.policy(), &all, &events, since, until);
-    match a.format.unwrap_or(if ctx.out.json { Format::Json } else { Format::Table }) {
+    let list = match format {
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Table => Format::Table,
+        ReportFormat::Csv => Format::Csv,
+        ReportFormat::Ndjson => Format::Ndjson,
+        ReportFormat::Html => {
+            let open = tx.list_cases(&CaseFilter { status: Some(CaseStatus::Open), ..CaseFilter::default() })?;
+            drop(tx);
+            let figures = crate::rules::charts::figures(ctx.policy(), &all, &events, &open, (since, until), ctx.now);
+            let charts = render::charts::all(&figures)?;
+            let page = render::html::page(&r, &charts, ctx.tz(), ctx.now);
+            match &a.output {
+                Some(path) => write_whole(path, page.as_bytes())?,
+                None => ctx.out.print(&page)?,
+            }
+            return Ok(0);
+        }
+    };
+    match list {
         Format::Json => ctx.out.json(&r)?,
         Format::Table => ctx.out.print(&render::report::tables(&ctx.out, &r, ctx.tz()))?,
         Format::Csv | Format::Ndjson => {
             let rows = render::report::rows(&r);
-            let format = a.format.unwrap_or(Format::Csv);
-            ctx.out.rows(format, &rows, Some(&["section", "key", "label", "value"]), String::new)?;
+            ctx.out.rows(list, &rows, Some(&["section", "key", "label", "value"]), String::new)?;
         }
     }
     Ok(0)
+}
+
+/// Write a file whole or not at all: a temporary file beside it, renamed over it.
+/// A failure is exit 5, naming the path.
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let failed = |e: std::io::Error| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let name = path.file_name().ok_or_else(|| anyhow::anyhow!("cannot write {}: it names no file", path.display()))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let written = std::fs::File::create(&temp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temp, path)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(failed(e));
+    }
+    Ok(())
 }

@@ -237,4 +237,8 @@ pub trait Txn {
     fn shifts(&mut self) -> Result<Vec<Shift>>;
     /// The account escalations of a customer, by id.
     fn account_escalations(&mut self, customer: &str) -> Result<Vec<Escalation>>;
+
+    // ---- the policies events cite
+    /// Every policy text the log cites, by digest.
+    fn policies(&mut self) -> Result<Vec<PolicyRow>>;
 }

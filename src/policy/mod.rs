@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod channels;
+pub mod diff;
 pub mod load;
 pub mod people;
 mod raw;

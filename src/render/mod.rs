@@ -3,12 +3,16 @@
 
 pub mod cases;
 pub mod channels;
+pub mod charts;
 pub mod check;
+pub mod diff;
 pub mod finding;
 pub mod grid;
+pub mod html;
 pub mod notify;
 pub mod package;
 pub mod policy;
+pub mod replay;
 pub mod report;
 
 use std::io::{IsTerminal, Write};

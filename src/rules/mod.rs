@@ -2,13 +2,16 @@
 //! (policy, ledger rows, now). No I/O here.
 
 pub mod account;
+pub mod charts;
 pub mod check;
 pub mod finding;
 pub mod follow;
+pub mod history;
 pub mod package;
 pub mod pause;
 pub mod permit;
 pub mod promote;
+pub mod replay;
 pub mod report;
 pub mod signals;
 pub mod sla;

@@ -393,4 +393,10 @@ impl Txn for PgTxn<'_> {
     fn account_escalations(&mut self, customer: &str) -> Result<Vec<Escalation>> {
         self.escalations_of_account(customer)
     }
+
+    fn policies(&mut self) -> Result<Vec<PolicyRow>> {
+        self.rows("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest", &[], |r| {
+            Ok(PolicyRow { digest: r.get(0), origin: r.get(1), text: r.get(2), first_used_at: r.get(3) })
+        })
+    }
 }

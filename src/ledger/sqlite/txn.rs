@@ -402,4 +402,10 @@ impl Txn for SqliteTxn<'_> {
     fn account_escalations(&mut self, customer: &str) -> Result<Vec<Escalation>> {
         super::accounts::account_escalations(&self.tx, customer)
     }
+
+    fn policies(&mut self) -> Result<Vec<PolicyRow>> {
+        self.query("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest", vec![], |r| {
+            Ok(PolicyRow { digest: r.get(0)?, origin: r.get(1)?, text: r.get(2)?, first_used_at: time_at(r, 3)? })
+        })
+    }
 }

@@ -1,0 +1,122 @@
+//! A case as it stood at a moment of its history: its fields, its pauses and its
+//! escalations, rebuilt by folding its recorded events in log order.
+
+use chrono::{DateTime, Utc};
+
+use crate::events::EventBody;
+use crate::model::{Case, CaseStatus, EscState, Escalation, Event, Pause};
+
+/// The case and its escalations after the events folded so far.
+#[derive(Debug, Clone, Default)]
+pub struct Past {
+    pub case: Option<Case>,
+    pub escalations: Vec<Escalation>,
+}
+
+impl Past {
+    /// The escalation with this id, as it stands.
+    pub fn escalation(&self, id: Option<i64>) -> Option<&Escalation> {
+        id.and_then(|id| self.escalations.iter().find(|e| e.id == id))
+    }
+
+    fn escalation_mut(&mut self, id: Option<i64>) -> Option<&mut Escalation> {
+        id.and_then(|id| self.escalations.iter_mut().find(|e| e.id == id))
+    }
+
+    /// Fold one more event in.
+    pub fn apply(&mut self, ev: &Event) {
+        match &ev.body {
+            EventBody::CaseAdded(a) => self.case = Some(a.case.clone()),
+            EventBody::CaseUpdated(changes) => {
+                if let Some(case) = &self.case
+                    && let Ok(serde_json::Value::Object(mut fields)) = serde_json::to_value(case)
+                {
+                    for (k, c) in changes {
+                        fields.insert(k.clone(), c.to.clone());
+                    }
+                    if let Ok(changed) = serde_json::from_value(serde_json::Value::Object(fields)) {
+                        self.case = Some(changed);
+                    }
+                }
+            }
+            EventBody::CaseClosed(_) => self.set_status(CaseStatus::Closed, Some(ev.at)),
+            EventBody::CaseReopened(_) => self.set_status(CaseStatus::Open, None),
+            EventBody::Requested(r) => {
+                let Some(id) = ev.escalation else { return };
+                let mut e = Escalation::new(
+                    &ev.case_id,
+                    r.destination.clone(),
+                    r.reason.clone(),
+                    r.description.clone(),
+                    r.fields.clone(),
+                    &ev.actor,
+                    ev.at,
+                    r.review_due_at,
+                );
+                e.id = id;
+                e.level = r.level;
+                self.escalations.push(e);
+            }
+            _ => self.apply_to_escalation(ev),
+        }
+    }
+
+    fn set_status(&mut self, status: CaseStatus, closed_at: Option<DateTime<Utc>>) {
+        if let Some(c) = &mut self.case {
+            c.status = status;
+            c.closed_at = closed_at;
+        }
+    }
+
+    fn apply_to_escalation(&mut self, ev: &Event) {
+        let Some(e) = self.escalation_mut(ev.escalation) else { return };
+        match &ev.body {
+            EventBody::Decided(d) => {
+                e.state = d.decision;
+                e.decided_by = Some(ev.actor.clone());
+                e.decided_at = Some(ev.at);
+            }
+            EventBody::Promoted(p) => {
+                e.level = p.to;
+                e.state = EscState::Requested;
+                e.level_since = ev.at;
+                e.review_due_at = p.review_due_at;
+                e.raised_by = ev.actor.clone();
+                (e.decided_by, e.decided_at) = (None, None);
+            }
+            EventBody::Withdrawn(_) => (e.state, e.closed_at) = (EscState::Withdrawn, Some(ev.at)),
+            EventBody::Closed(_) => (e.state, e.closed_at) = (EscState::Closed, Some(ev.at)),
+            EventBody::Reopened(r) => {
+                (e.state, e.review_due_at, e.closed_at, e.touch_since) = (r.state, r.review_due_at, None, Some(ev.at))
+            }
+            EventBody::Assigned(o) | EventBody::HandedOff(o) => e.owner = o.to.clone(),
+            EventBody::CustomerUpdated(u) => (e.last_update_at, e.next_touch_at) = (Some(ev.at), u.next),
+            _ => {}
+        }
+    }
+}
+
+/// The pauses as they were known at `t`: those begun by then, a pause that ended
+/// later still open.
+pub fn pauses_at(pauses: &[Pause], t: DateTime<Utc>) -> Vec<Pause> {
+    pauses
+        .iter()
+        .filter(|p| p.start <= t)
+        .map(|p| Pause { start: p.start, end: p.end.filter(|end| *end <= t) })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::utc;
+
+    #[test]
+    fn a_pause_that_ended_later_was_still_open_then() {
+        let t = |h| utc(2026, 11, 23, h, 0).unwrap();
+        let pauses = [Pause { start: t(9), end: Some(t(11)) }, Pause { start: t(12), end: None }];
+        assert_eq!(pauses_at(&pauses, t(10)), vec![Pause { start: t(9), end: None }]);
+        assert_eq!(pauses_at(&pauses, t(11)), vec![Pause { start: t(9), end: Some(t(11)) }]);
+        assert_eq!(pauses_at(&pauses, t(8)), vec![]);
+    }
+}
