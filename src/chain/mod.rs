@@ -29,75 +29,158 @@ pub struct Link<'a> {
     pub policy_digest: &'a str,
 }
 
-/// Append the canonical form of `v`: object keys sorted by UTF-16 code units,
-/// no whitespace, integers only.
-fn write_canonical(v: &serde_json::Value, out: &mut String) -> Result<(), String> {
-    use serde_json::Value;
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) if n.is_i64() || n.is_u64() => out.push_str(&n.to_string()),
-        Value::Number(n) => return Err(format!("the number {n} is not an integer: the chain takes no floats")),
-        Value::String(s) => out.push_str(&serde_json::to_string(s).map_err(|e| e.to_string())?),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out)?;
+/// A JSON value as the canonical form needs it: object members kept as a list
+/// (sorted when written), strings borrowed where the text allows.
+enum Node<'a> {
+    Null,
+    Bool(bool),
+    Int(String),
+    Str(std::borrow::Cow<'a, str>),
+    Arr(Vec<Node<'a>>),
+    Obj(Vec<(std::borrow::Cow<'a, str>, Node<'a>)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Node<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, SeqAccess, Visitor};
+        use std::borrow::Cow;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Node<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
             }
-            out.push(']');
+            fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+                Ok(Node::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Node<'de>, E> {
+                Ok(Node::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Node<'de>, E> {
+                Ok(Node::Int(n.to_string()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Node<'de>, E> {
+                Ok(Node::Int(n.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Node<'de>, E> {
+                Err(E::custom(format!("the number {n} is not an integer: the chain takes no floats")))
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'de>, E> {
+                Ok(Node::Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Node<'de>, E> {
+                Ok(Node::Str(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Node<'de>, E> {
+                Ok(Node::Str(Cow::Owned(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(n) = seq.next_element()? {
+                    items.push(n);
+                }
+                Ok(Node::Arr(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some((k, v)) = map.next_entry::<Cow<'de, str>, Node<'de>>()? {
+                    members.push((k, v));
+                }
+                Ok(Node::Obj(members))
+            }
         }
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+        d.deserialize_any(V)
+    }
+}
+
+/// Keys in the order RFC 8785 sorts them: by UTF-16 code units (bytewise for ASCII).
+fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() { a.cmp(b) } else { a.encode_utf16().cmp(b.encode_utf16()) }
+}
+
+/// A JSON string, escaped as RFC 8785 (and serde_json) escape it.
+fn write_str(s: &str, out: &mut Vec<u8>) {
+    // Writing a &str to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn write_node(n: &mut Node, out: &mut Vec<u8>) {
+    match n {
+        Node::Null => out.extend_from_slice(b"null"),
+        Node::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Node::Int(digits) => out.extend_from_slice(digits.as_bytes()),
+        Node::Str(s) => write_str(s, out),
+        Node::Arr(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter_mut().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&serde_json::to_string(k).map_err(|e| e.to_string())?);
-                out.push(':');
-                write_canonical(&map[k], out)?;
+                write_node(item, out);
             }
-            out.push('}');
+            out.push(b']');
+        }
+        Node::Obj(members) => {
+            members.sort_by(|a, b| key_order(&a.0, &b.0));
+            out.push(b'{');
+            for (i, (k, v)) in members.iter_mut().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(k, out);
+                out.push(b':');
+                write_node(v, out);
+            }
+            out.push(b'}');
         }
     }
+}
+
+/// Append the event in canonical JSON to `out`: its members in sorted order.
+fn write_event(l: &Link, out: &mut Vec<u8>) -> Result<(), String> {
+    let mut data: Node =
+        serde_json::from_str(l.data).map_err(|e| format!("event {}: its data cannot be read as JSON: {e}", l.seq))?;
+    out.extend_from_slice(b"{\"actor\":");
+    write_str(l.actor, out);
+    out.extend_from_slice(b",\"at\":");
+    write_str(l.at, out);
+    out.extend_from_slice(b",\"case_id\":");
+    write_str(l.case_id, out);
+    out.extend_from_slice(b",\"data\":");
+    write_node(&mut data, out);
+    out.extend_from_slice(b",\"escalation_id\":");
+    match l.escalation {
+        Some(id) => out.extend_from_slice(id.to_string().as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"kind\":");
+    write_str(l.kind, out);
+    out.extend_from_slice(b",\"policy_digest\":");
+    write_str(l.policy_digest, out);
+    out.extend_from_slice(b",\"seq\":");
+    out.extend_from_slice(l.seq.to_string().as_bytes());
+    out.push(b'}');
     Ok(())
 }
 
 /// The event in canonical JSON, as hashed.
 pub fn canonical(l: &Link) -> Result<String, String> {
-    let data: serde_json::Value =
-        serde_json::from_str(l.data).map_err(|e| format!("event {}: its data is not JSON: {e}", l.seq))?;
-    let event = serde_json::json!({
-        "actor": l.actor,
-        "at": l.at,
-        "case_id": l.case_id,
-        "data": data,
-        "escalation_id": l.escalation,
-        "kind": l.kind,
-        "policy_digest": l.policy_digest,
-        "seq": l.seq,
-    });
-    let mut out = String::with_capacity(l.data.len() + 256);
-    write_canonical(&event, &mut out).map_err(|e| format!("event {}: {e}", l.seq))?;
-    Ok(out)
+    let mut out = Vec::with_capacity(l.data.len() + 256);
+    write_event(l, &mut out)?;
+    String::from_utf8(out).map_err(|e| e.to_string())
 }
 
 /// The hash of `l` after `prev`: hex SHA-256 of "tag\nseq\nprev\ncanonical".
 pub fn hash(prev: &str, l: &Link) -> Result<String, String> {
-    let body = canonical(l)?;
-    let mut h = Sha256::new();
-    h.update(VERSION_TAG.as_bytes());
-    h.update(b"\n");
-    h.update(l.seq.to_string().as_bytes());
-    h.update(b"\n");
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(body.as_bytes());
-    Ok(hex(&h.finalize()))
+    let mut buf = Vec::with_capacity(l.data.len() + 256);
+    buf.extend_from_slice(VERSION_TAG.as_bytes());
+    buf.push(b'\n');
+    buf.extend_from_slice(l.seq.to_string().as_bytes());
+    buf.push(b'\n');
+    buf.extend_from_slice(prev.as_bytes());
+    buf.push(b'\n');
+    write_event(l, &mut buf)?;
+    Ok(hex(&Sha256::digest(&buf)))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
