@@ -142,6 +142,15 @@ pub struct Package {
     pub escalated_anyway_why: Option<String>,
 }
 
+/// The open cases of one severity and tier opened before `before` (at any time
+/// when None): where `case list --eligible` looks for eligible cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningBound {
+    pub severity: u32,
+    pub tier: String,
+    pub before: Option<DateTime<Utc>>,
+}
+
 /// A span during which a case waited on the customer; `end` is None while it still waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Pause {

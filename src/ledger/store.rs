@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::error::Result;
-use crate::model::{Case, CaseStatus, Escalation, Event, Pause, Priority};
+use crate::model::{Case, CaseStatus, Escalation, Event, OpeningBound, Pause, Priority};
 
 /// Which cases `list_cases` returns; every filter given narrows the answer.
 #[derive(Debug, Default, Clone)]
@@ -186,4 +186,14 @@ pub trait Txn {
 
     /// Make the transaction's writes durable. Dropping without commit rolls back.
     fn commit(self: Box<Self>) -> Result<()>;
+
+    // ---- eligibility
+    /// The open cases matching the filter within any of the bounds (one indexed range
+    /// query per bound), by opening time then id.
+    fn open_cases_within(&mut self, f: &CaseFilter, bounds: &[OpeningBound]) -> Result<Vec<Case>>;
+}
+
+/// Cases by opening time then id, the order `list_cases` gives.
+pub fn by_opening(cases: &mut [Case]) {
+    cases.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then_with(|| a.id.cmp(&b.id)));
 }

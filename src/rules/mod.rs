@@ -2,6 +2,7 @@
 //! (policy, ledger rows, now). No I/O here.
 
 pub mod check;
+pub mod eligible;
 pub mod finding;
 pub mod follow;
 pub mod package;

@@ -12,7 +12,7 @@ use crate::ledger::error::{Result, StoreError};
 use crate::ledger::store::{
     CaseFilter, CaseRow, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
 };
-use crate::model::{Case, Escalation, Event, Pause};
+use crate::model::{Case, Escalation, Event, OpeningBound, Pause};
 
 /// A case's pauses as JSON text, beside its columns.
 const PAUSES_JSON: &str =
@@ -262,8 +262,10 @@ impl Txn for PgTxn<'_> {
     }
 
     fn counts(&mut self) -> Result<Counts> {
-        let sql =
-            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM escalations), (SELECT count(*) FROM events)";
+        // Kept by triggers on every insert (migration 3), so no table is scanned.
+        let sql = "SELECT (SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE name = 'cases'),
+                          (SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE name = 'escalations'),
+                          (SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE name = 'events')";
         let c = self.rows(sql, &[], |r| Ok(Counts { cases: r.get(0), escalations: r.get(1), events: r.get(2) }))?;
         c.into_iter().next().ok_or_else(|| StoreError::Db("the counts query returned no row".into()))
     }
@@ -314,5 +316,27 @@ impl Txn for PgTxn<'_> {
         self.tx.commit()?;
         crate::ledger::note_commit();
         Ok(())
+    }
+
+    fn open_cases_within(&mut self, f: &CaseFilter, bounds: &[OpeningBound]) -> Result<Vec<Case>> {
+        let open = CaseFilter { status: Some(crate::model::CaseStatus::Open), ..f.clone() };
+        let (clause, values) = case_where(&open);
+        let n = values.len();
+        let mut out = Vec::new();
+        for b in bounds {
+            let severity = b.severity as i32;
+            let mut params: Vec<Param> = values.iter().map(|v| v.as_ref() as Param).collect();
+            params.push(&severity);
+            params.push(&b.tier);
+            let mut sql =
+                format!("SELECT {CASE_COLS} FROM cases{clause} AND severity = ${} AND tier = ${}", n + 1, n + 2);
+            if let Some(before) = &b.before {
+                params.push(before);
+                sql.push_str(&format!(" AND opened_at < ${}", n + 3));
+            }
+            out.extend(self.rows(&sql, &params, case_row)?);
+        }
+        crate::ledger::store::by_opening(&mut out);
+        Ok(out)
     }
 }

@@ -105,6 +105,21 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE escalations ADD COLUMN touch_since TEXT;
     "#,
+    // 5: the row counts `ledger info` shows, kept by every write in its own transaction
+    // (nothing deletes cases, escalations or events); and the open cases by severity, tier
+    // and opening time, for `case list --eligible` (it serves lookups by status too).
+    r#"
+    CREATE TABLE row_counts (
+        name TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO row_counts (name, n) VALUES
+        ('cases', (SELECT count(*) FROM cases)),
+        ('escalations', (SELECT count(*) FROM escalations)),
+        ('events', (SELECT count(*) FROM events));
+    DROP INDEX cases_status;
+    CREATE INDEX cases_open_by ON cases (status, severity, tier, opened_at);
+    "#,
 ];
 
 pub fn current_version() -> i64 {

@@ -2,6 +2,7 @@
 //! rollback journal so that readers create nothing, busy timeout, version
 //! checks, creation under a file lock), one immediate transaction per write.
 
+mod bulk;
 pub mod migrations;
 mod queries;
 mod stream;

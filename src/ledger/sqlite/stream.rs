@@ -133,6 +133,7 @@ pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
                 e.data,
                 e.policy_digest
             ])?;
+            super::queries::count_rows(conn, "events", 1)?;
         }
     }
     Ok(())

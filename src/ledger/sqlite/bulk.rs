@@ -1,0 +1,148 @@
+//! Bulk import on SQLite: the cases, tags, pauses and events of a batch through
+//! statements prepared once that take many rows each; into an empty ledger the
+//! secondary indexes of `cases` are built once, at the end, instead of row by row.
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, params};
+
+use super::queries::count_rows;
+use crate::ledger::error::Result;
+use crate::ledger::json;
+use crate::ledger::store::{EventMeta, NewCase};
+use crate::time::rfc3339;
+
+/// Rows per multi-row INSERT: fewer statement runs, well under SQLite's limit of bound values.
+const ROWS: usize = 64;
+
+/// The indexes of `cases` built after the load when the ledger has no case yet.
+/// (`events_case` stays: the import looks events up by case while it runs.)
+const DEFERRED: &[&str] = &["cases_customer", "cases_opened", "cases_open_by"];
+
+/// Into an empty ledger, drop the deferred indexes, keeping their definitions in
+/// `temp.import_indexes` for `restore_indexes`. All in the import's transaction:
+/// a refused import puts them back by rolling back.
+pub fn defer_indexes(tx: &Connection) -> Result<()> {
+    if tx.is_readonly("main")? {
+        return Ok(());
+    }
+    let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM main.cases)", [], |r| r.get(0))?;
+    if !empty {
+        return Ok(());
+    }
+    for name in DEFERRED {
+        let kept = tx.execute(
+            "INSERT INTO temp.import_indexes (sql)
+             SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?1 AND sql IS NOT NULL",
+            [name],
+        )?;
+        if kept == 1 {
+            tx.execute_batch(&format!("DROP INDEX main.{name}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Build the indexes `defer_indexes` dropped, each in one pass over the table.
+pub fn restore_indexes(tx: &Connection) -> Result<()> {
+    // Building an index sorts in memory up to about the page cache's size, besides the
+    // cache itself: a smaller cache keeps the peak where the load left it.
+    tx.execute_batch("PRAGMA cache_size = -12288")?;
+    let sqls: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT sql FROM temp.import_indexes ORDER BY rowid")?;
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    for sql in sqls {
+        tx.execute_batch(&sql)?;
+    }
+    Ok(())
+}
+
+/// Run `INSERT {head} VALUES (...), (...)` over `rows` (each `cols` values),
+/// `ROWS` rows a statement, statements prepared once per shape.
+fn insert_many(tx: &Connection, head: &str, cols: usize, rows: &[Vec<&dyn ToSql>]) -> rusqlite::Result<()> {
+    let sql = |n: usize| {
+        let tuple =
+            |i: usize| format!("({})", (1..=cols).map(|c| format!("?{}", i * cols + c)).collect::<Vec<_>>().join(", "));
+        format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", "))
+    };
+    let full = sql(ROWS);
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(ROWS * cols);
+    for chunk in rows.chunks(ROWS) {
+        let mut stmt =
+            if chunk.len() == ROWS { tx.prepare_cached(&full)? } else { tx.prepare_cached(&sql(chunk.len()))? };
+        values.clear();
+        values.extend(chunk.iter().flatten().copied());
+        stmt.execute(values.as_slice())?;
+    }
+    Ok(())
+}
+
+/// A case's columns as text the statement borrows.
+struct CaseText {
+    opened_at: String,
+    tags: String,
+    first_response_at: Option<String>,
+    closed_at: Option<String>,
+}
+
+/// The cases of a batch with their tags, pauses and events; the row counts moved once.
+pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+    let at = rfc3339(meta.at);
+    let mut texts = Vec::with_capacity(rows.len());
+    for r in rows {
+        crate::ledger::storable_case(&r.case)?;
+        for p in &r.pauses {
+            crate::ledger::storable(&format!("a pause of case {}", r.case.id), &[Some(p.start), p.end])?;
+        }
+        let c = &r.case;
+        texts.push(CaseText {
+            opened_at: rfc3339(c.opened_at),
+            tags: json(&c.tags),
+            first_response_at: c.first_response_at.map(rfc3339),
+            closed_at: c.closed_at.map(rfc3339),
+        });
+    }
+    let words: Vec<(i64, &str, &str)> =
+        rows.iter().map(|r| (i64::from(r.case.severity), r.case.priority.as_str(), r.case.status.as_str())).collect();
+    let mut case_rows: Vec<Vec<&dyn ToSql>> = Vec::with_capacity(rows.len());
+    let mut tag_rows: Vec<Vec<&dyn ToSql>> = Vec::new();
+    let mut event_rows: Vec<Vec<&dyn ToSql>> = Vec::new();
+    for ((r, t), (sev, priority, status)) in rows.iter().zip(&texts).zip(&words) {
+        let c = &r.case;
+        case_rows.push(vec![
+            &c.id,
+            &c.customer,
+            sev,
+            &c.tier,
+            &c.title,
+            &t.opened_at,
+            priority,
+            &t.tags,
+            status,
+            &t.first_response_at,
+            &t.closed_at,
+            &at,
+            &at,
+        ]);
+        for tag in &c.tags {
+            tag_rows.push(vec![tag, &c.id]);
+        }
+        for (kind, data) in &r.events {
+            event_rows.push(vec![&at, &meta.actor, &c.id, kind, data, &meta.policy_digest]);
+        }
+    }
+    let cols = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, \
+                closed_at, created_at, updated_at";
+    insert_many(tx, &format!("INSERT INTO cases ({cols})"), 13, &case_rows)?;
+    insert_many(tx, "INSERT OR IGNORE INTO case_tags (tag, case_id)", 2, &tag_rows)?;
+    let mut pause = tx.prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?;
+    for r in rows {
+        for p in &r.pauses {
+            pause.execute(params![r.case.id, rfc3339(p.start), p.end.map(rfc3339)])?;
+        }
+    }
+    insert_many(tx, "INSERT INTO events (at, actor, case_id, kind, data, policy_digest)", 6, &event_rows)?;
+    count_rows(tx, "cases", rows.len() as i64)?;
+    count_rows(tx, "events", event_rows.len() as i64)?;
+    Ok(())
+}
