@@ -210,7 +210,9 @@ pub struct Escalation {
 /// ids that look the same are the same id.
 pub fn case_key(id: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    id.trim().nfc().collect()
+    let id = id.trim();
+    // ASCII is its own normal form.
+    if id.is_ascii() { id.to_string() } else { id.nfc().collect() }
 }
 
 /// Whether two actor names are one person: names compare without regard to case

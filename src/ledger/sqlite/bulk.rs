@@ -133,7 +133,9 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
     }
     let cols = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, \
                 closed_at, created_at, updated_at";
-    insert_many(tx, &format!("INSERT INTO cases ({cols})"), 13, &case_rows)?;
+    // OR FAIL and deferred foreign keys (import_begin): a statement that fails ends the
+    // import, which rolls back whole, so no statement needs its own journal to undo it.
+    insert_many(tx, &format!("INSERT OR FAIL INTO cases ({cols})"), 13, &case_rows)?;
     insert_many(tx, "INSERT OR IGNORE INTO case_tags (tag, case_id)", 2, &tag_rows)?;
     let mut pause = tx.prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?;
     for r in rows {
@@ -141,7 +143,7 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
             pause.execute(params![r.case.id, rfc3339(p.start), p.end.map(rfc3339)])?;
         }
     }
-    insert_many(tx, "INSERT INTO events (at, actor, case_id, kind, data, policy_digest)", 6, &event_rows)?;
+    insert_many(tx, "INSERT OR FAIL INTO events (at, actor, case_id, kind, data, policy_digest)", 6, &event_rows)?;
     count_rows(tx, "cases", rows.len() as i64)?;
     count_rows(tx, "events", event_rows.len() as i64)?;
     Ok(())

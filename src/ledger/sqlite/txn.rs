@@ -242,7 +242,7 @@ impl Txn for SqliteTxn<'_> {
     fn import_begin(&mut self) -> Result<i64> {
         // A 32 MiB page cache keeps the indexes' hot pages in memory; memory stays bounded.
         self.tx.execute_batch(
-            "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;
+            "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE; PRAGMA defer_foreign_keys = ON;
              CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;
              CREATE TEMP TABLE import_indexes (sql TEXT NOT NULL) STRICT;",
         )?;
