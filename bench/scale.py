@@ -138,6 +138,7 @@ class Bench:
         self.work = a.work
         self.res = {}  # (backend, task, size, side) -> [wall seconds], and rss
         self.notes = []
+        self.pg_made = []
 
     def put(self, backend, task, size, side, runs):
         self.res[(backend, task, size, side)] = runs
@@ -180,6 +181,7 @@ class Bench:
                      prepare=lambda: (fresh(full), shutil.copyfile(base, full)))
         self.put("sqlite", "import into a full ledger", n, "escalate", runs)
         fresh(full)
+        fresh(base)
         sql(ledger, ESCALATIONS_SQL.format(e=a.escalations))
         counts = [int(c) for c in sql(ledger, "SELECT count(*) FROM cases; SELECT count(*) FROM escalations;"
                                               " SELECT count(*) FROM events;").split()]
@@ -192,16 +194,28 @@ class Bench:
                           f" {os.path.getsize(floor) / 2**20:.0f} MiB")
         check_id = sql(ledger, "SELECT case_id FROM escalations ORDER BY id LIMIT 1 OFFSET "
                        f"{a.escalations // 2}")
-        for name, args, ok, text in commands(check_id):
-            say(f"{n:,} cases: {name}, {a.runs} runs against sqlite3")
-            mine, theirs = [], []
-            for _ in range(a.runs):
-                mine.append(run([self.esc, "--ledger", ledger] + args, ok=ok, cwd=w))
-                theirs.append(run(["sqlite3", "-readonly", ledger, text], cwd=w))
-            self.put("sqlite", name, n, "escalate", mine)
-            self.put("sqlite", name, n, "other", theirs)
         fresh(floor)
         return ledger, csv, check_id
+
+    def reads(self, ledgers):
+        """Every read command on every size, interleaved (run by run, size by size) so that
+        the machine's load falls on each size alike."""
+        a = self.a
+        for r in range(a.runs):
+            say(f"read commands, run {r + 1}/{a.runs}: escalate and sqlite3{' and psql' if a.pg_url_template else ''}"
+                f" on {' and '.join(f'{n:,}' for n in ledgers)} cases")
+            for n, (ledger, check_id, pg_ledger) in ledgers.items():
+                for name, args, ok, text in commands(check_id):
+                    self.res.setdefault(("sqlite", name, n, "escalate"), []).append(
+                        run([self.esc, "--ledger", ledger] + args, ok=ok, cwd=self.work))
+                    self.res.setdefault(("sqlite", name, n, "other"), []).append(
+                        run(["sqlite3", "-readonly", ledger, text], cwd=self.work))
+                    if pg_ledger:
+                        cmds = [c.strip() for c in text.split(";") if c.strip()]
+                        argv = [a.psql, "-X", "-d", pg_ledger] + [x for c in cmds for x in ("-c", c)]
+                        self.res.setdefault(("pg", name, n, "escalate"), []).append(
+                            run([self.esc, "--ledger", pg_ledger] + args, ok=ok, cwd=self.work))
+                        self.res.setdefault(("pg", name, n, "other"), []).append(run(argv, cwd=self.work))
 
     def pg_size(self, n, ledger, csv, check_id):
         a, w, psql = self.a, self.work, self.a.psql
@@ -242,22 +256,14 @@ class Bench:
             runs.append(run([self.esc, "--ledger", url("bench_full"), "case", "import", more], cwd=w, rss=True))
         self.put("pg", "import into a full ledger", n, "escalate", runs)
         say(f"PostgreSQL {n:,} cases: escalate ledger copy of the SQLite ledger, VACUUM ANALYZE")
-        fresh_db("bench_ledger")
-        copy = run([self.esc, "--ledger", ledger, "ledger", "copy", "--to", url("bench_ledger")], cwd=w, rss=True)
-        self.notes.append(f"PostgreSQL {n:,}: ledger copy {copy[0]:.1f} s")
-        pg("bench_ledger", "VACUUM ANALYZE")
-        for name, args, ok, text in commands(check_id):
-            say(f"PostgreSQL {n:,} cases: {name}, {a.runs} runs against psql")
-            cmds = [c.strip() for c in text.split(";") if c.strip()]
-            argv = [psql, "-X", "-d", url("bench_ledger")] + [x for c in cmds for x in ("-c", c)]
-            mine, theirs = [], []
-            for _ in range(a.runs):
-                mine.append(run([self.esc, "--ledger", url("bench_ledger")] + args, ok=ok, cwd=w))
-                theirs.append(run(argv, cwd=w))
-            self.put("pg", name, n, "escalate", mine)
-            self.put("pg", name, n, "other", theirs)
-        pg("postgres", *[f'DROP DATABASE IF EXISTS "{d}"' for d in
-                         ("bench_import", "bench_floor", "bench_full", "bench_ledger")])
+        db = f"bench_ledger_{n}"
+        fresh_db(db)
+        copy = run([self.esc, "--ledger", ledger, "ledger", "copy", "--to", url(db)], cwd=w, rss=True)
+        self.notes.append(f"PostgreSQL {n:,}: ledger copy of the SQLite ledger {copy[0]:.1f} s")
+        pg(db, "VACUUM ANALYZE")
+        pg("postgres", *[f'DROP DATABASE IF EXISTS "{d}"' for d in ("bench_import", "bench_floor", "bench_full")])
+        self.pg_made.append(db)
+        return url(db)
 
 
 def secs(s):
@@ -280,7 +286,7 @@ def report(b, backend, other):
     for (be, task, _, _) in b.res:
         if be == backend and task not in tasks:
             tasks.append(task)
-    head = ["command"] + [f"{n:,}" for n in sizes] + [f"growth {hi:,}/{lo:,}", f"{other} at {hi:,}",
+    head = ["command"] + [f"{n:,}" for n in sizes] + ["growth", f"{other} growth", f"{other} at {hi:,}",
                                                        f"ratio to {other}"]
     rows, spreads = [], []
     for t in tasks:
@@ -291,7 +297,8 @@ def report(b, backend, other):
             sp.append(spread(e) if e else "-")
         e_lo, e_hi = b.res.get((backend, t, lo, "escalate")), b.res.get((backend, t, hi, "escalate"))
         row.append(f"{med(e_hi) / med(e_lo):.2f}x" if e_lo and e_hi and lo != hi else "-")
-        o = b.res.get((backend, t, hi, "other"))
+        o, o_lo = b.res.get((backend, t, hi, "other")), b.res.get((backend, t, lo, "other"))
+        row.append(f"{med(o) / med(o_lo):.2f}x" if o and o_lo and lo != hi else "-")
         row.append(secs(med(o)) if o else "-")
         if t == "import into a full ledger" and e_hi:
             empty = b.res.get((backend, "import", hi, "escalate"))
@@ -302,7 +309,8 @@ def report(b, backend, other):
         rows.append(row)
         spreads.append(sp)
     print()
-    print("SQLite" if backend == "sqlite" else "PostgreSQL")
+    print(("SQLite" if backend == "sqlite" else "PostgreSQL") + f": medians; growth is the time at {hi:,} cases"
+          f" over the time at {lo:,} (target <= 1.2x where the output does not grow)")
     table(head, rows)
     print()
     print(f"Spread (min-max over the runs), escalate at each size and {other} at {hi:,}:")
@@ -343,13 +351,18 @@ def main():
     a = ap.parse_args()
     a.sizes = sorted(int(s) for s in a.sizes.split(","))
     b = Bench(a)
+    ledgers = {}
     for n in a.sizes:
         ledger, csv, check_id = b.sqlite_size(n)
-        if a.pg_url_template:
-            b.pg_size(n, ledger, csv, check_id)
-        for f in os.listdir(a.work):
-            if f.endswith(".db") and f"-{n}." in f:
-                os.unlink(os.path.join(a.work, f))
+        pg_ledger = b.pg_size(n, ledger, csv, check_id) if a.pg_url_template else None
+        ledgers[n] = (ledger, check_id, pg_ledger)
+    b.reads(ledgers)
+    for n, (ledger, _, _) in ledgers.items():
+        fresh(ledger)
+    if a.pg_url_template:
+        for db in b.pg_made:
+            subprocess.run([a.psql, "-X", "-q", "-d", a.pg_url_template.replace("__DB__", "postgres"),
+                            "-c", f'DROP DATABASE IF EXISTS "{db}"'], capture_output=True)
     report(b, "sqlite", "sqlite3")
     if a.pg_url_template:
         report(b, "pg", "psql")

@@ -14,19 +14,53 @@ use crate::time::rfc3339;
 /// Rows per multi-row INSERT: fewer statement runs, well under SQLite's limit of bound values.
 const ROWS: usize = 64;
 
-/// The indexes of `cases` built after the load when the ledger has no case yet.
-/// (`events_case` stays: the import looks events up by case while it runs.)
+/// The indexes of `cases` built after the load instead of row by row, once the
+/// import is large beside the ledger: at once into an empty ledger, after a
+/// batch that brings the import to an eighth of the cases already there (and at
+/// least `LARGE`) otherwise. Inserting into an index of many rows touches pages
+/// all over it; one pass over the table at the end does not, but costs the whole
+/// table, so a small import keeps its indexes. (`events_case` stays: the import
+/// looks events up by case while it runs.)
 const DEFERRED: &[&str] = &["cases_customer", "cases_opened", "cases_open_by"];
+const LARGE: i64 = 50_000;
 
-/// Into an empty ledger, drop the deferred indexes, keeping their definitions in
-/// `temp.import_indexes` for `restore_indexes`. All in the import's transaction:
-/// a refused import puts them back by rolling back.
-pub fn defer_indexes(tx: &Connection) -> Result<()> {
-    if tx.is_readonly("main")? {
-        return Ok(());
+/// Note how many cases the ledger holds as the import begins (in `temp.import_indexes`'
+/// companion `temp.import_state`), and defer the indexes at once when it holds none.
+pub fn begin(tx: &Connection) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE import_state (before INTEGER NOT NULL) STRICT;
+         INSERT INTO temp.import_state (before) SELECT n FROM main.row_counts WHERE name = 'cases';",
+    )?;
+    if before(tx)? == 0 {
+        defer_indexes(tx)?;
     }
-    let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM main.cases)", [], |r| r.get(0))?;
-    if !empty {
+    Ok(())
+}
+
+fn before(tx: &Connection) -> rusqlite::Result<i64> {
+    tx.query_row("SELECT coalesce((SELECT before FROM temp.import_state), 0)", [], |r| r.get(0))
+}
+
+/// Before a batch of `adding` cases: defer the indexes when the import grows large.
+fn maybe_defer(tx: &Connection, adding: usize) -> Result<()> {
+    let (now, deferred): (i64, bool) = tx.query_row(
+        "SELECT (SELECT n FROM main.row_counts WHERE name = 'cases'), EXISTS (SELECT 1 FROM temp.import_indexes)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let before = before(tx)?;
+    let written = now - before + adding as i64;
+    if !deferred && written >= (before / 8).max(LARGE) {
+        defer_indexes(tx)?;
+    }
+    Ok(())
+}
+
+/// Drop the deferred indexes, keeping their definitions in `temp.import_indexes`
+/// for `restore_indexes`. All in the import's transaction: a refused import puts
+/// them back by rolling back. A read-only (dry run) import keeps them.
+fn defer_indexes(tx: &Connection) -> Result<()> {
+    if tx.is_readonly("main")? {
         return Ok(());
     }
     for name in DEFERRED {
@@ -46,7 +80,7 @@ pub fn defer_indexes(tx: &Connection) -> Result<()> {
 pub fn restore_indexes(tx: &Connection) -> Result<()> {
     // Building an index sorts in memory up to about the page cache's size, besides the
     // cache itself: a smaller cache keeps the peak where the load left it.
-    tx.execute_batch("PRAGMA cache_size = -12288")?;
+    tx.execute_batch("PRAGMA cache_size = -4096")?;
     let sqls: Vec<String> = {
         let mut stmt = tx.prepare("SELECT sql FROM temp.import_indexes ORDER BY rowid")?;
         stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
@@ -87,6 +121,10 @@ struct CaseText {
 
 /// The cases of a batch with their tags, pauses and events; the row counts moved once.
 pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    maybe_defer(tx, rows.len())?;
     let at = rfc3339(meta.at);
     let mut texts = Vec::with_capacity(rows.len());
     for r in rows {

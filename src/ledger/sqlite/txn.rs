@@ -246,7 +246,7 @@ impl Txn for SqliteTxn<'_> {
              CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;
              CREATE TEMP TABLE import_indexes (sql TEXT NOT NULL) STRICT;",
         )?;
-        super::bulk::defer_indexes(&self.tx)?;
+        super::bulk::begin(&self.tx)?;
         Ok(self.tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
     }
 
@@ -282,7 +282,9 @@ impl Txn for SqliteTxn<'_> {
 
     fn import_end(&mut self) -> Result<()> {
         super::bulk::restore_indexes(&self.tx)?;
-        Ok(self.tx.execute_batch("DROP TABLE temp.import_seen; DROP TABLE temp.import_indexes")?)
+        Ok(self.tx.execute_batch(
+            "DROP TABLE temp.import_seen; DROP TABLE temp.import_indexes; DROP TABLE temp.import_state",
+        )?)
     }
 
     fn counts(&mut self) -> Result<Counts> {
