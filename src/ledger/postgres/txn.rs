@@ -225,8 +225,21 @@ impl Txn for PgTxn<'_> {
 
     fn import_begin(&mut self) -> Result<i64> {
         self.tx.batch_execute(
-            "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP",
+            "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP;
+             CREATE TEMP TABLE IF NOT EXISTS import_indexes (def text NOT NULL) ON COMMIT DROP;",
         )?;
+        // Into a ledger without cases, the cases' secondary indexes are built once at the end
+        // (import_end) instead of row by row. Until the import commits, the dropped indexes'
+        // lock holds other commands on `cases` back; in a ledger being filled for the first time.
+        let empty = self.rows("SELECT NOT EXISTS (SELECT 1 FROM cases)", &[], |r| Ok(r.get::<_, bool>(0)))?[0];
+        if self.write && empty {
+            self.tx.batch_execute(
+                "INSERT INTO import_indexes (def) SELECT indexdef FROM pg_indexes
+                   WHERE schemaname = current_schema() AND tablename = 'cases'
+                     AND indexname IN ('cases_customer', 'cases_opened', 'cases_open_by');
+                 DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;",
+            )?;
+        }
         Ok(self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0])
     }
 
@@ -258,7 +271,11 @@ impl Txn for PgTxn<'_> {
     }
 
     fn import_end(&mut self) -> Result<()> {
-        Ok(self.tx.batch_execute("DROP TABLE IF EXISTS import_seen")?)
+        let defs = self.rows("SELECT def FROM import_indexes", &[], |r| Ok(r.get::<_, String>(0)))?;
+        for def in defs {
+            self.tx.batch_execute(&def)?;
+        }
+        Ok(self.tx.batch_execute("DROP TABLE IF EXISTS import_seen; DROP TABLE IF EXISTS import_indexes")?)
     }
 
     fn counts(&mut self) -> Result<Counts> {
