@@ -539,8 +539,10 @@ if ((PG)); then
     pg_prepare_psql_db() { # a fresh psql database holding the ledger's cases table and indexes
         pg_fresh "$db_psql"
         if [[ -z $pg_schema_via ]]; then
+            # The table and its indexes, not the triggers that keep escalate's row counts.
             if [[ -n $pg_dump ]] && "$pg_dump" --schema-only --no-owner --no-privileges -t cases -d "$u_esc" \
-                >"$work/pg_schema.sql" 2>"$work/pg_dump.err" && grep -q 'CREATE TABLE' "$work/pg_schema.sql"; then
+                2>"$work/pg_dump.err" | sed '/^CREATE TRIGGER/d' >"$work/pg_schema.sql" &&
+                grep -q 'CREATE TABLE' "$work/pg_schema.sql"; then
                 pg_schema_via="pg_dump --schema-only -t cases"
             else
                 pg_schema_via="escalate ledger migrate (pg_dump ${pg_dump:+failed}${pg_dump:-is missing})"
