@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The tables of bench/run.sh:
+"""The tables of bench/versus.sh:
 
     report.py RESULTS.tsv CASES RUNS IMPORT_RUNS [WRITERS WRITES WRITE_ROUNDS]
 

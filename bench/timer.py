@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time whole processes for bench/run.sh.
+"""Time whole processes for bench/versus.sh.
 
     timer.py [-n RUNS] [--stdout FILE] [--stderr FILE] [--rss] [--label A --label B] -- CMD_A... [::: CMD_B...]
 

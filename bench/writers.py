@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Concurrent writers for bench/run.sh.
+"""Concurrent writers for bench/versus.sh.
 
     writers.py -w WRITERS -k WRITES [-n ROUNDS] [--per-command M] [--stderr FILE] [--label A --label B] -- CMD_A... [::: CMD_B...]
 

@@ -142,6 +142,15 @@ pub struct Package {
     pub escalated_anyway_why: Option<String>,
 }
 
+/// The open cases of one severity and tier opened before `before` (at any time
+/// when None): where `case list --eligible` looks for eligible cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningBound {
+    pub severity: u32,
+    pub tier: String,
+    pub before: Option<DateTime<Utc>>,
+}
+
 /// A span during which a case waited on the customer; `end` is None while it still waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Pause {
@@ -207,7 +216,9 @@ pub struct Escalation {
 /// ids that look the same are the same id.
 pub fn case_key(id: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    id.trim().nfc().collect()
+    let id = id.trim();
+    // ASCII is its own normal form.
+    if id.is_ascii() { id.to_string() } else { id.nfc().collect() }
 }
 
 /// Whether two actor names are one person: names compare without regard to case

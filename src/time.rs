@@ -21,6 +21,10 @@ pub fn parse_stored(s: &str) -> anyhow::Result<DateTime<Utc>> {
 /// Parse a time typed by a user for `flag`. Accepted: RFC 3339 with an offset,
 /// or a local date-time / date in the policy's zone.
 pub fn parse_user(flag: &str, input: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+    // With its offset a time is what it says (the common case of a bulk import: checked first).
+    if let Ok(t) = DateTime::parse_from_rfc3339(input.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
     // A local time that a daylight-saving jump skips never happened: say so, not guess.
     for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(input.trim(), fmt)

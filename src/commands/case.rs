@@ -121,7 +121,15 @@ fn list(ctx: &Ctx, a: &CaseListArgs) -> anyhow::Result<u8> {
     };
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
-    let mut cases = tx.list_cases(&filter)?;
+    let mut cases = if a.eligible && filter.status.is_some_and(|s| s != CaseStatus::Open) {
+        Vec::new() // only open cases are eligible
+    } else if a.eligible {
+        // Only the open cases whose wait can have ended are candidates: one range query per
+        // severity and tier, then every rule on those alone.
+        tx.open_cases_within(&filter, &crate::rules::eligible::opening_bounds(p, ctx.now))?
+    } else {
+        tx.list_cases(&filter)?
+    };
     if a.eligible {
         // The escalations and pauses of many cases at a time: one query each, not one per case.
         let mut keep = Vec::new();

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::Result;
 use super::outbox;
-use crate::model::{Case, CaseStatus, Escalation, Event, Pause, Priority};
+use crate::model::{Case, CaseStatus, Escalation, Event, OpeningBound, Pause, Priority};
 use crate::roster::{Account, Shift};
 
 /// Which cases `list_cases` returns; every filter given narrows the answer.
@@ -241,4 +241,14 @@ pub trait Txn {
     // ---- the policies events cite
     /// Every policy text the log cites, by digest.
     fn policies(&mut self) -> Result<Vec<PolicyRow>>;
+
+    // ---- eligibility
+    /// The open cases matching the filter within any of the bounds (one indexed range
+    /// query per bound), by opening time then id.
+    fn open_cases_within(&mut self, f: &CaseFilter, bounds: &[OpeningBound]) -> Result<Vec<Case>>;
+}
+
+/// Cases by opening time then id, the order `list_cases` gives.
+pub fn by_opening(cases: &mut [Case]) {
+    cases.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then_with(|| a.id.cmp(&b.id)));
 }

@@ -12,7 +12,7 @@ use crate::ledger::error::{Result, StoreError};
 use crate::ledger::store::{
     CaseFilter, CaseRow, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
 };
-use crate::model::{Case, Escalation, Event, Pause};
+use crate::model::{Case, Escalation, Event, OpeningBound, Pause};
 
 /// A case's pauses as JSON text, beside its columns.
 const PAUSES_JSON: &str =
@@ -240,8 +240,21 @@ impl Txn for PgTxn<'_> {
 
     fn import_begin(&mut self) -> Result<i64> {
         self.tx.batch_execute(
-            "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP",
+            "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP;
+             CREATE TEMP TABLE IF NOT EXISTS import_indexes (def text NOT NULL) ON COMMIT DROP;",
         )?;
+        // Into a ledger without cases, the cases' secondary indexes are built once at the end
+        // (import_end) instead of row by row. Until the import commits, the dropped indexes'
+        // lock holds other commands on `cases` back; in a ledger being filled for the first time.
+        let empty = self.rows("SELECT NOT EXISTS (SELECT 1 FROM cases)", &[], |r| Ok(r.get::<_, bool>(0)))?[0];
+        if self.write && empty {
+            self.tx.batch_execute(
+                "INSERT INTO import_indexes (def) SELECT indexdef FROM pg_indexes
+                   WHERE schemaname = current_schema() AND tablename = 'cases'
+                     AND indexname IN ('cases_customer', 'cases_opened', 'cases_open_by');
+                 DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;",
+            )?;
+        }
         Ok(self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0])
     }
 
@@ -275,12 +288,18 @@ impl Txn for PgTxn<'_> {
     }
 
     fn import_end(&mut self) -> Result<()> {
-        Ok(self.tx.batch_execute("DROP TABLE IF EXISTS import_seen")?)
+        let defs = self.rows("SELECT def FROM import_indexes", &[], |r| Ok(r.get::<_, String>(0)))?;
+        for def in defs {
+            self.tx.batch_execute(&def)?;
+        }
+        Ok(self.tx.batch_execute("DROP TABLE IF EXISTS import_seen; DROP TABLE IF EXISTS import_indexes")?)
     }
 
     fn counts(&mut self) -> Result<Counts> {
-        let sql =
-            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM escalations), (SELECT count(*) FROM events)";
+        // Kept by triggers on every insert (migration 3), so no table is scanned.
+        let sql = "SELECT (SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE name = 'cases'),
+                          (SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE name = 'escalations'),
+                          (SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE name = 'events')";
         let c = self.rows(sql, &[], |r| Ok(Counts { cases: r.get(0), escalations: r.get(1), events: r.get(2) }))?;
         c.into_iter().next().ok_or_else(|| StoreError::Db("the counts query returned no row".into()))
     }
@@ -398,5 +417,27 @@ impl Txn for PgTxn<'_> {
         self.rows("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest", &[], |r| {
             Ok(PolicyRow { digest: r.get(0), origin: r.get(1), text: r.get(2), first_used_at: r.get(3) })
         })
+    }
+
+    fn open_cases_within(&mut self, f: &CaseFilter, bounds: &[OpeningBound]) -> Result<Vec<Case>> {
+        let open = CaseFilter { status: Some(crate::model::CaseStatus::Open), ..f.clone() };
+        let (clause, values) = case_where(&open);
+        let n = values.len();
+        let mut out = Vec::new();
+        for b in bounds {
+            let severity = b.severity as i32;
+            let mut params: Vec<Param> = values.iter().map(|v| v.as_ref() as Param).collect();
+            params.push(&severity);
+            params.push(&b.tier);
+            let mut sql =
+                format!("SELECT {CASE_COLS} FROM cases{clause} AND severity = ${} AND tier = ${}", n + 1, n + 2);
+            if let Some(before) = &b.before {
+                params.push(before);
+                sql.push_str(&format!(" AND opened_at < ${}", n + 3));
+            }
+            out.extend(self.rows(&sql, &params, case_row)?);
+        }
+        crate::ledger::store::by_opening(&mut out);
+        Ok(out)
     }
 }

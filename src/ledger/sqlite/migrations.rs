@@ -158,6 +158,21 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE events ADD COLUMN hash TEXT;
     DROP TRIGGER events_no_update;
     "#,
+    // 8: the row counts `ledger info` shows, kept by every write in its own transaction
+    // (nothing deletes cases, escalations or events); and the open cases by severity, tier
+    // and opening time, for `case list --eligible` (it serves lookups by status too).
+    r#"
+    CREATE TABLE row_counts (
+        name TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO row_counts (name, n) VALUES
+        ('cases', (SELECT count(*) FROM cases)),
+        ('escalations', (SELECT count(*) FROM escalations)),
+        ('events', (SELECT count(*) FROM events));
+    DROP INDEX cases_status;
+    CREATE INDEX cases_open_by ON cases (status, severity, tier, opened_at);
+    "#,
 ];
 
 /// The migration after which the existing events are chained.

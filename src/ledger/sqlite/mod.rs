@@ -3,6 +3,7 @@
 //! checks, creation under a file lock), one immediate transaction per write.
 
 mod accounts;
+mod bulk;
 mod chain;
 pub mod migrations;
 mod outbox;

@@ -102,7 +102,16 @@ pub(super) fn insert_case_at(
     values.push(rfc3339(updated).into());
     tx.prepare_cached(&format!("INSERT INTO cases ({CASE_COLS}, created_at, updated_at) VALUES ({})", marks(13)))?
         .execute(params_from_iter(values))?;
+    count_rows(tx, "cases", 1)?;
     Ok(add_tags(tx, c)?)
+}
+
+/// Move the kept row count of `table` by `n`, in the writing transaction.
+pub(super) fn count_rows(tx: &rusqlite::Connection, table: &str, n: i64) -> rusqlite::Result<()> {
+    if n != 0 {
+        tx.prepare_cached("UPDATE row_counts SET n = n + ?2 WHERE name = ?1")?.execute(rusqlite::params![table, n])?;
+    }
+    Ok(())
 }
 
 /// A case's tags into `case_tags`.
@@ -219,7 +228,7 @@ pub(super) fn insert_escalation_with_id(tx: &rusqlite::Connection, e: &Escalatio
     let cols: Vec<&str> = esc_cols().collect();
     tx.prepare_cached(&format!("INSERT INTO escalations ({}) VALUES ({})", cols.join(", "), marks(cols.len())))?
         .execute(params_from_iter(esc_values(e)))?;
-    Ok(())
+    Ok(count_rows(tx, "escalations", 1)?)
 }
 
 // ---- events ---------------------------------------------------------------

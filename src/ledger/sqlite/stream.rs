@@ -2,7 +2,7 @@
 //! memory stays flat however large the ledger.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, params, params_from_iter};
 
 use super::queries::{
     CASE_SELECT, ESC_COLS, EVENT_SELECT, case_row, esc_row, event_row, insert_case_at, insert_escalation_with_id,
@@ -34,13 +34,18 @@ fn pauses_from(text: &str) -> rusqlite::Result<Vec<Pause>> {
         .collect()
 }
 
+/// `?1` when `since` is given, nothing otherwise.
+fn since_param(since: Option<DateTime<Utc>>) -> Vec<String> {
+    since.map(rfc3339).into_iter().collect()
+}
+
 /// Every case with its pauses, in id order; with `since`, only cases with an event at or after it.
 pub fn cases(conn: &Connection, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()> {
     let select = CASE_SELECT.replacen("closed_at\n", &format!("closed_at, {PAUSES_JSON}\n"), 1);
-    let mut stmt = conn.prepare(&format!(
-        "{select} WHERE ?1 IS NULL OR id IN (SELECT case_id FROM events WHERE at >= ?1) ORDER BY id"
-    ))?;
-    let mut rows = stmt.query(params![since.map(rfc3339)])?;
+    // Only the filter given is written: `?1 IS NULL OR ...` would keep the planner off every index.
+    let filter = if since.is_some() { "WHERE id IN (SELECT case_id FROM events WHERE at >= ?1)" } else { "" };
+    let mut stmt = conn.prepare(&format!("{select} {filter} ORDER BY id"))?;
+    let mut rows = stmt.query(params_from_iter(since_param(since)))?;
     while let Some(row) = rows.next()? {
         let pauses = pauses_from(&row.get::<_, String>(12)?)?;
         each((case_row(row)?, pauses))?;
@@ -50,12 +55,13 @@ pub fn cases(conn: &Connection, since: Option<DateTime<Utc>>, each: Each<(Case, 
 
 /// Every escalation in id order; with `since`, only those with an event at or after it.
 pub fn escalations(conn: &Connection, since: Option<DateTime<Utc>>, each: Each<Escalation>) -> anyhow::Result<()> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {ESC_COLS} FROM escalations
-         WHERE ?1 IS NULL OR id IN (SELECT escalation_id FROM events WHERE at >= ?1 AND escalation_id IS NOT NULL)
-         ORDER BY id"
-    ))?;
-    let mut rows = stmt.query(params![since.map(rfc3339)])?;
+    let filter = if since.is_some() {
+        "WHERE id IN (SELECT escalation_id FROM events WHERE at >= ?1 AND escalation_id IS NOT NULL)"
+    } else {
+        ""
+    };
+    let mut stmt = conn.prepare(&format!("SELECT {ESC_COLS} FROM escalations {filter} ORDER BY id"))?;
+    let mut rows = stmt.query(params_from_iter(since_param(since)))?;
     while let Some(row) = rows.next()? {
         each(esc_row(row)?)?;
     }
@@ -64,8 +70,9 @@ pub fn escalations(conn: &Connection, since: Option<DateTime<Utc>>, each: Each<E
 
 /// Every event in log order; with `since`, only those at or after it.
 pub fn events(conn: &Connection, since: Option<DateTime<Utc>>, each: Each<Event>) -> anyhow::Result<()> {
-    let mut stmt = conn.prepare(&format!("{EVENT_SELECT} WHERE ?1 IS NULL OR at >= ?1 ORDER BY seq"))?;
-    let mut rows = stmt.query(params![since.map(rfc3339)])?;
+    let filter = if since.is_some() { "WHERE at >= ?1" } else { "" };
+    let mut stmt = conn.prepare(&format!("{EVENT_SELECT} {filter} ORDER BY seq"))?;
+    let mut rows = stmt.query(params_from_iter(since_param(since)))?;
     while let Some(row) = rows.next()? {
         each(event_row(row)?)?;
     }
@@ -145,6 +152,7 @@ pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
                 e.prev_hash,
                 e.hash,
             ])?;
+            super::queries::count_rows(conn, "events", 1)?;
         }
     }
     Ok(())

@@ -7,15 +7,15 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::queries::{
-    CASE_SELECT, ESC_COLS, EVENT_SELECT, SqliteTxn, add_tags, case_row, case_values, case_where, esc_cols, esc_row,
-    esc_values, event_row, in_list, insert_case_at, marks, opt_time_at, time_at,
+    CASE_SELECT, ESC_COLS, EVENT_SELECT, SqliteTxn, add_tags, case_row, case_values, case_where, count_rows, esc_cols,
+    esc_row, esc_values, event_row, in_list, insert_case_at, marks, opt_time_at, time_at,
 };
 use crate::ledger::error::Result;
 use crate::ledger::json;
 use crate::ledger::store::{
     CaseFilter, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
 };
-use crate::model::{Case, Escalation, Event, Pause};
+use crate::model::{Case, Escalation, Event, OpeningBound, Pause};
 use crate::time::rfc3339;
 
 impl SqliteTxn<'_> {
@@ -109,7 +109,9 @@ impl Txn for SqliteTxn<'_> {
         let cols: Vec<&str> = esc_cols().skip(1).collect();
         let sql = format!("INSERT INTO escalations ({}) VALUES ({})", cols.join(", "), marks(cols.len()));
         self.tx.prepare_cached(&sql)?.execute(params_from_iter(esc_values(e).into_iter().skip(1)))?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        count_rows(&self.tx, "escalations", 1)?;
+        Ok(id)
     }
 
     fn update_escalation(&mut self, e: &Escalation) -> Result<()> {
@@ -211,6 +213,7 @@ impl Txn for SqliteTxn<'_> {
                 prev,
                 hash
             ])?;
+        count_rows(&self.tx, "events", 1)?;
         Ok(seq)
     }
 
@@ -255,9 +258,11 @@ impl Txn for SqliteTxn<'_> {
     fn import_begin(&mut self) -> Result<i64> {
         // A 32 MiB page cache keeps the indexes' hot pages in memory; memory stays bounded.
         self.tx.execute_batch(
-            "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE;
-             CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;",
+            "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE; PRAGMA defer_foreign_keys = ON;
+             CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;
+             CREATE TEMP TABLE import_indexes (sql TEXT NOT NULL) STRICT;",
         )?;
+        super::bulk::begin(&self.tx)?;
         Ok(self.tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
     }
 
@@ -288,44 +293,28 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
-        let at = rfc3339(meta.at);
-        // The chain continues from the head, one event after another.
-        let (mut seq, mut prev) = super::chain::head(&self.tx)?;
-        for r in rows {
-            insert_case_at(&self.tx, &r.case, meta.at, meta.at)?;
-            for p in &r.pauses {
-                self.insert_pause(&r.case.id, p)?;
-            }
-            let mut add = self.tx.prepare_cached(
-                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for (kind, data) in &r.events {
-                seq += 1;
-                let event = NewEvent {
-                    at: meta.at,
-                    actor: meta.actor,
-                    case_id: &r.case.id,
-                    escalation: None,
-                    kind,
-                    data,
-                    policy_digest: meta.policy_digest,
-                };
-                let hash = crate::ledger::chain_hash(&prev, seq, &event)?;
-                add.execute(params![seq, at, meta.actor, r.case.id, kind, data, meta.policy_digest, prev, hash])?;
-                prev = hash;
-            }
-        }
-        Ok(())
+        super::bulk::cases(&self.tx, rows, meta)
     }
 
     fn import_end(&mut self) -> Result<()> {
-        Ok(self.tx.execute_batch("DROP TABLE temp.import_seen")?)
+        super::bulk::restore_indexes(&self.tx)?;
+        Ok(self.tx.execute_batch(
+            "DROP TABLE temp.import_seen; DROP TABLE temp.import_indexes; DROP TABLE temp.import_state",
+        )?)
     }
 
     fn counts(&mut self) -> Result<Counts> {
-        let count = |t: &str| self.tx.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
-        Ok(Counts { cases: count("cases")?, escalations: count("escalations")?, events: count("events")? })
+        // Kept by every write (migration 5), so no table is scanned.
+        let sql = "SELECT (SELECT n FROM row_counts WHERE name = 'cases'),
+                          (SELECT n FROM row_counts WHERE name = 'escalations'),
+                          (SELECT n FROM row_counts WHERE name = 'events')";
+        let (cases, escalations, events): (Option<i64>, Option<i64>, Option<i64>) =
+            self.tx.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(Counts {
+            cases: cases.unwrap_or_default(),
+            escalations: escalations.unwrap_or_default(),
+            events: events.unwrap_or_default(),
+        })
     }
 
     fn each_row(&mut self, each: Each<AnyRow>) -> anyhow::Result<()> {
@@ -407,5 +396,26 @@ impl Txn for SqliteTxn<'_> {
         self.query("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest", vec![], |r| {
             Ok(PolicyRow { digest: r.get(0)?, origin: r.get(1)?, text: r.get(2)?, first_used_at: time_at(r, 3)? })
         })
+    }
+
+    fn open_cases_within(&mut self, f: &CaseFilter, bounds: &[OpeningBound]) -> Result<Vec<Case>> {
+        let open = CaseFilter { status: Some(crate::model::CaseStatus::Open), ..f.clone() };
+        let (clause, values) = case_where(&open);
+        let n = values.len();
+        let mut out = Vec::new();
+        for b in bounds {
+            let mut values = values.clone();
+            values.push(i64::from(b.severity).into());
+            values.push(b.tier.clone().into());
+            let mut sql = format!("{CASE_SELECT}{clause} AND severity = ?{} AND tier = ?{}", n + 1, n + 2);
+            if let Some(before) = b.before {
+                // Whole seconds: the text order of the stored times is their time order.
+                values.push(rfc3339(before).into());
+                sql.push_str(&format!(" AND opened_at < ?{}", n + 3));
+            }
+            out.extend(self.query(&sql, values, case_row)?);
+        }
+        crate::ledger::store::by_opening(&mut out);
+        Ok(out)
     }
 }

@@ -1,0 +1,210 @@
+//! Bulk import on SQLite: the cases, tags, pauses and events of a batch through
+//! statements prepared once that take many rows each; into an empty ledger the
+//! secondary indexes of `cases` are built once, at the end, instead of row by row.
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, params};
+
+use super::queries::count_rows;
+use crate::ledger::error::Result;
+use crate::ledger::json;
+use crate::ledger::store::{EventMeta, NewCase};
+use crate::time::rfc3339;
+
+/// Rows per multi-row INSERT: fewer statement runs, well under SQLite's limit of bound values.
+const ROWS: usize = 64;
+
+/// The indexes of `cases` built after the load instead of row by row, once the
+/// import is large beside the ledger: at once into an empty ledger, after a
+/// batch that brings the import to an eighth of the cases already there (and at
+/// least `LARGE`) otherwise. Inserting into an index of many rows touches pages
+/// all over it; one pass over the table at the end does not, but costs the whole
+/// table, so a small import keeps its indexes. (`events_case` stays: the import
+/// looks events up by case while it runs.)
+const DEFERRED: &[&str] = &["cases_customer", "cases_opened", "cases_open_by"];
+const LARGE: i64 = 50_000;
+
+/// Note how many cases the ledger holds as the import begins (in `temp.import_indexes`'
+/// companion `temp.import_state`), and defer the indexes at once when it holds none.
+pub fn begin(tx: &Connection) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE import_state (before INTEGER NOT NULL) STRICT;
+         INSERT INTO temp.import_state (before) SELECT n FROM main.row_counts WHERE name = 'cases';",
+    )?;
+    if before(tx)? == 0 {
+        defer_indexes(tx)?;
+    }
+    Ok(())
+}
+
+fn before(tx: &Connection) -> rusqlite::Result<i64> {
+    tx.query_row("SELECT coalesce((SELECT before FROM temp.import_state), 0)", [], |r| r.get(0))
+}
+
+/// Before a batch of `adding` cases: defer the indexes when the import grows large.
+fn maybe_defer(tx: &Connection, adding: usize) -> Result<()> {
+    let (now, deferred): (i64, bool) = tx.query_row(
+        "SELECT (SELECT n FROM main.row_counts WHERE name = 'cases'), EXISTS (SELECT 1 FROM temp.import_indexes)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let before = before(tx)?;
+    let written = now - before + adding as i64;
+    if !deferred && written >= (before / 8).max(LARGE) {
+        defer_indexes(tx)?;
+    }
+    Ok(())
+}
+
+/// Drop the deferred indexes, keeping their definitions in `temp.import_indexes`
+/// for `restore_indexes`. All in the import's transaction: a refused import puts
+/// them back by rolling back. A read-only (dry run) import keeps them.
+fn defer_indexes(tx: &Connection) -> Result<()> {
+    if tx.is_readonly("main")? {
+        return Ok(());
+    }
+    for name in DEFERRED {
+        let kept = tx.execute(
+            "INSERT INTO temp.import_indexes (sql)
+             SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?1 AND sql IS NOT NULL",
+            [name],
+        )?;
+        if kept == 1 {
+            tx.execute_batch(&format!("DROP INDEX main.{name}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Build the indexes `defer_indexes` dropped, each in one pass over the table.
+pub fn restore_indexes(tx: &Connection) -> Result<()> {
+    // Building an index sorts in memory up to about the page cache's size, besides the
+    // cache itself: a smaller cache keeps the peak where the load left it.
+    tx.execute_batch("PRAGMA cache_size = -4096")?;
+    let sqls: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT sql FROM temp.import_indexes ORDER BY rowid")?;
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    for sql in sqls {
+        tx.execute_batch(&sql)?;
+    }
+    Ok(())
+}
+
+/// Run `INSERT {head} VALUES (...), (...)` over `rows` (each `cols` values),
+/// `ROWS` rows a statement, statements prepared once per shape.
+fn insert_many(tx: &Connection, head: &str, cols: usize, rows: &[Vec<&dyn ToSql>]) -> rusqlite::Result<()> {
+    let sql = |n: usize| {
+        let tuple =
+            |i: usize| format!("({})", (1..=cols).map(|c| format!("?{}", i * cols + c)).collect::<Vec<_>>().join(", "));
+        format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", "))
+    };
+    let full = sql(ROWS);
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(ROWS * cols);
+    for chunk in rows.chunks(ROWS) {
+        let mut stmt =
+            if chunk.len() == ROWS { tx.prepare_cached(&full)? } else { tx.prepare_cached(&sql(chunk.len()))? };
+        values.clear();
+        values.extend(chunk.iter().flatten().copied());
+        stmt.execute(values.as_slice())?;
+    }
+    Ok(())
+}
+
+/// A case's columns as text the statement borrows.
+struct CaseText {
+    opened_at: String,
+    tags: String,
+    first_response_at: Option<String>,
+    closed_at: Option<String>,
+}
+
+/// The cases of a batch with their tags, pauses and events; the row counts moved once.
+pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    maybe_defer(tx, rows.len())?;
+    let at = rfc3339(meta.at);
+    let mut texts = Vec::with_capacity(rows.len());
+    for r in rows {
+        crate::ledger::storable_case(&r.case)?;
+        for p in &r.pauses {
+            crate::ledger::storable(&format!("a pause of case {}", r.case.id), &[Some(p.start), p.end])?;
+        }
+        let c = &r.case;
+        texts.push(CaseText {
+            opened_at: rfc3339(c.opened_at),
+            tags: json(&c.tags),
+            first_response_at: c.first_response_at.map(rfc3339),
+            closed_at: c.closed_at.map(rfc3339),
+        });
+    }
+    // The chain continues from the head, one event after another: seq, previous hash, hash.
+    let (mut seq, mut prev) = super::chain::head(tx)?;
+    let mut links: Vec<(i64, String, String)> = Vec::new();
+    for r in rows {
+        for (kind, data) in &r.events {
+            seq += 1;
+            let event = crate::ledger::NewEvent {
+                at: meta.at,
+                actor: meta.actor,
+                case_id: &r.case.id,
+                escalation: None,
+                kind,
+                data,
+                policy_digest: meta.policy_digest,
+            };
+            let hash = crate::ledger::chain_hash(&prev, seq, &event)?;
+            links.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+    }
+    let mut link = links.iter();
+    let words: Vec<(i64, &str, &str)> =
+        rows.iter().map(|r| (i64::from(r.case.severity), r.case.priority.as_str(), r.case.status.as_str())).collect();
+    let mut case_rows: Vec<Vec<&dyn ToSql>> = Vec::with_capacity(rows.len());
+    let mut tag_rows: Vec<Vec<&dyn ToSql>> = Vec::new();
+    let mut event_rows: Vec<Vec<&dyn ToSql>> = Vec::new();
+    for ((r, t), (sev, priority, status)) in rows.iter().zip(&texts).zip(&words) {
+        let c = &r.case;
+        case_rows.push(vec![
+            &c.id,
+            &c.customer,
+            sev,
+            &c.tier,
+            &c.title,
+            &t.opened_at,
+            priority,
+            &t.tags,
+            status,
+            &t.first_response_at,
+            &t.closed_at,
+            &at,
+            &at,
+        ]);
+        for tag in &c.tags {
+            tag_rows.push(vec![tag, &c.id]);
+        }
+        for (kind, data) in &r.events {
+            let Some((seq, prev, hash)) = link.next() else { break };
+            event_rows.push(vec![seq, &at, &meta.actor, &c.id, kind, data, &meta.policy_digest, prev, hash]);
+        }
+    }
+    let cols = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, \
+                closed_at, created_at, updated_at";
+    // OR FAIL and deferred foreign keys (import_begin): a statement that fails ends the
+    // import, which rolls back whole, so no statement needs its own journal to undo it.
+    insert_many(tx, &format!("INSERT OR FAIL INTO cases ({cols})"), 13, &case_rows)?;
+    insert_many(tx, "INSERT OR IGNORE INTO case_tags (tag, case_id)", 2, &tag_rows)?;
+    let mut pause = tx.prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?;
+    for r in rows {
+        for p in &r.pauses {
+            pause.execute(params![r.case.id, rfc3339(p.start), p.end.map(rfc3339)])?;
+        }
+    }
+    let events = "INSERT OR FAIL INTO events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)";
+    insert_many(tx, events, 9, &event_rows)?;
+    count_rows(tx, "cases", rows.len() as i64)?;
+    count_rows(tx, "events", event_rows.len() as i64)?;
+    Ok(())
+}
