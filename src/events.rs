@@ -44,6 +44,19 @@ pub struct Requested {
     pub review_due_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub package: Package,
+    /// The wait window skipped for a stated deadline, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_wait: Option<SkippedWait>,
+}
+
+/// The same-day override: a reason that may skip the wait, a deadline before the wait ends, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedWait {
+    #[serde(serialize_with = "crate::model::ser_time")]
+    pub deadline: DateTime<Utc>,
+    #[serde(serialize_with = "crate::model::ser_time")]
+    pub wait_ended_at: DateTime<Utc>,
+    pub justification: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

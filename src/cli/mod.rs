@@ -338,6 +338,9 @@ pub struct CheckArgs {
     /// Check with this reason
     #[arg(long, value_name = "KEY")]
     pub reason: Option<String>,
+    /// A deadline the customer faces: a reason that may skip the wait does when it falls before the wait ends
+    #[arg(long, value_name = "TIME", requires = "reason")]
+    pub deadline: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -360,6 +363,13 @@ pub struct RequestArgs {
     /// configuration-error, coaching, documented-limitation, resolved-before
     #[arg(long = "screen", value_name = "CHECK=yes|no")]
     pub screen: Vec<String>,
+    /// Start at this level, where the policy lets a request start there [default: the reason's start_level, else 1].
+    /// With a reason that may skip the wait, a hard deadline (--deadline) before the wait ends skips it
+    #[arg(long, value_name = "N")]
+    pub level: Option<u32>,
+    /// Why the hard deadline (--deadline) justifies skipping the wait (required when it does; shown in the document and report)
+    #[arg(long, value_name = "TEXT")]
+    pub justification: Option<String>,
     /// Escalate although a "when not to escalate" check says yes
     #[arg(long)]
     pub escalate_anyway: bool,

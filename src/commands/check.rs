@@ -11,6 +11,8 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     let p = ctx.policy();
     let dest = a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?;
     let reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
+    let deadline = super::start::deadline(ctx, reason.as_deref(), a.deadline.as_deref())?;
+    let start_level = super::start::level(p, reason.as_deref(), None)?;
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
     if let Some(c) = &a.account {
@@ -32,7 +34,7 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         &escalations,
         &pauses,
         ctx.now,
-        Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref() },
+        Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref(), deadline },
     );
     let sla = sla::position(p, &case, ctx.now);
     let signals = vec![
@@ -67,7 +69,12 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
     if ctx.out.json {
         ctx.out.json(&report)?;
     } else {
-        ctx.out.print(&render::check::report(&ctx.out, &report, p, ctx.now))?;
+        let mut text = render::check::report(&ctx.out, &report, p, ctx.now);
+        if let Some(l) = p.level(start_level).filter(|_| start_level > 1) {
+            let r = reason.as_deref().unwrap_or_default();
+            text.push_str(&format!("A request for {r} starts at level {start_level} ({}).\n", l.name));
+        }
+        ctx.out.print(&text)?;
     }
     Ok(code)
 }

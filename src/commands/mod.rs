@@ -24,6 +24,7 @@ mod report;
 mod request;
 mod shell;
 mod show;
+mod start;
 mod verify;
 
 use crate::app::Ctx;

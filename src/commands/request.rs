@@ -138,6 +138,10 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         screening.insert("escalated-anyway".into(), true);
     }
     // Bad input is reported before the policy is asked anything.
+    let deadline = super::start::request_deadline(ctx, reason.as_deref(), a.package.deadline.as_deref())?;
+    if let Some(l) = a.level {
+        super::start::level(p, reason.as_deref(), Some(l))?;
+    }
     if let Some(d) = dest.as_deref() {
         check_fields(p, d, &fields)?;
     } else if !fields.is_empty() && ask.is_none() {
@@ -159,7 +163,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         &escalations,
         &pauses,
         ctx.now,
-        Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref() },
+        Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref(), deadline },
     );
     if let Some(ask) = &ask {
         ask.say(&render::check::eligibility(&render::Out { json: false, ..ctx.out }, &verdict, p, ctx.now));
@@ -192,6 +196,13 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         return Err(error::bad_input("reason, destination and description are required"));
     };
     let description = text("--description", &description)?;
+    let start = super::start::level(p, Some(&reason), a.level)?;
+    // Skipping the wait for a deadline is justified, in words that are kept.
+    let justification = if skips_wait(&verdict) {
+        Some(super::start::justification(ask.as_ref(), a.justification.as_deref())?)
+    } else {
+        None
+    };
     check_fields(p, &dest, &fields)?;
     let wanted = &p.destinations[&dest].fields;
     let fields: IndexMap<String, String> =
@@ -199,7 +210,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
 
     if let Some(ask) = &ask
         && !ask.confirm(&format!(
-            "Request a level 1 escalation of case {} to {}?",
+            "Request a level {start} escalation of case {} to {}?",
             render::clean(&case.id),
             p.destinations[&dest].label
         ))?
@@ -218,10 +229,18 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         &escalations,
         &pauses,
         ctx.now,
-        Ask { actor: &ctx.actor, destination: Some(&dest), reason: Some(&reason) },
+        Ask { actor: &ctx.actor, destination: Some(&dest), reason: Some(&reason), deadline },
     );
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
+    }
+    let skipped_wait = skipped(&verdict).map(|(deadline, wait_ended_at)| crate::events::SkippedWait {
+        deadline,
+        wait_ended_at,
+        justification: justification.clone().unwrap_or_default(),
+    });
+    if skipped_wait.is_some() && justification.is_none() {
+        return Err(error::bad_input("skipping the wait window for a deadline needs --justification TEXT"));
     }
     // A rejected escalation that its requester replaces with new facts ends, recorded.
     if let Some(old) = crate::model::open_escalation(&escalations).filter(|e| e.state == EscState::Rejected) {
@@ -232,9 +251,10 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         let why = Why { why: "rejected; requested anew with new facts".into() };
         ctx.record(&mut *tx, &case.id, Some(old.id), &EventBody::Withdrawn(why))?;
     }
-    let level = p.level(1).ok_or_else(|| error::policy("the policy has no level 1"))?;
+    let level = p.level(start).ok_or_else(|| error::policy(format!("the policy has no level {start}")))?;
     let review_due_at = p.calendar.add(ctx.now, level.review);
     let mut esc = Escalation::new(&case.id, dest, reason, description, fields, &ctx.actor, ctx.now, review_due_at);
+    esc.level = start;
     crate::rules::package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
     esc.package.screening = screening;
     esc.package.escalated_anyway_why = anyway_why;
@@ -247,6 +267,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         fields: esc.fields.clone(),
         review_due_at: esc.review_due_at,
         package: esc.package.clone(),
+        skipped_wait,
     };
     ctx.record(&mut *tx, &case.id, Some(esc.id), &EventBody::Requested(Box::new(requested)))?;
     tx.commit()?;
@@ -258,6 +279,18 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         ctx.out.print(&render::check::requested(&ctx.out, &shown, p, ctx.now))?;
     }
     Ok(0)
+}
+
+/// The deadline and the wait's end, when the wait window was skipped for a deadline.
+fn skipped(verdict: &Eligibility) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    verdict.rules.iter().find_map(|r| match r.finding {
+        crate::rules::finding::Finding::WaitSkipped { deadline, ends, .. } => Some((deadline, ends)),
+        _ => None,
+    })
+}
+
+fn skips_wait(verdict: &Eligibility) -> bool {
+    skipped(verdict).is_some()
 }
 
 fn gather(

@@ -91,6 +91,17 @@ pub fn words(f: &Finding, tz: Tz, now: DateTime<Utc>) -> String {
                 format!("{what}: eligible at {}", human_relative(*ends, now, tz))
             }
         }
+        Finding::WaitSkipped { key, label, deadline, ends } => format!(
+            "skipped: the reason {key} ({label}) may skip the wait when a deadline falls before it ends; \
+             the deadline {} is before the wait ends {}",
+            human_relative(*deadline, now, tz),
+            human_relative(*ends, now, tz)
+        ),
+        Finding::WaitSkippable { key, label, ends } => format!(
+            "the wait ends {}; the reason {key} ({label}) may skip it: give --deadline TIME (before then) and \
+             --justification TEXT",
+            human_relative(*ends, now, tz)
+        ),
         Finding::NoneOpen => "no escalation is open for this case".into(),
         Finding::Rejected { case, open, actor_may_replace, promote_only } => {
             rejected_words(case, open, *actor_may_replace, *promote_only, tz)

@@ -71,6 +71,10 @@ pub fn rows(r: &Report) -> Vec<Row> {
             row("root-cause-analysis", &x.case, &format!("escalation #{}", x.escalation), x.level.to_string())
         }),
     );
+    out.extend(r.skipped_wait.iter().map(|x| {
+        let label = format!("escalation #{} ({}): {}", x.escalation, x.reason, x.justification);
+        row("skipped-wait", &x.case, &label, x.minutes_early.to_string())
+    }));
     out
 }
 
@@ -133,5 +137,27 @@ pub fn tables(out: &Out, r: &Report, tz: Tz) -> String {
             s.push_str(&format!("Root-cause analyses done: {}.\n", done.join(", ")));
         }
     }
+    s.push_str(&skipped_wait(out, r, tz));
     s
+}
+
+/// The same-day overrides: requests that skipped the wait window for a deadline.
+fn skipped_wait(out: &Out, r: &Report, tz: Tz) -> String {
+    if r.skipped_wait.is_empty() {
+        return "No request skipped the wait window.\n".into();
+    }
+    let mut t = out.table(&["Case", "Escalation", "Reason", "Deadline", "Early by", "Justification"]);
+    for x in &r.skipped_wait {
+        t.add_row(vec![
+            clean(&x.case),
+            format!("#{}", x.escalation),
+            clean(&x.reason),
+            crate::time::human(x.deadline, tz),
+            crate::time::span(chrono::Duration::minutes(x.minutes_early)),
+            clean(&x.justification),
+        ]);
+    }
+    let n = r.skipped_wait.len();
+    let what = if n == 1 { "1 request".to_string() } else { format!("{n} requests") };
+    format!("{what} skipped the wait window for a deadline:\n{t}\n")
 }

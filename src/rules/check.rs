@@ -138,6 +138,9 @@ pub struct Ask<'a> {
     pub actor: &'a str,
     pub destination: Option<&'a str>,
     pub reason: Option<&'a str>,
+    /// A deadline the requester states: a reason that `may_skip_wait` skips
+    /// the wait window when it falls before the window ends.
+    pub deadline: Option<DateTime<Utc>>,
 }
 
 /// Evaluate every rule.
@@ -179,7 +182,8 @@ pub fn check(
                 let (destination, key) = (d.to_string(), key.to_string());
                 pass(Rule::Severity, Finding::RoutedAnyway { named: sev.named(case.severity), destination, key })
             });
-            rules.push(wait_rule(policy, case, pauses, now, dest, &mut time_gate));
+            let wait = wait_rule(policy, case, pauses, now, dest, &mut time_gate);
+            rules.push(skip_wait(policy, wait, reason, ask.deadline, &mut time_gate));
         }
     }
 
@@ -223,6 +227,33 @@ pub fn check(
                 now,
             })
             .collect(),
+    }
+}
+
+/// The same-day override: a reason that may skip the wait window does, when
+/// the deadline stated falls before the window ends.
+fn skip_wait(
+    policy: &Policy,
+    wait: Verdict,
+    reason: Option<&str>,
+    deadline: Option<DateTime<Utc>>,
+    time_gate: &mut Option<DateTime<Utc>>,
+) -> Verdict {
+    let Finding::Wait { ends, ended: false, .. } = wait.finding else { return wait };
+    let Some((key, r)) = reason.and_then(|k| policy.reasons.get_key_value(k)).filter(|(_, r)| r.may_skip_wait) else {
+        return wait;
+    };
+    let (key, label) = (key.clone(), r.label.clone());
+    match deadline {
+        Some(deadline) if deadline < ends => {
+            *time_gate = None;
+            pass(Rule::WaitWindow, Finding::WaitSkipped { key, label, deadline, ends })
+        }
+        Some(_) => wait,
+        None => {
+            let Verdict { passes_at, .. } = wait;
+            fail(Rule::WaitWindow, Finding::WaitSkippable { key, label, ends }, passes_at)
+        }
     }
 }
 

@@ -82,6 +82,19 @@ pub enum Finding {
         ends: DateTime<Utc>,
         ended: bool,
     },
+    /// The wait window was skipped: reason `key` may skip it, and the deadline falls before it ends.
+    WaitSkipped {
+        key: String,
+        label: String,
+        deadline: DateTime<Utc>,
+        ends: DateTime<Utc>,
+    },
+    /// The wait has not ended, but reason `key` may skip it given a deadline before `ends`.
+    WaitSkippable {
+        key: String,
+        label: String,
+        ends: DateTime<Utc>,
+    },
     NoneOpen,
     /// A rejected escalation: `actor_may_replace` when the actor is its requester and the policy allows it.
     Rejected {

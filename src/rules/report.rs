@@ -35,6 +35,19 @@ pub struct Rca {
     pub done: Option<String>,
 }
 
+/// A request that skipped the wait window for a stated deadline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkippedWait {
+    pub case: String,
+    pub escalation: i64,
+    pub reason: String,
+    #[serde(serialize_with = "crate::model::ser_time")]
+    pub deadline: DateTime<Utc>,
+    /// How long before the wait would have ended the request was made.
+    pub minutes_early: i64,
+    pub justification: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     #[serde(serialize_with = "ser_opt_time")]
@@ -54,6 +67,8 @@ pub struct Report {
     pub promotions: usize,
     pub promotions_per_escalation: Option<f64>,
     pub root_cause_analysis: Vec<Rca>,
+    /// The requests that skipped the wait window for a deadline (the same-day override).
+    pub skipped_wait: Vec<SkippedWait>,
 }
 
 /// The value at `q` (0 < q <= 1) of sorted values, by nearest rank.
@@ -102,6 +117,7 @@ pub fn report(
     let mut promotions = 0;
     let mut to_decision = Vec::new();
     let mut to_close = Vec::new();
+    let mut skipped_wait = Vec::new();
     for e in &chosen {
         let mut first_decision = None;
         for ev in events.iter().filter(|ev| ev.escalation == Some(e.id)) {
@@ -115,6 +131,14 @@ pub fn report(
                     first_decision = first_decision.or(Some(ev.at));
                 }
                 EventBody::Promoted(_) => promotions += 1,
+                EventBody::Requested(r) => skipped_wait.extend(r.skipped_wait.as_ref().map(|s| SkippedWait {
+                    case: e.case_id.clone(),
+                    escalation: e.id,
+                    reason: e.reason.clone(),
+                    deadline: s.deadline,
+                    minutes_early: (s.wait_ended_at - ev.at).num_minutes(),
+                    justification: s.justification.clone(),
+                })),
                 _ => {}
             }
         }
@@ -162,6 +186,7 @@ pub fn report(
                 Rca { case: e.case_id.clone(), escalation: e.id, level: e.level, done }
             })
             .collect(),
+        skipped_wait,
     }
 }
 

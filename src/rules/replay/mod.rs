@@ -179,7 +179,8 @@ fn evaluate(p: &Policies, past: &Past, ev: &Event, pauses: &[Pause]) -> Option<R
             if !new.reasons.contains_key(&r.reason) {
                 blocked.push(Blocked::UnknownReason(r.reason.clone()));
             }
-            let ask = Ask { actor: &ev.actor, destination: Some(&r.destination), reason: Some(&r.reason) };
+            let deadline = r.skipped_wait.as_ref().map(|s| s.deadline);
+            let ask = Ask { actor: &ev.actor, destination: Some(&r.destination), reason: Some(&r.reason), deadline };
             let verdict = check(new, case, &past.escalations, &seen, at, ask);
             blocked.extend(verdict.failures().map(|f| Blocked::Rule(Box::new(f.clone()))));
             (Act::Request, r.level, blocked, verdict.eligible_at.filter(|_| !verdict.eligible))
@@ -242,7 +243,8 @@ fn deadlines(r: &mut Replayed, p: &Policies, old: Option<&Policy>, past: &Past, 
     };
     if let (EventBody::Requested(q), Some(case)) = (&ev.body, &past.case) {
         let seen = pauses_at(pauses, at);
-        let ask = Ask { actor: &ev.actor, destination: Some(&q.destination), reason: Some(&q.reason) };
+        let deadline = q.skipped_wait.as_ref().map(|s| s.deadline);
+        let ask = Ask { actor: &ev.actor, destination: Some(&q.destination), reason: Some(&q.reason), deadline };
         let before = old.and_then(|o| check(o, case, &past.escalations, &seen, at, ask).eligible_at);
         let after = check(new, case, &past.escalations, &seen, at, ask).eligible_at;
         if before.is_some() {

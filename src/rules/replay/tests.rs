@@ -49,6 +49,7 @@ fn log(old: &Policy, after: i64) -> CaseLog {
         fields: Default::default(),
         review_due_at: review_due(old, at, 1, &[]),
         package: Default::default(),
+        skipped_wait: None,
     };
     let added = CaseAdded { case, pauses: Vec::new(), imported_from: None };
     CaseLog {
