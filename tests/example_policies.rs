@@ -609,3 +609,25 @@ fn seeds_003_004_the_escalation_is_owned_handed_over_and_kept_in_touch() {
     ex.expect_as("lee", 1, &["close", "G-1", "--note", "Resolved"]);
     ex.expect_as("kim", 0, &["close", "G-1", "--note", "The DRI agrees: resolved"]);
 }
+
+#[test]
+fn seeds_001_002_the_vp_alone_decides_level_4_and_each_kind_of_channel_is_shown() {
+    let mut ex = Example::new(SEEDS_001_002);
+    ex.at("2026-11-23T12:00:00Z"); // a Monday
+    ex.case("K-1", 3, "non-premium", "2026-11-19T09:00:00Z");
+    let request = ["request", "K-1", "--reason", "time-constraint", "--to", "case-portal", "--description", "Cut-over"];
+    ex.ok(&request);
+    // Each level's review window (4 business hours) passes before the next promotion.
+    for (at, level) in [("2026-11-23T16:00:00Z", 2), ("2026-11-24T12:00:00Z", 3), ("2026-11-24T16:00:00Z", 4)] {
+        ex.at(at);
+        let v = ex.json(&["promote", "K-1", "--why", "No progress"]);
+        assert_eq!(v["level"], level, "{v}");
+    }
+    let (_, err) = ex.expect_as("rita", 1, &["decide", "K-1", "approve"]);
+    assert!(err.contains("role:vp-support (dana)"), "{err}");
+    ex.expect_as("dana", 0, &["decide", "K-1", "approve"]);
+    let shown = ex.show();
+    let channels = &shown["notifications"]["channels"];
+    assert_eq!(keys(channels, "kind"), ["slack", "teams", "webhook", "pagerduty", "command"]);
+    assert_eq!(channels[0]["delivers"], "the webhook URL in environment variable ESCALATION_MANAGERS_SLACK_URL");
+}
