@@ -91,6 +91,36 @@ pub fn on_call<'a>(shifts: &'a [Shift], role: &str, at: DateTime<Utc>) -> Option
     shifts.iter().filter(|s| s.role == role && s.covers(at)).max_by_key(|s| (s.set_at, s.id))
 }
 
+/// The people behind an escalation: the account's, and who is on call now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct People {
+    pub csm: Option<String>,
+    pub ae: Option<String>,
+    pub dri: Option<String>,
+    /// Where the DRI comes from, in words.
+    pub dri_from: String,
+    /// Each roster role held now: (role label, who).
+    pub on_call: Vec<(String, String)>,
+}
+
+/// The people of `account` and the roster's holders at `now`.
+pub fn people(policy: &Policy, account: Option<&Account>, shifts: &[Shift], now: DateTime<Utc>) -> People {
+    let (dri, source) = dri(policy, account);
+    let on_call = policy
+        .oncall
+        .roles
+        .iter()
+        .filter_map(|(role, label)| on_call(shifts, role, now).map(|s| (label.clone(), s.name.clone())))
+        .collect();
+    People {
+        csm: account.and_then(|a| a.csm.clone()),
+        ae: account.and_then(|a| a.ae.clone()),
+        dri,
+        dri_from: source.words().to_string(),
+        on_call,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -240,3 +240,23 @@ fn refusals_and_bad_input_leave_the_ledger_as_it_was(b: Backend) {
         assert_eq!(env.dump(), before, "{args:?} changed the ledger");
     }
 }
+
+#[test]
+fn the_package_names_the_accounts_people_and_who_is_on_call() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&["account", "set", "Acme", "--csm", "cat", "--ae", "ann"]);
+    env.ok(&["oncall", "set", "support-manager", "noah"]);
+    env.ok(&Env::request_args("C-1"));
+    let doc = env.json(&["package", "C-1"]);
+    assert_eq!(
+        doc["people"],
+        serde_json::json!({"csm": "cat", "ae": "ann", "dri": "cat", "dri_from": "the customer success manager",
+                           "on_call": [["Support manager on call", "noah"]]})
+    );
+    let text = env.ok(&["package", "C-1", "--format", "text"]);
+    assert!(
+        text.contains("Account: CSM cat; AE ann; escalation DRI cat (the customer success manager). On call: Support manager on call: noah"),
+        "{text}"
+    );
+}

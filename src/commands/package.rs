@@ -141,7 +141,14 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
         tx.commit()?;
         (case, esc, events)
     };
-    let doc = package::document(ctx.policy(), &case, &esc, &events, ctx.now);
+    let mut doc = package::document(ctx.policy(), &case, &esc, &events, ctx.now);
+    // The people behind it: the account's, and who is on call now.
+    let (account, shifts) = {
+        let mut ledger = ctx.read_ledger()?;
+        let mut tx = ledger.begin()?;
+        (tx.account(&case.customer)?, tx.shifts()?)
+    };
+    doc.people = crate::roster::people(ctx.policy(), account.as_ref(), &shifts, ctx.now);
     let format = a.format.unwrap_or(if ctx.out.json { DocFormat::Json } else { DocFormat::Markdown });
     match format {
         DocFormat::Json => ctx.out.json(&doc)?,

@@ -209,7 +209,23 @@ fn header(d: &Document, st: &Style) -> String {
     if let Some(why) = &d.escalated_anyway_why {
         s.push_str(&format!("\nEscalated anyway because: {}", st.one(why)));
     }
+    s.push_str(&format!("\n{}", people(&d.people, st)));
     s
+}
+
+/// The account's people and who is on call, in a line.
+fn people(p: &crate::roster::People, st: &Style) -> String {
+    let name = |n: &Option<String>| n.as_deref().map_or("not set".to_string(), |n| st.one(n));
+    let dri = match &p.dri {
+        Some(d) => format!("{} ({})", st.one(d), p.dri_from),
+        None => p.dri_from.clone(),
+    };
+    let on_call = if p.on_call.is_empty() {
+        "nobody on the roster".to_string()
+    } else {
+        p.on_call.iter().map(|(role, who)| format!("{role}: {}", st.one(who))).collect::<Vec<_>>().join(", ")
+    };
+    format!("Account: CSM {}; AE {}; escalation DRI {dri}. On call: {on_call}", name(&p.csm), name(&p.ae))
 }
 
 pub fn markdown(d: &Document, tz: Tz) -> String {

@@ -269,6 +269,8 @@ pub struct Document {
     pub fields: IndexMap<String, String>,
     /// The destination's fields that no section of the document holds.
     pub other_fields: IndexMap<String, String>,
+    /// The account's people and who is on call, when the command knows them.
+    pub people: crate::roster::People,
 }
 
 /// Destination fields that say what was already done: each of their lines is
@@ -394,6 +396,7 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
         escalated_anyway_why: esc.package.escalated_anyway_why.clone(),
         fields: esc.fields.clone(),
         other_fields,
+        people: Default::default(),
     }
 }
 
