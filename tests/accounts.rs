@@ -93,6 +93,12 @@ fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
     env.ok(&["account", "unlink", "Initech", "U-3"]);
     let shown = env.json(&["account", "show", "Initech"]);
     assert_eq!(shown["account_escalations"][0]["linked"], serde_json::json!(["U-1", "U-2", "U-4"]));
+    // Tables show it as the account's escalation, with its cases.
+    let list = env.ok(&["list"]);
+    assert!(list.contains("account: U-1, U-2, U-4"), "{list}");
+    let due = env.json(&["due", "--within", "30d"]);
+    assert_eq!(due[0]["account"], "Initech", "{due}");
+    assert_eq!(due[0]["linked"], serde_json::json!(["U-1", "U-2", "U-4"]));
     // The owner (the requester: the account has no people) closes it once agreed.
     let out = env.ok(&["account", "close", "Initech", "--note", "All four fixed; the DRI agrees"]);
     assert!(out.contains("Closed account escalation #1 of Initech."), "{out}");

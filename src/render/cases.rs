@@ -163,7 +163,7 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
         let e = v.esc;
         t.add_row(vec![
             e.id.to_string(),
-            clean(&e.case_id),
+            case_cell(e),
             clean(v.customer.unwrap_or("")),
             v.priority.map(priority_cell).unwrap_or_default(),
             e.level.to_string(),
@@ -176,6 +176,15 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
     }
     t.keep_whole(&[0, 1, 3, 4, 5, 6]);
     format!("{}\n", t.render(out))
+}
+
+/// The case column of an escalation: its case, or an account escalation's cases.
+pub fn case_cell(e: &Escalation) -> String {
+    match &e.account {
+        Some(_) if !e.linked.is_empty() => format!("account: {}", clean(&e.linked.join(", "))),
+        Some(_) => format!("account: {}", clean(&e.case_id)),
+        None => clean(&e.case_id),
+    }
 }
 
 /// One line saying what an event did, from its data.

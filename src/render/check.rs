@@ -189,7 +189,7 @@ pub fn due(
             crate::time::short(i.due_at, now, p.calendar.tz),
             if i.overdue { out.red(&when) } else { when },
             kind.to_string(),
-            clean(&i.case),
+            if i.account.is_some() { format!("account: {}", clean(&i.linked.join(", "))) } else { clean(&i.case) },
             super::cases::priority_cell(i.priority),
             i.escalation.to_string(),
             i.level.to_string(),

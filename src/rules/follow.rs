@@ -32,6 +32,9 @@ pub struct DueItem {
     /// The case's customer priority.
     pub priority: crate::model::Priority,
     pub escalation: i64,
+    /// The customer of an account escalation (its cases are `linked`); null for a case escalation.
+    pub account: Option<String>,
+    pub linked: Vec<String>,
     pub level: u32,
     pub owner: String,
     /// Clock minutes the case waited on the customer while this clock ran.
@@ -65,6 +68,8 @@ fn item(
         customer: o.case.customer.clone(),
         priority: o.case.priority,
         escalation: o.esc.id,
+        account: o.esc.account.clone(),
+        linked: o.esc.linked.clone(),
         level: o.esc.level,
         owner: o.esc.owner.clone(),
         paused_minutes: paused_since.map_or(0, |since| paused_clock(o.pauses, since, now.max(since)).num_minutes()),
