@@ -466,3 +466,29 @@ fn secrets_come_from_a_private_config_file() {
     assert!(out.contains("Sent 1 of 1 notifications."), "{out}");
     assert_eq!(rx.to("/slack").len(), 1);
 }
+
+#[test]
+fn a_handoff_tells_the_new_owner_and_mentions_the_manager_on_call() {
+    let mut t = Team::new(Backend::Sqlite, 5);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.ok("sam", &Env::request_args("ACME-1"));
+    t.ok("sam", &["oncall", "set", "support-manager", "rita"]);
+    let before = t.rx.to("/hook").len();
+    t.env.at("2026-11-23T17:00:00Z");
+    t.ok("sam", &["handoff", "ACME-1", "--to", "alice", "--note", "Customer calls back at 09:00"]);
+    // alice's own channel is the webhook; the destination's is too: told once.
+    let hook = t.rx.to("/hook");
+    assert_eq!(hook.len() - before, 1);
+    let data = &hook[before].json()["data"];
+    assert_eq!(data["topic"], "handed-off");
+    assert_eq!(
+        data["details"],
+        serde_json::json!([
+            "Owner: sam → <@U0ALICE>",
+            "Handoff note: Customer calls back at 09:00",
+            "Support manager on call: <@U0RITA>"
+        ])
+    );
+    assert_eq!(data["next"], "escalate update ACME-1 --note TEXT --next TIME");
+}

@@ -44,6 +44,16 @@ fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// At most `max` characters, with an ellipsis when cut: Slack refuses a field over
+/// 2,000 characters and a section text over 3,000.
+fn fit(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s;
+    }
+    let keep: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{keep}…")
+}
+
 /// The facts a person scans: label and value, in order.
 fn facts(m: &Message) -> Vec<(&'static str, String)> {
     let c = &m.case;
@@ -85,25 +95,24 @@ pub fn slack(m: &Message) -> Value {
     }
     let fields: Vec<Value> = facts(m)
         .into_iter()
-        .map(|(k, v)| json!({"type": "mrkdwn", "text": format!("*{k}*\n{}", slack_escape(&v))}))
+        .map(|(k, v)| json!({"type": "mrkdwn", "text": fit(format!("*{k}*\n{}", slack_escape(&v)), 1900)}))
         .collect();
-    let mut blocks = vec![
-        json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}*", slack_escape(&m.headline))}}),
-    ];
+    let headline = fit(format!("*{}*", slack_escape(&m.headline)), 2900);
+    let mut blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": headline}})];
     // Slack allows at most ten fields in a section.
     for chunk in fields.chunks(10) {
         blocks.push(json!({"type": "section", "fields": chunk}));
     }
     if !m.details.is_empty() {
         let text = m.details.iter().map(|d| slack_escape(d)).collect::<Vec<_>>().join("\n");
-        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}));
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": fit(text, 2900)}}));
     }
     let mut context = vec![json!({"type": "mrkdwn", "text": people.join(" · ")})];
     if let Some(next) = &m.next {
         context.push(json!({"type": "mrkdwn", "text": format!("Next: `{}`", slack_escape(next))}));
     }
     blocks.push(json!({"type": "context", "elements": context}));
-    json!({"text": slack_escape(&m.headline), "blocks": blocks})
+    json!({"text": fit(slack_escape(&m.headline), 2900), "blocks": blocks})
 }
 
 /// A Teams Workflows message: one Adaptive Card.
@@ -187,6 +196,13 @@ mod tests {
         let body = br#"{"test": 2432232314}"#;
         let sig = signature(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn long_texts_fit_slacks_limits() {
+        assert_eq!(fit("abcdef".into(), 4), "abc…");
+        assert_eq!(fit("abcd".into(), 4), "abcd");
+        assert_eq!(fit("ééééé".into(), 3).chars().count(), 3);
     }
 
     #[test]

@@ -275,7 +275,7 @@ pub fn overdue_key(item: &DueItem) -> String {
 }
 
 /// The lines an event adds: its note, reason or promise, as written.
-pub fn event_details(body: &crate::events::EventBody, tz: Tz) -> Vec<String> {
+pub fn event_details(policy: &Policy, body: &crate::events::EventBody, tz: Tz) -> Vec<String> {
     use crate::events::EventBody as B;
     let line = |label: &str, text: &str| format!("{label}: {}", text.trim());
     match body {
@@ -284,8 +284,9 @@ pub fn event_details(body: &crate::events::EventBody, tz: Tz) -> Vec<String> {
         B::Promoted(p) => vec![line("Why", &p.why)],
         B::Decided(d) => d.note.iter().map(|n| line("Note", n)).collect(),
         B::Assigned(o) | B::HandedOff(o) => {
-            let mut v = vec![format!("Owner: {} → {}", o.from, o.to)];
+            let mut v = vec![format!("Owner: {} → {}", who(policy, &o.from).mention, who(policy, &o.to).mention)];
             v.extend(o.note.iter().map(|n| line("Handoff note", n)));
+            v.extend(o.manager.iter().map(|m| format!("Support manager on call: {}", who(policy, m).mention)));
             v
         }
         B::CustomerUpdated(u) => {

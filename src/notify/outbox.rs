@@ -49,7 +49,7 @@ pub fn queue_event(
         },
         None => None,
     };
-    let details = message::event_details(body, ctx.tz());
+    let details = message::event_details(ctx.policy(), body, ctx.tz());
     queue(ctx, tx, topic, &case, esc.as_ref(), details, &|channel| format!("event-{seq}-{channel}"), Some(seq))
 }
 
