@@ -2,19 +2,9 @@
 //! decides each level: stories from the account-management process, on both
 //! ledger backends.
 
+#[macro_use]
 mod common;
 use common::{Backend, Env};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(
     an_emergency_becomes_an_account_escalation_after_three_hours,

@@ -3,20 +3,10 @@
 //! checkpoint) and two reordered events are each caught and named; imports,
 //! copies and the chaining migration write the same chain.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Env};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(
     an_untouched_ledger_verifies_and_an_empty_one_too,

@@ -2,19 +2,9 @@
 //! once against an `Env` and runs on a SQLite file and on a fresh PostgreSQL
 //! database, with the same expected output (shared snapshots).
 
+#[macro_use]
 mod common;
 use common::{Backend, Env};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(
     the_follow_through_story_reads_the_same,

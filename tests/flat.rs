@@ -3,20 +3,10 @@
 //! `case list --eligible` (a query on opening times) lists exactly the cases
 //! `check` finds eligible one by one.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Env};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(ledger_info_counts_stay_exact, eligible_lists_what_check_finds, a_large_import_into_a_ledger_reads_right);
 

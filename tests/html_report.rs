@@ -1,22 +1,12 @@
 //! `report --format html`: one self-contained page with the charts, on both
 //! backends; rendered in headless Chromium (screenshot not blank, every chart
 //! and its title in the DOM); an unwritable --output is exit 5, nothing written.
+#[macro_use]
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use common::{Backend, Env};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(the_page_is_self_contained_and_holds_every_chart);
 

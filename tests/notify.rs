@@ -2,6 +2,7 @@
 //! payload, signatures, failures that leave the item pending, flush, budgets,
 //! a killed command, and two flushes at once on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use std::process::Output;
@@ -9,17 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::receiver::{Answer, Receiver};
 use common::{Backend, Env};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(
     a_failing_receiver_leaves_the_item_pending_until_flush,

@@ -1,19 +1,9 @@
 //! `policy replay` and `policy diff`: the recorded history evaluated again under
 //! another policy, read-only, on both backends; a policy compared key by key.
+#[macro_use]
 mod common;
 
 use common::{Backend, Env, repo};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(a_stricter_policy_replayed_over_history_changes_nothing_in_the_ledger);
 

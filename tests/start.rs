@@ -3,20 +3,10 @@
 //! justification, recorded and reported; a request may start at a level the
 //! policy allows; refusals leave the ledger as it was.
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Env};
-
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
-        }
-        mod postgres {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
-        }
-    };
-}
 
 on_both!(a_time_constraint_skips_the_wait_with_a_deadline, a_request_starts_where_the_policy_allows);
 

@@ -73,6 +73,19 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// The event as it was appended, for recomputing its hash.
+    pub fn as_new(&self) -> NewEvent<'_> {
+        NewEvent {
+            at: self.at,
+            actor: &self.actor,
+            case_id: &self.case_id,
+            escalation: self.escalation,
+            kind: &self.kind,
+            data: &self.data,
+            policy_digest: &self.policy_digest,
+        }
+    }
+
     /// Walk this event in a chain verifier.
     pub fn feed(&self, v: &mut crate::chain::verify::Verifier) -> std::result::Result<(), crate::chain::verify::Break> {
         let at = crate::time::rfc3339(self.at);

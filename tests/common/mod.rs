@@ -1,6 +1,20 @@
 //! Test harness: the real binary in a temp dir, with a fixed clock and actor.
 #![allow(dead_code)]
 
+/// Run each named `fn(Backend)` as a test on SQLite and on PostgreSQL: one
+/// conformance story, both backends (`#[macro_use] mod common;` to use it).
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })+
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })+
+        }
+    };
+}
+
 pub mod pg;
 pub mod receiver;
 

@@ -6,8 +6,8 @@ use postgres::Transaction;
 
 use super::queries::stored_event;
 use crate::chain::GENESIS;
+use crate::ledger::chain_hash;
 use crate::ledger::error::{Result, StoreError};
-use crate::ledger::{NewEvent, chain_hash};
 
 /// The head (last seq, its hash), locked until the transaction ends.
 pub(super) fn head(tx: &mut Transaction) -> Result<(i64, String)> {
@@ -44,16 +44,7 @@ pub(super) fn chain_existing(tx: &mut Transaction) -> Result<()> {
         }
         for r in &rows {
             let e = stored_event(r);
-            let new = NewEvent {
-                at: e.at,
-                actor: &e.actor,
-                case_id: &e.case_id,
-                escalation: e.escalation,
-                kind: &e.kind,
-                data: &e.data,
-                policy_digest: &e.policy_digest,
-            };
-            let hash = chain_hash(&prev, e.seq, &new)?;
+            let hash = chain_hash(&prev, e.seq, &e.as_new())?;
             tx.execute(&update, &[&e.seq, &prev, &hash])?;
             prev = hash;
             after = e.seq;

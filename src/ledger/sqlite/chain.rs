@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::queries::stored_event_row;
 use crate::chain::GENESIS;
+use crate::ledger::chain_hash;
 use crate::ledger::error::{Result, StoreError};
-use crate::ledger::{NewEvent, chain_hash};
 
 /// The last event's seq and hash: what the next event follows. SQLite has one
 /// writer at a time, so the head cannot move under a write transaction.
@@ -39,16 +39,7 @@ pub(super) fn chain_existing(conn: &Connection) -> Result<()> {
             break;
         }
         for e in &rows {
-            let new = NewEvent {
-                at: e.at,
-                actor: &e.actor,
-                case_id: &e.case_id,
-                escalation: e.escalation,
-                kind: &e.kind,
-                data: &e.data,
-                policy_digest: &e.policy_digest,
-            };
-            let hash = chain_hash(&prev, e.seq, &new)?;
+            let hash = chain_hash(&prev, e.seq, &e.as_new())?;
             write.execute(params![e.seq, prev, hash])?;
             prev = hash;
             after = e.seq;
