@@ -5,9 +5,13 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 mod accounts;
+mod admin;
+mod cases;
 mod data;
 mod notify;
 pub use accounts::*;
+pub use admin::*;
+pub use cases::*;
 pub use data::*;
 pub use notify::*;
 
@@ -115,117 +119,6 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write every page into a directory
     Man(ManArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CaseCommand {
-    /// Record a new case
-    Add(CaseAddArgs),
-    /// List cases
-    List(CaseListArgs),
-    /// One case
-    Show(CaseIdArg),
-    /// Change a case's fields
-    Update(CaseUpdateArgs),
-    /// Close a case
-    Close(CaseIdArg),
-    /// Reopen a closed case
-    Reopen(CaseIdArg),
-    /// Import cases from NDJSON or CSV (the fields of `case show --json`)
-    Import(ImportArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CaseIdArg {
-    /// The case id
-    pub id: String,
-}
-
-#[derive(Debug, Args)]
-pub struct CaseAddArgs {
-    /// The case id, as your ticketing system knows it
-    pub id: String,
-    /// The customer (account) name
-    #[arg(long)]
-    pub customer: String,
-    /// Severity, one of the policy's (default 1-4; 1 is an outage)
-    #[arg(long)]
-    pub severity: String,
-    /// Support tier, one of the policy's (default: premium, standard)
-    #[arg(long)]
-    pub tier: String,
-    /// A one-line title
-    #[arg(long, default_value = "")]
-    pub title: String,
-    /// When the case was opened [default: now]
-    #[arg(long, value_name = "TIME")]
-    pub opened_at: Option<String>,
-    /// When the customer first heard back (for the first-response SLA)
-    #[arg(long, value_name = "TIME")]
-    pub first_response: Option<String>,
-    /// The customer's priority: low, normal or high
-    #[arg(long, default_value = "normal")]
-    pub priority: String,
-    /// A tag (repeatable), such as a symptom
-    #[arg(long = "tag", value_name = "TAG")]
-    pub tags: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct CaseListArgs {
-    /// open, closed or all
-    #[arg(long, default_value = "open")]
-    pub status: String,
-    /// Only this customer's cases
-    #[arg(long)]
-    pub customer: Option<String>,
-    /// Only cases of this tier
-    #[arg(long)]
-    pub tier: Option<String>,
-    /// Only cases of this severity
-    #[arg(long)]
-    pub severity: Option<String>,
-    /// Only cases that may be escalated now (by `check` with no destination)
-    #[arg(long)]
-    pub eligible: bool,
-    /// Only cases of this customer priority: low, normal or high
-    #[arg(long, value_name = "PRIORITY")]
-    pub priority: Option<String>,
-    #[command(flatten)]
-    pub format: ListFormat,
-}
-
-#[derive(Debug, Args)]
-pub struct CaseUpdateArgs {
-    /// The case id
-    pub id: String,
-    #[arg(long)]
-    pub customer: Option<String>,
-    #[arg(long)]
-    pub severity: Option<String>,
-    #[arg(long)]
-    pub tier: Option<String>,
-    #[arg(long)]
-    pub title: Option<String>,
-    #[arg(long, value_name = "TIME")]
-    pub opened_at: Option<String>,
-    /// When the customer first heard back (for the first-response SLA)
-    #[arg(long, value_name = "TIME")]
-    pub first_response: Option<String>,
-    #[arg(long)]
-    pub priority: Option<String>,
-    /// Add a tag (repeatable)
-    #[arg(long = "tag", value_name = "TAG")]
-    pub add_tags: Vec<String>,
-    /// Remove a tag (repeatable)
-    #[arg(long = "untag", value_name = "TAG")]
-    pub remove_tags: Vec<String>,
-    /// The case now waits on the customer: paused clocks stop
-    #[arg(long, conflicts_with = "resume")]
-    pub waiting: bool,
-    /// The customer answered: paused clocks run again
-    #[arg(long)]
-    pub resume: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -438,75 +331,4 @@ pub struct RcaArgs {
 pub struct ShowArgs {
     /// The case id
     pub id: String,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PolicyCommand {
-    /// Validate a policy file (default: the policy in force)
-    Check {
-        /// The file to validate
-        file: Option<PathBuf>,
-    },
-    /// Print the policy in force as tables
-    Show,
-    /// Which policy file is in force, and the lookup order
-    Path,
-    /// Replay the ledger's history under another policy: what it would refuse or allow earlier, how deadlines move
-    Replay(PolicyReplayArgs),
-    /// The changes from one policy to another, key by key: OLD NEW, or NEW against the policy in force
-    Diff {
-        /// OLD NEW, or NEW alone to compare with the policy in force
-        #[arg(value_name = "FILE", num_args = 1..=2, required = true)]
-        files: Vec<PathBuf>,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct PolicyReplayArgs {
-    /// The policy to replay the history under
-    pub file: PathBuf,
-    /// Only acts recorded at or after this time
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only acts recorded before this time
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
-    /// table, json or csv (one row per act that changes) [default: table; json with --json]
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum LedgerCommand {
-    /// Where the ledger is, its schema version and what it holds
-    Info,
-    /// Create the ledger or upgrade it to this version's schema
-    Migrate,
-    /// Copy everything in the ledger in use into another, empty one (SQLite or PostgreSQL)
-    Copy(LedgerCopyArgs),
-    /// Recompute the event log's hash chain; name the first event that does not match (exit 7)
-    Verify(LedgerVerifyArgs),
-    /// Print a signed checkpoint of the event log (origin, size, head hash) to keep outside the ledger
-    Checkpoint(LedgerCheckpointArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct LedgerVerifyArgs {
-    /// Also prove the ledger extends this checkpoint (nothing it saw was removed)
-    #[arg(long, value_name = "FILE")]
-    pub checkpoint: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct LedgerCheckpointArgs {
-    /// Write it to this file instead of standard output
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct LedgerCopyArgs {
-    /// Where to copy to: a SQLite file or a postgres:// URL; it must hold no ledger data yet
-    #[arg(long, value_name = "PATH|URL")]
-    pub to: String,
 }
