@@ -61,8 +61,9 @@ pub fn run() -> u8 {
         Err(e) if e.chain().any(|c| c.downcast_ref::<render::ClosedPipe>().is_some()) => 0,
         Err(e) => {
             let code = error::exit_code_of(&e);
-            // The write stood: say so, so nobody records it twice.
-            let e = if ledger::committed() {
+            // The write stood: say so, so nobody records it twice. (A delivery that failed is
+            // the outcome of `notify`, which records no change of its own.)
+            let e = if ledger::committed() && error::kind_of(&e) != Some(error::Kind::Delivery) {
                 e.context("the change was recorded in the ledger, but what followed failed")
             } else {
                 e

@@ -318,6 +318,10 @@ fn a_hung_receiver_never_holds_a_command_past_its_budget() {
     assert_eq!(out.status.code(), Some(6));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("closed the connection"), "{text}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: 2 of 2 notifications were not delivered; see `escalate notify list --pending` and `--failed`\n"
+    );
 }
 
 #[test]
