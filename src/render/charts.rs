@@ -210,8 +210,10 @@ pub fn distribution(f: &Figures, id: &'static str, what: &str, took: &[Took]) ->
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], late.filled()));
         if let Some(s) = f.review.filter(|s| s.minutes > 0) {
             let at = (s.minutes as f64 / 60.0 / width as f64).floor() as i32;
+            // On a bin's edge when the window ends there, else through the bin it ends in.
+            let x = if s.minutes % (width * 60) == 0 { SegmentValue::Exact(at) } else { SegmentValue::CenterOf(at) };
             let top = (max as i32 + 1).max(2);
-            let line = [(SegmentValue::Exact(at), 0), (SegmentValue::Exact(at), top)];
+            let line = [(x.clone(), 0), (x, top)];
             chart
                 .draw_series(std::iter::once(PathElement::new(line, BLACK.stroke_width(2))))?
                 .label("the review window")
