@@ -6,7 +6,7 @@
 #[macro_use]
 mod common;
 
-use common::{Backend, Env};
+use common::{Backend, Env, sql};
 
 on_both!(
     an_untouched_ledger_verifies_and_an_empty_one_too,
@@ -17,21 +17,6 @@ on_both!(
     a_checkpoint_of_another_ledger_is_refused,
     imports_and_the_chaining_migration_write_the_same_chain,
 );
-
-/// Run SQL on the ledger around escalate, as someone with database access would.
-fn sql(env: &Env, statement: &str) {
-    match &env.pg {
-        Some(url) => {
-            let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
-            client.batch_execute(statement).expect("sql");
-        }
-        None => {
-            let conn = rusqlite::Connection::open(env.ledger()).expect("open");
-            conn.execute_batch(statement).expect("sql");
-            conn.pragma_update(None, "journal_mode", "DELETE").expect("journal");
-        }
-    }
-}
 
 /// The append-only guard lifted, as an attacker with database access would.
 fn unguarded(env: &Env, statement: &str) {

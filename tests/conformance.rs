@@ -4,7 +4,7 @@
 
 #[macro_use]
 mod common;
-use common::{Backend, Env};
+use common::{Backend, Env, sql};
 
 on_both!(
     the_follow_through_story_reads_the_same,
@@ -83,21 +83,6 @@ fn read_commands_change_nothing(b: Backend) {
         env.run(args);
     }
     assert_eq!(env.dump(), before);
-}
-
-/// Run SQL on the test's ledger: sqlite3 for a file, the server for PostgreSQL.
-fn sql(env: &Env, statement: &str) {
-    match &env.pg {
-        Some(url) => {
-            let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
-            client.batch_execute(statement).expect("sql");
-        }
-        None => {
-            let conn = rusqlite::Connection::open(env.ledger()).expect("open");
-            conn.execute_batch(statement).expect("sql");
-            conn.pragma_update(None, "journal_mode", "DELETE").expect("journal");
-        }
-    }
 }
 
 fn a_newer_schema_is_refused_untouched(b: Backend) {

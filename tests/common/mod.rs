@@ -244,6 +244,21 @@ impl Env {
     }
 }
 
+/// Run SQL on the ledger around escalate, as someone with database access would.
+pub fn sql(env: &Env, statement: &str) {
+    match &env.pg {
+        Some(url) => {
+            let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+            client.batch_execute(statement).expect("sql");
+        }
+        None => {
+            let conn = rusqlite::Connection::open(env.ledger()).expect("open");
+            conn.execute_batch(statement).expect("sql");
+            conn.pragma_update(None, "journal_mode", "DELETE").expect("journal");
+        }
+    }
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
