@@ -1,9 +1,6 @@
 //! `escalate report`: how escalations went over a period, as tables, JSON, CSV
 //! (one `section,key,label,value` row per figure), or one HTML page with charts.
 
-use std::io::Write as _;
-use std::path::Path;
-
 use crate::app::Ctx;
 use crate::cli::{Format, ReportArgs, ReportFormat};
 use crate::error;
@@ -44,7 +41,7 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
             let charts = render::charts::all(&figures)?;
             let page = render::html::page(&r, &charts, ctx.tz(), ctx.now);
             match &a.output {
-                Some(path) => write_whole(path, page.as_bytes())?,
+                Some(path) => render::write_file(path, page.as_bytes())?,
                 None => ctx.out.print(&page)?,
             }
             return Ok(0);
@@ -59,24 +56,4 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
-}
-
-/// Write a file whole or not at all: a temporary file beside it, renamed over it.
-/// A failure is exit 5, naming the path.
-fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let failed = |e: std::io::Error| anyhow::anyhow!("cannot write {}: {e}", path.display());
-    let name = path.file_name().ok_or_else(|| anyhow::anyhow!("cannot write {}: it names no file", path.display()))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let written = std::fs::File::create(&temp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&temp, path)) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(failed(e));
-    }
-    Ok(())
 }

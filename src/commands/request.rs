@@ -198,7 +198,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     let description = text("--description", &description)?;
     let start = super::start::level(p, Some(&reason), a.level)?;
     // Skipping the wait for a deadline is justified, in words that are kept.
-    let justification = if skips_wait(&verdict) {
+    let justification = if skipped(&verdict).is_some() {
         Some(super::start::justification(ask.as_ref(), a.justification.as_deref())?)
     } else {
         None
@@ -287,10 +287,6 @@ fn skipped(verdict: &Eligibility) -> Option<(chrono::DateTime<chrono::Utc>, chro
         crate::rules::finding::Finding::WaitSkipped { deadline, ends, .. } => Some((deadline, ends)),
         _ => None,
     })
-}
-
-fn skips_wait(verdict: &Eligibility) -> bool {
-    skipped(verdict).is_some()
 }
 
 fn gather(

@@ -201,17 +201,23 @@ pub fn clean_block(s: &str) -> String {
 }
 
 /// Write `bytes` to `path` whole or not at all: a temporary file beside it,
-/// renamed over it. A failure names the path (exit 5).
+/// synced, then renamed over it. A failure names the path (exit 5) and leaves nothing behind.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context as _;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let failed = |e: std::io::Error| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let name = path.file_name().ok_or_else(|| anyhow::anyhow!("cannot write {}: it names no file", path.display()))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let written = std::fs::File::create(&temp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temp, path)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(failed(e));
     }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    Ok(())
 }
 
 #[cfg(test)]
