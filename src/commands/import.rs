@@ -16,7 +16,8 @@ use crate::cli::{ImportArgs, ImportFormat};
 use crate::error;
 use crate::model::{Case, CaseStatus, Pause};
 use crate::transfer::RawCase;
-use crate::transfer::read::{Record, Records};
+use crate::transfer::ahead::ReadAhead;
+use crate::transfer::read::Record;
 
 /// At most this many invalid records are listed; the rest are counted.
 const MAX_LISTED: usize = 100;
@@ -82,14 +83,14 @@ fn progress(len: Option<u64>, quiet: bool) -> Option<indicatif::ProgressBar> {
 }
 
 /// The input, counted by the progress bar when there is one.
-fn counted(r: impl Read + 'static, bar: &Option<indicatif::ProgressBar>) -> Box<dyn BufRead> {
+fn counted(r: impl Read + Send + 'static, bar: &Option<indicatif::ProgressBar>) -> Box<dyn BufRead + Send> {
     match bar {
         Some(bar) => Box::new(BufReader::with_capacity(1 << 16, bar.wrap_read(r))),
         None => Box::new(BufReader::with_capacity(1 << 16, r)),
     }
 }
 
-fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead>, Option<indicatif::ProgressBar>)> {
+fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead + Send>, Option<indicatif::ProgressBar>)> {
     if path == Path::new("-") {
         let bar = progress(None, quiet);
         return Ok((counted(std::io::stdin(), &bar), bar));
@@ -105,10 +106,7 @@ fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead>, Option<in
 pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     let format = guess_format(&a.file, a.format)?;
     let (input, bar) = open(&a.file, ctx.out.json)?;
-    let records: Box<dyn Iterator<Item = std::io::Result<Record>>> = match format {
-        ImportFormat::Csv => Box::new(Records::csv(input).map_err(error::bad_input)?),
-        ImportFormat::Ndjson => Box::new(Records::ndjson(input)),
-    };
+    let records = Box::new(ReadAhead::new(input, format == ImportFormat::Csv));
     let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
     let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
     // A refused import leaves the ledger as it was: when it did not exist, it still does not.
@@ -159,7 +157,7 @@ fn import(
 ) -> anyhow::Result<()> {
     let source = sum.source.clone();
     let mut ledger = if a.dry_run { ctx.read_ledger()? } else { ctx.write_ledger()? };
-    let mut tx = if a.dry_run { ledger.scratch()? } else { ledger.begin()? };
+    let mut tx = if a.dry_run { ledger.scratch()? } else { ledger.begin_bulk()? };
     let start_seq = tx.import_begin()?;
     if !a.dry_run {
         tx.remember_policy(&ctx.policy_row())?;

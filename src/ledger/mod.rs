@@ -29,6 +29,49 @@ pub(crate) fn chain_hash(prev: &str, seq: i64, e: &NewEvent) -> Result<String> {
     crate::chain::hash(prev, &link).map_err(StoreError::Data)
 }
 
+/// One event's place in the chain: its seq, the previous hash and its own.
+pub(crate) type ChainLink = (i64, String, String);
+
+/// The chain links of a bulk load's events, in order, after `head` (seq, hash).
+pub(crate) fn chain_links(rows: &[NewCase], meta: &EventMeta, head: (i64, String)) -> Result<Vec<ChainLink>> {
+    let (mut seq, mut prev) = head;
+    let mut links = Vec::with_capacity(rows.len());
+    for r in rows {
+        for (kind, data) in &r.events {
+            seq += 1;
+            let event = NewEvent {
+                at: meta.at,
+                actor: meta.actor,
+                case_id: &r.case.id,
+                escalation: None,
+                kind,
+                data,
+                policy_digest: meta.policy_digest,
+            };
+            let hash = chain_hash(&prev, seq, &event)?;
+            links.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+    }
+    Ok(links)
+}
+
+/// `chain_links` on a thread of its own while `meanwhile` runs on this one: a
+/// bulk load hashes its events while it writes the cases.
+pub(crate) fn chain_links_beside<T>(
+    rows: &[NewCase],
+    meta: &EventMeta,
+    head: (i64, String),
+    meanwhile: impl FnOnce() -> Result<T>,
+) -> Result<(Vec<ChainLink>, T)> {
+    std::thread::scope(|s| {
+        let hashing = s.spawn(|| chain_links(rows, meta, head));
+        let done = meanwhile();
+        let links =
+            hashing.join().map_err(|_| StoreError::Data("hashing the event log's new entries failed".into()))?;
+        Ok((links?, done?))
+    })
+}
+
 /// A value as the JSON text the ledger stores (tags, fields, packages).
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
@@ -157,6 +200,17 @@ impl Ledger {
     pub fn begin(&mut self) -> Result<Box<dyn Txn + '_>> {
         match &mut self.db {
             Db::Sqlite(db) => db.begin(),
+            Db::Postgres(db) => db.begin(),
+        }
+    }
+
+    /// Begin a bulk load (an import): like `begin`, but the rows' references are
+    /// the loader's own (cases it writes in the same batch, the policy it records
+    /// first), so SQLite does not check each row's foreign keys as it is written.
+    /// Checking them kept a journal of every multi-row statement to undo it alone.
+    pub fn begin_bulk(&mut self) -> Result<Box<dyn Txn + '_>> {
+        match &mut self.db {
+            Db::Sqlite(db) => db.begin_bulk(),
             Db::Postgres(db) => db.begin(),
         }
     }

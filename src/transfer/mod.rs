@@ -1,6 +1,7 @@
 //! Cases in and out of the ledger: the record shape shared by `case import`,
 //! `export cases` and `case list --format`, and its pure validation.
 
+pub mod ahead;
 pub mod read;
 pub mod write;
 

@@ -192,6 +192,17 @@ impl Db {
         Ok(Box::new(queries::SqliteTxn { tx }))
     }
 
+    /// `begin` for a bulk load: foreign keys are not enforced on this connection
+    /// from here on (the pragma takes effect only outside a transaction).
+    pub fn begin_bulk(&mut self) -> Result<Box<dyn Txn + '_>> {
+        if self.write {
+            self.conn
+                .pragma_update(None, "foreign_keys", "OFF")
+                .map_err(|e| StoreError::Db(format!("cannot set up the load into ledger {}: {e}", self.label)))?;
+        }
+        self.begin()
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
