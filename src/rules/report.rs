@@ -2,7 +2,7 @@
 //! the approval rate, times to decision and to close, promotions, and the
 //! cases whose level calls for a root-cause analysis.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -118,9 +118,20 @@ pub fn report(
     let mut to_decision = Vec::new();
     let mut to_close = Vec::new();
     let mut skipped_wait = Vec::new();
+    // Each escalation's events, and each case's latest root-cause analysis, found once.
+    let mut of_escalation: HashMap<i64, Vec<&Event>> = HashMap::new();
+    let mut rca_done: HashMap<&str, &str> = HashMap::new();
+    for ev in events {
+        if let Some(id) = ev.escalation {
+            of_escalation.entry(id).or_default().push(ev);
+        }
+        if let EventBody::RcaDone(r) = &ev.body {
+            rca_done.insert(&ev.case_id, &r.link);
+        }
+    }
     for e in &chosen {
         let mut first_decision = None;
-        for ev in events.iter().filter(|ev| ev.escalation == Some(e.id)) {
+        for ev in of_escalation.get(&e.id).into_iter().flatten() {
             match &ev.body {
                 EventBody::Decided(d) => {
                     match d.decision {
@@ -179,10 +190,7 @@ pub fn report(
             .iter()
             .filter(|e| policy.level(e.level).is_some_and(|l| l.root_cause_analysis))
             .map(|e| {
-                let done = events.iter().rev().filter(|ev| ev.case_id == e.case_id).find_map(|ev| match &ev.body {
-                    crate::events::EventBody::RcaDone(r) => Some(r.link.clone()),
-                    _ => None,
-                });
+                let done = rca_done.get(e.case_id.as_str()).map(|link| link.to_string());
                 Rca { case: e.case_id.clone(), escalation: e.id, level: e.level, done }
             })
             .collect(),
