@@ -151,6 +151,28 @@ pub struct OpeningBound {
     pub before: Option<DateTime<Utc>>,
 }
 
+/// Where `due` looks for deadlines up to `horizon`: the active escalations that
+/// can have one by then, as bounds on their stored times (`rules::due::bounds`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueBounds {
+    /// Stored deadlines (a review's, a promised touch-point) up to this count.
+    pub horizon: DateTime<Utc>,
+    pub levels: Vec<LevelDue>,
+    /// Rejected escalations below this level may be promoted; None when a decision never allows it.
+    pub rejected_below: Option<u32>,
+}
+
+/// Per level: when the clocks that run from a stored time can have run out by the horizon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelDue {
+    pub level: u32,
+    /// A requested escalation whose level began before this can have its review due.
+    pub review_before: Option<DateTime<Utc>>,
+    /// An escalation whose update cadence began before this (the latest of its level's
+    /// start, its last update and its reopening) can owe the customer an update.
+    pub touch_before: Option<DateTime<Utc>>,
+}
+
 /// A span during which a case waited on the customer; `end` is None while it still waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Pause {

@@ -8,7 +8,12 @@ mod common;
 
 use common::{Backend, Env};
 
-on_both!(ledger_info_counts_stay_exact, eligible_lists_what_check_finds, a_large_import_into_a_ledger_reads_right);
+on_both!(
+    ledger_info_counts_stay_exact,
+    eligible_lists_what_check_finds,
+    a_large_import_into_a_ledger_reads_right,
+    due_finds_the_deadlines_by_the_horizon
+);
 
 fn other(b: Backend) -> Backend {
     if b == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite }
@@ -125,4 +130,26 @@ fn a_large_import_into_a_ledger_reads_right(b: Backend) {
     assert_eq!(of(&["case", "list", "--customer", "Cust 7", "--status", "all"]), 101);
     assert_eq!(of(&["case", "list", "--status", "open"]), 52);
     assert_eq!(of(&["case", "list", "--eligible"]), 52);
+}
+
+/// `due` asks the ledger only for the escalations whose deadlines can fall by the
+/// horizon: reviews requested an hour apart come due one by one as it moves.
+fn due_finds_the_deadlines_by_the_horizon(b: Backend) {
+    let mut env = Env::on(b);
+    env.at("2026-11-16T10:00:00Z");
+    for i in 0..4 {
+        env.case(&format!("D-{i}"), 2, "premium", "2026-11-16T09:00:00Z");
+    }
+    for (i, at) in ["09:00", "10:00", "11:00", "12:00"].iter().enumerate() {
+        env.at(&format!("2026-11-23T{at}:00Z"));
+        env.ok(&Env::request_args(&format!("D-{i}")));
+    }
+    env.at("2026-11-23T12:30:00Z");
+    let due = |within: &str| -> Vec<String> {
+        let v = env.json(&["due", "--within", within]);
+        v.as_array().unwrap().iter().map(|i| format!("{} {}", i["case"].as_str().unwrap(), i["kind"])).collect()
+    };
+    insta::allow_duplicates! {
+        insta::assert_debug_snapshot!((due("0m"), due("1h"), due("3h"), due("3d")));
+    }
 }

@@ -24,7 +24,11 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     let mut ledger = if a.notify { ctx.write_ledger()? } else { ctx.read_ledger()? };
     let mut tx = ledger.begin()?;
     let active = EscState::ALL.iter().copied().filter(|s| s.is_active()).collect();
-    let mut escalations = tx.list_escalations(&EscalationFilter { states: active, ..EscalationFilter::default() })?;
+    // Only the escalations that can have a deadline by the horizon, found by the ledger.
+    let horizon = ctx.now + chrono::Duration::minutes(minutes);
+    let due = Some(crate::rules::due::bounds(ctx.policy(), horizon));
+    let mut escalations =
+        tx.list_escalations(&EscalationFilter { states: active, due, ..EscalationFilter::default() })?;
     escalations.retain(|e| a.owner.as_deref().is_none_or(|o| o == e.owner));
     let priority = a.priority.as_deref().map(super::case::priority).transpose()?;
     // Their cases and pauses in one query each, not one per escalation.

@@ -28,6 +28,8 @@ pub struct EscalationFilter {
     pub level: Option<u32>,
     pub destination: Option<String>,
     pub case_id: Option<String>,
+    /// Only the active escalations that can have a deadline within these bounds.
+    pub due: Option<crate::model::DueBounds>,
 }
 
 /// What a command appends to the log; `seq` is assigned by the ledger.

@@ -51,7 +51,7 @@ pub fn is_candidate(bounds: &[OpeningBound], case: &Case) -> bool {
 /// The latest whole second a wait of `span` can start at and have ended by `now`,
 /// with no pause; None when no start within the horizon has. The wait's end
 /// never moves back when its start moves forward, so a bisection finds it.
-fn latest_start(cal: &Calendar, span: Span, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub(crate) fn latest_start(cal: &Calendar, span: Span, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let ended = |secs: i64| {
         DateTime::from_timestamp(secs, 0).and_then(|t| deadline(cal, t, span, &[])).is_some_and(|end| end <= now)
     };

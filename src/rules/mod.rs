@@ -4,6 +4,7 @@
 pub mod account;
 pub mod charts;
 pub mod check;
+pub mod due;
 pub mod eligible;
 pub mod finding;
 pub mod follow;

@@ -351,3 +351,52 @@ pub(super) fn case_where(f: &CaseFilter) -> (String, Vec<Box<dyn ToSql + Sync>>)
     let sql = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
     (sql, values)
 }
+
+/// `rules::due::is_candidate` as a condition, with the values it binds.
+pub(super) struct DueValues {
+    horizon: DateTime<Utc>,
+    rejected_below: Option<i32>,
+    /// Per level: the level, and the bounds on its review and update clocks.
+    levels: Vec<(i32, Bound, Bound)>,
+}
+
+type Bound = Option<DateTime<Utc>>;
+
+impl DueValues {
+    pub(super) fn new(b: &crate::model::DueBounds) -> DueValues {
+        DueValues {
+            horizon: b.horizon,
+            rejected_below: b.rejected_below.map(|t| t as i32),
+            levels: b.levels.iter().map(|l| (l.level as i32, l.review_before, l.touch_before)).collect(),
+        }
+    }
+
+    /// The condition, its values appended to `params`.
+    pub(super) fn clause<'a>(&'a self, params: &mut Vec<Param<'a>>) -> String {
+        params.push(&self.horizon);
+        let h = params.len();
+        let mut any =
+            vec![format!("(state = 'requested' AND review_due_at <= ${h})"), format!("next_touch_at <= ${h}")];
+        if let Some(top) = &self.rejected_below {
+            params.push(top);
+            any.push(format!("(state = 'rejected' AND level < ${})", params.len()));
+        }
+        for (level, review, touch) in &self.levels {
+            params.push(level);
+            let l = params.len();
+            if let Some(t) = review {
+                params.push(t);
+                any.push(format!("(state = 'requested' AND level = ${l} AND level_since < ${})", params.len()));
+            }
+            if let Some(t) = touch {
+                params.push(t);
+                // GREATEST passes over nulls.
+                any.push(format!(
+                    "(level = ${l} AND GREATEST(level_since, last_update_at, touch_since) < ${})",
+                    params.len()
+                ));
+            }
+        }
+        format!("state IN ('requested', 'approved', 'rejected') AND ({})", any.join(" OR "))
+    }
+}

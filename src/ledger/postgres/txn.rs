@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::queries::{
-    CASE_COLS, CaseValues, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row, case_where,
-    esc_row, event_row, stored_event,
+    CASE_COLS, CaseValues, DueValues, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row,
+    case_where, esc_row, event_row, stored_event,
 };
 use crate::ledger::error::{Result, StoreError};
 use crate::ledger::store::{
@@ -137,6 +137,10 @@ impl Txn for PgTxn<'_> {
         if let Some(c) = &f.case_id {
             params.push(c);
             clauses.push(format!("case_id = ${}", params.len()));
+        }
+        let due = f.due.as_ref().map(DueValues::new);
+        if let Some(d) = &due {
+            clauses.push(d.clause(&mut params));
         }
         let clause = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
         self.rows(&format!("SELECT {ESC_COLS} FROM escalations{clause} ORDER BY id"), &params, esc_row)

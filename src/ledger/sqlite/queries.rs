@@ -152,6 +152,32 @@ pub(super) fn case_where(f: &CaseFilter) -> (String, Vec<Value>) {
 
 // ---- escalations ----------------------------------------------------------
 
+/// The condition `rules::due::is_candidate` states, on the stored columns (whole-second
+/// RFC 3339 text, whose order is the time order), its values appended to `values`.
+pub(super) fn due_where(b: &crate::model::DueBounds, values: &mut Vec<Value>) -> String {
+    let mut arg = |v: Value| {
+        values.push(v);
+        format!("?{}", values.len())
+    };
+    let horizon = arg(rfc3339(b.horizon).into());
+    let mut any =
+        vec![format!("(state = 'requested' AND review_due_at <= {horizon})"), format!("next_touch_at <= {horizon}")];
+    if let Some(top) = b.rejected_below {
+        any.push(format!("(state = 'rejected' AND level < {})", arg(i64::from(top).into())));
+    }
+    let base = "max(level_since, coalesce(last_update_at, level_since), coalesce(touch_since, level_since))";
+    for l in &b.levels {
+        let level = arg(i64::from(l.level).into());
+        if let Some(t) = l.review_before {
+            any.push(format!("(state = 'requested' AND level = {level} AND level_since < {})", arg(rfc3339(t).into())));
+        }
+        if let Some(t) = l.touch_before {
+            any.push(format!("(level = {level} AND {base} < {})", arg(rfc3339(t).into())));
+        }
+    }
+    format!("state IN ('requested', 'approved', 'rejected') AND ({})", any.join(" OR "))
+}
+
 pub(super) const ESC_COLS: &str = "id, case_id, level, state, destination, reason, description, fields, requested_by, \
     requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, closed_at, \
     raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since, account, linked";

@@ -142,6 +142,9 @@ impl Txn for SqliteTxn<'_> {
             values.push(c.clone().into());
             clauses.push(format!("case_id = ?{}", values.len()));
         }
+        if let Some(b) = &f.due {
+            clauses.push(super::queries::due_where(b, &mut values));
+        }
         let clause = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
         self.query(&format!("SELECT {ESC_COLS} FROM escalations{clause} ORDER BY id"), values, esc_row)
     }
