@@ -52,35 +52,31 @@ fn send(tx: &mut Transaction, sql: &str, data: &[u8]) -> Result<()> {
 pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mut (i64, String)) -> Result<()> {
     let (mut cases, mut tags, mut pauses, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let at = rfc3339(meta.at);
-    for r in rows {
-        let c = &r.case;
-        case_row(&mut cases, &mut tags, c, &at, &at);
-        for p in &r.pauses {
-            let (start, end) = (rfc3339(p.start), p.end.map(rfc3339));
-            row(&mut pauses, &[Some(&c.id), Some(&start), end.as_deref()]);
+    // The events are hashed on another thread while the cases, tags and pauses are sent.
+    let (links, ()) = crate::ledger::chain_links_beside(rows, meta, head.clone(), || {
+        for r in rows {
+            let c = &r.case;
+            case_row(&mut cases, &mut tags, c, &at, &at);
+            for p in &r.pauses {
+                let (start, end) = (rfc3339(p.start), p.end.map(rfc3339));
+                row(&mut pauses, &[Some(&c.id), Some(&start), end.as_deref()]);
+            }
         }
+        send(tx, CASES_COPY, &cases)?;
+        send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)?;
+        send(tx, "COPY pauses (case_id, started_at, ended_at) FROM STDIN", &pauses)
+    })?;
+    let mut link = links.into_iter();
+    for r in rows {
         for (kind, data) in &r.events {
-            let seq = head.0 + 1;
-            let event = crate::ledger::NewEvent {
-                at: meta.at,
-                actor: meta.actor,
-                case_id: &c.id,
-                escalation: None,
-                kind,
-                data,
-                policy_digest: meta.policy_digest,
-            };
-            let hash = crate::ledger::chain_hash(&head.1, seq, &event)?;
+            let Some((seq, prev, hash)) = link.next() else { break };
             let seq_text = seq.to_string();
-            let fields = [Some(seq_text.as_str()), Some(&at), Some(meta.actor), Some(&c.id), Some(kind)];
-            let rest = [Some(data.as_str()), Some(meta.policy_digest), Some(&head.1), Some(&hash)];
+            let fields = [Some(seq_text.as_str()), Some(&at), Some(meta.actor), Some(&r.case.id), Some(kind)];
+            let rest = [Some(data.as_str()), Some(meta.policy_digest), Some(&prev), Some(&hash)];
             row(&mut events, &[&fields[..], &rest[..]].concat());
             *head = (seq, hash);
         }
     }
-    send(tx, CASES_COPY, &cases)?;
-    send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)?;
-    send(tx, "COPY pauses (case_id, started_at, ended_at) FROM STDIN", &pauses)?;
     send(tx, "COPY events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash) FROM STDIN", &events)
 }
 
