@@ -259,7 +259,8 @@ pub trait Txn {
 
     // ---- eligibility
     /// The open cases matching the filter within any of the bounds (one indexed range
-    /// query per bound), by opening time then id.
+    /// query per bound), by opening time then id; not those with a requested or approved
+    /// case escalation, which no check passes (a rejected one may be replaced).
     fn open_cases_within(&mut self, f: &CaseFilter, bounds: &[OpeningBound]) -> Result<Vec<Case>>;
 }
 

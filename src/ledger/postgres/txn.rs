@@ -433,8 +433,13 @@ impl Txn for PgTxn<'_> {
             let mut params: Vec<Param> = values.iter().map(|v| v.as_ref() as Param).collect();
             params.push(&severity);
             params.push(&b.tier);
-            let mut sql =
-                format!("SELECT {CASE_COLS} FROM cases{clause} AND severity = ${} AND tier = ${}", n + 1, n + 2);
+            // Not a case with a requested or approved case escalation: no check passes it.
+            let mut sql = format!(
+                "SELECT {CASE_COLS} FROM cases{clause} AND severity = ${} AND tier = ${} AND NOT EXISTS (SELECT 1 FROM \
+                 escalations e WHERE e.case_id = cases.id AND e.account IS NULL AND e.state IN ('requested', 'approved'))",
+                n + 1,
+                n + 2
+            );
             if let Some(before) = &b.before {
                 params.push(before);
                 sql.push_str(&format!(" AND opened_at < ${}", n + 3));

@@ -152,6 +152,10 @@ pub(super) fn case_where(f: &CaseFilter) -> (String, Vec<Value>) {
 
 // ---- escalations ----------------------------------------------------------
 
+/// A case without a requested or approved case escalation: one that a check can pass.
+pub(super) const NOT_ESCALATED: &str = "NOT EXISTS (SELECT 1 FROM escalations e WHERE e.case_id = cases.id \
+    AND e.account IS NULL AND e.state IN ('requested', 'approved'))";
+
 /// The condition `rules::due::is_candidate` states, on the stored columns (whole-second
 /// RFC 3339 text, whose order is the time order), its values appended to `values`.
 pub(super) fn due_where(b: &crate::model::DueBounds, values: &mut Vec<Value>) -> String {

@@ -410,7 +410,12 @@ impl Txn for SqliteTxn<'_> {
             let mut values = values.clone();
             values.push(i64::from(b.severity).into());
             values.push(b.tier.clone().into());
-            let mut sql = format!("{CASE_SELECT}{clause} AND severity = ?{} AND tier = ?{}", n + 1, n + 2);
+            let mut sql = format!(
+                "{CASE_SELECT}{clause} AND severity = ?{} AND tier = ?{} AND {}",
+                n + 1,
+                n + 2,
+                super::queries::NOT_ESCALATED
+            );
             if let Some(before) = b.before {
                 // Whole seconds: the text order of the stored times is their time order.
                 values.push(rfc3339(before).into());
