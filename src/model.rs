@@ -129,6 +129,27 @@ pub struct Case {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+#[cfg(test)]
+impl Case {
+    /// For tests: an open severity 2 case of Acme on the premium tier, untitled, untagged.
+    pub fn open(id: &str, opened_at: DateTime<Utc>) -> Case {
+        Case {
+            id: id.into(),
+            customer: "Acme".into(),
+            severity: 2,
+            tier: "premium".into(),
+            title: String::new(),
+            opened_at,
+            priority: Priority::Normal,
+            tags: Vec::new(),
+            status: CaseStatus::Open,
+            waiting_since: None,
+            first_response_at: None,
+            closed_at: None,
+        }
+    }
+}
+
 /// What the reviewer gets (the escalation document): the package items by key, and the
 /// answers to the "when not to escalate" checks (true: that check applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]

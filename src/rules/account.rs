@@ -118,20 +118,8 @@ mod tests {
     use super::*;
 
     fn case(id: &str, severity: u32, opened_h: u32, tags: &[&str]) -> Case {
-        Case {
-            id: id.into(),
-            customer: "Acme".into(),
-            severity,
-            tier: "premium".into(),
-            title: String::new(),
-            opened_at: Utc.with_ymd_and_hms(2026, 11, 23, opened_h, 0, 0).unwrap(),
-            priority: crate::model::Priority::Normal,
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            status: CaseStatus::Open,
-            waiting_since: None,
-            first_response_at: None,
-            closed_at: None,
-        }
+        let opened = Utc.with_ymd_and_hms(2026, 11, 23, opened_h, 0, 0).unwrap();
+        Case { severity, tags: tags.iter().map(|t| t.to_string()).collect(), ..Case::open(id, opened) }
     }
 
     #[test]

@@ -325,27 +325,14 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::model::{Escalation, Priority};
+    use crate::model::Escalation;
 
     fn at(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0).unwrap()
     }
 
     fn case() -> Case {
-        Case {
-            id: "C-1".into(),
-            customer: "Acme".into(),
-            severity: 2,
-            tier: "premium".into(),
-            title: String::new(),
-            opened_at: at(8),
-            priority: Priority::Normal,
-            tags: Vec::new(),
-            status: CaseStatus::Open,
-            waiting_since: None,
-            first_response_at: None,
-            closed_at: None,
-        }
+        Case::open("C-1", at(8))
     }
 
     fn policy(edit: impl Fn(String) -> String) -> Policy {

@@ -44,7 +44,7 @@ pub fn is_candidate(b: &DueBounds, e: &Escalation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Case, CaseStatus, Pause, Priority};
+    use crate::model::{Case, Pause};
     use crate::rules::follow::{Open, due_items, within};
     use crate::time::utc;
     use proptest::prelude::*;
@@ -113,20 +113,7 @@ mod tests {
     }
 
     fn case(n: u32) -> Case {
-        Case {
-            id: format!("C-{n}"),
-            customer: "Acme".into(),
-            severity: 2,
-            tier: "premium".into(),
-            title: String::new(),
-            opened_at: utc(2026, 11, 1, 9, 0).unwrap(),
-            priority: Priority::Normal,
-            tags: Vec::new(),
-            status: CaseStatus::Open,
-            waiting_since: None,
-            first_response_at: None,
-            closed_at: None,
-        }
+        Case::open(&format!("C-{n}"), utc(2026, 11, 1, 9, 0).unwrap())
     }
 
     fn arb_escalation() -> impl Strategy<Value = (Escalation, Vec<Pause>)> {

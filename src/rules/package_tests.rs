@@ -3,27 +3,14 @@
 use chrono::TimeZone;
 
 use super::*;
-use crate::model::{CaseStatus, Priority};
 
 fn policy() -> Policy {
     Policy::parse(crate::policy::BUILT_IN, "policy.toml").expect("the built-in policy")
 }
 
 fn case(severity: u32) -> Case {
-    Case {
-        id: "C-1".into(),
-        customer: "Acme".into(),
-        severity,
-        tier: "premium".into(),
-        title: "Checkout fails".into(),
-        opened_at: chrono::Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
-        priority: Priority::Normal,
-        tags: Vec::new(),
-        status: CaseStatus::Open,
-        waiting_since: None,
-        first_response_at: None,
-        closed_at: None,
-    }
+    let opened = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+    Case { severity, title: "Checkout fails".into(), ..Case::open("C-1", opened) }
 }
 
 fn esc(dest: &str, fields: &[(&str, &str)]) -> Escalation {

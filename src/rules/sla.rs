@@ -111,7 +111,7 @@ pub fn position(policy: &Policy, case: &Case, now: DateTime<Utc>) -> Sla {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CaseStatus, Priority};
+
     use proptest::prelude::*;
 
     fn policy() -> Policy {
@@ -119,20 +119,7 @@ mod tests {
     }
 
     fn case(severity: u32, opened: DateTime<Utc>, responded: Option<DateTime<Utc>>) -> Case {
-        Case {
-            id: "C".into(),
-            customer: "Acme".into(),
-            severity,
-            tier: "premium".into(),
-            title: String::new(),
-            opened_at: opened,
-            priority: Priority::Normal,
-            tags: vec![],
-            status: CaseStatus::Open,
-            waiting_since: None,
-            first_response_at: responded,
-            closed_at: None,
-        }
+        Case { severity, first_response_at: responded, ..Case::open("C", opened) }
     }
 
     fn t(mins: i64) -> DateTime<Utc> {

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::events::{CaseAdded, Requested};
-use crate::model::{Case, CaseStatus, Priority};
+use crate::model::Case;
 
 fn policy(wait_hours: i64) -> Policy {
     let text = crate::policy::BUILT_IN.replace(
@@ -26,20 +26,7 @@ fn event(seq: i64, at: DateTime<Utc>, escalation: Option<i64>, body: EventBody) 
 
 /// A severity 2 premium case opened at `base`, requested `after` minutes later under `old`.
 fn log(old: &Policy, after: i64) -> CaseLog {
-    let case = Case {
-        id: "C-1".into(),
-        customer: "Acme".into(),
-        severity: 2,
-        tier: "premium".into(),
-        title: String::new(),
-        opened_at: base(),
-        priority: Priority::Normal,
-        tags: Vec::new(),
-        status: CaseStatus::Open,
-        waiting_since: None,
-        first_response_at: None,
-        closed_at: None,
-    };
+    let case = Case::open("C-1", base());
     let at = base() + Duration::minutes(after);
     let requested = Requested {
         level: 1,
