@@ -12,7 +12,8 @@ on_both!(
     ledger_info_counts_stay_exact,
     eligible_lists_what_check_finds,
     a_large_import_into_a_ledger_reads_right,
-    due_finds_the_deadlines_by_the_horizon
+    due_finds_the_deadlines_by_the_horizon,
+    report_reads_its_window_alone
 );
 
 fn other(b: Backend) -> Backend {
@@ -135,6 +136,19 @@ fn a_large_import_into_a_ledger_reads_right(b: Backend) {
 /// `due` asks the ledger only for the escalations whose deadlines can fall by the
 /// horizon: reviews requested an hour apart come due one by one as it moves.
 fn due_finds_the_deadlines_by_the_horizon(b: Backend) {
+    let env = hourly_requests(b);
+    let due = |within: &str| -> Vec<String> {
+        let v = env.json(&["due", "--within", within]);
+        v.as_array().unwrap().iter().map(|i| format!("{} {}", i["case"].as_str().unwrap(), i["kind"])).collect()
+    };
+    insta::allow_duplicates! {
+        insta::assert_debug_snapshot!((due("0m"), due("1h"), due("3h"), due("3d")));
+    }
+}
+
+/// Cases D-0 to D-3, their escalations requested at 09:00, 10:00, 11:00 and 12:00
+/// on Monday 2026-11-23; the clock at 12:30.
+fn hourly_requests(b: Backend) -> Env {
     let mut env = Env::on(b);
     env.at("2026-11-16T10:00:00Z");
     for i in 0..4 {
@@ -145,11 +159,22 @@ fn due_finds_the_deadlines_by_the_horizon(b: Backend) {
         env.ok(&Env::request_args(&format!("D-{i}")));
     }
     env.at("2026-11-23T12:30:00Z");
-    let due = |within: &str| -> Vec<String> {
-        let v = env.json(&["due", "--within", within]);
-        v.as_array().unwrap().iter().map(|i| format!("{} {}", i["case"].as_str().unwrap(), i["kind"])).collect()
+    env
+}
+
+/// `report --since/--until` asks the ledger for the window's escalations only:
+/// from `--since` on, up to but not including `--until`.
+fn report_reads_its_window_alone(b: Backend) {
+    let env = hourly_requests(b);
+    let count = |args: &[&str]| {
+        let mut all = vec!["report"];
+        all.extend_from_slice(args);
+        env.json(&all)["escalations"].as_u64().unwrap()
     };
-    insta::allow_duplicates! {
-        insta::assert_debug_snapshot!((due("0m"), due("1h"), due("3h"), due("3d")));
-    }
+    assert_eq!(count(&[]), 4);
+    assert_eq!(count(&["--since", "2026-11-23T10:00:00Z"]), 3);
+    assert_eq!(count(&["--since", "2026-11-23T10:00:01Z"]), 2);
+    assert_eq!(count(&["--until", "2026-11-23T11:00:00Z"]), 2);
+    assert_eq!(count(&["--since", "2026-11-23T10:00:00Z", "--until", "2026-11-23T11:00:01Z"]), 2);
+    assert_eq!(count(&["--since", "2026-11-24T00:00:00Z"]), 0);
 }

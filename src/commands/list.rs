@@ -23,8 +23,7 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
         states,
         level: a.level,
         destination: a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?,
-        case_id: None,
-        due: None,
+        ..EscalationFilter::default()
     };
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;

@@ -23,7 +23,9 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
     }
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
-    let all = tx.list_escalations(&EscalationFilter::default())?;
+    // The window's escalations only (the rules keep to it as well), and their cases' events.
+    let window = EscalationFilter { requested_since: since, requested_before: until, ..EscalationFilter::default() };
+    let all = tx.list_escalations(&window)?;
     let mut cases: Vec<String> = all.iter().map(|e| e.case_id.clone()).collect();
     cases.sort_unstable();
     cases.dedup();

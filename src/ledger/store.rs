@@ -30,6 +30,10 @@ pub struct EscalationFilter {
     pub case_id: Option<String>,
     /// Only the active escalations that can have a deadline within these bounds.
     pub due: Option<crate::model::DueBounds>,
+    /// Only those requested at or after this instant (to the second: a few more may come).
+    pub requested_since: Option<DateTime<Utc>>,
+    /// Only those requested before this instant (to the second: a few more may come).
+    pub requested_before: Option<DateTime<Utc>>,
 }
 
 /// What a command appends to the log; `seq` is assigned by the ledger.

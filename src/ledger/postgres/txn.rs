@@ -138,6 +138,14 @@ impl Txn for PgTxn<'_> {
             params.push(c);
             clauses.push(format!("case_id = ${}", params.len()));
         }
+        if let Some(t) = &f.requested_since {
+            params.push(t);
+            clauses.push(format!("requested_at >= ${}", params.len()));
+        }
+        if let Some(t) = &f.requested_before {
+            params.push(t);
+            clauses.push(format!("requested_at < ${}", params.len()));
+        }
         let due = f.due.as_ref().map(DueValues::new);
         if let Some(d) = &due {
             clauses.push(d.clause(&mut params));

@@ -145,6 +145,15 @@ impl Txn for SqliteTxn<'_> {
         if let Some(b) = &f.due {
             clauses.push(super::queries::due_where(b, &mut values));
         }
+        // Stored to the second: the bounds are too, rounded outwards.
+        if let Some(t) = f.requested_since {
+            values.push(rfc3339(t).into());
+            clauses.push(format!("requested_at >= ?{}", values.len()));
+        }
+        if let Some(t) = f.requested_before {
+            values.push(rfc3339(t + chrono::Duration::seconds(1)).into());
+            clauses.push(format!("requested_at < ?{}", values.len()));
+        }
         let clause = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
         self.query(&format!("SELECT {ESC_COLS} FROM escalations{clause} ORDER BY id"), values, esc_row)
     }
