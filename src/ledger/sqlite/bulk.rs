@@ -92,22 +92,19 @@ pub fn restore_indexes(tx: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Run `INSERT {head} VALUES (...), (...)` over `rows` (each `cols` values),
-/// `ROWS` rows a statement, statements prepared once per shape.
-fn insert_many(tx: &Connection, head: &str, cols: usize, rows: &[Vec<&dyn ToSql>]) -> rusqlite::Result<()> {
+/// Run `INSERT {head} VALUES (...), (...)` over `values`, a row every `cols` of
+/// them, `ROWS` rows a statement, statements prepared once per shape.
+fn insert_many(tx: &Connection, head: &str, cols: usize, values: &[&dyn ToSql]) -> rusqlite::Result<()> {
     let sql = |n: usize| {
         let tuple =
             |i: usize| format!("({})", (1..=cols).map(|c| format!("?{}", i * cols + c)).collect::<Vec<_>>().join(", "));
         format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", "))
     };
     let full = sql(ROWS);
-    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(ROWS * cols);
-    for chunk in rows.chunks(ROWS) {
-        let mut stmt =
-            if chunk.len() == ROWS { tx.prepare_cached(&full)? } else { tx.prepare_cached(&sql(chunk.len()))? };
-        values.clear();
-        values.extend(chunk.iter().flatten().copied());
-        stmt.execute(values.as_slice())?;
+    for chunk in values.chunks(ROWS * cols) {
+        let n = chunk.len() / cols;
+        let mut stmt = if n == ROWS { tx.prepare_cached(&full)? } else { tx.prepare_cached(&sql(n))? };
+        stmt.execute(chunk)?;
     }
     Ok(())
 }
@@ -145,17 +142,27 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
     let head = super::chain::head(tx)?;
     let (links, ()) = crate::ledger::chain_links_beside(rows, meta, head, || write_cases(tx, rows, &texts, &at))?;
     let mut link = links.iter();
-    let mut event_rows: Vec<Vec<&dyn ToSql>> = Vec::with_capacity(links.len());
+    let mut event_rows: Vec<&dyn ToSql> = Vec::with_capacity(links.len() * 9);
     for r in rows {
         for (kind, data) in &r.events {
             let Some((seq, prev, hash)) = link.next() else { break };
-            event_rows.push(vec![seq, &at, &meta.actor, &r.case.id, kind, data, &meta.policy_digest, prev, hash]);
+            event_rows.extend([
+                seq as &dyn ToSql,
+                &at,
+                &meta.actor,
+                &r.case.id,
+                kind,
+                data,
+                &meta.policy_digest,
+                prev,
+                hash,
+            ]);
         }
     }
     let events = "INSERT OR FAIL INTO events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)";
     insert_many(tx, events, 9, &event_rows)?;
     count_rows(tx, "cases", rows.len() as i64)?;
-    count_rows(tx, "events", event_rows.len() as i64)?;
+    count_rows(tx, "events", (event_rows.len() / 9) as i64)?;
     Ok(())
 }
 
@@ -163,12 +170,12 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
 fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) -> Result<()> {
     let words: Vec<(i64, &str, &str)> =
         rows.iter().map(|r| (i64::from(r.case.severity), r.case.priority.as_str(), r.case.status.as_str())).collect();
-    let mut case_rows: Vec<Vec<&dyn ToSql>> = Vec::with_capacity(rows.len());
-    let mut tag_rows: Vec<Vec<&dyn ToSql>> = Vec::new();
+    let mut case_rows: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 13);
+    let mut tag_rows: Vec<&dyn ToSql> = Vec::new();
     for ((r, t), (sev, priority, status)) in rows.iter().zip(texts).zip(&words) {
         let c = &r.case;
-        case_rows.push(vec![
-            &c.id,
+        case_rows.extend([
+            &c.id as &dyn ToSql,
             &c.customer,
             sev,
             &c.tier,
@@ -183,7 +190,7 @@ fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) 
             &at,
         ]);
         for tag in &c.tags {
-            tag_rows.push(vec![tag, &c.id]);
+            tag_rows.extend([tag as &dyn ToSql, &c.id]);
         }
     }
     let cols = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, \
