@@ -4,6 +4,7 @@
 //! same bytes. `verify` walks it; `checkpoint` signs its head.
 
 pub mod checkpoint;
+mod fast;
 pub mod verify;
 
 use sha2::{Digest, Sha256};
@@ -138,8 +139,6 @@ fn write_node(n: &mut Node, out: &mut Vec<u8>) {
 
 /// Append the event in canonical JSON to `out`: its members in sorted order.
 fn write_event(l: &Link, out: &mut Vec<u8>) -> Result<(), String> {
-    let mut data: Node =
-        serde_json::from_str(l.data).map_err(|e| format!("event {}: its data cannot be read as JSON: {e}", l.seq))?;
     out.extend_from_slice(b"{\"actor\":");
     write_str(l.actor, out);
     out.extend_from_slice(b",\"at\":");
@@ -147,7 +146,13 @@ fn write_event(l: &Link, out: &mut Vec<u8>) -> Result<(), String> {
     out.extend_from_slice(b",\"case_id\":");
     write_str(l.case_id, out);
     out.extend_from_slice(b",\"data\":");
-    write_node(&mut data, out);
+    let data_at = out.len();
+    if fast::write(l.data, out).is_none() {
+        out.truncate(data_at);
+        let mut data: Node = serde_json::from_str(l.data)
+            .map_err(|e| format!("event {}: its data cannot be read as JSON: {e}", l.seq))?;
+        write_node(&mut data, out);
+    }
     out.extend_from_slice(b",\"escalation_id\":");
     match l.escalation {
         Some(id) => out.extend_from_slice(id.to_string().as_bytes()),

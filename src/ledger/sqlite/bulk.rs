@@ -100,11 +100,18 @@ fn insert_many(tx: &Connection, head: &str, cols: usize, values: &[&dyn ToSql]) 
             |i: usize| format!("({})", (1..=cols).map(|c| format!("?{}", i * cols + c)).collect::<Vec<_>>().join(", "));
         format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", "))
     };
-    let full = sql(ROWS);
-    for chunk in values.chunks(ROWS * cols) {
-        let n = chunk.len() / cols;
-        let mut stmt = if n == ROWS { tx.prepare_cached(&full)? } else { tx.prepare_cached(&sql(n))? };
-        stmt.execute(chunk)?;
+    // One statement for all the full chunks: binding over the values of the run before
+    // reuses their buffers, where a statement back in the cache has let them go.
+    let mut chunks = values.chunks_exact(ROWS * cols);
+    if chunks.len() > 0 {
+        let mut full = tx.prepare_cached(&sql(ROWS))?;
+        for chunk in chunks.by_ref() {
+            full.execute(chunk)?;
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        tx.prepare_cached(&sql(rest.len() / cols))?.execute(rest)?;
     }
     Ok(())
 }

@@ -1,0 +1,239 @@
+//! The canonical form of an event's data without building a tree: a scan that
+//! copies the text, sorting object members by their spans, for data whose
+//! strings need no unescaping and whose numbers are plain integers: what the
+//! ledger writes. Anything else answers `None`, and the slow path decides.
+
+/// Append the canonical form of `json` to `out`, or `None` (with `out` as it was
+/// given back only up to the caller: it truncates) when the text needs the slow path.
+pub(super) fn write(json: &str, out: &mut Vec<u8>) -> Option<()> {
+    let b = json.as_bytes();
+    let end = value(b, skip_ws(b, 0), out)?;
+    (skip_ws(b, end) == b.len()).then_some(())
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// Write the value starting at `i`; its end.
+fn value(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    match *b.get(i)? {
+        b'{' => object(b, i, out),
+        b'[' => array(b, i, out),
+        b'"' => {
+            let end = string(b, i)?;
+            out.extend_from_slice(&b[i..end]);
+            Some(end)
+        }
+        b't' => literal(b, i, b"true", out),
+        b'f' => literal(b, i, b"false", out),
+        b'n' => literal(b, i, b"null", out),
+        _ => {
+            let end = integer(b, i)?;
+            out.extend_from_slice(&b[i..end]);
+            Some(end)
+        }
+    }
+}
+
+fn literal(b: &[u8], i: usize, word: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+    let end = i + word.len();
+    (b.get(i..end)? == word).then(|| out.extend_from_slice(word))?;
+    Some(end)
+}
+
+/// The end of the string at `i` (after its closing quote), when it holds no
+/// escape and no control character: its text is then its canonical form.
+fn string(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        match *b.get(j)? {
+            b'"' => return Some(j + 1),
+            b'\\' => return None,
+            c if c < 0x20 => return None,
+            _ => j += 1,
+        }
+    }
+}
+
+/// The end of a plain integer at `i` that any 64-bit integer type holds and
+/// that reads back as itself (no `-0`, no leading zero).
+fn integer(b: &[u8], i: usize) -> Option<usize> {
+    let start = if b.get(i) == Some(&b'-') { i + 1 } else { i };
+    let mut j = start;
+    while j < b.len() && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    let digits = &b[start..j];
+    let plain = match digits {
+        [] => false,
+        [b'0'] => start == i,
+        [b'0', ..] => false,
+        _ => digits.len() <= 18,
+    };
+    let after = b.get(j).copied();
+    (plain && !matches!(after, Some(b'.' | b'e' | b'E'))).then_some(j)
+}
+
+/// Skip the value at `i` without writing it; its end.
+fn skip(b: &[u8], i: usize) -> Option<usize> {
+    let mut sink = Vec::new();
+    match b.get(i)? {
+        b'{' | b'[' => value(b, i, &mut sink),
+        b'"' => string(b, i),
+        b't' | b'f' | b'n' => value(b, i, &mut sink),
+        _ => integer(b, i),
+    }
+}
+
+fn array(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    out.push(b'[');
+    let mut j = skip_ws(b, i + 1);
+    if b.get(j) == Some(&b']') {
+        out.push(b']');
+        return Some(j + 1);
+    }
+    loop {
+        j = skip_ws(b, value(b, j, out)?);
+        match *b.get(j)? {
+            b',' => {
+                out.push(b',');
+                j = skip_ws(b, j + 1);
+            }
+            b']' => {
+                out.push(b']');
+                return Some(j + 1);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// An object: its members found first (key text, value start), then written in key order.
+fn object(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    let mut members: Vec<(&str, usize)> = Vec::new();
+    let mut j = skip_ws(b, i + 1);
+    let end = if b.get(j) == Some(&b'}') {
+        j + 1
+    } else {
+        loop {
+            let key_end = string(b, j)?;
+            let key = std::str::from_utf8(&b[j + 1..key_end - 1]).ok()?;
+            j = skip_ws(b, key_end);
+            if b.get(j) != Some(&b':') {
+                return None;
+            }
+            let start = skip_ws(b, j + 1);
+            members.push((key, start));
+            j = skip_ws(b, skip(b, start)?);
+            match *b.get(j)? {
+                b',' => j = skip_ws(b, j + 1),
+                b'}' => break j + 1,
+                _ => return None,
+            }
+        }
+    };
+    members.sort_by(|x, y| super::key_order(x.0, y.0));
+    out.push(b'{');
+    for (n, (key, start)) in members.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        value(b, *start, out)?;
+    }
+    out.push(b'}');
+    Some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    fn fast(json: &str) -> Option<String> {
+        let mut out = Vec::new();
+        super::write(json, &mut out).map(|()| String::from_utf8(out).unwrap())
+    }
+
+    fn slow(json: &str) -> Result<String, String> {
+        let mut data: super::super::Node = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        super::super::write_node(&mut data, &mut out);
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn takes_what_the_ledger_writes_and_sorts_it() {
+        let data = r#"{"id":"ACME-1","severity":2,"tags":["a","b"],"closed_at":null,"imported_from":{"source":"c.csv","line":2},"ok":true}"#;
+        let want = r#"{"closed_at":null,"id":"ACME-1","imported_from":{"line":2,"source":"c.csv"},"ok":true,"severity":2,"tags":["a","b"]}"#;
+        assert_eq!(fast(data).as_deref(), Some(want));
+        assert_eq!(slow(data).as_deref(), Ok(want));
+        assert_eq!(fast(" { } ").as_deref(), Some("{}"));
+        assert_eq!(fast("[ 1 , -7 ,[]]").as_deref(), Some("[1,-7,[]]"));
+    }
+
+    #[test]
+    fn leaves_escapes_floats_and_odd_numbers_to_the_slow_path() {
+        for json in [
+            r#"{"a":"x\"y"}"#,
+            r#"{"a\u0041":1}"#,
+            r#"{"a":1.5}"#,
+            r#"{"a":1e3}"#,
+            r#"{"a":-0}"#,
+            r#"{"a":01}"#,
+            r#"{"a":12345678901234567890}"#,
+            r#"{"a":1"#,
+            r#"{"a":1}x"#,
+            r#"{"a" 1}"#,
+            "[1,]",
+            "tru",
+        ] {
+            assert_eq!(fast(json), None, "{json}");
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(|n| n.into()),
+            any::<u64>().prop_map(|n| n.into()),
+            "[a-c\"\\\\\n\u{e9}\u{1f600}\u{ff61} ]{0,6}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                prop::collection::vec(("[a-d\u{1f600}\u{ff61}\"]{0,3}", inner), 0..5)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whenever the scan answers, it answers what the tree does.
+        #[test]
+        fn agrees_with_the_tree(v in json_value(), pretty in any::<bool>()) {
+            let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+            if let Some(got) = fast(&text) {
+                prop_assert_eq!(Ok(got), slow(&text));
+            }
+        }
+
+        /// Text with escapes in it goes to the slow path; text without, with plain
+        /// integers, never does.
+        #[test]
+        fn answers_for_plain_text(v in json_value()) {
+            let text = serde_json::to_string(&v).unwrap();
+            let plain = !text.contains('\\') && !text.contains("-0") &&
+                text.split(|c: char| !c.is_ascii_digit()).all(|d| d.len() <= 18 && !(d.len() > 1 && d.starts_with('0')));
+            if plain {
+                prop_assert!(fast(&text).is_some(), "{}", text);
+            }
+        }
+    }
+}
