@@ -236,3 +236,28 @@ fn a_config_ledger_path_is_home_or_config_relative() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.join("near.db").exists(), "a relative path is relative to the config file");
 }
+
+#[test]
+fn an_import_into_an_empty_ledger_leaves_every_index_and_key_in_place() {
+    let server = pg::server();
+    let db = server.create_db();
+    let env = Env { pg: Some(server.url(&db)), ..Env::new() };
+    let indexes = "SELECT indexname FROM pg_indexes WHERE tablename IN ('cases', 'case_tags') ORDER BY 1";
+    env.ok(&["ledger", "migrate"]);
+    let before = server.psql(&db, indexes);
+    let file = env.dir.path().join("tagged.csv");
+    std::fs::write(
+        &file,
+        "id,customer,severity,tier,opened_at,tags\n\
+         T-1,Acme,2,premium,2026-11-20T08:00:00Z,api;login\n\
+         T-2,Acme,3,standard,2026-11-20T09:00:00Z,api\n",
+    )
+    .unwrap();
+    env.ok(&["case", "import", file.to_str().unwrap()]);
+    assert_eq!(server.psql(&db, indexes), before);
+    assert!(before.contains("case_tags_pkey") && before.contains("cases_open_by"), "{before}");
+    // The tags' key holds again: a tag already there is not added twice.
+    let twice = server.psql(&db, "INSERT INTO case_tags VALUES ('api', 'T-1') ON CONFLICT DO NOTHING RETURNING tag");
+    assert_eq!(twice, "");
+    assert_eq!(server.psql(&db, "SELECT count(*) FROM case_tags"), "3");
+}

@@ -255,16 +255,23 @@ impl Txn for PgTxn<'_> {
             "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP;
              CREATE TEMP TABLE IF NOT EXISTS import_indexes (def text NOT NULL) ON COMMIT DROP;",
         )?;
-        // Into a ledger without cases, the cases' secondary indexes are built once at the end
-        // (import_end) instead of row by row. Until the import commits, the dropped indexes'
-        // lock holds other commands on `cases` back; in a ledger being filled for the first time.
+        // Into a ledger without cases, the cases' secondary indexes and the tags' key are
+        // built once at the end (import_end) instead of row by row. Until the import commits,
+        // the lock of the dropping holds other commands on `cases` and `case_tags` back; in a
+        // ledger being filled for the first time.
         let empty = self.rows("SELECT NOT EXISTS (SELECT 1 FROM cases)", &[], |r| Ok(r.get::<_, bool>(0)))?[0];
         if self.write && empty {
             self.tx.batch_execute(
                 "INSERT INTO import_indexes (def) SELECT indexdef FROM pg_indexes
                    WHERE schemaname = current_schema() AND tablename = 'cases'
                      AND indexname IN ('cases_customer', 'cases_opened', 'cases_open_by');
-                 DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;",
+                 DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;
+                 INSERT INTO import_indexes (def)
+                   SELECT 'ALTER TABLE case_tags ADD CONSTRAINT case_tags_pkey ' || pg_get_constraintdef(c.oid)
+                   FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+                   WHERE t.relname = 'case_tags' AND t.relnamespace = current_schema()::regnamespace
+                     AND c.conname = 'case_tags_pkey';
+                 ALTER TABLE case_tags DROP CONSTRAINT IF EXISTS case_tags_pkey;",
             )?;
         }
         Ok(self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0])
