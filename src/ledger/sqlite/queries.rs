@@ -289,3 +289,28 @@ pub(super) fn event_row(row: &Row) -> rusqlite::Result<Event> {
 pub(super) fn in_list(n: usize) -> String {
     format!("SELECT value FROM json_each(?{n})")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::CaseFilter;
+    use crate::model::CaseStatus;
+
+    /// How SQLite would run `list_cases` with `f` on a ledger of the current schema.
+    fn plan(f: &CaseFilter) -> String {
+        let db = super::super::Db::empty("plan".into()).unwrap();
+        let (clause, values) = case_where(f);
+        let sql = format!("EXPLAIN QUERY PLAN {CASE_SELECT}{clause} ORDER BY opened_at, id");
+        let mut stmt = db.conn.prepare(&sql).unwrap();
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(3)).unwrap();
+        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+    }
+
+    #[test]
+    fn a_customers_open_cases_are_found_by_customer_and_status() {
+        let f = CaseFilter { customer: Some("Acme".into()), status: Some(CaseStatus::Open), ..CaseFilter::default() };
+        assert!(plan(&f).contains("INDEX cases_customer (customer=? AND status=?)"), "{}", plan(&f));
+        let all = CaseFilter { customer: Some("Acme".into()), ..CaseFilter::default() };
+        assert!(plan(&all).contains("INDEX cases_customer (customer=?)"), "{}", plan(&all));
+    }
+}
