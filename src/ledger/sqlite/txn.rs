@@ -268,9 +268,10 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn import_begin(&mut self) -> Result<i64> {
-        // A 32 MiB page cache keeps the indexes' hot pages in memory; memory stays bounded.
+        // A 24 MiB page cache keeps the indexes' hot pages in memory and the peak under 64 MiB
+        // (32 MiB took an import into a ledger of 1,000,000 cases to 65 MiB).
         self.tx.execute_batch(
-            "PRAGMA cache_size = -32768; PRAGMA temp_store = FILE; PRAGMA defer_foreign_keys = ON;
+            "PRAGMA cache_size = -24576; PRAGMA temp_store = FILE; PRAGMA defer_foreign_keys = ON;
              CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;
              CREATE TEMP TABLE import_indexes (sql TEXT NOT NULL) STRICT;",
         )?;
