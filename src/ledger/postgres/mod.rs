@@ -3,6 +3,7 @@
 //! transactions whose writes lock the case they act on.
 
 mod accounts;
+mod bulk;
 mod chain;
 mod connect;
 mod copy;

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 
 use super::queries::{
     CASE_COLS, CaseValues, DueValues, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row,
-    case_where, esc_row, event_row, stored_event,
+    case_where, esc_row, event_row,
 };
 use crate::ledger::error::{Result, StoreError};
 use crate::ledger::store::{
-    CaseFilter, CaseRow, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
+    CaseFilter, Counts, Each, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row as AnyRow, Txn,
 };
 use crate::model::{Case, Escalation, Event, OpeningBound, Pause};
 
@@ -29,7 +29,7 @@ fn pauses_from(text: &str) -> Result<Vec<Pause>> {
     Ok(raw.into_iter().map(|r| Pause { start: r.started_at, end: r.ended_at }).collect())
 }
 
-fn pause_row(r: &postgres::Row, from: usize) -> Pause {
+pub(super) fn pause_row(r: &postgres::Row, from: usize) -> Pause {
     Pause { start: r.get(from), end: r.get(from + 1) }
 }
 
@@ -251,67 +251,27 @@ impl Txn for PgTxn<'_> {
     }
 
     fn import_begin(&mut self) -> Result<i64> {
-        self.tx.batch_execute(
-            "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP;
-             CREATE TEMP TABLE IF NOT EXISTS import_indexes (def text NOT NULL) ON COMMIT DROP;",
-        )?;
-        // Into a ledger without cases, the cases' secondary indexes and the tags' key are
-        // built once at the end (import_end) instead of row by row. Until the import commits,
-        // the lock of the dropping holds other commands on `cases` and `case_tags` back; in a
-        // ledger being filled for the first time.
-        let empty = self.rows("SELECT NOT EXISTS (SELECT 1 FROM cases)", &[], |r| Ok(r.get::<_, bool>(0)))?[0];
-        if self.write && empty {
-            self.tx.batch_execute(
-                "INSERT INTO import_indexes (def) SELECT indexdef FROM pg_indexes
-                   WHERE schemaname = current_schema() AND tablename = 'cases'
-                     AND indexname IN ('cases_customer', 'cases_opened', 'cases_open_by');
-                 DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;
-                 INSERT INTO import_indexes (def)
-                   SELECT 'ALTER TABLE case_tags ADD CONSTRAINT case_tags_pkey ' || pg_get_constraintdef(c.oid)
-                   FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-                   WHERE t.relname = 'case_tags' AND t.relnamespace = current_schema()::regnamespace
-                     AND c.conname = 'case_tags_pkey';
-                 ALTER TABLE case_tags DROP CONSTRAINT IF EXISTS case_tags_pkey;",
-            )?;
-        }
-        Ok(self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0])
+        self.begin_import()
     }
 
     fn import_remember(&mut self, seen: &[(String, u64)]) -> Result<()> {
-        let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
-        let lines: Vec<i64> = seen.iter().map(|(_, l)| *l as i64).collect();
-        self.exec(
-            "INSERT INTO import_seen (id, line) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING",
-            &[&ids, &lines],
-        )?;
-        Ok(())
+        self.remember_seen(seen)
     }
 
     fn import_seen(&mut self, ids: &[String]) -> Result<HashMap<String, i64>> {
-        let rows =
-            self.rows("SELECT id, line FROM import_seen WHERE id = ANY($1)", &[&ids], |r| Ok((r.get(0), r.get(1))))?;
-        Ok(rows.into_iter().collect())
+        self.seen_before(ids)
     }
 
     fn import_written(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>> {
-        let sql = "SELECT DISTINCT ON (case_id) case_id, (data->'imported_from'->>'line')::bigint FROM events
-                   WHERE case_id = ANY($1) AND seq > $2 ORDER BY case_id, seq";
-        let rows = self.rows(sql, &[&ids, &start_seq], |r| Ok((r.get(0), r.get(1))))?;
-        Ok(rows.into_iter().collect())
+        self.written_since(ids, start_seq)
     }
 
     fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
-        let mut head = super::chain::head(&mut self.tx)?;
-        super::copy::cases(&mut self.tx, rows, meta, &mut head)?;
-        super::chain::set_head(&mut self.tx, &head)
+        self.copy_cases(rows, meta)
     }
 
     fn import_end(&mut self) -> Result<()> {
-        let defs = self.rows("SELECT def FROM import_indexes", &[], |r| Ok(r.get::<_, String>(0)))?;
-        for def in defs {
-            self.tx.batch_execute(&def)?;
-        }
-        Ok(self.tx.batch_execute("DROP TABLE IF EXISTS import_seen; DROP TABLE IF EXISTS import_indexes")?)
+        self.end_import()
     }
 
     fn counts(&mut self) -> Result<Counts> {
@@ -324,52 +284,15 @@ impl Txn for PgTxn<'_> {
     }
 
     fn each_row(&mut self, each: Each<AnyRow>) -> anyhow::Result<()> {
-        self.stream("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest", &[], |r| {
-            each(AnyRow::Policy(PolicyRow {
-                digest: r.get(0),
-                origin: r.get(1),
-                text: r.get(2),
-                first_used_at: r.get(3),
-            }))
-        })?;
-        let sql = format!("SELECT {CASE_COLS}, created_at, updated_at FROM cases ORDER BY id");
-        self.stream(&sql, &[], |r| {
-            each(AnyRow::Case(Box::new(CaseRow { case: case_row(r)?, created_at: r.get(12), updated_at: r.get(13) })))
-        })?;
-        self.each_escalation(None, &mut |e| each(AnyRow::Escalation(Box::new(e))))?;
-        self.stream("SELECT id, case_id, started_at, ended_at FROM pauses ORDER BY id", &[], |r| {
-            each(AnyRow::Pause { id: r.get(0), case_id: r.get(1), pause: pause_row(r, 2) })
-        })?;
-        self.stream(&format!("SELECT {EVENT_COLS} FROM events ORDER BY seq"), &[], |r| {
-            each(AnyRow::Event(stored_event(r)))
-        })?;
-        for a in self.all_accounts()? {
-            each(AnyRow::Account(a))?;
-        }
-        for s in self.all_shifts()? {
-            each(AnyRow::Shift(s))?;
-        }
-        Ok(())
+        self.rows_out(each)
     }
 
     fn put_row(&mut self, row: &AnyRow) -> Result<()> {
-        // Rows of one table go out together, in one COPY per batch.
-        let same = self.pending.first().is_none_or(|p| std::mem::discriminant(p) == std::mem::discriminant(row));
-        if !same || self.pending.len() >= 5000 {
-            self.flush_copy()?;
-        }
-        self.pending.push(row.clone());
-        Ok(())
+        self.row_in(row)
     }
 
     fn finish_copy(&mut self) -> Result<()> {
-        self.flush_copy()?;
-        for (table, col) in [("escalations", "id"), ("pauses", "id"), ("events", "seq"), ("oncall", "id")] {
-            self.tx.batch_execute(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE(MAX({col}), 0) + 1, false) FROM {table}"
-            ))?;
-        }
-        super::chain::head_from_log(&mut self.tx)
+        self.rows_in_done()
     }
 
     fn enqueue(&mut self, d: &crate::ledger::outbox::NewDelivery) -> Result<Option<i64>> {

@@ -268,41 +268,19 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn import_begin(&mut self) -> Result<i64> {
-        // A 24 MiB page cache keeps the indexes' hot pages in memory and the peak under 64 MiB
-        // (32 MiB took an import into a ledger of 1,000,000 cases to 65 MiB).
-        self.tx.execute_batch(
-            "PRAGMA cache_size = -24576; PRAGMA temp_store = FILE; PRAGMA defer_foreign_keys = ON;
-             CREATE TEMP TABLE import_seen (id TEXT PRIMARY KEY, line INTEGER) STRICT;
-             CREATE TEMP TABLE import_indexes (sql TEXT NOT NULL) STRICT;",
-        )?;
-        super::bulk::begin(&self.tx)?;
-        Ok(self.tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+        super::bulk::begin(&self.tx)
     }
 
     fn import_remember(&mut self, seen: &[(String, u64)]) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached("INSERT OR IGNORE INTO temp.import_seen (id, line) VALUES (?1, ?2)")?;
-        for (id, line) in seen {
-            stmt.execute(params![id, *line as i64])?;
-        }
-        Ok(())
+        super::bulk::remember(&self.tx, seen)
     }
 
     fn import_seen(&mut self, ids: &[String]) -> Result<HashMap<String, i64>> {
-        let sql = format!("SELECT id, line FROM temp.import_seen WHERE id IN ({})", in_list(1));
-        Ok(self.query(&sql, vec![json(&ids).into()], |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect())
+        super::bulk::seen(&self.tx, ids)
     }
 
     fn import_written(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>> {
-        let sql = "SELECT json_extract(data, '$.imported_from.line') FROM events
-                   WHERE case_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1";
-        let mut stmt = self.tx.prepare_cached(sql)?;
-        let mut out = HashMap::new();
-        for id in ids {
-            if let Some(line) = stmt.query_row(params![id, start_seq], |r| r.get::<_, Option<i64>>(0)).optional()? {
-                out.insert(id.clone(), line);
-            }
-        }
-        Ok(out)
+        super::bulk::written(&self.tx, ids, start_seq)
     }
 
     fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
@@ -310,10 +288,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn import_end(&mut self) -> Result<()> {
-        super::bulk::restore_indexes(&self.tx)?;
-        Ok(self.tx.execute_batch(
-            "DROP TABLE temp.import_seen; DROP TABLE temp.import_indexes; DROP TABLE temp.import_state",
-        )?)
+        super::bulk::end(&self.tx)
     }
 
     fn counts(&mut self) -> Result<Counts> {
