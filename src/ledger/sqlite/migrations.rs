@@ -174,10 +174,14 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX cases_open_by ON cases (status, severity, tier, opened_at);
     "#,
     // 9: a customer's cases by status, so that the open cases of a customer with years
-    // of closed ones are found without reading those (`check` looks at them for every case).
+    // of closed ones are found without reading those (`check` looks at them for every case);
+    // and the open cases by severity, tier and opening time indexed alone (what
+    // `case list --eligible` and the open listings read), not the years of closed ones.
     r#"
     DROP INDEX IF EXISTS cases_customer;
     CREATE INDEX cases_customer ON cases (customer, status);
+    DROP INDEX IF EXISTS cases_open_by;
+    CREATE INDEX cases_open_by ON cases (severity, tier, opened_at) WHERE status = 'open';
     "#,
 ];
 

@@ -125,15 +125,14 @@ pub(super) fn add_tags(tx: &rusqlite::Connection, c: &Case) -> rusqlite::Result<
 
 /// `WHERE` clauses for the filters given, and their values: an index serves each.
 pub(super) fn case_where(f: &CaseFilter) -> (String, Vec<Value>) {
-    let mut clauses = Vec::new();
     let mut values: Vec<Value> = Vec::new();
+    // The status as a literal, one of the enum's own words: only then can SQLite use
+    // the index of the open cases alone (`cases_open_by`, a partial index).
+    let mut clauses: Vec<String> = f.status.iter().map(|s| format!("status = '{}'", s.as_str())).collect();
     let mut add = |clause: &str, v: Value| {
         values.push(v);
         clauses.push(format!("{clause} ?{}", values.len()));
     };
-    if let Some(s) = f.status {
-        add("status =", s.as_str().to_string().into());
-    }
     if let Some(c) = &f.customer {
         add("customer =", c.clone().into());
     }
@@ -312,5 +311,15 @@ mod tests {
         assert!(plan(&f).contains("INDEX cases_customer (customer=? AND status=?)"), "{}", plan(&f));
         let all = CaseFilter { customer: Some("Acme".into()), ..CaseFilter::default() };
         assert!(plan(&all).contains("INDEX cases_customer (customer=?)"), "{}", plan(&all));
+    }
+
+    #[test]
+    fn open_cases_are_found_in_the_index_of_open_cases_alone() {
+        let open = CaseFilter { status: Some(CaseStatus::Open), ..CaseFilter::default() };
+        assert!(plan(&open).contains("INDEX cases_open_by"), "{}", plan(&open));
+        let by = CaseFilter { severity: Some(2), tier: Some("premium".into()), ..open };
+        assert!(plan(&by).contains("INDEX cases_open_by (severity=? AND tier=?)"), "{}", plan(&by));
+        let closed = CaseFilter { status: Some(CaseStatus::Closed), ..CaseFilter::default() };
+        assert!(!plan(&closed).contains("cases_open_by"), "{}", plan(&closed));
     }
 }
