@@ -194,13 +194,16 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
     // 7: a customer's cases by status, so that the open cases of a customer with years
     // of closed ones are found without reading those (`check` looks at them for every case);
-    // and the open cases by severity, tier and opening time indexed alone (what
-    // `case list --eligible` and the open listings read), not the years of closed ones.
+    // and the open cases indexed alone, by severity, tier and opening time (what
+    // `case list --eligible` reads) and by opening time (the open listings, recent cases
+    // with a tag), not the years of closed ones.
     r#"
     DROP INDEX IF EXISTS cases_customer;
     CREATE INDEX cases_customer ON cases (customer, status);
     DROP INDEX IF EXISTS cases_open_by;
     CREATE INDEX cases_open_by ON cases (severity, tier, opened_at) WHERE status = 'open';
+    DROP INDEX IF EXISTS cases_opened;
+    CREATE INDEX cases_opened ON cases (opened_at) WHERE status = 'open';
     "#,
 ];
 

@@ -65,19 +65,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn open_cases_tagged(&mut self, tags: &[String], since: Option<DateTime<Utc>>) -> Result<Vec<Case>> {
-        // With a window, the recent cases are few: walk them by opening time. Without one,
-        // walk the tag's cases.
-        let sql = match since {
-            Some(_) => format!(
-                // `+status` keeps the planner off the status index, onto the opening time's.
-                "{CASE_SELECT} WHERE opened_at >= ?2 AND +status = 'open'
-                   AND EXISTS (SELECT 1 FROM case_tags t WHERE t.tag = ?1 AND t.case_id = cases.id)"
-            ),
-            None => format!(
-                "{CASE_SELECT} WHERE status = 'open' AND ?2 IS NULL
-                   AND id IN (SELECT case_id FROM case_tags WHERE tag = ?1)"
-            ),
-        };
+        let sql = super::queries::tagged(since.is_some());
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let mut out: Vec<Case> = Vec::new();
         for t in tags {
