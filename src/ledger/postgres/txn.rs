@@ -126,25 +126,24 @@ impl Txn for PgTxn<'_> {
             params.push(&states);
             clauses.push(format!("state = ANY(${})", params.len()));
         }
+        let mut add = |v, cond: &str| {
+            params.push(v);
+            clauses.push(format!("{cond} ${}", params.len()));
+        };
         if let Some(l) = &level {
-            params.push(l);
-            clauses.push(format!("level = ${}", params.len()));
+            add(l, "level =");
         }
         if let Some(d) = &f.destination {
-            params.push(d);
-            clauses.push(format!("destination = ${}", params.len()));
+            add(d, "destination =");
         }
         if let Some(c) = &f.case_id {
-            params.push(c);
-            clauses.push(format!("case_id = ${}", params.len()));
+            add(c, "case_id =");
         }
         if let Some(t) = &f.requested_since {
-            params.push(t);
-            clauses.push(format!("requested_at >= ${}", params.len()));
+            add(t, "requested_at >=");
         }
         if let Some(t) = &f.requested_before {
-            params.push(t);
-            clauses.push(format!("requested_at < ${}", params.len()));
+            add(t, "requested_at <");
         }
         let due = f.due.as_ref().map(DueValues::new);
         if let Some(d) = &due {

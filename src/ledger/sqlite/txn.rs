@@ -118,29 +118,28 @@ impl Txn for SqliteTxn<'_> {
             values.push(json(&states).into());
             clauses.push(format!("state IN ({})", in_list(values.len())));
         }
-        if let Some(l) = f.level {
-            values.push(i64::from(l).into());
-            clauses.push(format!("level = ?{}", values.len()));
-        }
-        if let Some(d) = &f.destination {
-            values.push(d.clone().into());
-            clauses.push(format!("destination = ?{}", values.len()));
-        }
-        if let Some(c) = &f.case_id {
-            values.push(c.clone().into());
-            clauses.push(format!("case_id = ?{}", values.len()));
-        }
         if let Some(b) = &f.due {
             clauses.push(super::queries::due_where(b, &mut values));
         }
+        let mut add = |v: Value, cond: &str| {
+            values.push(v);
+            clauses.push(format!("{cond} ?{}", values.len()));
+        };
+        if let Some(l) = f.level {
+            add(i64::from(l).into(), "level =");
+        }
+        if let Some(d) = &f.destination {
+            add(d.clone().into(), "destination =");
+        }
+        if let Some(c) = &f.case_id {
+            add(c.clone().into(), "case_id =");
+        }
         // Stored to the second: the bounds are too, rounded outwards.
         if let Some(t) = f.requested_since {
-            values.push(rfc3339(t).into());
-            clauses.push(format!("requested_at >= ?{}", values.len()));
+            add(rfc3339(t).into(), "requested_at >=");
         }
         if let Some(t) = f.requested_before {
-            values.push(rfc3339(t + chrono::Duration::seconds(1)).into());
-            clauses.push(format!("requested_at < ?{}", values.len()));
+            add(rfc3339(t + chrono::Duration::seconds(1)).into(), "requested_at <");
         }
         let clause = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
         self.query(&format!("SELECT {ESC_COLS} FROM escalations{clause} ORDER BY id"), values, esc_row)
