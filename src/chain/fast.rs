@@ -78,13 +78,35 @@ fn integer(b: &[u8], i: usize) -> Option<usize> {
     (plain && !matches!(after, Some(b'.' | b'e' | b'E'))).then_some(j)
 }
 
-/// Skip the value at `i` without writing it; its end.
+/// The end of the value at `i`, found without writing it: strings and brackets are
+/// matched, nothing else is checked here (`object` writes the value later with
+/// `value`, which checks it, and requires the same end).
 fn skip(b: &[u8], i: usize) -> Option<usize> {
-    let mut sink = Vec::new();
-    match b.get(i)? {
-        b'{' | b'[' => value(b, i, &mut sink),
+    match *b.get(i)? {
+        b'{' | b'[' => {
+            let (mut depth, mut j) = (0usize, i);
+            loop {
+                match *b.get(j)? {
+                    b'"' => {
+                        j = string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
         b'"' => string(b, i),
-        b't' | b'f' | b'n' => value(b, i, &mut sink),
+        b't' => (b.get(i..i + 4)? == b"true").then_some(i + 4),
+        b'f' => (b.get(i..i + 5)? == b"false").then_some(i + 5),
+        b'n' => (b.get(i..i + 4)? == b"null").then_some(i + 4),
         _ => integer(b, i),
     }
 }
@@ -112,9 +134,9 @@ fn array(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
     }
 }
 
-/// An object: its members found first (key text, value start), then written in key order.
+/// An object: its members found first (key text, value start and end), then written in key order.
 fn object(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
-    let mut members: Vec<(&str, usize)> = Vec::new();
+    let mut members: Vec<(&str, usize, usize)> = Vec::with_capacity(16);
     let mut j = skip_ws(b, i + 1);
     let end = if b.get(j) == Some(&b'}') {
         j + 1
@@ -127,8 +149,9 @@ fn object(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
                 return None;
             }
             let start = skip_ws(b, j + 1);
-            members.push((key, start));
-            j = skip_ws(b, skip(b, start)?);
+            let value_end = skip(b, start)?;
+            members.push((key, start, value_end));
+            j = skip_ws(b, value_end);
             match *b.get(j)? {
                 b',' => j = skip_ws(b, j + 1),
                 b'}' => break j + 1,
@@ -136,19 +159,74 @@ fn object(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
             }
         }
     };
-    members.sort_by(|x, y| super::key_order(x.0, y.0));
     out.push(b'{');
-    for (n, (key, start)) in members.iter().enumerate() {
+    let mut write = |n: usize, (key, start, value_end): (&str, usize, usize)| {
         if n > 0 {
             out.push(b',');
         }
         out.push(b'"');
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(b"\":");
-        value(b, *start, out)?;
+        (value(b, start, out)? == value_end).then_some(())
+    };
+    match order::known(&members) {
+        Some(order) => {
+            for (n, &k) in order.iter().enumerate() {
+                write(n, *members.get(k)?)?;
+            }
+        }
+        None => {
+            let sorted = order::sort(&members);
+            for (n, &k) in sorted.iter().enumerate() {
+                write(n, members[k])?;
+            }
+        }
     }
     out.push(b'}');
     Some(end)
+}
+
+/// The order an object's members are written in, remembered for the key sequences
+/// seen last: the data the ledger writes repeats a few of them (every imported case
+/// has the same keys), and comparing keys with the remembered ones is cheaper than
+/// sorting them again.
+mod order {
+    use std::cell::RefCell;
+
+    /// Key sequences remembered per thread.
+    const KEPT: usize = 8;
+
+    struct Known {
+        keys: Vec<Box<str>>,
+        order: Vec<usize>,
+    }
+
+    thread_local! {
+        static KNOWN: RefCell<Vec<Known>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The remembered order of these keys, when they were seen in this sequence before.
+    pub(super) fn known(members: &[(&str, usize, usize)]) -> Option<Vec<usize>> {
+        KNOWN.with_borrow(|known| {
+            known
+                .iter()
+                .find(|k| k.keys.len() == members.len() && k.keys.iter().zip(members).all(|(a, m)| **a == *m.0))
+                .map(|k| k.order.clone())
+        })
+    }
+
+    /// The members' indexes in key order (equal keys kept in their order), remembered.
+    pub(super) fn sort(members: &[(&str, usize, usize)]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..members.len()).collect();
+        order.sort_by(|&x, &y| super::super::key_order(members[x].0, members[y].0));
+        KNOWN.with_borrow_mut(|known| {
+            if known.len() == KEPT {
+                known.remove(0);
+            }
+            known.push(Known { keys: members.iter().map(|m| m.0.into()).collect(), order: order.clone() });
+        });
+        order
+    }
 }
 
 #[cfg(test)]
@@ -195,6 +273,24 @@ mod tests {
         ] {
             assert_eq!(fast(json), None, "{json}");
         }
+    }
+
+    #[test]
+    fn remembered_key_orders_are_kept_apart() {
+        // More key sequences than are remembered, each seen again after the others,
+        // with the same keys in another order and nested in one another.
+        let texts: Vec<String> = (0..12)
+            .map(|n| format!(r#"{{"k{n}":{n},"b":[{{"z":1,"y":2}}],"a{n}":"x"}}"#))
+            .chain([r#"{"a0":"x","b":[{"y":2,"z":1}],"k0":0}"#.to_string(), r#"{"b":1,"a":2}"#.to_string()])
+            .collect();
+        for _ in 0..3 {
+            for text in &texts {
+                assert_eq!(Ok(fast(text).unwrap()), slow(text), "{text}");
+            }
+        }
+        // A value that is not what the scan for its end took it to be is left to the slow path.
+        assert_eq!(fast(r#"{"a":[1,2},"b":1}"#), None);
+        assert_eq!(fast(r#"{"a":nul,"b":1}"#), None);
     }
 
     fn json_value() -> impl Strategy<Value = serde_json::Value> {

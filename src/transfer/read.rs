@@ -97,15 +97,28 @@ impl Sink<'_> {
         } else {
             *self.run += 1;
             if *self.run > MAX_LINE {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "the line is longer than 1 MiB: is this a CSV file?",
-                ));
+                return Err(too_long());
             }
         }
         *self.out += 1;
         Ok(())
     }
+
+    /// Write a run of bytes holding no line end (no CR, no LF), at once.
+    fn put_run(&mut self, run: &[u8]) -> io::Result<()> {
+        self.buf[self.n..self.n + run.len()].copy_from_slice(run);
+        self.n += run.len();
+        *self.out += run.len() as u64;
+        *self.run += run.len();
+        if *self.run > MAX_LINE {
+            return Err(too_long());
+        }
+        Ok(())
+    }
+}
+
+fn too_long() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "the line is longer than 1 MiB: is this a CSV file?")
 }
 
 impl<R: BufRead> std::io::Read for LfOnly<R> {
@@ -131,28 +144,26 @@ impl<R: BufRead> std::io::Read for LfOnly<R> {
                 return Ok(sink.n);
             }
             let mut used = 0;
-            for &b in buf {
-                if sink.full() {
-                    break;
-                }
+            while used < buf.len() && !sink.full() {
+                let b = buf[used];
                 if *cr {
-                    // A lone CR ends a line as well: write it as LF.
+                    // A lone CR ends a line as well: write it as LF (and the LF of a CRLF is dropped).
                     *cr = false;
                     sink.put(b'\n')?;
-                    if b == b'\n' {
-                        used += 1;
-                        continue;
-                    }
-                    if sink.full() {
-                        break;
-                    }
-                }
-                if b == b'\r' {
+                    used += usize::from(b == b'\n');
+                } else if b == b'\r' {
                     *cr = true;
-                } else {
+                    used += 1;
+                } else if b == b'\n' {
                     sink.put(b)?;
+                    used += 1;
+                } else {
+                    // The bytes up to the next line end, or as many as there is room for.
+                    let span = &buf[used..buf.len().min(used + sink.buf.len() - sink.n)];
+                    let plain = memchr::memchr2(b'\r', b'\n', span).unwrap_or(span.len());
+                    sink.put_run(&span[..plain])?;
+                    used += plain;
                 }
-                used += 1;
             }
             inner.consume(used);
             if sink.n > 0 {
