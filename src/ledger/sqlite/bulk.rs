@@ -137,26 +137,68 @@ fn restore_indexes(tx: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Run `INSERT {head} VALUES (...), (...)` over `values`, a row every `cols` of
-/// them, `ROWS` rows a statement, statements prepared once per shape.
-fn insert_many(tx: &Connection, head: &str, cols: usize, values: &[&dyn ToSql]) -> rusqlite::Result<()> {
+/// A column of a multi-row INSERT: a value of each row's own, or the `k`-th of
+/// the values every row shares (bound once per statement, not once per row).
+#[derive(Clone, Copy)]
+enum Col {
+    Own,
+    Shared(usize),
+}
+
+/// Run `INSERT {head} VALUES (...), (...)` over `values`, a row every `Col::Own` of
+/// `cols`, `ROWS` rows a statement, statements prepared once per shape.
+fn insert_many(
+    tx: &Connection,
+    head: &str,
+    cols: &[Col],
+    shared: &[&dyn ToSql],
+    values: &[&dyn ToSql],
+) -> rusqlite::Result<()> {
+    let own = cols.iter().filter(|c| matches!(c, Col::Own)).count();
     let sql = |n: usize| {
-        let tuple =
-            |i: usize| format!("({})", (1..=cols).map(|c| format!("?{}", i * cols + c)).collect::<Vec<_>>().join(", "));
+        let tuple = |i: usize| {
+            let mut next = shared.len() + i * own;
+            let params: Vec<String> = cols
+                .iter()
+                .map(|c| match c {
+                    Col::Shared(k) => format!("?{}", k + 1),
+                    Col::Own => {
+                        next += 1;
+                        format!("?{next}")
+                    }
+                })
+                .collect();
+            format!("({})", params.join(", "))
+        };
         format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", "))
+    };
+    let bind_shared = |stmt: &mut rusqlite::Statement| -> rusqlite::Result<()> {
+        for (k, v) in shared.iter().enumerate() {
+            stmt.raw_bind_parameter(k + 1, *v)?;
+        }
+        Ok(())
+    };
+    let run = |stmt: &mut rusqlite::Statement, chunk: &[&dyn ToSql]| -> rusqlite::Result<()> {
+        for (i, v) in chunk.iter().enumerate() {
+            stmt.raw_bind_parameter(shared.len() + i + 1, *v)?;
+        }
+        stmt.raw_execute().map(|_| ())
     };
     // One statement for all the full chunks: binding over the values of the run before
     // reuses their buffers, where a statement back in the cache has let them go.
-    let mut chunks = values.chunks_exact(ROWS * cols);
+    let mut chunks = values.chunks_exact(ROWS * own.max(1));
     if chunks.len() > 0 {
         let mut full = tx.prepare_cached(&sql(ROWS))?;
+        bind_shared(&mut full)?;
         for chunk in chunks.by_ref() {
-            full.execute(chunk)?;
+            run(&mut full, chunk)?;
         }
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        tx.prepare_cached(&sql(rest.len() / cols))?.execute(rest)?;
+        let mut last = tx.prepare_cached(&sql(rest.len() / own.max(1)))?;
+        bind_shared(&mut last)?;
+        run(&mut last, rest)?;
     }
     Ok(())
 }
@@ -194,27 +236,20 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
     let head = super::chain::head(tx)?;
     let (links, ()) = crate::ledger::chain_links_beside(rows, meta, head, || write_cases(tx, rows, &texts, &at))?;
     let mut link = links.iter();
-    let mut event_rows: Vec<&dyn ToSql> = Vec::with_capacity(links.len() * 9);
+    let mut event_rows: Vec<&dyn ToSql> = Vec::with_capacity(links.len() * 6);
     for r in rows {
         for (kind, data) in &r.events {
             let Some((seq, prev, hash)) = link.next() else { break };
-            event_rows.extend([
-                seq as &dyn ToSql,
-                &at,
-                &meta.actor,
-                &r.case.id,
-                kind,
-                data,
-                &meta.policy_digest,
-                prev,
-                hash,
-            ]);
+            event_rows.extend([seq as &dyn ToSql, &r.case.id, kind, data, prev, hash]);
         }
     }
+    // When, who and under which policy: the same for every event of the import.
     let events = "INSERT OR FAIL INTO events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)";
-    insert_many(tx, events, 9, &event_rows)?;
+    let (own, shared) = (Col::Own, Col::Shared);
+    let cols = [own, shared(0), shared(1), own, own, own, shared(2), own, own];
+    insert_many(tx, events, &cols, &[&at, &meta.actor, &meta.policy_digest], &event_rows)?;
     count_rows(tx, "cases", rows.len() as i64)?;
-    count_rows(tx, "events", (event_rows.len() / 9) as i64)?;
+    count_rows(tx, "events", (event_rows.len() / 6) as i64)?;
     Ok(())
 }
 
@@ -222,7 +257,7 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
 fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) -> Result<()> {
     let words: Vec<(i64, &str, &str)> =
         rows.iter().map(|r| (i64::from(r.case.severity), r.case.priority.as_str(), r.case.status.as_str())).collect();
-    let mut case_rows: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 13);
+    let mut case_rows: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 11);
     let mut tag_rows: Vec<&dyn ToSql> = Vec::new();
     for ((r, t), (sev, priority, status)) in rows.iter().zip(texts).zip(&words) {
         let c = &r.case;
@@ -238,8 +273,6 @@ fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) 
             status,
             &t.first_response_at,
             &t.closed_at,
-            &at,
-            &at,
         ]);
         for tag in &c.tags {
             tag_rows.extend([tag as &dyn ToSql, &c.id]);
@@ -249,8 +282,11 @@ fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) 
                 closed_at, created_at, updated_at";
     // OR FAIL, and foreign keys not checked row by row (`Ledger::begin_bulk`): a statement
     // that fails ends the import, which rolls back whole, so none needs a journal to undo it.
-    insert_many(tx, &format!("INSERT OR FAIL INTO cases ({cols})"), 13, &case_rows)?;
-    insert_many(tx, "INSERT OR IGNORE INTO case_tags (tag, case_id)", 2, &tag_rows)?;
+    // Created and updated now, every one.
+    let mut columns = [Col::Own; 13];
+    columns[11..].copy_from_slice(&[Col::Shared(0), Col::Shared(0)]);
+    insert_many(tx, &format!("INSERT OR FAIL INTO cases ({cols})"), &columns, &[&at], &case_rows)?;
+    insert_many(tx, "INSERT OR IGNORE INTO case_tags (tag, case_id)", &[Col::Own; 2], &[], &tag_rows)?;
     let mut pause = tx.prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?;
     for r in rows {
         for p in &r.pauses {
