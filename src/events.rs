@@ -98,12 +98,22 @@ pub struct CustomerUpdated {
     pub next: Option<DateTime<Utc>>,
 }
 
+impl CaseAdded {
+    /// Its kind as stored: `EventBody::CaseAdded(..).kind()`, for code that holds the payload alone.
+    pub const KIND: &'static str = "case-added";
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Paused {
     pub note: String,
     /// When the wait began, when not at the event's time (imports).
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_time")]
     pub since: Option<DateTime<Utc>>,
+}
+
+impl Paused {
+    /// Its kind as stored: `EventBody::Paused(..).kind()`.
+    pub const KIND: &'static str = "paused";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,6 +272,15 @@ events! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kinds_named_on_payloads_are_their_events_kinds() {
+        let paused = Paused { note: String::new(), since: None };
+        assert_eq!(EventBody::Paused(paused).kind(), Paused::KIND);
+        let case = r#"{"id":"A-1","customer":"Acme","severity":2,"tier":"standard","title":"","opened_at":"2026-11-23T12:00:00Z","priority":"normal","tags":[],"status":"open"}"#;
+        let added: CaseAdded = serde_json::from_str(case).unwrap();
+        assert_eq!(EventBody::CaseAdded(Box::new(added)).kind(), CaseAdded::KIND);
+    }
 
     #[test]
     fn old_shapes_still_load_and_every_kind_round_trips() {

@@ -345,17 +345,7 @@ impl Run<'_> {
     fn new_case(&self, case: Case, pauses: Vec<Pause>, line: u64) -> anyhow::Result<NewCase> {
         let open = pauses.last().filter(|p| p.end.is_none()).map(|p| p.start);
         let imported_from = Some(ImportedFrom { source: self.source.clone(), line });
-        let added = EventBody::CaseAdded(Box::new(CaseAdded { case, pauses, imported_from }));
-        let mut events = vec![(added.kind(), added.data_json()?)];
-        if let Some(since) = open {
-            let w = waiting(since);
-            events.push((w.kind(), w.data_json()?));
-        }
-        let EventBody::CaseAdded(added) = added else {
-            return Err(anyhow::anyhow!("a new case's event is not case-added"));
-        };
-        let CaseAdded { case, pauses, .. } = *added;
-        Ok(NewCase { case, pauses, events })
+        Ok(NewCase { added: CaseAdded { case, pauses, imported_from }, waiting: open.map(waiting) })
     }
 
     fn update(
@@ -384,15 +374,15 @@ impl Run<'_> {
             && let Some(since) = after.waiting_since
         {
             tx.start_pause(&after.id, since)?;
-            event(tx, &waiting(since))?;
+            event(tx, &EventBody::Paused(waiting(since)))?;
         }
         Ok(())
     }
 }
 
 /// The event of a case that waits on the customer since `since`.
-fn waiting(since: chrono::DateTime<chrono::Utc>) -> EventBody {
-    EventBody::Paused(Paused { note: "waiting on the customer".into(), since: Some(since) })
+fn waiting(since: chrono::DateTime<chrono::Utc>) -> Paused {
+    Paused { note: "waiting on the customer".into(), since: Some(since) }
 }
 
 fn error_lines(sum: &Summary) -> String {

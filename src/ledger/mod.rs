@@ -29,27 +29,38 @@ pub(crate) fn chain_hash(prev: &str, seq: i64, e: &NewEvent) -> Result<String> {
     crate::chain::hash(prev, &link).map_err(StoreError::Data)
 }
 
-/// One event's place in the chain: its seq, the previous hash and its own.
-pub(crate) type ChainLink = (i64, String, String);
+/// One event of a bulk load, ready to store: the case it belongs to (its place in
+/// the load's rows), its kind and JSON data, its seq, the previous hash and its own.
+pub(crate) struct ChainLink {
+    pub row: usize,
+    pub kind: &'static str,
+    pub data: String,
+    pub seq: i64,
+    pub prev: String,
+    pub hash: String,
+}
 
-/// The chain links of a bulk load's events, in order, after `head` (seq, hash).
+/// The events of a bulk load's cases, written as JSON and chained in order after
+/// `head` (seq, hash).
 pub(crate) fn chain_links(rows: &[NewCase], meta: &EventMeta, head: (i64, String)) -> Result<Vec<ChainLink>> {
     let (mut seq, mut prev) = head;
     let mut links = Vec::with_capacity(rows.len());
-    for r in rows {
-        for (kind, data) in &r.events {
+    for (row, r) in rows.iter().enumerate() {
+        let events = r.events().map_err(|e| StoreError::Data(format!("case {}: {e}", r.case().id)))?;
+        for (kind, data) in events {
             seq += 1;
             let event = NewEvent {
                 at: meta.at,
                 actor: meta.actor,
-                case_id: &r.case.id,
+                case_id: &r.case().id,
                 escalation: None,
                 kind,
-                data,
+                data: &data,
                 policy_digest: meta.policy_digest,
             };
             let hash = chain_hash(&prev, seq, &event)?;
-            links.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
+            let prev = std::mem::replace(&mut prev, hash.clone());
+            links.push(ChainLink { row, kind, data, seq, prev, hash });
         }
     }
     Ok(links)

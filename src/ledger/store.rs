@@ -48,11 +48,31 @@ pub struct NewEvent<'a> {
     pub policy_digest: &'a str,
 }
 
-/// A new case for `import_cases`, with its pauses and its events (kind, JSON data).
+/// A new case for `import_cases`: the data of its case-added event (the case, its
+/// pauses, where it came from) and, when it waits on the customer, the data of its
+/// wait's event. Their JSON is written where the events are hashed, beside the writer.
 pub struct NewCase {
-    pub case: Case,
-    pub pauses: Vec<Pause>,
-    pub events: Vec<(&'static str, String)>,
+    pub added: crate::events::CaseAdded,
+    pub waiting: Option<crate::events::Paused>,
+}
+
+impl NewCase {
+    pub fn case(&self) -> &Case {
+        &self.added.case
+    }
+
+    pub fn pauses(&self) -> &[Pause] {
+        &self.added.pauses
+    }
+
+    /// Its events in order: kind and JSON data, as stored.
+    pub fn events(&self) -> serde_json::Result<Vec<(&'static str, String)>> {
+        let mut events = vec![(crate::events::CaseAdded::KIND, serde_json::to_string(&self.added)?)];
+        if let Some(w) = &self.waiting {
+            events.push((crate::events::Paused::KIND, serde_json::to_string(w)?));
+        }
+        Ok(events)
+    }
 }
 
 /// What the events of one command share: when, who, under which policy.

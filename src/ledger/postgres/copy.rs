@@ -55,9 +55,9 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
     // The events are hashed on another thread while the cases, tags and pauses are sent.
     let (links, ()) = crate::ledger::chain_links_beside(rows, meta, head.clone(), || {
         for r in rows {
-            let c = &r.case;
+            let c = r.case();
             case_row(&mut cases, &mut tags, c, &at, &at);
-            for p in &r.pauses {
+            for p in r.pauses() {
                 let (start, end) = (rfc3339(p.start), p.end.map(rfc3339));
                 row(&mut pauses, &[Some(&c.id), Some(&start), end.as_deref()]);
             }
@@ -66,16 +66,13 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
         send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)?;
         send(tx, "COPY pauses (case_id, started_at, ended_at) FROM STDIN", &pauses)
     })?;
-    let mut link = links.into_iter();
-    for r in rows {
-        for (kind, data) in &r.events {
-            let Some((seq, prev, hash)) = link.next() else { break };
-            let seq_text = seq.to_string();
-            let fields = [Some(seq_text.as_str()), Some(&at), Some(meta.actor), Some(&r.case.id), Some(kind)];
-            let rest = [Some(data.as_str()), Some(meta.policy_digest), Some(&prev), Some(&hash)];
-            row(&mut events, &[&fields[..], &rest[..]].concat());
-            *head = (seq, hash);
-        }
+    for l in links {
+        let Some(r) = rows.get(l.row) else { continue };
+        let seq_text = l.seq.to_string();
+        let fields = [Some(seq_text.as_str()), Some(&at), Some(meta.actor), Some(&r.case().id), Some(l.kind)];
+        let rest = [Some(l.data.as_str()), Some(meta.policy_digest), Some(&l.prev), Some(&l.hash)];
+        row(&mut events, &[&fields[..], &rest[..]].concat());
+        *head = (l.seq, l.hash);
     }
     send(tx, "COPY events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash) FROM STDIN", &events)
 }

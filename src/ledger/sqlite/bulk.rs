@@ -220,11 +220,11 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
     let at = rfc3339(meta.at);
     let mut texts = Vec::with_capacity(rows.len());
     for r in rows {
-        crate::ledger::storable_case(&r.case)?;
-        for p in &r.pauses {
-            crate::ledger::storable(&format!("a pause of case {}", r.case.id), &[Some(p.start), p.end])?;
+        crate::ledger::storable_case(r.case())?;
+        for p in r.pauses() {
+            crate::ledger::storable(&format!("a pause of case {}", r.case().id), &[Some(p.start), p.end])?;
         }
-        let c = &r.case;
+        let c = r.case();
         texts.push(CaseText {
             opened_at: rfc3339(c.opened_at),
             tags: json(&c.tags),
@@ -235,13 +235,9 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
     // The events are hashed on another thread while the cases, tags and pauses are written.
     let head = super::chain::head(tx)?;
     let (links, ()) = crate::ledger::chain_links_beside(rows, meta, head, || write_cases(tx, rows, &texts, &at))?;
-    let mut link = links.iter();
     let mut event_rows: Vec<&dyn ToSql> = Vec::with_capacity(links.len() * 6);
-    for r in rows {
-        for (kind, data) in &r.events {
-            let Some((seq, prev, hash)) = link.next() else { break };
-            event_rows.extend([seq as &dyn ToSql, &r.case.id, kind, data, prev, hash]);
-        }
+    for (l, r) in links.iter().filter_map(|l| Some((l, rows.get(l.row)?))) {
+        event_rows.extend([&l.seq as &dyn ToSql, &r.case().id, &l.kind, &l.data, &l.prev, &l.hash]);
     }
     // When, who and under which policy: the same for every event of the import.
     let events = "INSERT OR FAIL INTO events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)";
@@ -255,12 +251,14 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
 
 /// The rows of `cases`, `case_tags` and `pauses` for a batch.
 fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) -> Result<()> {
-    let words: Vec<(i64, &str, &str)> =
-        rows.iter().map(|r| (i64::from(r.case.severity), r.case.priority.as_str(), r.case.status.as_str())).collect();
+    let words: Vec<(i64, &str, &str)> = rows
+        .iter()
+        .map(|r| (i64::from(r.case().severity), r.case().priority.as_str(), r.case().status.as_str()))
+        .collect();
     let mut case_rows: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 11);
     let mut tag_rows: Vec<&dyn ToSql> = Vec::new();
     for ((r, t), (sev, priority, status)) in rows.iter().zip(texts).zip(&words) {
-        let c = &r.case;
+        let c = r.case();
         case_rows.extend([
             &c.id as &dyn ToSql,
             &c.customer,
@@ -289,8 +287,8 @@ fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) 
     insert_many(tx, "INSERT OR IGNORE INTO case_tags (tag, case_id)", &[Col::Own; 2], &[], &tag_rows)?;
     let mut pause = tx.prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?;
     for r in rows {
-        for p in &r.pauses {
-            pause.execute(params![r.case.id, rfc3339(p.start), p.end.map(rfc3339)])?;
+        for p in r.pauses() {
+            pause.execute(params![r.case().id, rfc3339(p.start), p.end.map(rfc3339)])?;
         }
     }
     Ok(())
