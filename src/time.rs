@@ -8,7 +8,45 @@ use crate::error;
 
 /// RFC 3339 in UTC with second precision: the one format stored and emitted as JSON.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    use chrono::{Datelike, Timelike};
+    let (date, time) = (t.date_naive(), t.time());
+    // Four-digit years and no leap second: written here, digit by digit (an import
+    // writes millions); anything else as chrono writes it.
+    if !(0..=9999).contains(&date.year()) || time.nanosecond() >= 1_000_000_000 {
+        return t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    }
+    let digit = |v: u32| b'0' + (v % 10) as u8;
+    let two = |v: u32| [digit(v / 10), digit(v)];
+    let year = date.year().unsigned_abs();
+    let [m0, m1] = two(date.month());
+    let [d0, d1] = two(date.day());
+    let [h0, h1] = two(time.hour());
+    let [n0, n1] = two(time.minute());
+    let [s0, s1] = two(time.second());
+    let text = [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
+        b'Z',
+    ];
+    // Every byte is an ASCII digit or separator.
+    String::from_utf8(text.to_vec()).unwrap_or_default()
 }
 
 /// Parse a stored RFC 3339 timestamp.
@@ -147,6 +185,29 @@ pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The digit-by-digit form is chrono's, for any instant to the nanosecond,
+        /// from before year 0 to after 9999, leap seconds included.
+        #[test]
+        fn rfc3339_writes_what_chrono_writes(secs in -70_000_000_000i64..300_000_000_000, nanos in 0u32..2_000_000_000) {
+            if let Some(t) = DateTime::from_timestamp(secs, nanos) {
+                prop_assert_eq!(rfc3339(t), t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            }
+        }
+    }
+
+    #[test]
+    fn rfc3339_pads_every_field() {
+        let t = DateTime::from_timestamp(-62_135_596_800 + 86_400 * 40 + 3_661, 0).unwrap();
+        assert_eq!(rfc3339(t), "0001-02-10T01:01:01Z");
+        assert_eq!(rfc3339(last_storable_probe()), "9999-12-31T23:59:59Z");
+    }
+
+    fn last_storable_probe() -> DateTime<Utc> {
+        crate::ledger::last_storable()
+    }
 
     #[test]
     fn parses_the_documented_forms() {

@@ -177,10 +177,15 @@ fn line_of(name: &str, v: Option<&String>) -> Result<String, String> {
     if s.is_empty() {
         return Err(format!("{name} is missing"));
     }
-    if s.chars().any(char::is_control) {
+    // ASCII text (most of it) is checked by the byte: its controls are C0 and DEL.
+    let (control, n) = if s.is_ascii() {
+        (s.bytes().any(|b| b < 0x20 || b == 0x7f), s.len())
+    } else {
+        (s.chars().any(char::is_control), s.chars().count())
+    };
+    if control {
         return Err(format!("{name} {s:?} contains control characters"));
     }
-    let n = s.chars().count();
     if n > crate::app::MAX_ONE_LINE {
         return Err(format!("{name} is {n} characters long; the limit is {}", crate::app::MAX_ONE_LINE));
     }
@@ -344,6 +349,8 @@ mod tests {
             (|r| r.priority = Some("urgent".into()), "unknown priority"),
             (|r| r.status = Some("pending".into()), "unknown case status"),
             (|r| r.title = Some("a\u{7}b".into()), "control characters"),
+            (|r| r.customer = Some("Acme\u{7f}".into()), "control characters"),
+            (|r| r.title = Some("caf\u{e9}\u{85}au lait".into()), "control characters"),
             (|r| r.waiting_since = Some("2026-11-01T00:00:00Z".into()), "must fall between the case's opening"),
         ];
         for (edit, want) in cases {
@@ -352,6 +359,20 @@ mod tests {
             let err = validate(&r, &p, now).unwrap_err();
             assert!(err.contains(want), "{err:?} should contain {want:?}");
         }
+    }
+
+    #[test]
+    fn one_line_fields_are_measured_in_characters() {
+        let now = crate::time::utc(2026, 11, 23, 12, 0).unwrap();
+        let max = crate::app::MAX_ONE_LINE;
+        let mut r = raw();
+        r.title = Some("\u{e9}".repeat(max));
+        assert!(validate(&r, &policy(), now).is_ok());
+        r.title = Some("\u{e9}".repeat(max + 1));
+        let err = validate(&r, &policy(), now).unwrap_err();
+        assert!(err.contains(&format!("{} characters long", max + 1)), "{err}");
+        r.title = Some("e".repeat(max + 1));
+        assert!(validate(&r, &policy(), now).is_err());
     }
 
     #[test]
