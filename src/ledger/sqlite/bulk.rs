@@ -139,10 +139,45 @@ fn restore_indexes(tx: &Connection) -> Result<()> {
 
 /// A column of a multi-row INSERT: a value of each row's own, or the `k`-th of
 /// the values every row shares (bound once per statement, not once per row).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Col {
     Own,
     Shared(usize),
+}
+
+/// A multi-row INSERT's head, columns and rows.
+type Shape = (String, Vec<Col>, usize);
+
+thread_local! {
+    /// The text of each multi-row INSERT made so far, by its shape: a statement of
+    /// 64 rows has hundreds of parameters to number, every batch.
+    static TEXTS: std::cell::RefCell<HashMap<Shape, std::rc::Rc<str>>> = std::cell::RefCell::new(HashMap::new());
+}
+
+/// `INSERT {head} VALUES (...), ...` for `n` rows: the shared values first (`?1`...),
+/// then each row's own, numbered on.
+fn statement_text(head: &str, cols: &[Col], shared: usize, own: usize, n: usize) -> std::rc::Rc<str> {
+    let key = (head.to_string(), cols.to_vec(), n);
+    if let Some(text) = TEXTS.with_borrow(|t| t.get(&key).cloned()) {
+        return text;
+    }
+    let tuple = |i: usize| {
+        let mut next = shared + i * own;
+        let params: Vec<String> = cols
+            .iter()
+            .map(|c| match c {
+                Col::Shared(k) => format!("?{}", k + 1),
+                Col::Own => {
+                    next += 1;
+                    format!("?{next}")
+                }
+            })
+            .collect();
+        format!("({})", params.join(", "))
+    };
+    let text: std::rc::Rc<str> = format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", ")).into();
+    TEXTS.with_borrow_mut(|t| t.insert(key, text.clone()));
+    text
 }
 
 /// Run `INSERT {head} VALUES (...), (...)` over `values`, a row every `Col::Own` of
@@ -155,23 +190,7 @@ fn insert_many(
     values: &[&dyn ToSql],
 ) -> rusqlite::Result<()> {
     let own = cols.iter().filter(|c| matches!(c, Col::Own)).count();
-    let sql = |n: usize| {
-        let tuple = |i: usize| {
-            let mut next = shared.len() + i * own;
-            let params: Vec<String> = cols
-                .iter()
-                .map(|c| match c {
-                    Col::Shared(k) => format!("?{}", k + 1),
-                    Col::Own => {
-                        next += 1;
-                        format!("?{next}")
-                    }
-                })
-                .collect();
-            format!("({})", params.join(", "))
-        };
-        format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", "))
-    };
+    let sql = |n: usize| statement_text(head, cols, shared.len(), own, n);
     let bind_shared = |stmt: &mut rusqlite::Statement| -> rusqlite::Result<()> {
         for (k, v) in shared.iter().enumerate() {
             stmt.raw_bind_parameter(k + 1, *v)?;
