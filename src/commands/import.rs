@@ -106,7 +106,10 @@ fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead + Send>, Op
 pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     let format = guess_format(&a.file, a.format)?;
     let (input, bar) = open(&a.file, ctx.out.json)?;
-    let records = Box::new(ReadAhead::new(input, format == ImportFormat::Csv));
+    // Each record is checked as a new case where it is read, beside the writer.
+    let (policy, now) = (ctx.policy().clone(), ctx.now);
+    let check: crate::transfer::ahead::Checker = Box::new(move |raw| crate::transfer::checked(raw, &policy, now));
+    let records = Box::new(ReadAhead::new(input, format == ImportFormat::Csv, Some(check)));
     let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
     let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
     // A refused import leaves the ledger as it was: when it did not exist, it still does not.
@@ -244,7 +247,8 @@ impl Run<'_> {
             sum.read += 1;
             let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
             let key = trimmed(id.as_ref());
-            let outcome = rec.raw.and_then(|raw| self.plan(tx, &raw, &known));
+            let checked = rec.checked;
+            let outcome = rec.raw.and_then(|raw| self.plan(tx, &raw, checked, &known));
             if let Some(k) = key {
                 // A dry run remembers every id; a real import the ids of bad records.
                 if self.a.dry_run || outcome.is_err() {
@@ -284,7 +288,13 @@ impl Run<'_> {
     }
 
     /// Decide what a record does, or say what is wrong with it.
-    fn plan(&self, tx: &mut dyn Txn, raw: &RawCase, known: &Known) -> Result<Plan, String> {
+    fn plan(
+        &self,
+        tx: &mut dyn Txn,
+        raw: &RawCase,
+        checked: Option<Result<crate::transfer::Checked, String>>,
+        known: &Known,
+    ) -> Result<Plan, String> {
         let (ctx, upsert) = (self.ctx, self.a.upsert);
         let db = |e: crate::ledger::StoreError| format!("ledger: {e}");
         let id = trimmed(raw.id.as_ref());
@@ -296,8 +306,7 @@ impl Run<'_> {
             }
         }
         let Some(before) = id.as_ref().and_then(|id| known.existing.get(id)) else {
-            let case = crate::transfer::validate(raw, ctx.policy(), ctx.now)?;
-            let pauses = crate::transfer::pauses(raw, &case, ctx.policy(), ctx.now)?;
+            let (case, pauses) = checked.unwrap_or_else(|| crate::transfer::checked(raw, ctx.policy(), ctx.now))?;
             return Ok(Plan::Insert(case, pauses));
         };
         if let Some(first) = known.written.get(&before.id) {

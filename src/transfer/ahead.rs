@@ -1,5 +1,6 @@
 //! Records read ahead on a thread of their own, a chunk at a time, so that
-//! parsing the input overlaps checking and writing what was read before it.
+//! parsing the input (and checking each record as a new case) overlaps writing
+//! what was read before it.
 
 use std::io::{self, BufRead};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -13,6 +14,9 @@ const IN_FLIGHT: usize = 4;
 
 type Chunk = Vec<io::Result<Record>>;
 
+/// What checks a record as a new case, on the reading thread (see `Record::checked`).
+pub type Checker = Box<dyn Fn(&super::RawCase) -> Result<super::Checked, String> + Send>;
+
 /// The records of an input, in order, parsed on another thread.
 pub struct ReadAhead {
     recv: Receiver<Chunk>,
@@ -21,19 +25,28 @@ pub struct ReadAhead {
 }
 
 impl ReadAhead {
-    /// Records of a CSV input (see `Records::csv`), or of NDJSON.
-    pub fn new(input: Box<dyn BufRead + Send>, csv: bool) -> ReadAhead {
+    /// Records of a CSV input (see `Records::csv`), or of NDJSON; each checked
+    /// by `check` as well, when given.
+    pub fn new(input: Box<dyn BufRead + Send>, csv: bool, check: Option<Checker>) -> ReadAhead {
         let (send, recv) = sync_channel(IN_FLIGHT);
         let reader = std::thread::spawn(move || {
+            let check = |mut r: io::Result<Record>| {
+                if let (Ok(rec), Some(check)) = (&mut r, &check)
+                    && let Ok(raw) = &rec.raw
+                {
+                    rec.checked = Some(check(raw));
+                }
+                r
+            };
             if csv {
                 match Records::csv(input) {
-                    Ok(records) => pump(records, &send),
+                    Ok(records) => pump(records.map(check), &send),
                     Err(e) => {
                         let _ = send.send(vec![Err(io::Error::other(e))]);
                     }
                 }
             } else {
-                pump(Records::ndjson(input), &send);
+                pump(Records::ndjson(input).map(check), &send);
             }
         });
         ReadAhead { recv, chunk: Vec::new().into_iter(), reader: Some(reader) }
@@ -89,7 +102,7 @@ mod tests {
             csv.push_str(&format!("C-{i},Acme,2,premium,2026-11-02T09:00:00Z\n"));
         }
         let input: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(csv.into_bytes()));
-        let lines: Vec<u64> = ReadAhead::new(input, true).map(|r| r.unwrap().line).collect();
+        let lines: Vec<u64> = ReadAhead::new(input, true, None).map(|r| r.unwrap().line).collect();
         assert_eq!(lines, (2..1236).collect::<Vec<u64>>());
     }
 
@@ -102,7 +115,7 @@ mod tests {
             }
         }
         let input: Box<dyn BufRead + Send> = Box::new(io::BufReader::new(Panics));
-        let items: Vec<io::Result<Record>> = ReadAhead::new(input, false).collect();
+        let items: Vec<io::Result<Record>> = ReadAhead::new(input, false, None).collect();
         assert_eq!(items.len(), 1);
         assert!(items[0].as_ref().is_err_and(|e| e.to_string().contains("stopped before the end")));
     }

@@ -234,6 +234,16 @@ pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -
 }
 
 /// Check a record against the policy and make it a case. `now` bounds the times.
+/// A record checked as a new case: the case and its pauses.
+pub type Checked = (Case, Vec<Pause>);
+
+/// A record checked as a new case: `validate`, then `pauses`.
+pub fn checked(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Checked, String> {
+    let case = validate(raw, policy, now)?;
+    let pauses = pauses(raw, &case, policy, now)?;
+    Ok((case, pauses))
+}
+
 pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
     let id = id_rule("id", crate::model::case_key(&line_of("id", raw.id.as_ref())?))?;
     let customer = line_of("customer", raw.customer.as_ref())?;

@@ -19,6 +19,9 @@ pub struct Record {
     /// The record's case id, when it could be read even if the record is bad.
     pub id: Option<String>,
     pub raw: Result<RawCase, String>,
+    /// The record checked as a new case (the case and its pauses, or what is wrong),
+    /// when it was checked where it was read (`ReadAhead` with a checker).
+    pub checked: Option<Result<super::Checked, String>>,
 }
 
 pub struct Records<R: BufRead> {
@@ -320,7 +323,7 @@ impl<R: BufRead> Records<R> {
                         }
                     }
                     let raw = Err("the line is longer than 1 MiB".to_string());
-                    return Some(Ok(Record { line: *line, id: None, raw }));
+                    return Some(Ok(Record { line: *line, id: None, raw, checked: None }));
                 }
                 let complete = buf.ends_with(b"\n");
                 let mut bytes: &[u8] = buf;
@@ -345,7 +348,7 @@ impl<R: BufRead> Records<R> {
                         Err(e) => Err(format!("not valid JSON: {e}")),
                     },
                 };
-                return Some(Ok(Record { line: *line, id, raw }));
+                return Some(Ok(Record { line: *line, id, raw, checked: None }));
             },
             Kind::Csv { r, columns, rec, ends, line } => {
                 if columns.is_empty() {
@@ -398,7 +401,7 @@ impl<R: BufRead> Records<R> {
                     }
                     res.map(|()| raw)
                 };
-                Some(Ok(Record { line, id, raw }))
+                Some(Ok(Record { line, id, raw, checked: None }))
             }
         }
     }
