@@ -7,7 +7,7 @@
 /// given back only up to the caller: it truncates) when the text needs the slow path.
 pub(super) fn write(json: &str, out: &mut Vec<u8>) -> Option<()> {
     let b = json.as_bytes();
-    let end = value(b, skip_ws(b, 0), out)?;
+    let end = value(b, skip_ws(b, 0), 0, out)?;
     (skip_ws(b, end) == b.len()).then_some(())
 }
 
@@ -18,11 +18,16 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Write the value starting at `i`; its end.
-fn value(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+/// Arrays and objects nested deeper are left to the slow path, which refuses them
+/// (serde_json reads 127 levels) where this scan's recursion would exhaust the stack.
+const MAX_DEPTH: usize = 127;
+
+/// Write the value starting at `i`, `depth` arrays and objects deep; its end.
+fn value(b: &[u8], i: usize, depth: usize, out: &mut Vec<u8>) -> Option<usize> {
     match *b.get(i)? {
-        b'{' => object(b, i, out),
-        b'[' => array(b, i, out),
+        b'{' | b'[' if depth >= MAX_DEPTH => None,
+        b'{' => object(b, i, depth + 1, out),
+        b'[' => array(b, i, depth + 1, out),
         b'"' => {
             let end = string(b, i)?;
             out.extend_from_slice(&b[i..end]);
@@ -111,7 +116,7 @@ fn skip(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-fn array(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+fn array(b: &[u8], i: usize, depth: usize, out: &mut Vec<u8>) -> Option<usize> {
     out.push(b'[');
     let mut j = skip_ws(b, i + 1);
     if b.get(j) == Some(&b']') {
@@ -119,7 +124,7 @@ fn array(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
         return Some(j + 1);
     }
     loop {
-        j = skip_ws(b, value(b, j, out)?);
+        j = skip_ws(b, value(b, j, depth, out)?);
         match *b.get(j)? {
             b',' => {
                 out.push(b',');
@@ -135,7 +140,7 @@ fn array(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
 }
 
 /// An object: its members found first (key text, value start and end), then written in key order.
-fn object(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+fn object(b: &[u8], i: usize, depth: usize, out: &mut Vec<u8>) -> Option<usize> {
     let mut members: Vec<(&str, usize, usize)> = Vec::with_capacity(16);
     let mut j = skip_ws(b, i + 1);
     let end = if b.get(j) == Some(&b'}') {
@@ -167,7 +172,7 @@ fn object(b: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
         out.push(b'"');
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(b"\":");
-        (value(b, start, out)? == value_end).then_some(())
+        (value(b, start, depth, out)? == value_end).then_some(())
     };
     match order::known(&members) {
         Some(order) => {
@@ -288,6 +293,12 @@ mod tests {
                 assert_eq!(Ok(fast(text).unwrap()), slow(text), "{text}");
             }
         }
+        // Nesting deeper than the slow path reads is left to it (it refuses), at any depth.
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(fast(&deep(127)).is_some() && slow(&deep(127)).is_ok());
+        assert_eq!(fast(&deep(128)), None);
+        assert!(slow(&deep(128)).is_err());
+        assert_eq!(fast(&format!("{}1", "{\"a\":[".repeat(200_000))), None);
         // A value that is not what the scan for its end took it to be is left to the slow path.
         assert_eq!(fast(r#"{"a":[1,2},"b":1}"#), None);
         assert_eq!(fast(r#"{"a":nul,"b":1}"#), None);

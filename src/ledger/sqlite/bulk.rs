@@ -145,8 +145,8 @@ enum Col {
     Shared(usize),
 }
 
-/// A multi-row INSERT's head, columns and rows.
-type Shape = (String, Vec<Col>, usize);
+/// A multi-row INSERT's head, columns, shared values and rows.
+type Shape = (String, Vec<Col>, usize, usize);
 
 thread_local! {
     /// The text of each multi-row INSERT made so far, by its shape: a statement of
@@ -157,7 +157,7 @@ thread_local! {
 /// `INSERT {head} VALUES (...), ...` for `n` rows: the shared values first (`?1`...),
 /// then each row's own, numbered on.
 fn statement_text(head: &str, cols: &[Col], shared: usize, own: usize, n: usize) -> std::rc::Rc<str> {
-    let key = (head.to_string(), cols.to_vec(), n);
+    let key = (head.to_string(), cols.to_vec(), shared, n);
     if let Some(text) = TEXTS.with_borrow(|t| t.get(&key).cloned()) {
         return text;
     }
