@@ -233,7 +233,6 @@ pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -
     Ok(out)
 }
 
-/// Check a record against the policy and make it a case. `now` bounds the times.
 /// A record checked as a new case: the case and its pauses.
 pub type Checked = (Case, Vec<Pause>);
 
@@ -244,6 +243,7 @@ pub fn checked(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Che
     Ok((case, pauses))
 }
 
+/// Check a record against the policy and make it a case. `now` bounds the times.
 pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
     let id = id_rule("id", crate::model::case_key(&line_of("id", raw.id.as_ref())?))?;
     let customer = line_of("customer", raw.customer.as_ref())?;
