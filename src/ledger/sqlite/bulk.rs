@@ -2,12 +2,13 @@
 //! statements prepared once that take many rows each; into an empty ledger the
 //! secondary indexes of `cases` are built once, at the end, instead of row by row.
 
-use rusqlite::types::ToSql;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::queries::count_rows;
+use super::raw::{Stmt, Val};
 use crate::ledger::error::Result;
 use crate::ledger::json;
 use crate::ledger::store::{EventMeta, NewCase};
@@ -148,19 +149,32 @@ enum Col {
 /// A multi-row INSERT's head, columns, shared values and rows.
 type Shape = (String, Vec<Col>, usize, usize);
 
-thread_local! {
-    /// The text of each multi-row INSERT made so far, by its shape: a statement of
-    /// 64 rows has hundreds of parameters to number, every batch.
-    static TEXTS: std::cell::RefCell<HashMap<Shape, std::rc::Rc<str>>> = std::cell::RefCell::new(HashMap::new());
+/// The multi-row INSERTs of a transaction's import, prepared once each (a
+/// statement of 64 rows has hundreds of parameters to number and parse) and
+/// finalized with the transaction.
+pub struct Statements<'c> {
+    conn: &'c Connection,
+    by_shape: HashMap<Shape, Stmt<'c>>,
 }
 
-/// `INSERT {head} VALUES (...), ...` for `n` rows: the shared values first (`?1`...),
-/// then each row's own, numbered on.
-fn statement_text(head: &str, cols: &[Col], shared: usize, own: usize, n: usize) -> std::rc::Rc<str> {
-    let key = (head.to_string(), cols.to_vec(), shared, n);
-    if let Some(text) = TEXTS.with_borrow(|t| t.get(&key).cloned()) {
-        return text;
+impl<'c> Statements<'c> {
+    pub fn new(conn: &'c Connection) -> Self {
+        Statements { conn, by_shape: HashMap::new() }
     }
+
+    /// `INSERT {head} VALUES (...), ...` for `n` rows: the shared values first (`?1`...),
+    /// then each row's own, numbered on.
+    fn get(&mut self, head: &str, cols: &[Col], shared: usize, n: usize) -> rusqlite::Result<&mut Stmt<'c>> {
+        let key = (head.to_string(), cols.to_vec(), shared, n);
+        match self.by_shape.entry(key) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => Ok(e.insert(Stmt::prepare(self.conn, &statement_text(head, cols, shared, n))?)),
+        }
+    }
+}
+
+fn statement_text(head: &str, cols: &[Col], shared: usize, n: usize) -> String {
+    let own = cols.iter().filter(|c| matches!(c, Col::Own)).count();
     let tuple = |i: usize| {
         let mut next = shared + i * own;
         let params: Vec<String> = cols
@@ -175,49 +189,36 @@ fn statement_text(head: &str, cols: &[Col], shared: usize, own: usize, n: usize)
             .collect();
         format!("({})", params.join(", "))
     };
-    let text: std::rc::Rc<str> = format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", ")).into();
-    TEXTS.with_borrow_mut(|t| t.insert(key, text.clone()));
-    text
+    format!("{head} VALUES {}", (0..n).map(tuple).collect::<Vec<_>>().join(", "))
 }
 
 /// Run `INSERT {head} VALUES (...), (...)` over `values`, a row every `Col::Own` of
-/// `cols`, `ROWS` rows a statement, statements prepared once per shape.
-fn insert_many(
-    tx: &Connection,
+/// `cols`, `ROWS` rows a statement; the values bound where they lie (`raw`).
+fn insert_many<'v>(
+    stmts: &mut Statements,
     head: &str,
     cols: &[Col],
-    shared: &[&dyn ToSql],
-    values: &[&dyn ToSql],
+    shared: &[Val<'v>],
+    values: &[Val<'v>],
 ) -> rusqlite::Result<()> {
-    let own = cols.iter().filter(|c| matches!(c, Col::Own)).count();
-    let sql = |n: usize| statement_text(head, cols, shared.len(), own, n);
-    let bind_shared = |stmt: &mut rusqlite::Statement| -> rusqlite::Result<()> {
-        for (k, v) in shared.iter().enumerate() {
-            stmt.raw_bind_parameter(k + 1, *v)?;
-        }
-        Ok(())
+    let own = cols.iter().filter(|c| matches!(c, Col::Own)).count().max(1);
+    let mut bound: Vec<Val<'v>> = Vec::with_capacity(shared.len() + ROWS * own);
+    let mut run = |stmt: &mut Stmt, chunk: &[Val<'v>]| {
+        bound.clear();
+        bound.extend_from_slice(shared);
+        bound.extend_from_slice(chunk);
+        stmt.run(&bound)
     };
-    let run = |stmt: &mut rusqlite::Statement, chunk: &[&dyn ToSql]| -> rusqlite::Result<()> {
-        for (i, v) in chunk.iter().enumerate() {
-            stmt.raw_bind_parameter(shared.len() + i + 1, *v)?;
-        }
-        stmt.raw_execute().map(|_| ())
-    };
-    // One statement for all the full chunks: binding over the values of the run before
-    // reuses their buffers, where a statement back in the cache has let them go.
-    let mut chunks = values.chunks_exact(ROWS * own.max(1));
+    let mut chunks = values.chunks_exact(ROWS * own);
     if chunks.len() > 0 {
-        let mut full = tx.prepare_cached(&sql(ROWS))?;
-        bind_shared(&mut full)?;
+        let full = stmts.get(head, cols, shared.len(), ROWS)?;
         for chunk in chunks.by_ref() {
-            run(&mut full, chunk)?;
+            run(full, chunk)?;
         }
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut last = tx.prepare_cached(&sql(rest.len() / own.max(1)))?;
-        bind_shared(&mut last)?;
-        run(&mut last, rest)?;
+        run(stmts.get(head, cols, shared.len(), rest.len() / own)?, rest)?;
     }
     Ok(())
 }
@@ -231,7 +232,7 @@ struct CaseText {
 }
 
 /// The cases of a batch with their tags, pauses and events; the row counts moved once.
-pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -253,46 +254,34 @@ pub fn cases(tx: &Connection, rows: &[NewCase], meta: &EventMeta) -> Result<()> 
     }
     // The events are hashed on another thread while the cases, tags and pauses are written.
     let head = super::chain::head(tx)?;
-    let (links, ()) = crate::ledger::chain_links_beside(rows, meta, head, || write_cases(tx, rows, &texts, &at))?;
-    let mut event_rows: Vec<&dyn ToSql> = Vec::with_capacity(links.len() * 6);
+    let (links, ()) =
+        crate::ledger::chain_links_beside(rows, meta, head, || write_cases(tx, stmts, rows, &texts, &at))?;
+    let mut event_rows: Vec<Val> = Vec::with_capacity(links.len() * 6);
     for (l, r) in links.iter().filter_map(|l| Some((l, rows.get(l.row)?))) {
-        event_rows.extend([&l.seq as &dyn ToSql, &r.case().id, &l.kind, &l.data, &l.prev, &l.hash]);
+        event_rows.extend([Val::Int(l.seq), (&r.case().id).into(), l.kind.into(), (&l.data).into()]);
+        event_rows.extend([Val::from(&l.prev), Val::from(&l.hash)]);
     }
     // When, who and under which policy: the same for every event of the import.
     let events = "INSERT OR FAIL INTO events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)";
     let (own, shared) = (Col::Own, Col::Shared);
     let cols = [own, shared(0), shared(1), own, own, own, shared(2), own, own];
-    insert_many(tx, events, &cols, &[&at, &meta.actor, &meta.policy_digest], &event_rows)?;
+    insert_many(stmts, events, &cols, &[Val::from(&at), meta.actor.into(), meta.policy_digest.into()], &event_rows)?;
     count_rows(tx, "cases", rows.len() as i64)?;
     count_rows(tx, "events", (event_rows.len() / 6) as i64)?;
     Ok(())
 }
 
 /// The rows of `cases`, `case_tags` and `pauses` for a batch.
-fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) -> Result<()> {
-    let words: Vec<(i64, &str, &str)> = rows
-        .iter()
-        .map(|r| (i64::from(r.case().severity), r.case().priority.as_str(), r.case().status.as_str()))
-        .collect();
-    let mut case_rows: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 11);
-    let mut tag_rows: Vec<&dyn ToSql> = Vec::new();
-    for ((r, t), (sev, priority, status)) in rows.iter().zip(texts).zip(&words) {
+fn write_cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], texts: &[CaseText], at: &str) -> Result<()> {
+    let mut case_rows: Vec<Val> = Vec::with_capacity(rows.len() * 11);
+    let mut tag_rows: Vec<Val> = Vec::new();
+    for (r, t) in rows.iter().zip(texts) {
         let c = r.case();
-        case_rows.extend([
-            &c.id as &dyn ToSql,
-            &c.customer,
-            sev,
-            &c.tier,
-            &c.title,
-            &t.opened_at,
-            priority,
-            &t.tags,
-            status,
-            &t.first_response_at,
-            &t.closed_at,
-        ]);
+        case_rows.extend([(&c.id).into(), (&c.customer).into(), Val::Int(i64::from(c.severity)), (&c.tier).into()]);
+        case_rows.extend([Val::from(&c.title), (&t.opened_at).into(), c.priority.as_str().into(), (&t.tags).into()]);
+        case_rows.extend([Val::from(c.status.as_str()), (&t.first_response_at).into(), (&t.closed_at).into()]);
         for tag in &c.tags {
-            tag_rows.extend([tag as &dyn ToSql, &c.id]);
+            tag_rows.extend([Val::from(tag), Val::from(&c.id)]);
         }
     }
     let cols = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, \
@@ -302,8 +291,8 @@ fn write_cases(tx: &Connection, rows: &[NewCase], texts: &[CaseText], at: &str) 
     // Created and updated now, every one.
     let mut columns = [Col::Own; 13];
     columns[11..].copy_from_slice(&[Col::Shared(0), Col::Shared(0)]);
-    insert_many(tx, &format!("INSERT OR FAIL INTO cases ({cols})"), &columns, &[&at], &case_rows)?;
-    insert_many(tx, "INSERT OR IGNORE INTO case_tags (tag, case_id)", &[Col::Own; 2], &[], &tag_rows)?;
+    insert_many(stmts, &format!("INSERT OR FAIL INTO cases ({cols})"), &columns, &[at.into()], &case_rows)?;
+    insert_many(stmts, "INSERT OR IGNORE INTO case_tags (tag, case_id)", &[Col::Own; 2], &[], &tag_rows)?;
     let mut pause = tx.prepare_cached("INSERT INTO pauses (case_id, started_at, ended_at) VALUES (?1, ?2, ?3)")?;
     for r in rows {
         for p in r.pauses() {

@@ -8,6 +8,7 @@ mod chain;
 pub mod migrations;
 mod outbox;
 mod queries;
+mod raw;
 mod stream;
 mod txn;
 
@@ -189,7 +190,7 @@ impl Db {
         let behavior = if self.write { TransactionBehavior::Immediate } else { TransactionBehavior::Deferred };
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, behavior)
             .map_err(|e| StoreError::Db(format!("cannot lock ledger {}: {e}", self.label)))?;
-        Ok(Box::new(queries::SqliteTxn { tx }))
+        Ok(Box::new(queries::SqliteTxn { stmts: bulk::Statements::new(&self.conn), tx }))
     }
 
     /// `begin` for a bulk load: foreign keys are not enforced on this connection

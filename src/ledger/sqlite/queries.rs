@@ -12,6 +12,8 @@ use crate::model::{Case, Escalation, Event};
 use crate::time::rfc3339;
 
 pub struct SqliteTxn<'a> {
+    /// The import's prepared statements (finalized first, before the transaction ends).
+    pub stmts: super::bulk::Statements<'a>,
     pub tx: rusqlite::Transaction<'a>,
 }
 

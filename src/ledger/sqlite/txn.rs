@@ -283,7 +283,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
-        super::bulk::cases(&self.tx, rows, meta)
+        super::bulk::cases(&self.tx, &mut self.stmts, rows, meta)
     }
 
     fn import_end(&mut self) -> Result<()> {
