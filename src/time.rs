@@ -8,12 +8,20 @@ use crate::error;
 
 /// RFC 3339 in UTC with second precision: the one format stored and emitted as JSON.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
+    let mut out = Vec::with_capacity(20);
+    push_rfc3339(&mut out, t);
+    // Every byte is an ASCII digit or separator, or chrono's text.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `rfc3339`, written at the end of `out`.
+pub fn push_rfc3339(out: &mut Vec<u8>, t: DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
     let (date, time) = (t.date_naive(), t.time());
     // Four-digit years and no leap second: written here, digit by digit (an import
     // writes millions); anything else as chrono writes it.
     if !(0..=9999).contains(&date.year()) || time.nanosecond() >= 1_000_000_000 {
-        return t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        return out.extend_from_slice(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).as_bytes());
     }
     let digit = |v: u32| b'0' + (v % 10) as u8;
     let two = |v: u32| [digit(v / 10), digit(v)];
@@ -45,8 +53,7 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
         s1,
         b'Z',
     ];
-    // Every byte is an ASCII digit or separator.
-    String::from_utf8(text.to_vec()).unwrap_or_default()
+    out.extend_from_slice(&text);
 }
 
 /// Parse a stored RFC 3339 timestamp.

@@ -16,7 +16,7 @@ use crate::cli::{ImportArgs, ImportFormat};
 use crate::error;
 use crate::model::{Case, CaseStatus, Pause};
 use crate::transfer::RawCase;
-use crate::transfer::ahead::ReadAhead;
+use crate::transfer::ahead::{Bin, ReadAhead};
 use crate::transfer::read::Record;
 
 /// At most this many invalid records are listed; the rest are counted.
@@ -109,7 +109,8 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     // Each record is checked as a new case where it is read, beside the writer.
     let (policy, now) = (ctx.policy().clone(), ctx.now);
     let check: crate::transfer::ahead::Checker = Box::new(move |raw| crate::transfer::checked(raw, &policy, now));
-    let records = Box::new(ReadAhead::new(input, format == ImportFormat::Csv, Some(check)));
+    let check = crate::transfer::ahead::Check { check, keep: a.upsert };
+    let records = ReadAhead::new(input, format == ImportFormat::Csv, Some(check));
     let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
     let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
     // A refused import leaves the ledger as it was: when it did not exist, it still does not.
@@ -154,7 +155,7 @@ const BATCH: usize = 2000;
 fn import(
     ctx: &Ctx,
     a: &ImportArgs,
-    records: Box<dyn Iterator<Item = std::io::Result<Record>>>,
+    records: ReadAhead,
     sum: &mut Summary,
     bar: Option<indicatif::ProgressBar>,
 ) -> anyhow::Result<()> {
@@ -165,7 +166,7 @@ fn import(
     if !a.dry_run {
         tx.remember_policy(&ctx.policy_row())?;
     }
-    let mut run = Run { ctx, a, source, start_seq, any_listed: false };
+    let mut run = Run { ctx, a, source, start_seq, any_listed: false, bin: records.bin() };
     let mut batch = Vec::with_capacity(BATCH);
     for rec in records {
         batch.push(rec.map_err(|e| error::bad_input(format!("cannot read {}: {e}", run.source)))?);
@@ -202,6 +203,8 @@ struct Run<'a> {
     start_seq: i64,
     /// Some id is in the temporary table.
     any_listed: bool,
+    /// Where records and cases go once written.
+    bin: Bin,
 }
 
 /// What a batch knows of its ids before its records are checked.
@@ -242,13 +245,20 @@ impl Run<'_> {
         if self.a.dry_run || self.any_listed {
             known.listed = tx.import_seen(&ids)?;
         }
-        let (mut new, mut remember) = (Vec::new(), Vec::new());
+        let (mut new, mut remember, mut spent) = (Vec::new(), Vec::new(), Vec::with_capacity(records.len()));
         for rec in records {
             sum.read += 1;
             let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
             let key = trimmed(id.as_ref());
             let checked = rec.checked;
-            let outcome = rec.raw.and_then(|raw| self.plan(tx, &raw, checked, &known));
+            let outcome = match rec.raw {
+                Ok(raw) => {
+                    let outcome = self.plan(tx, &raw, checked, &known);
+                    spent.push(raw);
+                    outcome
+                }
+                Err(e) => Err(e),
+            };
             if let Some(k) = key {
                 // A dry run remembers every id; a real import the ids of bad records.
                 if self.a.dry_run || outcome.is_err() {
@@ -284,6 +294,7 @@ impl Run<'_> {
         }
         let meta = EventMeta { at: self.ctx.now, actor: &self.ctx.actor, policy_digest: &self.ctx.loaded.digest };
         tx.import_cases(&new, &meta)?;
+        self.bin.put((spent, new));
         Ok(())
     }
 

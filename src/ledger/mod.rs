@@ -30,21 +30,27 @@ pub(crate) fn chain_hash(prev: &str, seq: i64, e: &NewEvent) -> Result<String> {
 }
 
 /// One event of a bulk load, ready to store: the case it belongs to (its place in
-/// the load's rows), its kind and JSON data, its seq, the previous hash and its own.
+/// the load's rows), its kind and JSON data, its seq and hash. (The hash before
+/// it is the previous link's, or the head's for the first: `with_prev`.)
 pub(crate) struct ChainLink {
     pub row: usize,
     pub kind: &'static str,
     pub data: String,
     pub seq: i64,
-    pub prev: String,
     pub hash: String,
+}
+
+/// Each link with the hash it follows: `head`'s for the first, then the link before's.
+pub(crate) fn with_prev<'a>(head: &'a str, links: &'a [ChainLink]) -> impl Iterator<Item = (&'a ChainLink, &'a str)> {
+    let prevs = std::iter::once(head).chain(links.iter().map(|l| l.hash.as_str()));
+    links.iter().zip(prevs)
 }
 
 /// The events of a bulk load's cases, written as JSON and chained in order after
 /// `head` (seq, hash).
 pub(crate) fn chain_links(rows: &[NewCase], meta: &EventMeta, head: (i64, String)) -> Result<Vec<ChainLink>> {
-    let (mut seq, mut prev) = head;
-    let mut links = Vec::with_capacity(rows.len());
+    let (mut seq, head) = head;
+    let mut links: Vec<ChainLink> = Vec::with_capacity(rows.len());
     for (row, r) in rows.iter().enumerate() {
         let events = r.events().map_err(|e| StoreError::Data(format!("case {}: {e}", r.case().id)))?;
         for (kind, data) in events {
@@ -58,9 +64,9 @@ pub(crate) fn chain_links(rows: &[NewCase], meta: &EventMeta, head: (i64, String
                 data: &data,
                 policy_digest: meta.policy_digest,
             };
-            let hash = chain_hash(&prev, seq, &event)?;
-            let prev = std::mem::replace(&mut prev, hash.clone());
-            links.push(ChainLink { row, kind, data, seq, prev, hash });
+            let prev = links.last().map_or(head.as_str(), |l| l.hash.as_str());
+            let hash = chain_hash(prev, seq, &event)?;
+            links.push(ChainLink { row, kind, data, seq, hash });
         }
     }
     Ok(links)

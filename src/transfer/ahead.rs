@@ -1,9 +1,10 @@
 //! Records read ahead on a thread of their own, a chunk at a time, so that
 //! parsing the input (and checking each record as a new case) overlaps writing
-//! what was read before it.
+//! what was read before it; what the writer is done with goes back to that
+//! thread to be let go there.
 
 use std::io::{self, BufRead};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use super::read::{Record, Records};
@@ -17,49 +18,85 @@ type Chunk = Vec<io::Result<Record>>;
 /// What checks a record as a new case, on the reading thread (see `Record::checked`).
 pub type Checker = Box<dyn Fn(&super::RawCase) -> Result<super::Checked, String> + Send>;
 
+/// How records are checked where they are read.
+pub struct Check {
+    pub check: Checker,
+    /// Keep the whole of a record that checks as a new case (an update merges it
+    /// into the case it updates); otherwise only its id is kept.
+    pub keep: bool,
+}
+
+/// Where the writer leaves what it is done with, let go on the reading thread,
+/// which made most of it and has time to spare: memory is freed faster on the
+/// thread that allocated it, and the writer is the import's slowest thread.
+#[derive(Clone)]
+pub struct Bin(Sender<Box<dyn Send>>);
+
+impl Bin {
+    /// Let `spent` go on the reading thread (here, once that thread has ended).
+    pub fn put<T: Send + 'static>(&self, spent: T) {
+        let _ = self.0.send(Box::new(spent));
+    }
+}
+
 /// The records of an input, in order, parsed on another thread.
 pub struct ReadAhead {
     recv: Receiver<Chunk>,
     chunk: std::vec::IntoIter<io::Result<Record>>,
     reader: Option<JoinHandle<()>>,
+    bin: Bin,
 }
 
 impl ReadAhead {
     /// Records of a CSV input (see `Records::csv`), or of NDJSON; each checked
-    /// by `check` as well, when given.
-    pub fn new(input: Box<dyn BufRead + Send>, csv: bool, check: Option<Checker>) -> ReadAhead {
+    /// as well, when `check` is given.
+    pub fn new(input: Box<dyn BufRead + Send>, csv: bool, check: Option<Check>) -> ReadAhead {
         let (send, recv) = sync_channel(IN_FLIGHT);
+        let (bin, spent) = channel::<Box<dyn Send>>();
         let reader = std::thread::spawn(move || {
             let check = |mut r: io::Result<Record>| {
-                if let (Ok(rec), Some(check)) = (&mut r, &check)
-                    && let Ok(raw) = &rec.raw
+                if let (Ok(rec), Some(c)) = (&mut r, &check)
+                    && let Ok(raw) = &mut rec.raw
                 {
-                    rec.checked = Some(check(raw));
+                    let checked = (c.check)(raw);
+                    if checked.is_ok() && !c.keep {
+                        *raw = super::RawCase { id: raw.id.take(), ..super::RawCase::default() };
+                    }
+                    rec.checked = Some(checked);
                 }
                 r
             };
             if csv {
                 match Records::csv(input) {
-                    Ok(records) => pump(records.map(check), &send),
+                    Ok(records) => pump(records.map(check), &send, &spent),
                     Err(e) => {
                         let _ = send.send(vec![Err(io::Error::other(e))]);
                     }
                 }
             } else {
-                pump(Records::ndjson(input).map(check), &send);
+                pump(Records::ndjson(input).map(check), &send, &spent);
             }
         });
-        ReadAhead { recv, chunk: Vec::new().into_iter(), reader: Some(reader) }
+        ReadAhead { recv, chunk: Vec::new().into_iter(), reader: Some(reader), bin: Bin(bin) }
+    }
+
+    /// Where to leave what the records became once written (see `Bin`).
+    pub fn bin(&self) -> Bin {
+        self.bin.clone()
     }
 }
 
-/// Send the records a chunk at a time until they end or nobody listens.
-fn pump(records: impl Iterator<Item = io::Result<Record>>, send: &SyncSender<Chunk>) {
+/// Send the records a chunk at a time until they end or nobody listens; let go
+/// of what has come back between chunks.
+fn pump(records: impl Iterator<Item = io::Result<Record>>, send: &SyncSender<Chunk>, spent: &Receiver<Box<dyn Send>>) {
     let mut chunk = Vec::with_capacity(CHUNK);
     for r in records {
         chunk.push(r);
-        if chunk.len() == CHUNK && send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
-            return;
+        if chunk.len() == CHUNK {
+            if send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                return;
+            }
+            spent.try_iter().for_each(drop);
         }
     }
     if !chunk.is_empty() {

@@ -53,7 +53,7 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
     let (mut cases, mut tags, mut pauses, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let at = rfc3339(meta.at);
     // The events are hashed on another thread while the cases, tags and pauses are sent.
-    let (links, ()) = crate::ledger::chain_links_beside(rows, meta, head.clone(), || {
+    let (mut links, ()) = crate::ledger::chain_links_beside(rows, meta, head.clone(), || {
         for r in rows {
             let c = r.case();
             case_row(&mut cases, &mut tags, c, &at, &at);
@@ -66,13 +66,15 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
         send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)?;
         send(tx, "COPY pauses (case_id, started_at, ended_at) FROM STDIN", &pauses)
     })?;
-    for l in links {
+    for (l, prev) in crate::ledger::with_prev(&head.1, &links) {
         let Some(r) = rows.get(l.row) else { continue };
         let seq_text = l.seq.to_string();
         let fields = [Some(seq_text.as_str()), Some(&at), Some(meta.actor), Some(&r.case().id), Some(l.kind)];
-        let rest = [Some(l.data.as_str()), Some(meta.policy_digest), Some(&l.prev), Some(&l.hash)];
+        let rest = [Some(l.data.as_str()), Some(meta.policy_digest), Some(prev), Some(&l.hash)];
         row(&mut events, &[&fields[..], &rest[..]].concat());
-        *head = (l.seq, l.hash);
+    }
+    if let Some(last) = links.pop() {
+        *head = (last.seq, last.hash);
     }
     send(tx, "COPY events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash) FROM STDIN", &events)
 }

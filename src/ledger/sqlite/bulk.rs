@@ -9,10 +9,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::queries::count_rows;
 use super::raw::{Stmt, Val};
+use crate::ledger::StoreError;
 use crate::ledger::error::Result;
 use crate::ledger::json;
 use crate::ledger::store::{EventMeta, NewCase};
-use crate::time::rfc3339;
+use crate::time::{push_rfc3339, rfc3339};
 
 /// Rows per multi-row INSERT: fewer statement runs, well under SQLite's limit of bound values.
 const ROWS: usize = 64;
@@ -223,12 +224,44 @@ fn insert_many<'v>(
     Ok(())
 }
 
-/// A case's columns as text the statement borrows.
-struct CaseText {
-    opened_at: String,
-    tags: String,
-    first_response_at: Option<String>,
-    closed_at: Option<String>,
+/// The text columns of a batch's cases (opened, tags, first response, closed),
+/// written one after another into one buffer: not four strings a case.
+struct CaseTexts {
+    buf: Vec<u8>,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl CaseTexts {
+    fn new(rows: &[NewCase]) -> Result<Self> {
+        let mut t = CaseTexts { buf: Vec::with_capacity(rows.len() * 64), spans: Vec::with_capacity(rows.len() * 4) };
+        let span = |t: &mut CaseTexts, at: Option<chrono::DateTime<chrono::Utc>>| {
+            let start = t.buf.len();
+            if let Some(at) = at {
+                push_rfc3339(&mut t.buf, at);
+            }
+            t.spans.push(at.map(|_| (start, t.buf.len())));
+        };
+        for r in rows {
+            let c = r.case();
+            span(&mut t, Some(c.opened_at));
+            let start = t.buf.len();
+            serde_json::to_writer(&mut t.buf, &c.tags).map_err(|e| StoreError::Data(e.to_string()))?;
+            t.spans.push(Some((start, t.buf.len())));
+            span(&mut t, c.first_response_at);
+            span(&mut t, c.closed_at);
+        }
+        Ok(t)
+    }
+
+    /// The four values of each case, in order, as text.
+    fn values(&self) -> Result<Vec<Val<'_>>> {
+        let text = std::str::from_utf8(&self.buf).map_err(|e| StoreError::Data(e.to_string()))?;
+        Ok(self
+            .spans
+            .iter()
+            .map(|s| s.map_or(Val::Null, |(a, b)| Val::Text(text.get(a..b).unwrap_or_default())))
+            .collect())
+    }
 }
 
 /// The cases of a batch with their tags, pauses and events; the row counts moved once.
@@ -238,28 +271,24 @@ pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &E
     }
     maybe_defer(tx, rows.len())?;
     let at = rfc3339(meta.at);
-    let mut texts = Vec::with_capacity(rows.len());
     for r in rows {
         crate::ledger::storable_case(r.case())?;
         for p in r.pauses() {
             crate::ledger::storable(&format!("a pause of case {}", r.case().id), &[Some(p.start), p.end])?;
         }
-        let c = r.case();
-        texts.push(CaseText {
-            opened_at: rfc3339(c.opened_at),
-            tags: json(&c.tags),
-            first_response_at: c.first_response_at.map(rfc3339),
-            closed_at: c.closed_at.map(rfc3339),
-        });
     }
+    let texts = CaseTexts::new(rows)?;
+    let texts = texts.values()?;
     // The events are hashed on another thread while the cases, tags and pauses are written.
     let head = super::chain::head(tx)?;
+    let head_hash = head.1.clone();
     let (links, ()) =
         crate::ledger::chain_links_beside(rows, meta, head, || write_cases(tx, stmts, rows, &texts, &at))?;
     let mut event_rows: Vec<Val> = Vec::with_capacity(links.len() * 6);
-    for (l, r) in links.iter().filter_map(|l| Some((l, rows.get(l.row)?))) {
+    for (l, prev) in crate::ledger::with_prev(&head_hash, &links) {
+        let Some(r) = rows.get(l.row) else { continue };
         event_rows.extend([Val::Int(l.seq), (&r.case().id).into(), l.kind.into(), (&l.data).into()]);
-        event_rows.extend([Val::from(&l.prev), Val::from(&l.hash)]);
+        event_rows.extend([Val::from(prev), Val::from(&l.hash)]);
     }
     // When, who and under which policy: the same for every event of the import.
     let events = "INSERT OR FAIL INTO events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)";
@@ -272,14 +301,14 @@ pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &E
 }
 
 /// The rows of `cases`, `case_tags` and `pauses` for a batch.
-fn write_cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], texts: &[CaseText], at: &str) -> Result<()> {
+fn write_cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], texts: &[Val], at: &str) -> Result<()> {
     let mut case_rows: Vec<Val> = Vec::with_capacity(rows.len() * 11);
-    let mut tag_rows: Vec<Val> = Vec::new();
-    for (r, t) in rows.iter().zip(texts) {
+    let mut tag_rows: Vec<Val> = Vec::with_capacity(rows.len() * 4);
+    for (r, t) in rows.iter().zip(texts.chunks_exact(4)) {
         let c = r.case();
         case_rows.extend([(&c.id).into(), (&c.customer).into(), Val::Int(i64::from(c.severity)), (&c.tier).into()]);
-        case_rows.extend([Val::from(&c.title), (&t.opened_at).into(), c.priority.as_str().into(), (&t.tags).into()]);
-        case_rows.extend([Val::from(c.status.as_str()), (&t.first_response_at).into(), (&t.closed_at).into()]);
+        case_rows.extend([Val::from(&c.title), t[0], c.priority.as_str().into(), t[1]]);
+        case_rows.extend([Val::from(c.status.as_str()), t[2], t[3]]);
         for tag in &c.tags {
             tag_rows.extend([Val::from(tag), Val::from(&c.id)]);
         }
