@@ -171,7 +171,7 @@ fn import(
     for rec in records {
         batch.push(rec.map_err(|e| error::bad_input(format!("cannot read {}: {e}", run.source)))?);
         if batch.len() == BATCH {
-            run.batch(&mut *tx, std::mem::take(&mut batch), sum)?;
+            run.batch(&mut *tx, std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), sum)?;
         }
     }
     run.batch(&mut *tx, batch, sum)?;
@@ -229,12 +229,17 @@ fn trimmed(id: Option<&String>) -> Option<String> {
 
 impl Run<'_> {
     fn batch(&mut self, tx: &mut dyn Txn, records: Vec<Record>, sum: &mut Summary) -> anyhow::Result<()> {
-        let ids: Vec<String> = records
+        // Each record's id as the ledger keys it, made once.
+        let keys: Vec<Option<String>> = records
             .iter()
-            .filter_map(|r| trimmed(r.raw.as_ref().ok().and_then(|r| r.id.as_ref()).or(r.id.as_ref())))
+            .map(|r| trimmed(r.raw.as_ref().ok().and_then(|r| r.id.as_ref()).or(r.id.as_ref())))
             .collect();
-        let mut known =
-            Known { existing: tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect(), ..Known::default() };
+        let ids: Vec<String> = keys.iter().flatten().cloned().collect();
+        let mut known = Known {
+            existing: tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            here: HashMap::with_capacity(records.len()),
+            ..Known::default()
+        };
         let existing: Vec<String> = known.existing.keys().cloned().collect();
         if !self.a.dry_run && !existing.is_empty() {
             known.written = tx.import_written(&existing, self.start_seq)?;
@@ -245,19 +250,14 @@ impl Run<'_> {
         if self.a.dry_run || self.any_listed {
             known.listed = tx.import_seen(&ids)?;
         }
-        let (mut new, mut remember, mut spent) = (Vec::new(), Vec::new(), Vec::with_capacity(records.len()));
-        for rec in records {
+        let mut new = Vec::with_capacity(records.len());
+        let (mut remember, mut spent) = (Vec::new(), Vec::with_capacity(records.len()));
+        for (rec, key) in records.into_iter().zip(keys) {
             sum.read += 1;
-            let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
-            let key = trimmed(id.as_ref());
-            let checked = rec.checked;
-            let outcome = match rec.raw {
-                Ok(raw) => {
-                    let outcome = self.plan(tx, &raw, checked, &known);
-                    spent.push(raw);
-                    outcome
-                }
-                Err(e) => Err(e),
+            let outcome = match &rec.raw {
+                // The key is the record's own id's, unless the record has none.
+                Ok(raw) => self.plan(tx, raw, key.as_deref().filter(|_| raw.id.is_some()), rec.checked, &known),
+                Err(e) => Err(e.clone()),
             };
             if let Some(k) = key {
                 // A dry run remembers every id; a real import the ids of bad records.
@@ -270,6 +270,7 @@ impl Run<'_> {
                 Err(error) => {
                     sum.invalid += 1;
                     if sum.errors.len() < MAX_LISTED {
+                        let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
                         sum.errors.push(Invalid { line: rec.line, id, error });
                     }
                 }
@@ -287,6 +288,7 @@ impl Run<'_> {
                     sum.updated += 1;
                 }
             }
+            spent.push(rec.raw);
         }
         if !remember.is_empty() {
             tx.import_remember(&remember)?;
@@ -303,20 +305,20 @@ impl Run<'_> {
         &self,
         tx: &mut dyn Txn,
         raw: &RawCase,
+        id: Option<&str>,
         checked: Option<Result<crate::transfer::Checked, String>>,
         known: &Known,
     ) -> Result<Plan, String> {
         let (ctx, upsert) = (self.ctx, self.a.upsert);
         let db = |e: crate::ledger::StoreError| format!("ledger: {e}");
-        let id = trimmed(raw.id.as_ref());
         // Duplicates are caught by id first, even when the first record was invalid.
-        if let Some(id) = &id {
+        if let Some(id) = id {
             let first = known.listed.get(id).copied().or_else(|| known.here.get(id).map(|l| *l as i64));
             if let Some(first) = first {
                 return Err(format!("case {id} appears twice in the input (first on line {first})"));
             }
         }
-        let Some(before) = id.as_ref().and_then(|id| known.existing.get(id)) else {
+        let Some(before) = id.and_then(|id| known.existing.get(id)) else {
             let (case, pauses) = checked.unwrap_or_else(|| crate::transfer::checked(raw, ctx.policy(), ctx.now))?;
             return Ok(Plan::Insert(case, pauses));
         };
