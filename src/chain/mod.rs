@@ -137,8 +137,36 @@ fn write_node(n: &mut Node, out: &mut Vec<u8>) {
     }
 }
 
+/// Append `data` (JSON text) in canonical form to `out`.
+fn write_data(data: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let data_at = out.len();
+    if fast::write(data, out).is_none() {
+        out.truncate(data_at);
+        let mut node: Node = serde_json::from_str(data).map_err(|e| format!("its data cannot be read as JSON: {e}"))?;
+        write_node(&mut node, out);
+    }
+    Ok(())
+}
+
+/// An event's data (JSON text) in the canonical form its hash covers: what
+/// `hash_canonical` takes, made ahead (on another thread, by a bulk load).
+pub fn canonical_data(data: &str) -> Result<String, String> {
+    let mut out = Vec::with_capacity(data.len());
+    write_data(data, &mut out)?;
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
 /// Append the event in canonical JSON to `out`: its members in sorted order.
 fn write_event(l: &Link, out: &mut Vec<u8>) -> Result<(), String> {
+    write_event_with(l, out, |out| write_data(l.data, out).map_err(|e| format!("event {}: {e}", l.seq)))
+}
+
+/// `write_event`, the data written by `data`.
+fn write_event_with(
+    l: &Link,
+    out: &mut Vec<u8>,
+    data: impl FnOnce(&mut Vec<u8>) -> Result<(), String>,
+) -> Result<(), String> {
     out.extend_from_slice(b"{\"actor\":");
     write_str(l.actor, out);
     out.extend_from_slice(b",\"at\":");
@@ -146,13 +174,7 @@ fn write_event(l: &Link, out: &mut Vec<u8>) -> Result<(), String> {
     out.extend_from_slice(b",\"case_id\":");
     write_str(l.case_id, out);
     out.extend_from_slice(b",\"data\":");
-    let data_at = out.len();
-    if fast::write(l.data, out).is_none() {
-        out.truncate(data_at);
-        let mut data: Node = serde_json::from_str(l.data)
-            .map_err(|e| format!("event {}: its data cannot be read as JSON: {e}", l.seq))?;
-        write_node(&mut data, out);
-    }
+    data(out)?;
     out.extend_from_slice(b",\"escalation_id\":");
     match l.escalation {
         Some(id) => out.extend_from_slice(id.to_string().as_bytes()),
@@ -177,6 +199,20 @@ pub fn canonical(l: &Link) -> Result<String, String> {
 
 /// The hash of `l` after `prev`: hex SHA-256 of "tag\nseq\nprev\ncanonical".
 pub fn hash(prev: &str, l: &Link) -> Result<String, String> {
+    hash_with(prev, l, |out| write_data(l.data, out).map_err(|e| format!("event {}: {e}", l.seq)))
+}
+
+/// `hash`, given the data in canonical form already (`canonical_data(l.data)`).
+pub fn hash_canonical(prev: &str, l: &Link, canonical_data: &str) -> String {
+    let data = |out: &mut Vec<u8>| {
+        out.extend_from_slice(canonical_data.as_bytes());
+        Ok(())
+    };
+    // Writing given bytes cannot fail.
+    hash_with(prev, l, data).unwrap_or_default()
+}
+
+fn hash_with(prev: &str, l: &Link, data: impl FnOnce(&mut Vec<u8>) -> Result<(), String>) -> Result<String, String> {
     let mut buf = Vec::with_capacity(l.data.len() + 256);
     buf.extend_from_slice(VERSION_TAG.as_bytes());
     buf.push(b'\n');
@@ -184,7 +220,7 @@ pub fn hash(prev: &str, l: &Link) -> Result<String, String> {
     buf.push(b'\n');
     buf.extend_from_slice(prev.as_bytes());
     buf.push(b'\n');
-    write_event(l, &mut buf)?;
+    write_event_with(l, &mut buf, data)?;
     Ok(hex(&Sha256::digest(&buf)))
 }
 
@@ -235,5 +271,25 @@ mod tests {
         // U+1F600 (a surrogate pair, D83D...) sorts before U+FF61 in UTF-16, after it in UTF-8.
         let c = canonical(&link("{\"\u{ff61}\":1,\"\u{1f600}\":2}")).unwrap();
         assert!(c.contains("{\"\u{1f600}\":2,\"\u{ff61}\":1}"), "{c}");
+    }
+
+    #[test]
+    fn data_made_canonical_ahead_hashes_as_the_event_does() {
+        let datas = [
+            r#"{"id":"A-1","tags":["x","y"],"n":null}"#,
+            r#"{ "b": [1, {"z": null, "a": true}], "a": "\u00e9\n" }"#,
+            "{\"\u{ff61}\":1,\"\u{1f600}\":2}",
+            "[]",
+        ];
+        for data in datas {
+            let l = link(data);
+            let ahead = canonical_data(data).unwrap();
+            assert!(canonical(&l).unwrap().contains(&format!("\"data\":{ahead},")), "{data}");
+            assert_eq!(hash_canonical(GENESIS, &l, &ahead), hash(GENESIS, &l).unwrap(), "{data}");
+            let prev = hash(GENESIS, &l).unwrap();
+            assert_eq!(hash_canonical(&prev, &l, &ahead), hash(&prev, &l).unwrap(), "{data}");
+        }
+        assert!(canonical_data(r#"{"x": 1.5}"#).is_err());
+        assert!(canonical_data("{").is_err());
     }
 }

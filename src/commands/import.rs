@@ -44,7 +44,7 @@ struct Summary {
 
 /// What one valid record does to the ledger.
 enum Plan {
-    Insert(Case, Vec<Pause>),
+    Insert(Box<NewCase>),
     Update { before: Box<Case>, after: Box<Case>, changes: IndexMap<String, Change> },
     Unchanged,
 }
@@ -108,10 +108,14 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
     let (input, bar) = open(&a.file, ctx.out.json)?;
     // Each record is checked as a new case where it is read, beside the writer.
     let (policy, now) = (ctx.policy().clone(), ctx.now);
-    let check: crate::transfer::ahead::Checker = Box::new(move |raw| crate::transfer::checked(raw, &policy, now));
+    let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
+    let from = source.clone();
+    let check: crate::transfer::ahead::Checker = Box::new(move |raw, line| {
+        let (case, pauses) = crate::transfer::checked(raw, &policy, now)?;
+        new_case(case, pauses, &from, line)
+    });
     let check = crate::transfer::ahead::Check { check, keep: a.upsert };
     let records = ReadAhead::new(input, format == ImportFormat::Csv, Some(check));
-    let source = if a.file == Path::new("-") { "standard input".to_string() } else { a.file.display().to_string() };
     let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
     // A refused import leaves the ledger as it was: when it did not exist, it still does not.
     let path = match &ctx.location {
@@ -227,6 +231,14 @@ fn trimmed(id: Option<&String>) -> Option<String> {
     id.map(|s| crate::model::case_key(s)).filter(|s| !s.is_empty())
 }
 
+/// A new case with its events: added (with where it came from, `line` of `source`),
+/// and waiting when its last pause has not ended.
+fn new_case(case: Case, pauses: Vec<Pause>, source: &str, line: u64) -> Result<NewCase, String> {
+    let open = pauses.last().filter(|p| p.end.is_none()).map(|p| p.start);
+    let imported_from = Some(ImportedFrom { source: source.to_string(), line });
+    NewCase::new(CaseAdded { case, pauses, imported_from }, open.map(waiting)).map_err(|e| e.to_string())
+}
+
 impl Run<'_> {
     fn batch(&mut self, tx: &mut dyn Txn, records: Vec<Record>, sum: &mut Summary) -> anyhow::Result<()> {
         // Each record's id as the ledger keys it, made once.
@@ -256,7 +268,10 @@ impl Run<'_> {
             sum.read += 1;
             let outcome = match &rec.raw {
                 // The key is the record's own id's, unless the record has none.
-                Ok(raw) => self.plan(tx, raw, key.as_deref().filter(|_| raw.id.is_some()), rec.checked, &known),
+                Ok(raw) => {
+                    let id = key.as_deref().filter(|_| raw.id.is_some());
+                    self.plan(tx, (raw, rec.line), id, rec.checked, &known)
+                }
                 Err(e) => Err(e.clone()),
             };
             if let Some(k) = key {
@@ -279,8 +294,8 @@ impl Run<'_> {
                     Plan::Insert(..) => sum.imported += 1,
                     _ => sum.updated += 1,
                 },
-                Ok(Plan::Insert(case, pauses)) => {
-                    new.push(self.new_case(case, pauses, rec.line)?);
+                Ok(Plan::Insert(case)) => {
+                    new.push(*case);
                     sum.imported += 1;
                 }
                 Ok(Plan::Update { before, after, changes }) => {
@@ -304,9 +319,9 @@ impl Run<'_> {
     fn plan(
         &self,
         tx: &mut dyn Txn,
-        raw: &RawCase,
+        (raw, line): (&RawCase, u64),
         id: Option<&str>,
-        checked: Option<Result<crate::transfer::Checked, String>>,
+        checked: Option<Result<NewCase, String>>,
         known: &Known,
     ) -> Result<Plan, String> {
         let (ctx, upsert) = (self.ctx, self.a.upsert);
@@ -319,8 +334,11 @@ impl Run<'_> {
             }
         }
         let Some(before) = id.and_then(|id| known.existing.get(id)) else {
-            let (case, pauses) = checked.unwrap_or_else(|| crate::transfer::checked(raw, ctx.policy(), ctx.now))?;
-            return Ok(Plan::Insert(case, pauses));
+            let new = checked.unwrap_or_else(|| {
+                let (case, pauses) = crate::transfer::checked(raw, ctx.policy(), ctx.now)?;
+                new_case(case, pauses, &self.source, line)
+            })?;
+            return Ok(Plan::Insert(Box::new(new)));
         };
         if let Some(first) = known.written.get(&before.id) {
             return Err(match first {
@@ -361,13 +379,6 @@ impl Run<'_> {
             return Ok(Plan::Unchanged);
         }
         Ok(Plan::Update { before: Box::new(before.clone()), after: Box::new(after), changes })
-    }
-
-    /// A new case with its events: added (with where it came from), and waiting when it waits.
-    fn new_case(&self, case: Case, pauses: Vec<Pause>, line: u64) -> anyhow::Result<NewCase> {
-        let open = pauses.last().filter(|p| p.end.is_none()).map(|p| p.start);
-        let imported_from = Some(ImportedFrom { source: self.source.clone(), line });
-        Ok(NewCase { added: CaseAdded { case, pauses, imported_from }, waiting: open.map(waiting) })
     }
 
     fn update(

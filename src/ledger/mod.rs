@@ -32,41 +32,50 @@ pub(crate) fn chain_hash(prev: &str, seq: i64, e: &NewEvent) -> Result<String> {
 /// One event of a bulk load, ready to store: the case it belongs to (its place in
 /// the load's rows), its kind and JSON data, its seq and hash. (The hash before
 /// it is the previous link's, or the head's for the first: `with_prev`.)
-pub(crate) struct ChainLink {
+pub(crate) struct ChainLink<'a> {
     pub row: usize,
     pub kind: &'static str,
-    pub data: String,
+    pub data: &'a str,
     pub seq: i64,
     pub hash: String,
 }
 
 /// Each link with the hash it follows: `head`'s for the first, then the link before's.
-pub(crate) fn with_prev<'a>(head: &'a str, links: &'a [ChainLink]) -> impl Iterator<Item = (&'a ChainLink, &'a str)> {
+pub(crate) fn with_prev<'a>(
+    head: &'a str,
+    links: &'a [ChainLink<'a>],
+) -> impl Iterator<Item = (&'a ChainLink<'a>, &'a str)> {
     let prevs = std::iter::once(head).chain(links.iter().map(|l| l.hash.as_str()));
     links.iter().zip(prevs)
 }
 
-/// The events of a bulk load's cases, written as JSON and chained in order after
-/// `head` (seq, hash).
-pub(crate) fn chain_links(rows: &[NewCase], meta: &EventMeta, head: (i64, String)) -> Result<Vec<ChainLink>> {
+/// The events of a bulk load's cases, chained in order after `head` (seq, hash).
+/// Their JSON and canonical data were written with each `NewCase`; what is left
+/// here is the part that must go in order.
+pub(crate) fn chain_links<'a>(
+    rows: &'a [NewCase],
+    meta: &EventMeta,
+    head: (i64, String),
+) -> Result<Vec<ChainLink<'a>>> {
     let (mut seq, head) = head;
+    let at = crate::time::rfc3339(meta.at);
     let mut links: Vec<ChainLink> = Vec::with_capacity(rows.len());
     for (row, r) in rows.iter().enumerate() {
-        let events = r.events().map_err(|e| StoreError::Data(format!("case {}: {e}", r.case().id)))?;
-        for (kind, data) in events {
+        for e in r.events() {
             seq += 1;
-            let event = NewEvent {
-                at: meta.at,
+            let link = crate::chain::Link {
+                seq,
+                at: &at,
                 actor: meta.actor,
                 case_id: &r.case().id,
                 escalation: None,
-                kind,
-                data: &data,
+                kind: e.kind,
+                data: &e.data,
                 policy_digest: meta.policy_digest,
             };
             let prev = links.last().map_or(head.as_str(), |l| l.hash.as_str());
-            let hash = chain_hash(prev, seq, &event)?;
-            links.push(ChainLink { row, kind, data, seq, hash });
+            let hash = crate::chain::hash_canonical(prev, &link, &e.canonical);
+            links.push(ChainLink { row, kind: e.kind, data: &e.data, seq, hash });
         }
     }
     Ok(links)
@@ -74,12 +83,12 @@ pub(crate) fn chain_links(rows: &[NewCase], meta: &EventMeta, head: (i64, String
 
 /// `chain_links` on a thread of its own while `meanwhile` runs on this one: a
 /// bulk load hashes its events while it writes the cases.
-pub(crate) fn chain_links_beside<T>(
-    rows: &[NewCase],
+pub(crate) fn chain_links_beside<'a, T>(
+    rows: &'a [NewCase],
     meta: &EventMeta,
     head: (i64, String),
     meanwhile: impl FnOnce() -> Result<T>,
-) -> Result<(Vec<ChainLink>, T)> {
+) -> Result<(Vec<ChainLink<'a>>, T)> {
     std::thread::scope(|s| {
         let hashing = s.spawn(|| chain_links(rows, meta, head));
         let done = meanwhile();

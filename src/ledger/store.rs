@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::error::Result;
+use super::error::{Result, StoreError};
 use super::outbox;
 use crate::model::{Case, CaseStatus, Escalation, Event, OpeningBound, Pause, Priority};
 use crate::roster::{Account, Shift};
@@ -50,13 +50,38 @@ pub struct NewEvent<'a> {
 
 /// A new case for `import_cases`: the data of its case-added event (the case, its
 /// pauses, where it came from) and, when it waits on the customer, the data of its
-/// wait's event. Their JSON is written where the events are hashed, beside the writer.
+/// wait's event; both written as JSON when it is made (an import makes it on the
+/// thread that reads its input, beside the writer).
+#[derive(Debug)]
 pub struct NewCase {
-    pub added: crate::events::CaseAdded,
-    pub waiting: Option<crate::events::Paused>,
+    added: crate::events::CaseAdded,
+    events: Vec<WrittenEvent>,
+}
+
+/// An event of a new case, written: its kind, its JSON data as stored and that
+/// data in the canonical form the chain hashes (`chain::canonical_data`).
+#[derive(Debug)]
+pub struct WrittenEvent {
+    pub kind: &'static str,
+    pub data: String,
+    pub canonical: String,
 }
 
 impl NewCase {
+    /// The case of `added`, waiting on the customer when `waiting` says since when.
+    pub fn new(added: crate::events::CaseAdded, waiting: Option<crate::events::Paused>) -> Result<NewCase> {
+        let write = |kind: &'static str, data: serde_json::Result<String>| -> Result<WrittenEvent> {
+            let data = data.map_err(|e| StoreError::Data(format!("case {}: {e}", added.case.id)))?;
+            let canonical = crate::chain::canonical_data(&data).map_err(StoreError::Data)?;
+            Ok(WrittenEvent { kind, data, canonical })
+        };
+        let mut events = vec![write(crate::events::CaseAdded::KIND, serde_json::to_string(&added))?];
+        if let Some(w) = &waiting {
+            events.push(write(crate::events::Paused::KIND, serde_json::to_string(w))?);
+        }
+        Ok(NewCase { added, events })
+    }
+
     pub fn case(&self) -> &Case {
         &self.added.case
     }
@@ -65,13 +90,9 @@ impl NewCase {
         &self.added.pauses
     }
 
-    /// Its events in order: kind and JSON data, as stored.
-    pub fn events(&self) -> serde_json::Result<Vec<(&'static str, String)>> {
-        let mut events = vec![(crate::events::CaseAdded::KIND, serde_json::to_string(&self.added)?)];
-        if let Some(w) = &self.waiting {
-            events.push((crate::events::Paused::KIND, serde_json::to_string(w)?));
-        }
-        Ok(events)
+    /// Its events in order.
+    pub fn events(&self) -> &[WrittenEvent] {
+        &self.events
     }
 }
 

@@ -15,8 +15,9 @@ const IN_FLIGHT: usize = 4;
 
 type Chunk = Vec<io::Result<Record>>;
 
-/// What checks a record as a new case, on the reading thread (see `Record::checked`).
-pub type Checker = Box<dyn Fn(&super::RawCase) -> Result<super::Checked, String> + Send>;
+/// What checks a record (on its line) and makes it a new case, on the reading
+/// thread (see `Record::checked`).
+pub type Checker = Box<dyn Fn(&super::RawCase, u64) -> Result<crate::ledger::NewCase, String> + Send>;
 
 /// How records are checked where they are read.
 pub struct Check {
@@ -58,7 +59,7 @@ impl ReadAhead {
                 if let (Ok(rec), Some(c)) = (&mut r, &check)
                     && let Ok(raw) = &mut rec.raw
                 {
-                    let checked = (c.check)(raw);
+                    let checked = (c.check)(raw, rec.line);
                     if checked.is_ok() && !c.keep {
                         *raw = super::RawCase { id: raw.id.take(), ..super::RawCase::default() };
                     }

@@ -233,11 +233,8 @@ pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -
     Ok(out)
 }
 
-/// A record checked as a new case: the case and its pauses.
-pub type Checked = (Case, Vec<Pause>);
-
-/// A record checked as a new case: `validate`, then `pauses`.
-pub fn checked(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Checked, String> {
+/// A record checked as a new case (`validate`, then `pauses`): the case and its pauses.
+pub fn checked(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<(Case, Vec<Pause>), String> {
     let case = validate(raw, policy, now)?;
     let pauses = pauses(raw, &case, policy, now)?;
     Ok((case, pauses))

@@ -19,9 +19,9 @@ pub struct Record {
     /// The record's case id, when it could be read even if the record is bad.
     pub id: Option<String>,
     pub raw: Result<RawCase, String>,
-    /// The record checked as a new case (the case and its pauses, or what is wrong),
+    /// The record checked and made a new case, ready to write (or what is wrong),
     /// when it was checked where it was read (`ReadAhead` with a checker).
-    pub checked: Option<Result<super::Checked, String>>,
+    pub checked: Option<Result<crate::ledger::NewCase, String>>,
 }
 
 pub struct Records<R: BufRead> {

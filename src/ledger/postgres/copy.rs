@@ -70,7 +70,7 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
         let Some(r) = rows.get(l.row) else { continue };
         let seq_text = l.seq.to_string();
         let fields = [Some(seq_text.as_str()), Some(&at), Some(meta.actor), Some(&r.case().id), Some(l.kind)];
-        let rest = [Some(l.data.as_str()), Some(meta.policy_digest), Some(prev), Some(&l.hash)];
+        let rest = [Some(l.data), Some(meta.policy_digest), Some(prev), Some(&l.hash)];
         row(&mut events, &[&fields[..], &rest[..]].concat());
     }
     if let Some(last) = links.pop() {

@@ -287,7 +287,7 @@ pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &E
     let mut event_rows: Vec<Val> = Vec::with_capacity(links.len() * 6);
     for (l, prev) in crate::ledger::with_prev(&head_hash, &links) {
         let Some(r) = rows.get(l.row) else { continue };
-        event_rows.extend([Val::Int(l.seq), (&r.case().id).into(), l.kind.into(), (&l.data).into()]);
+        event_rows.extend([Val::Int(l.seq), (&r.case().id).into(), l.kind.into(), l.data.into()]);
         event_rows.extend([Val::from(prev), Val::from(&l.hash)]);
     }
     // When, who and under which policy: the same for every event of the import.
