@@ -15,6 +15,7 @@ on_both!(
     ledger_info_names_the_backend,
     a_copy_holds_everything_and_needs_an_empty_target,
     an_import_is_all_or_nothing,
+    an_import_into_an_empty_ledger_builds_its_indexes_after,
     concurrent_writers_all_commit,
     one_of_many_promotions_wins,
     one_of_many_decisions_wins,
@@ -204,6 +205,54 @@ fn an_import_is_all_or_nothing(b: Backend) {
     assert_eq!(env.json(&["ledger", "info"])["cases"], 2501);
     let tagged = env.json(&["check", "I-7"]);
     assert!(tagged["signals"][0]["detail"].as_str().unwrap().contains("customers with open cases tagged"), "{tagged}");
+}
+
+/// The ledger's indexes and keys, by name (a key by its index's name on SQLite).
+fn indexes(env: &Env) -> Vec<String> {
+    let sql = match env.pg {
+        Some(_) => "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+        None => "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY 1",
+    };
+    match &env.pg {
+        Some(url) => {
+            let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+            client.query(sql, &[]).expect("indexes").iter().map(|r| r.get(0)).collect()
+        }
+        None => {
+            let conn = rusqlite::Connection::open(env.ledger()).expect("open");
+            let mut stmt = conn.prepare(sql).expect("indexes");
+            stmt.query_map([], |r| r.get(0)).expect("indexes").collect::<Result<_, _>>().expect("indexes")
+        }
+    }
+}
+
+/// Into an empty ledger an import drops indexes (and keys) and builds them after the
+/// load; one that finds a case twice in its input looks the first up by case in the
+/// middle of the load, and one that is refused leaves the ledger as it was.
+fn an_import_into_an_empty_ledger_builds_its_indexes_after(b: Backend) {
+    let env = Env::on(b);
+    env.ok(&["ledger", "migrate"]);
+    let (schema, before) = (indexes(&env), env.dump());
+    let file = env.dir.path().join("in.csv");
+    let mut csv = String::from("id,customer,severity,tier,opened_at,tags\n");
+    for i in 0..4500 {
+        csv.push_str(&format!("E-{i:04},Cust {},2,premium,2026-11-{:02}T10:00:00Z,a;b\n", i % 7, 1 + i % 20));
+    }
+    // Twice, the first in the first batch, the second in the third.
+    csv.push_str("E-0003,dup,2,premium,2026-11-20T10:00:00Z,\n");
+    std::fs::write(&file, &csv).unwrap();
+    let (_, err) = env.expect(2, &["case", "import", file.to_str().unwrap()]);
+    assert!(err.contains("case E-0003 appears twice in the input (first on line 5)"), "{err}");
+    assert_eq!((indexes(&env), env.dump()), (schema.clone(), before));
+    let v = env.json(&["case", "import", "--skip-invalid", file.to_str().unwrap()]);
+    assert_eq!((v["imported"].as_i64(), v["skipped"].as_i64()), (Some(4500), Some(1)), "{v}");
+    assert_eq!(indexes(&env), schema);
+    env.ok(&["ledger", "verify"]);
+    let listed = env.json(&["case", "list", "--customer", "Cust 3", "--format", "json"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(643), "{listed}");
+    // The next import finds every case there, by the indexes built.
+    let v = env.json(&["case", "import", "--upsert", file.to_str().unwrap(), "--skip-invalid"]);
+    assert_eq!((v["unchanged"].as_i64(), v["skipped"].as_i64()), (Some(4500), Some(1)), "{v}");
 }
 
 /// Writers per backend: 50 processes on the server, 8 on the embedded file.

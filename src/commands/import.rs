@@ -198,7 +198,8 @@ fn import(
 /// Duplicate ids in the input are found without holding every id in memory: a
 /// real import finds an earlier valid record in the ledger itself (it was just
 /// written) and remembers only the ids of bad records in a temporary table; a
-/// dry run writes nothing, so it remembers every id there.
+/// dry run writes nothing, and an update may leave a case unchanged, so those
+/// remember every id there.
 struct Run<'a> {
     ctx: &'a Ctx,
     a: &'a ImportArgs,
@@ -275,8 +276,9 @@ impl Run<'_> {
                 Err(e) => Err(e.clone()),
             };
             if let Some(k) = key {
-                // A dry run remembers every id; a real import the ids of bad records.
-                if self.a.dry_run || outcome.is_err() {
+                // A dry run or an upsert remembers every id; an import of new cases
+                // the ids of bad records.
+                if self.a.dry_run || self.a.upsert || outcome.is_err() {
                     remember.push((k.clone(), rec.line));
                 }
                 known.here.entry(k).or_insert(rec.line);

@@ -11,32 +11,63 @@ use crate::ledger::store::{CaseRow, Each, EventMeta, NewCase, PolicyRow, Row as 
 
 impl PgTxn<'_> {
     /// Set up an import: its temporary tables and, into an empty ledger, the indexes
-    /// and key dropped until `end_import`; the event log's last seq.
+    /// and keys dropped until `end_import` (the event log's by case until it is needed);
+    /// the event log's last seq.
     pub(super) fn begin_import(&mut self) -> Result<i64> {
         self.tx.batch_execute(
             "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP;
-             CREATE TEMP TABLE IF NOT EXISTS import_indexes (def text NOT NULL) ON COMMIT DROP;",
+             CREATE TEMP TABLE IF NOT EXISTS import_indexes (name text NOT NULL, def text NOT NULL) ON COMMIT DROP;",
         )?;
+        let last = self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0];
         // Into a ledger without cases, the cases' secondary indexes and the tags' key are
-        // built once at the end (import_end) instead of row by row. Until the import commits,
-        // the lock of the dropping holds other commands on `cases` and `case_tags` back; in a
-        // ledger being filled for the first time.
+        // built once at the end (import_end) instead of row by row, and so are the event
+        // log's key and index when it is empty too. Until the import commits, the lock of
+        // the dropping holds other commands on these tables back; in a ledger being filled
+        // for the first time.
         let empty = self.rows("SELECT NOT EXISTS (SELECT 1 FROM cases)", &[], |r| Ok(r.get::<_, bool>(0)))?[0];
         if self.write && empty {
             self.tx.batch_execute(
-                "INSERT INTO import_indexes (def) SELECT indexdef FROM pg_indexes
+                "INSERT INTO import_indexes (name, def) SELECT indexname, indexdef FROM pg_indexes
                    WHERE schemaname = current_schema() AND tablename = 'cases'
                      AND indexname IN ('cases_customer', 'cases_opened', 'cases_open_by');
-                 DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;
-                 INSERT INTO import_indexes (def)
-                   SELECT 'ALTER TABLE case_tags ADD CONSTRAINT case_tags_pkey ' || pg_get_constraintdef(c.oid)
-                   FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-                   WHERE t.relname = 'case_tags' AND t.relnamespace = current_schema()::regnamespace
-                     AND c.conname = 'case_tags_pkey';
-                 ALTER TABLE case_tags DROP CONSTRAINT IF EXISTS case_tags_pkey;",
+                 DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;",
             )?;
+            self.defer_key("case_tags", "case_tags_pkey")?;
+            if last == 0 {
+                self.defer_key("events", "events_pkey")?;
+                self.tx.batch_execute(
+                    "INSERT INTO import_indexes (name, def) SELECT indexname, indexdef FROM pg_indexes
+                       WHERE schemaname = current_schema() AND tablename = 'events' AND indexname = 'events_case';
+                     DROP INDEX IF EXISTS events_case;",
+                )?;
+            }
         }
-        Ok(self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0])
+        Ok(last)
+    }
+
+    /// Drop the key `name` of `table` until `end_import`, keeping how to add it back.
+    fn defer_key(&mut self, table: &str, name: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO import_indexes (name, def)
+               SELECT c.conname, format('ALTER TABLE %I ADD CONSTRAINT %I ', t.relname, c.conname)
+                                 || pg_get_constraintdef(c.oid)
+               FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+               WHERE t.relname = $1 AND t.relnamespace = current_schema()::regnamespace AND c.conname = $2",
+            &[&table, &name],
+        )?;
+        self.tx.batch_execute(&format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}"))?;
+        Ok(())
+    }
+
+    /// Build the index or key `name` now, if `begin_import` dropped it.
+    fn restore(&mut self, name: &str) -> Result<()> {
+        let defs = self.rows("DELETE FROM import_indexes WHERE name = $1 RETURNING def", &[&name], |r| {
+            Ok(r.get::<_, String>(0))
+        })?;
+        for def in defs {
+            self.tx.batch_execute(&def)?;
+        }
+        Ok(())
     }
 
     /// Remember ids of the input (with their lines) for later batches.
@@ -59,7 +90,10 @@ impl PgTxn<'_> {
 
     /// Of `ids`, the cases this import wrote (after `start_seq`), with their lines.
     pub(super) fn written_since(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>> {
-        let sql = "SELECT DISTINCT ON (case_id) case_id, (data->'imported_from'->>'line')::bigint FROM events
+        // Looked up by case: the index is needed from here on (and `last_events_at` after
+        // this, for an update, finds it built).
+        self.restore("events_case")?;
+        let sql = "SELECT DISTINCT ON (case_id) case_id, (data::json->'imported_from'->>'line')::bigint FROM events
                    WHERE case_id = ANY($1) AND seq > $2 ORDER BY case_id, seq";
         let rows = self.rows(sql, &[&ids, &start_seq], |r| Ok((r.get(0), r.get(1))))?;
         Ok(rows.into_iter().collect())

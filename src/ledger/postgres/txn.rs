@@ -199,7 +199,7 @@ impl Txn for PgTxn<'_> {
         let hash = crate::ledger::chain_hash(&prev, seq, e)?;
         let sql =
             "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7::text::json, $8, $9, $10)";
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         let params: [Param; 10] =
             [&seq, &e.at, &e.actor, &e.case_id, &e.escalation, &e.kind, &e.data, &e.policy_digest, &prev, &hash];
         self.exec(sql, &params)?;
