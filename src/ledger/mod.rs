@@ -29,6 +29,16 @@ pub(crate) fn chain_hash(prev: &str, seq: i64, e: &NewEvent) -> Result<String> {
     crate::chain::hash(prev, &link).map_err(StoreError::Data)
 }
 
+/// The range of keys to probe before looking up many ids (an import's batch): new
+/// ids in order, as exports write them, fall in a range that holds no case, and
+/// one probe of the key says so where looking up each id makes one probe per id.
+/// Keys order bytewise on both backends (SQLite's BINARY, PostgreSQL's "C"), as
+/// Rust orders strings.
+pub(crate) fn key_range(ids: &[String]) -> Option<(&String, &String)> {
+    let (low, high) = (ids.iter().min()?, ids.iter().max()?);
+    (ids.len() > 16).then_some((low, high))
+}
+
 /// One event of a bulk load, ready to store: the case it belongs to (its place in
 /// the load's rows), its kind and JSON data, its seq and hash. (The hash before
 /// it is the previous link's, or the head's for the first: `with_prev`.)

@@ -42,6 +42,13 @@ impl Txn for PgTxn<'_> {
     }
 
     fn cases(&mut self, ids: &[String]) -> Result<Vec<Case>> {
+        if let Some((low, high)) = crate::ledger::key_range(ids) {
+            let sql = "SELECT EXISTS (SELECT 1 FROM cases WHERE id BETWEEN $1 AND $2)";
+            let any = self.rows(sql, &[low, high], |r| Ok(r.get::<_, bool>(0)))?;
+            if any.first() == Some(&false) {
+                return Ok(Vec::new());
+            }
+        }
         self.rows(&format!("SELECT {CASE_COLS} FROM cases WHERE id = ANY($1)"), &[&ids], case_row)
     }
 

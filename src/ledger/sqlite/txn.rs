@@ -32,12 +32,7 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn cases(&mut self, ids: &[String]) -> Result<Vec<Case>> {
-        // Many ids (an import's batch) are first looked for as one range of keys: new ids
-        // in order, as exports write them, fall in a range that holds no case, and one
-        // probe of the key says so where looking up each id makes one probe per id.
-        if let (Some(low), Some(high)) = (ids.iter().min(), ids.iter().max())
-            && ids.len() > 16
-        {
+        if let Some((low, high)) = crate::ledger::key_range(ids) {
             let sql = "SELECT EXISTS (SELECT 1 FROM cases WHERE id BETWEEN ?1 AND ?2)";
             let any: bool = self.tx.prepare_cached(sql)?.query_row(params![low, high], |r| r.get(0))?;
             if !any {
