@@ -1,9 +1,9 @@
 //! `escalate case import`: cases from NDJSON or CSV, streamed, every record
 //! checked, all or nothing unless `--skip-invalid`, in one write transaction.
 
+mod input;
+
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
 
 use crate::events::{CaseAdded, Change, EventBody, ImportedFrom, Paused};
@@ -18,6 +18,7 @@ use crate::model::{Case, CaseStatus, Pause};
 use crate::transfer::RawCase;
 use crate::transfer::ahead::{Bin, ReadAhead};
 use crate::transfer::read::Record;
+use input::{guess_format, open};
 
 /// At most this many invalid records are listed; the rest are counted.
 const MAX_LISTED: usize = 100;
@@ -47,60 +48,6 @@ enum Plan {
     Insert(Box<NewCase>),
     Update { before: Box<Case>, after: Box<Case>, changes: IndexMap<String, Change> },
     Unchanged,
-}
-
-fn guess_format(path: &Path, given: Option<ImportFormat>) -> anyhow::Result<ImportFormat> {
-    if let Some(f) = given {
-        return Ok(f);
-    }
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("csv") => Ok(ImportFormat::Csv),
-        Some("ndjson" | "jsonl") => Ok(ImportFormat::Ndjson),
-        _ if path == Path::new("-") => {
-            Err(error::bad_input("reading standard input: name its format with --format ndjson or --format csv"))
-        }
-        _ => Err(error::bad_input(format!(
-            "cannot tell the format of {} from its extension: pass --format ndjson or --format csv",
-            path.display()
-        ))),
-    }
-}
-
-fn progress(len: Option<u64>, quiet: bool) -> Option<indicatif::ProgressBar> {
-    if quiet || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = match len {
-        Some(n) => indicatif::ProgressBar::new(n),
-        None => indicatif::ProgressBar::new_spinner(),
-    };
-    let style = indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} [{bar:30}] {eta} left")
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    Some(bar)
-}
-
-/// The input, counted by the progress bar when there is one.
-fn counted(r: impl Read + Send + 'static, bar: &Option<indicatif::ProgressBar>) -> Box<dyn BufRead + Send> {
-    match bar {
-        Some(bar) => Box::new(BufReader::with_capacity(1 << 16, bar.wrap_read(r))),
-        None => Box::new(BufReader::with_capacity(1 << 16, r)),
-    }
-}
-
-fn open(path: &Path, quiet: bool) -> anyhow::Result<(Box<dyn BufRead + Send>, Option<indicatif::ProgressBar>)> {
-    if path == Path::new("-") {
-        let bar = progress(None, quiet);
-        return Ok((counted(std::io::stdin(), &bar), bar));
-    }
-    if path.is_dir() {
-        return Err(error::bad_input(format!("{} is a directory: name a file to import", path.display())));
-    }
-    let file = File::open(path).map_err(|e| error::bad_input(format!("cannot read {}: {e}", path.display())))?;
-    let bar = progress(file.metadata().ok().map(|m| m.len()), quiet);
-    Ok((counted(file, &bar), bar))
 }
 
 pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
