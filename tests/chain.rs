@@ -167,7 +167,10 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
              UPDATE escalate_meta SET value = '4' WHERE key = 'schema_version'; \
              DROP TRIGGER cases_count ON cases; DROP TRIGGER escalations_count ON escalations; \
              DROP TRIGGER events_count ON events; DROP FUNCTION escalate_count_rows(); DROP TABLE row_counts; \
-             DROP INDEX cases_open_by; CREATE INDEX cases_status ON cases (status);",
+             DROP INDEX cases_open_by; CREATE INDEX cases_status ON cases (status); \
+             ALTER TABLE events ALTER COLUMN data DROP DEFAULT; \
+             ALTER TABLE events ALTER COLUMN data TYPE json USING data::json; \
+             ALTER TABLE events ALTER COLUMN data SET DEFAULT '{}';",
         ),
     }
     env.ok(&["ledger", "migrate"]);

@@ -18,7 +18,6 @@ impl PgTxn<'_> {
             "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP;
              CREATE TEMP TABLE IF NOT EXISTS import_indexes (name text NOT NULL, def text NOT NULL) ON COMMIT DROP;",
         )?;
-        let last = self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0];
         // Into a ledger without cases, the cases' secondary indexes and the tags' key are
         // built once at the end (import_end) instead of row by row, and so are the event
         // log's key and index when it is empty too. Until the import commits, the lock of
@@ -33,14 +32,16 @@ impl PgTxn<'_> {
                  DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;",
             )?;
             self.defer_key("case_tags", "case_tags_pkey")?;
-            if last == 0 {
-                self.defer_key("events", "events_pkey")?;
-                self.tx.batch_execute(
-                    "INSERT INTO import_indexes (name, def) SELECT indexname, indexdef FROM pg_indexes
-                       WHERE schemaname = current_schema() AND tablename = 'events' AND indexname = 'events_case';
-                     DROP INDEX IF EXISTS events_case;",
-                )?;
-            }
+        }
+        // Read after the dropping, which waits for an import that got there first to end.
+        let last = self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0];
+        if self.write && empty && last == 0 {
+            self.defer_key("events", "events_pkey")?;
+            self.tx.batch_execute(
+                "INSERT INTO import_indexes (name, def) SELECT indexname, indexdef FROM pg_indexes
+                   WHERE schemaname = current_schema() AND tablename = 'events' AND indexname = 'events_case';
+                 DROP INDEX IF EXISTS events_case;",
+            )?;
         }
         Ok(last)
     }

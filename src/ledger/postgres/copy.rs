@@ -99,9 +99,11 @@ impl Binary {
         self.field(&v.to_be_bytes())
     }
 
-    /// A timestamptz: microseconds since PostgreSQL's epoch.
+    /// A timestamptz: microseconds since PostgreSQL's epoch, of the whole second (the
+    /// ledger keeps times to the second, as `time::rfc3339` writes them).
     fn time(&mut self, t: DateTime<Utc>) -> Result<()> {
-        self.int8(t.timestamp_micros() - PG_EPOCH_MICROS)
+        let micros = t.timestamp().checked_mul(1_000_000).ok_or_else(|| StoreError::Data(format!("the time {t}")))?;
+        self.int8(micros - PG_EPOCH_MICROS)
     }
 
     fn opt_time(&mut self, t: Option<DateTime<Utc>>) -> Result<()> {
@@ -349,6 +351,10 @@ mod tests {
         want.extend_from_slice(&[0, 0, 0, 4, 0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0x0f, 0x42, 0x40]);
         assert_eq!(b.buf, want);
         assert_eq!(b.rows, 1);
+        // Times are kept to the second, as `time::rfc3339` writes them.
+        let mut b = Binary::new();
+        b.time(chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:01.75Z").unwrap().to_utc()).unwrap();
+        assert_eq!(b.buf[23..], 1_000_000i64.to_be_bytes());
         // Before PostgreSQL's epoch, negative.
         let mut b = Binary::new();
         b.time(chrono::DateTime::UNIX_EPOCH).unwrap();

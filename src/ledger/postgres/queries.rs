@@ -218,7 +218,7 @@ impl EscValues {
 }
 
 pub(super) const EVENT_COLS: &str =
-    "seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash";
+    "seq, at, actor, case_id, escalation_id, kind, data::text, policy_digest, prev_hash, hash";
 
 pub(super) fn stored_event(r: &Row) -> StoredEvent {
     StoredEvent {

@@ -12,7 +12,8 @@ use crate::model::{Case, Escalation, Event};
 use crate::time::rfc3339;
 
 pub struct SqliteTxn<'a> {
-    /// The import's prepared statements (finalized first, before the transaction ends).
+    /// The import's prepared statements, reset after each run: finalized before a rollback
+    /// (declared first), after a commit, and always before the connection closes.
     pub stmts: super::bulk::Statements<'a>,
     pub tx: rusqlite::Transaction<'a>,
 }
