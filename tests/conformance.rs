@@ -248,11 +248,17 @@ fn an_import_into_an_empty_ledger_builds_its_indexes_after(b: Backend) {
     assert_eq!((v["imported"].as_i64(), v["skipped"].as_i64()), (Some(4500), Some(1)), "{v}");
     assert_eq!(indexes(&env), schema);
     env.ok(&["ledger", "verify"]);
+    let info = env.json(&["ledger", "info"]);
+    assert_eq!((info["cases"].as_i64(), info["events"].as_i64()), (Some(4500), Some(4500)), "{info}");
     let listed = env.json(&["case", "list", "--customer", "Cust 3", "--format", "json"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(643), "{listed}");
     // The next import finds every case there, by the indexes built.
     let v = env.json(&["case", "import", "--upsert", file.to_str().unwrap(), "--skip-invalid"]);
     assert_eq!((v["unchanged"].as_i64(), v["skipped"].as_i64()), (Some(4500), Some(1)), "{v}");
+    // Counted as every write counts, once the import is over.
+    env.case("E-9999", 2, "premium", "2026-11-20T08:00:00Z");
+    let info = env.json(&["ledger", "info"]);
+    assert_eq!((info["cases"].as_i64(), info["events"].as_i64()), (Some(4501), Some(4501)), "{info}");
 }
 
 /// Writers per backend: 50 processes on the server, 8 on the embedded file.
