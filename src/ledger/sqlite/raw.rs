@@ -35,12 +35,6 @@ impl From<i64> for Val<'_> {
     }
 }
 
-impl<'a> From<&'a Option<String>> for Val<'a> {
-    fn from(s: &'a Option<String>) -> Self {
-        s.as_deref().map_or(Val::Null, Val::Text)
-    }
-}
-
 /// A prepared statement of `conn`, finalized when dropped.
 pub struct Stmt<'c> {
     raw: *mut ffi::sqlite3_stmt,
