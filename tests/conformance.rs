@@ -14,6 +14,7 @@ on_both!(
     refusals_and_bad_input_leave_the_ledger_as_it_was,
     ledger_info_names_the_backend,
     a_copy_holds_everything_and_needs_an_empty_target,
+    a_copy_holds_accounts_the_roster_and_any_text,
     an_import_is_all_or_nothing,
     an_import_into_an_empty_ledger_builds_its_indexes_after,
     concurrent_writers_all_commit,
@@ -180,6 +181,28 @@ fn a_copy_holds_everything_and_needs_an_empty_target(b: Backend) {
     let (_, err) = env.expect(2, &["ledger", "copy", "--to", &there.location()]);
     assert!(err.contains("already holds 1 cases"), "{err}");
     assert_eq!(there.dump(), before);
+}
+
+/// What `ledger copy` moves besides cases and escalations: accounts, every shift of the
+/// roster, and text with line breaks, tabs and backslashes, there and back again.
+fn a_copy_holds_accounts_the_roster_and_any_text(b: Backend) {
+    let env = requested(b);
+    env.ok(&["note", "C-1", "--action", "Restarted\tthe pod\nthen \\ retried", "--outcome", "Still 500\r\n"]);
+    env.ok(&["account", "set", "Acme", "--csm", "cat", "--ae", "ann"]);
+    env.ok(&["oncall", "set", "support-manager", "noah", "--until", "2026-11-23T20:00:00Z"]);
+    env.ok(&["oncall", "set", "support-engineer", "sam"]);
+    let all = |e: &Env| {
+        let views = [&["account", "list", "--json"][..], &["oncall", "history", "--json"], &["export", "events"]];
+        views.iter().map(|v| e.ok(v)).collect::<Vec<_>>().join("\n")
+    };
+    let there = Env::on(other(b));
+    env.ok(&["ledger", "copy", "--to", &there.location()]);
+    assert_eq!(all(&there), all(&env));
+    let back = Env::on(b);
+    there.ok(&["ledger", "copy", "--to", &back.location()]);
+    assert_eq!(all(&back), all(&env));
+    assert!(all(&back).contains("Restarted\\tthe pod\\nthen \\\\ retried"), "{}", all(&back));
+    back.ok(&["ledger", "verify"]);
 }
 
 fn an_import_is_all_or_nothing(b: Backend) {

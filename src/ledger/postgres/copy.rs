@@ -1,5 +1,6 @@
-//! Bulk writes with `COPY ... FROM STDIN` in PostgreSQL's text format: one
-//! round trip per table for a whole batch of imported cases.
+//! Bulk writes with `COPY ... FROM STDIN` in PostgreSQL's binary format: one
+//! round trip per table for a whole batch of imported cases, or of the rows
+//! `ledger copy` brings over.
 
 use std::io::Write;
 
@@ -9,34 +10,6 @@ use postgres::Transaction;
 use crate::ledger::error::{Result, StoreError};
 use crate::ledger::json;
 use crate::ledger::store::{EventMeta, NewCase, Row};
-use crate::time::rfc3339;
-
-/// One field in COPY's text format: backslash, tab and line breaks escaped.
-fn field(out: &mut Vec<u8>, s: &str) {
-    for b in s.bytes() {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b => out.push(b),
-        }
-    }
-}
-
-/// A row of fields (None is NULL), tab-separated, ending the line.
-fn row(out: &mut Vec<u8>, fields: &[Option<&str>]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b'\t');
-        }
-        match f {
-            Some(s) => field(out, s),
-            None => out.extend_from_slice(b"\\N"),
-        }
-    }
-    out.push(b'\n');
-}
 
 fn send(tx: &mut Transaction, sql: &str, data: &[u8]) -> Result<()> {
     if data.is_empty() {
@@ -99,6 +72,26 @@ impl Binary {
         self.field(&v.to_be_bytes())
     }
 
+    fn opt_text(&mut self, s: Option<&str>) -> Result<()> {
+        match s {
+            Some(s) => self.text(s),
+            None => {
+                self.null();
+                Ok(())
+            }
+        }
+    }
+
+    fn opt_int8(&mut self, v: Option<i64>) -> Result<()> {
+        match v {
+            Some(v) => self.int8(v),
+            None => {
+                self.null();
+                Ok(())
+            }
+        }
+    }
+
     /// A timestamptz: microseconds since PostgreSQL's epoch, of the whole second (the
     /// ledger keeps times to the second, as `time::rfc3339` writes them).
     fn time(&mut self, t: DateTime<Utc>) -> Result<()> {
@@ -134,7 +127,7 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
     let (mut links, ()) = crate::ledger::chain_links_beside(rows, meta, head.clone(), || {
         for r in rows {
             let c = r.case();
-            binary_case(&mut cases, &mut tags, c, meta.at)?;
+            binary_case(&mut cases, &mut tags, c, [meta.at, meta.at])?;
             for p in r.pauses() {
                 pauses.row(3);
                 pauses.text(&c.id)?;
@@ -161,8 +154,8 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
     events.send(tx, "events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)")
 }
 
-/// A case's row (created and updated `at`) and its tags' rows, in binary.
-fn binary_case(cases: &mut Binary, tags: &mut Binary, c: &crate::model::Case, at: DateTime<Utc>) -> Result<()> {
+/// A case's row (created and updated `at`) and its tags' rows.
+fn binary_case(cases: &mut Binary, tags: &mut Binary, c: &crate::model::Case, at: [DateTime<Utc>; 2]) -> Result<()> {
     let severity = i32::try_from(c.severity).map_err(|_| StoreError::Data(format!("case {}: severity", c.id)))?;
     cases.row(13);
     for text in [&c.id, &c.customer] {
@@ -178,8 +171,8 @@ fn binary_case(cases: &mut Binary, tags: &mut Binary, c: &crate::model::Case, at
     cases.text(c.status.as_str())?;
     cases.opt_time(c.first_response_at)?;
     cases.opt_time(c.closed_at)?;
-    cases.time(at)?;
-    cases.time(at)?;
+    cases.time(at[0])?;
+    cases.time(at[1])?;
     let mut distinct: Vec<&String> = c.tags.iter().collect();
     distinct.sort_unstable();
     distinct.dedup();
@@ -191,151 +184,113 @@ fn binary_case(cases: &mut Binary, tags: &mut Binary, c: &crate::model::Case, at
     Ok(())
 }
 
-fn opt(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
-    t.map(rfc3339)
-}
-
 /// Rows of one table, as `ledger copy` hands them over, in one COPY each
 /// (ids kept). The rows must all be of the same kind.
 pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
     let Some(first) = rows.first() else { return Ok(()) };
-    let mut data = Vec::new();
-    let mut tags = Vec::new();
+    let (mut data, mut tags) = (Binary::new(), Binary::new());
     for r in rows {
         match r {
             Row::Policy(p) => {
-                let at = rfc3339(p.first_used_at);
-                row(&mut data, &[Some(&p.digest), Some(&p.origin), Some(&p.text), Some(&at)]);
+                data.row(4);
+                for text in [&p.digest, &p.origin, &p.text] {
+                    data.text(text)?;
+                }
+                data.time(p.first_used_at)?;
             }
-            Row::Case(c) => {
-                let (created, updated) = (rfc3339(c.created_at), rfc3339(c.updated_at));
-                case_row(&mut data, &mut tags, &c.case, &created, &updated);
-            }
-            Row::Escalation(e) => escalation_row(&mut data, e),
+            Row::Case(c) => binary_case(&mut data, &mut tags, &c.case, [c.created_at, c.updated_at])?,
+            Row::Escalation(e) => escalation_row(&mut data, e)?,
             Row::Pause { id, case_id, pause } => {
-                let (id, start, end) = (id.to_string(), rfc3339(pause.start), opt(pause.end));
-                row(&mut data, &[Some(&id), Some(case_id), Some(&start), end.as_deref()]);
+                data.row(4);
+                data.int8(*id)?;
+                data.text(case_id)?;
+                data.time(pause.start)?;
+                data.opt_time(pause.end)?;
             }
             Row::Account(a) => {
-                let at = rfc3339(a.updated_at);
-                row(&mut data, &[Some(&a.customer), a.csm.as_deref(), a.ae.as_deref(), a.dri.as_deref(), Some(&at)]);
+                data.row(5);
+                data.text(&a.customer)?;
+                for person in [&a.csm, &a.ae, &a.dri] {
+                    data.opt_text(person.as_deref())?;
+                }
+                data.time(a.updated_at)?;
             }
             Row::Shift(s) => {
-                let (id, from, until, set) =
-                    (s.id.to_string(), rfc3339(s.starts_at), opt(s.ends_at), rfc3339(s.set_at));
-                let fields = [Some(id.as_str()), Some(&s.role), Some(&s.name), Some(&from), until.as_deref()];
-                row(&mut data, &[&fields[..], &[Some(s.set_by.as_str()), Some(&set)][..]].concat());
+                data.row(7);
+                data.int8(s.id)?;
+                data.text(&s.role)?;
+                data.text(&s.name)?;
+                data.time(s.starts_at)?;
+                data.opt_time(s.ends_at)?;
+                data.text(&s.set_by)?;
+                data.time(s.set_at)?;
             }
             Row::Event(e) => {
-                let (seq, at, esc) = (e.seq.to_string(), rfc3339(e.at), e.escalation.map(|x| x.to_string()));
-                let fields = [Some(seq.as_str()), Some(&at), Some(&e.actor), Some(&e.case_id), esc.as_deref()];
-                let rest = [
-                    Some(e.kind.as_str()),
-                    Some(&e.data),
-                    Some(&e.policy_digest),
-                    e.prev_hash.as_deref(),
-                    e.hash.as_deref(),
-                ];
-                row(&mut data, &[&fields[..], &rest[..]].concat());
+                data.row(10);
+                data.int8(e.seq)?;
+                data.time(e.at)?;
+                data.text(&e.actor)?;
+                data.text(&e.case_id)?;
+                data.opt_int8(e.escalation)?;
+                for text in [&e.kind, &e.data, &e.policy_digest] {
+                    data.text(text)?;
+                }
+                data.opt_text(e.prev_hash.as_deref())?;
+                data.opt_text(e.hash.as_deref())?;
             }
         }
     }
-    let cases = format!("COPY {CASES_COPY_COLUMNS} FROM STDIN");
-    let sql = match first {
-        Row::Policy(_) => "COPY policies (digest, origin, text, first_used_at) FROM STDIN",
-        Row::Case(_) => &cases,
-        Row::Escalation(_) => ESCALATIONS_COPY,
-        Row::Pause { .. } => "COPY pauses (id, case_id, started_at, ended_at) FROM STDIN",
-        Row::Event(_) => {
-            "COPY events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash) FROM STDIN"
-        }
-        Row::Account(_) => "COPY accounts (customer, csm, ae, dri, updated_at) FROM STDIN",
-        Row::Shift(_) => "COPY oncall (id, role, name, starts_at, ends_at, set_by, set_at) FROM STDIN",
+    let head = match first {
+        Row::Policy(_) => "policies (digest, origin, text, first_used_at)",
+        Row::Case(_) => CASES_COPY_COLUMNS,
+        Row::Escalation(_) => ESCALATIONS_COPY_COLUMNS,
+        Row::Pause { .. } => "pauses (id, case_id, started_at, ended_at)",
+        Row::Event(_) => "events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)",
+        Row::Account(_) => "accounts (customer, csm, ae, dri, updated_at)",
+        Row::Shift(_) => "oncall (id, role, name, starts_at, ends_at, set_by, set_at)",
     };
-    send(tx, sql, &data)?;
-    send(tx, "COPY case_tags (tag, case_id) FROM STDIN", &tags)
+    data.send(tx, head)?;
+    tags.send(tx, "case_tags (tag, case_id)")
 }
 
 const CASES_COPY_COLUMNS: &str = "cases (id, customer, severity, tier, title, opened_at, priority, tags, status, \
      first_response_at, closed_at, created_at, updated_at)";
 
-const ESCALATIONS_COPY: &str = "COPY escalations (id, case_id, level, state, destination, reason, description, \
+const ESCALATIONS_COPY_COLUMNS: &str = "escalations (id, case_id, level, state, destination, reason, description, \
      fields, requested_by, requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, \
-     closed_at, raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since, account, linked) \
-     FROM STDIN";
+     closed_at, raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since, account, linked)";
 
-fn escalation_row(out: &mut Vec<u8>, e: &crate::model::Escalation) {
-    let (id, level, fields, package) = (e.id.to_string(), e.level.to_string(), json(&e.fields), json(&e.package));
-    let linked = json(&e.linked);
-    let times = [e.requested_at, e.level_since].map(rfc3339);
-    let (review, decided, closed) = (opt(e.review_due_at), opt(e.decided_at), opt(e.closed_at));
-    let (update, next, since) = (opt(e.last_update_at), opt(e.next_touch_at), opt(e.touch_since));
-    row(
-        out,
-        &[
-            Some(&id),
-            Some(&e.case_id),
-            Some(&level),
-            Some(e.state.as_str()),
-            Some(&e.destination),
-            Some(&e.reason),
-            Some(&e.description),
-            Some(&fields),
-            Some(&e.requested_by),
-            Some(&times[0]),
-            Some(&times[1]),
-            review.as_deref(),
-            Some(&e.owner),
-            e.decided_by.as_deref(),
-            decided.as_deref(),
-            e.decision_note.as_deref(),
-            closed.as_deref(),
-            Some(&e.raised_by),
-            e.decision.as_deref(),
-            update.as_deref(),
-            next.as_deref(),
-            e.handoff_note.as_deref(),
-            Some(&package),
-            since.as_deref(),
-            e.account.as_deref(),
-            Some(&linked),
-        ],
-    );
-}
-
-/// A case's row and its tags' rows.
-fn case_row(cases: &mut Vec<u8>, tags: &mut Vec<u8>, c: &crate::model::Case, created: &str, updated: &str) {
-    let (severity, opened, tag_list) = (c.severity.to_string(), rfc3339(c.opened_at), json(&c.tags));
-    let (first, closed) = (opt(c.first_response_at), opt(c.closed_at));
-    row(
-        cases,
-        &[
-            Some(&c.id),
-            Some(&c.customer),
-            Some(&severity),
-            Some(&c.tier),
-            Some(&c.title),
-            Some(&opened),
-            Some(c.priority.as_str()),
-            Some(&tag_list),
-            Some(c.status.as_str()),
-            first.as_deref(),
-            closed.as_deref(),
-            Some(created),
-            Some(updated),
-        ],
-    );
-    let mut distinct: Vec<&String> = c.tags.iter().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    for t in distinct {
-        row(tags, &[Some(t), Some(&c.id)]);
+fn escalation_row(out: &mut Binary, e: &crate::model::Escalation) -> Result<()> {
+    let level = i32::try_from(e.level).map_err(|_| StoreError::Data(format!("escalation #{}: level", e.id)))?;
+    out.row(26);
+    out.int8(e.id)?;
+    out.text(&e.case_id)?;
+    out.int4(level)?;
+    for text in [e.state.as_str(), &e.destination, &e.reason, &e.description, &json(&e.fields), &e.requested_by] {
+        out.text(text)?;
     }
+    out.time(e.requested_at)?;
+    out.time(e.level_since)?;
+    out.opt_time(e.review_due_at)?;
+    out.text(&e.owner)?;
+    out.opt_text(e.decided_by.as_deref())?;
+    out.opt_time(e.decided_at)?;
+    out.opt_text(e.decision_note.as_deref())?;
+    out.opt_time(e.closed_at)?;
+    out.text(&e.raised_by)?;
+    out.opt_text(e.decision.as_deref())?;
+    out.opt_time(e.last_update_at)?;
+    out.opt_time(e.next_touch_at)?;
+    out.opt_text(e.handoff_note.as_deref())?;
+    out.text(&json(&e.package))?;
+    out.opt_time(e.touch_since)?;
+    out.opt_text(e.account.as_deref())?;
+    out.text(&json(&e.linked))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Binary, row};
+    use super::Binary;
 
     #[test]
     fn binary_rows_are_what_the_server_reads() {
@@ -360,12 +315,5 @@ mod tests {
         b.time(chrono::DateTime::UNIX_EPOCH).unwrap();
         assert_eq!(b.buf[19..23], 8i32.to_be_bytes());
         assert_eq!(b.buf[23..], (-946_684_800_000_000i64).to_be_bytes());
-    }
-
-    #[test]
-    fn copy_text_escapes_what_would_split_a_row() {
-        let mut out = Vec::new();
-        row(&mut out, &[Some("a\tb\nc\\d\re"), None, Some("")]);
-        assert_eq!(out, b"a\\tb\\nc\\\\d\\re\t\\N\t\n");
     }
 }
