@@ -201,6 +201,11 @@ pub struct RcaDone {
     pub link: String,
 }
 
+impl RcaDone {
+    /// Its kind as stored: `EventBody::RcaDone(..).kind()` (the ledgers index these events apart).
+    pub const KIND: &'static str = "rca-done";
+}
+
 macro_rules! events {
     ($($variant:ident($payload:ty) => $kind:literal),+ $(,)?) => {
         /// What happened, with its data. Serialized as `"kind"` and `"data"`.
@@ -277,6 +282,7 @@ mod tests {
     fn the_kinds_named_on_payloads_are_their_events_kinds() {
         let paused = Paused { note: String::new(), since: None };
         assert_eq!(EventBody::Paused(paused).kind(), Paused::KIND);
+        assert_eq!(EventBody::RcaDone(RcaDone { link: String::new() }).kind(), RcaDone::KIND);
         let case = r#"{"id":"A-1","customer":"Acme","severity":2,"tier":"standard","title":"","opened_at":"2026-11-23T12:00:00Z","priority":"normal","tags":[],"status":"open"}"#;
         let added: CaseAdded = serde_json::from_str(case).unwrap();
         assert_eq!(EventBody::CaseAdded(Box::new(added)).kind(), CaseAdded::KIND);

@@ -158,6 +158,8 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
             "DROP TRIGGER events_no_update; ALTER TABLE events DROP COLUMN prev_hash; \
              ALTER TABLE events DROP COLUMN hash; PRAGMA user_version = 6; \
              DROP TABLE row_counts; DROP INDEX cases_open_by; CREATE INDEX cases_status ON cases (status); \
+             DROP INDEX cases_open; DROP INDEX pauses_open; DROP INDEX events_escalation; DROP INDEX events_rca; \
+             UPDATE cases SET status = 'closed' WHERE id = 'I-2'; INSERT INTO case_tags VALUES ('old', 'I-2'); \
              CREATE TRIGGER events_no_update BEFORE UPDATE ON events \
              BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;",
         ),
@@ -168,6 +170,8 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
              DROP TRIGGER cases_count ON cases; DROP TRIGGER escalations_count ON escalations; \
              DROP TRIGGER events_count ON events; DROP FUNCTION escalate_count_rows(); DROP TABLE row_counts; \
              DROP INDEX cases_open_by; CREATE INDEX cases_status ON cases (status); \
+             DROP INDEX pauses_open; DROP INDEX events_escalation; DROP INDEX events_rca; \
+             UPDATE cases SET status = 'closed' WHERE id = 'I-2'; INSERT INTO case_tags VALUES ('old', 'I-2'); \
              ALTER TABLE events ALTER COLUMN data DROP DEFAULT; \
              ALTER TABLE events ALTER COLUMN data TYPE json USING data::json; \
              ALTER TABLE events ALTER COLUMN data SET DEFAULT '{}';",
@@ -175,6 +179,8 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
     }
     env.ok(&["ledger", "migrate"]);
     assert_eq!(env.json(&["ledger", "verify"])["head"], head);
+    // The tags' index keeps the open cases' tags alone from then on.
+    assert_eq!(common::sql_number(&env, "SELECT count(*) FROM case_tags WHERE case_id = 'I-2'"), 0);
     // And the log is append-only again.
     let refused = match &env.pg {
         Some(url) => ::postgres::Client::connect(url, ::postgres::NoTls)

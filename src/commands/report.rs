@@ -29,7 +29,8 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
     let mut cases: Vec<String> = all.iter().map(|e| e.case_id.clone()).collect();
     cases.sort_unstable();
     cases.dedup();
-    let events = tx.events_of_cases(&cases)?;
+    let ids: Vec<i64> = all.iter().map(|e| e.id).collect();
+    let events = tx.escalation_events(&ids, &cases)?;
     let r = report(ctx.policy(), &all, &events, since, until);
     let list = match format {
         ReportFormat::Json => Format::Json,

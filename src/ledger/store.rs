@@ -238,8 +238,10 @@ pub trait Txn {
     /// The latest event time of each of these cases that has events.
     fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>>;
     fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>>;
-    /// The events of these cases, in log order.
-    fn events_of_cases(&mut self, ids: &[String]) -> Result<Vec<Event>>;
+    /// What a report reads of the log: the events of these escalations and the
+    /// root-cause analyses of these cases, in log order. Both are indexed apart
+    /// from the rest of the log (a case's own events, years of them).
+    fn escalation_events(&mut self, escalations: &[i64], cases: &[String]) -> Result<Vec<Event>>;
 
     // ---- whole tables, streamed (memory stays flat however large the ledger)
     /// Every case with its pauses, in id order; with `since`, only cases with an event at or after it.

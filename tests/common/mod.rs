@@ -259,6 +259,19 @@ pub fn sql(env: &Env, statement: &str) {
     }
 }
 
+/// A query's one number, on either backend (a count, say).
+pub fn sql_number(env: &Env, query: &str) -> i64 {
+    match &env.pg {
+        Some(url) => {
+            let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+            client.query_one(query, &[]).expect("sql").get(0)
+        }
+        None => {
+            rusqlite::Connection::open(env.ledger()).expect("open").query_row(query, [], |r| r.get(0)).expect("sql")
+        }
+    }
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -154,7 +154,8 @@ pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mu
     events.send(tx, "events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)")
 }
 
-/// A case's row (created and updated `at`) and its tags' rows.
+/// A case's row (created and updated `at`) and, for an open case, its tags' rows
+/// (`case_tags` holds the open cases' only).
 fn binary_case(cases: &mut Binary, tags: &mut Binary, c: &crate::model::Case, at: [DateTime<Utc>; 2]) -> Result<()> {
     let severity = i32::try_from(c.severity).map_err(|_| StoreError::Data(format!("case {}: severity", c.id)))?;
     cases.row(13);
@@ -173,6 +174,9 @@ fn binary_case(cases: &mut Binary, tags: &mut Binary, c: &crate::model::Case, at
     cases.opt_time(c.closed_at)?;
     cases.time(at[0])?;
     cases.time(at[1])?;
+    if c.status != crate::model::CaseStatus::Open {
+        return Ok(());
+    }
     let mut distinct: Vec<&String> = c.tags.iter().collect();
     distinct.sort_unstable();
     distinct.dedup();

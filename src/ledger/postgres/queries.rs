@@ -287,7 +287,11 @@ impl<'a> PgTxn<'a> {
         super::copy::rows(&mut self.tx, &rows)
     }
 
+    /// A case's tags into `case_tags`, which holds the open cases' only.
     pub(super) fn add_tags(&mut self, c: &Case) -> Result<()> {
+        if c.status != crate::model::CaseStatus::Open {
+            return Ok(());
+        }
         for t in &c.tags {
             self.exec("INSERT INTO case_tags (tag, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[t, &c.id])?;
         }

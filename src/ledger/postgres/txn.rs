@@ -229,8 +229,14 @@ impl Txn for PgTxn<'_> {
         self.rows(&format!("SELECT {EVENT_COLS} FROM events WHERE case_id = $1 ORDER BY seq"), &[&case_id], event_row)
     }
 
-    fn events_of_cases(&mut self, ids: &[String]) -> Result<Vec<Event>> {
-        self.rows(&format!("SELECT {EVENT_COLS} FROM events WHERE case_id = ANY($1) ORDER BY seq"), &[&ids], event_row)
+    fn escalation_events(&mut self, escalations: &[i64], cases: &[String]) -> Result<Vec<Event>> {
+        // Each term from its partial index (`events_escalation`, `events_rca`), as written there.
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE (escalation_id IS NOT NULL AND escalation_id = ANY($1))
+               OR (kind = '{}' AND case_id = ANY($2)) ORDER BY seq",
+            crate::events::RcaDone::KIND
+        );
+        self.rows(&sql, &[&escalations, &cases], event_row)
     }
 
     fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()> {

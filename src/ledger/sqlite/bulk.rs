@@ -309,8 +309,11 @@ fn write_cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], texts:
         case_rows.extend([(&c.id).into(), (&c.customer).into(), Val::Int(i64::from(c.severity)), (&c.tier).into()]);
         case_rows.extend([Val::from(&c.title), t[0], c.priority.as_str().into(), t[1]]);
         case_rows.extend([Val::from(c.status.as_str()), t[2], t[3]]);
-        for tag in &c.tags {
-            tag_rows.extend([Val::from(tag), Val::from(&c.id)]);
+        // The open cases' tags only: the tags' index serves a case's open peers.
+        if c.status == crate::model::CaseStatus::Open {
+            for tag in &c.tags {
+                tag_rows.extend([Val::from(tag), Val::from(&c.id)]);
+            }
         }
     }
     let cols = "id, customer, severity, tier, title, opened_at, priority, tags, status, first_response_at, \

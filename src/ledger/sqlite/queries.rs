@@ -117,8 +117,11 @@ pub(super) fn count_rows(tx: &rusqlite::Connection, table: &str, n: i64) -> rusq
     Ok(())
 }
 
-/// A case's tags into `case_tags`.
+/// A case's tags into `case_tags`, which holds the open cases' only.
 pub(super) fn add_tags(tx: &rusqlite::Connection, c: &Case) -> rusqlite::Result<()> {
+    if c.status != crate::model::CaseStatus::Open {
+        return Ok(());
+    }
     let mut add = tx.prepare_cached("INSERT OR IGNORE INTO case_tags (tag, case_id) VALUES (?1, ?2)")?;
     for t in &c.tags {
         add.execute([t, &c.id])?;

@@ -10,6 +10,7 @@ use super::queries::{
     CASE_SELECT, ESC_COLS, EVENT_SELECT, SqliteTxn, add_tags, case_row, case_values, case_where, count_rows, esc_cols,
     esc_row, esc_values, event_row, in_list, insert_case_at, marks, opt_time_at, time_at,
 };
+use crate::events::RcaDone;
 use crate::ledger::error::Result;
 use crate::ledger::json;
 use crate::ledger::store::{
@@ -39,7 +40,18 @@ impl Txn for SqliteTxn<'_> {
                 return Ok(Vec::new());
             }
         }
-        self.query(&format!("{CASE_SELECT} WHERE id IN ({})", in_list(1)), vec![json(&ids).into()], case_row)
+        // The open ones first, from the open cases' own index (a few pages, where each
+        // case looked up among all of them costs a page of the key and one of the table).
+        let open = format!("{CASE_SELECT} INDEXED BY cases_open WHERE status = 'open' AND id IN ({})", in_list(1));
+        let mut found = self.query(&open, vec![json(&ids).into()], case_row)?;
+        let seen: std::collections::HashSet<&str> = found.iter().map(|c| c.id.as_str()).collect();
+        let rest: Vec<&String> = ids.iter().filter(|id| !seen.contains(id.as_str())).collect();
+        if !rest.is_empty() {
+            let sql = format!("{CASE_SELECT} WHERE status <> 'open' AND id IN ({})", in_list(1));
+            let closed = self.query(&sql, vec![json(&rest).into()], case_row)?;
+            found.extend(closed);
+        }
+        Ok(found)
     }
 
     fn insert_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
@@ -244,9 +256,15 @@ impl Txn for SqliteTxn<'_> {
         )
     }
 
-    fn events_of_cases(&mut self, ids: &[String]) -> Result<Vec<Event>> {
-        let sql = format!("{EVENT_SELECT} WHERE case_id IN ({}) ORDER BY seq", in_list(1));
-        self.query(&sql, vec![json(&ids).into()], event_row)
+    fn escalation_events(&mut self, escalations: &[i64], cases: &[String]) -> Result<Vec<Event>> {
+        // Each from its partial index (`events_escalation`, `events_rca`): their terms as written there.
+        let sql = format!("{EVENT_SELECT} WHERE escalation_id IS NOT NULL AND escalation_id IN ({})", in_list(1));
+        let mut events = self.query(&sql, vec![json(&escalations).into()], event_row)?;
+        let sql = format!("{EVENT_SELECT} WHERE kind = '{}' AND case_id IN ({})", RcaDone::KIND, in_list(1));
+        events.extend(self.query(&sql, vec![json(&cases).into()], event_row)?);
+        events.sort_unstable_by_key(|e| e.seq);
+        events.dedup_by_key(|e| e.seq);
+        Ok(events)
     }
 
     fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()> {
