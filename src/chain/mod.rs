@@ -6,6 +6,9 @@
 pub mod checkpoint;
 mod fast;
 pub mod verify;
+mod written;
+
+pub use written::case_added;
 
 use sha2::{Digest, Sha256};
 

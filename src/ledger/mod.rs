@@ -60,7 +60,7 @@ pub(crate) fn with_prev<'a>(
 }
 
 /// The events of a bulk load's cases, chained in order after `head` (seq, hash).
-/// Their JSON and canonical data were written with each `NewCase`; what is left
+/// Their data was written in canonical form with each `NewCase`; what is left
 /// here is the part that must go in order.
 pub(crate) fn chain_links<'a>(
     rows: &'a [NewCase],
@@ -84,7 +84,7 @@ pub(crate) fn chain_links<'a>(
                 policy_digest: meta.policy_digest,
             };
             let prev = links.last().map_or(head.as_str(), |l| l.hash.as_str());
-            let hash = crate::chain::hash_canonical(prev, &link, &e.canonical);
+            let hash = crate::chain::hash_canonical(prev, &link, &e.data);
             links.push(ChainLink { row, kind: e.kind, data: &e.data, seq, hash });
         }
     }

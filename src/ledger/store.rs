@@ -58,26 +58,25 @@ pub struct NewCase {
     events: Vec<WrittenEvent>,
 }
 
-/// An event of a new case, written: its kind, its JSON data as stored and that
-/// data in the canonical form the chain hashes (`chain::canonical_data`).
+/// An event of a new case, written: its kind and its JSON data, stored as it is
+/// in the canonical form the chain hashes (`chain::canonical_data`), so that
+/// the data is written once and hashed as it lies.
 #[derive(Debug)]
 pub struct WrittenEvent {
     pub kind: &'static str,
     pub data: String,
-    pub canonical: String,
 }
 
 impl NewCase {
     /// The case of `added`, waiting on the customer when `waiting` says since when.
     pub fn new(added: crate::events::CaseAdded, waiting: Option<crate::events::Paused>) -> Result<NewCase> {
-        let write = |kind: &'static str, data: serde_json::Result<String>| -> Result<WrittenEvent> {
-            let data = data.map_err(|e| StoreError::Data(format!("case {}: {e}", added.case.id)))?;
-            let canonical = crate::chain::canonical_data(&data).map_err(StoreError::Data)?;
-            Ok(WrittenEvent { kind, data, canonical })
-        };
-        let mut events = vec![write(crate::events::CaseAdded::KIND, serde_json::to_string(&added))?];
+        let mut events =
+            vec![WrittenEvent { kind: crate::events::CaseAdded::KIND, data: crate::chain::case_added(&added) }];
         if let Some(w) = &waiting {
-            events.push(write(crate::events::Paused::KIND, serde_json::to_string(w))?);
+            let data =
+                serde_json::to_string(w).map_err(|e| StoreError::Data(format!("case {}: {e}", added.case.id)))?;
+            let data = crate::chain::canonical_data(&data).map_err(StoreError::Data)?;
+            events.push(WrittenEvent { kind: crate::events::Paused::KIND, data });
         }
         Ok(NewCase { added, events })
     }
