@@ -119,39 +119,81 @@ impl Binary {
     }
 }
 
+/// Rows written into an open COPY as they are made, a chunk at a time: the server
+/// reads each chunk while the next is made (made whole first, a batch left the
+/// server waiting meanwhile).
+struct Streamed<'t> {
+    rows: Binary,
+    copy: postgres::CopyInWriter<'t>,
+}
+
+/// What `Streamed` hands over at once.
+const CHUNK: usize = 64 << 10;
+
+impl<'t> Streamed<'t> {
+    fn open(tx: &'t mut Transaction, head: &str) -> Result<Streamed<'t>> {
+        let copy = tx.copy_in(&format!("COPY {head} FROM STDIN (FORMAT binary)"))?;
+        Ok(Streamed { rows: Binary::new(), copy })
+    }
+
+    /// After a row: hand the rows over once they fill a chunk.
+    fn spill(&mut self) -> Result<()> {
+        if self.rows.buf.len() >= CHUNK {
+            self.copy.write_all(&self.rows.buf).map_err(|e| StoreError::Db(format!("bulk write failed: {e}")))?;
+            self.rows.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.rows.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        self.copy.write_all(&self.rows.buf).map_err(|e| StoreError::Db(format!("bulk write failed: {e}")))?;
+        self.copy.finish()?;
+        Ok(())
+    }
+}
+
 /// The cases, their tags, pauses and events of a batch, one COPY per table.
 /// The events continue the chain from `head` (seq, hash), which is moved on.
 pub fn cases(tx: &mut Transaction, rows: &[NewCase], meta: &EventMeta, head: &mut (i64, String)) -> Result<()> {
-    let (mut cases, mut tags, mut pauses, mut events) = (Binary::new(), Binary::new(), Binary::new(), Binary::new());
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (mut tags, mut pauses) = (Binary::new(), Binary::new());
     // The events are hashed on another thread while the cases, tags and pauses are sent.
     let (mut links, ()) = crate::ledger::chain_links_beside(rows, meta, head.clone(), || {
+        let mut cases = Streamed::open(tx, CASES_COPY_COLUMNS)?;
         for r in rows {
             let c = r.case();
-            binary_case(&mut cases, &mut tags, c, [meta.at, meta.at])?;
+            binary_case(&mut cases.rows, &mut tags, c, [meta.at, meta.at])?;
             for p in r.pauses() {
                 pauses.row(3);
                 pauses.text(&c.id)?;
                 pauses.time(p.start)?;
                 pauses.opt_time(p.end)?;
             }
+            cases.spill()?;
         }
-        cases.send(tx, CASES_COPY_COLUMNS)?;
+        cases.finish()?;
         tags.send(tx, "case_tags (tag, case_id)")?;
         pauses.send(tx, "pauses (case_id, started_at, ended_at)")
     })?;
+    let mut events =
+        Streamed::open(tx, "events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)")?;
     for (l, prev) in crate::ledger::with_prev(&head.1, &links) {
         let Some(r) = rows.get(l.row) else { continue };
-        events.row(9);
-        events.int8(l.seq)?;
-        events.time(meta.at)?;
+        events.rows.row(9);
+        events.rows.int8(l.seq)?;
+        events.rows.time(meta.at)?;
         for text in [meta.actor, &r.case().id, l.kind, l.data, meta.policy_digest, prev, &l.hash] {
-            events.text(text)?;
+            events.rows.text(text)?;
         }
+        events.spill()?;
     }
     if let Some(last) = links.pop() {
         *head = (last.seq, last.hash);
     }
-    events.send(tx, "events (seq, at, actor, case_id, kind, data, policy_digest, prev_hash, hash)")
+    events.finish()
 }
 
 /// A case's row (created and updated `at`) and, for an open case, its tags' rows
