@@ -170,7 +170,7 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
              DROP TRIGGER cases_count ON cases; DROP TRIGGER escalations_count ON escalations; \
              DROP TRIGGER events_count ON events; DROP FUNCTION escalate_count_rows(); DROP TABLE row_counts; \
              DROP INDEX cases_open_by; CREATE INDEX cases_status ON cases (status); \
-             DROP INDEX pauses_open; DROP INDEX events_escalation; DROP INDEX events_rca; \
+             DROP INDEX cases_open; DROP INDEX pauses_open; DROP INDEX events_escalation; DROP INDEX events_rca; \
              UPDATE cases SET status = 'closed' WHERE id = 'I-2'; INSERT INTO case_tags VALUES ('old', 'I-2'); \
              ALTER TABLE events ALTER COLUMN data DROP DEFAULT; \
              ALTER TABLE events ALTER COLUMN data TYPE json USING data::json; \
