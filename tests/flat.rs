@@ -15,7 +15,8 @@ on_both!(
     a_large_import_into_a_ledger_reads_right,
     due_finds_the_deadlines_by_the_horizon,
     report_reads_its_window_alone,
-    closed_and_reopened_cases_read_as_ever
+    closed_and_reopened_cases_read_as_ever,
+    a_report_reads_the_escalations_events_and_analyses
 );
 
 fn other(b: Backend) -> Backend {
@@ -226,5 +227,34 @@ fn closed_and_reopened_cases_read_as_ever(b: Backend) {
         .collect();
     insta::allow_duplicates! {
         insta::assert_debug_snapshot!((seen, listed));
+    }
+}
+
+/// `report` reads the escalations' events and the cases' root-cause analyses, each
+/// indexed apart from the rest of the log: an analysis recorded after the
+/// escalation closed (an event of the case alone) counts as one recorded while it
+/// was open (an event of the escalation).
+fn a_report_reads_the_escalations_events_and_analyses(b: Backend) {
+    let mut env = Env::on(b);
+    for id in ["A-1", "A-2"] {
+        env.case(id, 2, "premium", "2026-11-20T08:00:00Z");
+        env.ok(&Env::request_args(id));
+    }
+    env.at("2026-11-24T17:00:00Z");
+    env.ok(&["promote", "A-1", "--why", "Worse", "--yes"]);
+    env.ok(&["promote", "A-2", "--why", "Worse", "--yes"]);
+    env.at("2026-11-25T17:00:00Z");
+    env.ok(&["promote", "A-1", "--why", "Worse still", "--yes"]);
+    env.ok(&["promote", "A-2", "--why", "Worse still", "--yes"]);
+    env.ok(&["rca", "A-1", "--done", "--link", "https://wiki.example/rca/1"]);
+    env.ok(&["close", "A-2", "--note", "Fixed"]);
+    env.ok(&["rca", "A-2", "--done", "--link", "https://wiki.example/rca/2"]);
+    let v = env.json(&["report"]);
+    insta::allow_duplicates! {
+        insta::assert_debug_snapshot!((
+            v["promotions"].clone(),
+            v["to_close"].clone(),
+            v["root_cause_analysis"].clone(),
+        ));
     }
 }
