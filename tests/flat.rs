@@ -16,7 +16,8 @@ on_both!(
     due_finds_the_deadlines_by_the_horizon,
     report_reads_its_window_alone,
     closed_and_reopened_cases_read_as_ever,
-    a_report_reads_the_escalations_events_and_analyses
+    a_report_reads_the_escalations_events_and_analyses,
+    an_open_case_with_the_longest_texts_is_kept_and_found
 );
 
 fn other(b: Backend) -> Backend {
@@ -257,4 +258,28 @@ fn a_report_reads_the_escalations_events_and_analyses(b: Backend) {
             v["root_cause_analysis"].clone(),
         ));
     }
+}
+
+/// What is kept for open cases alone takes any case the ledger takes: a title of
+/// 1,000 characters of three bytes each and a dozen tags (an index entry on
+/// PostgreSQL holds at most about 2.7 kB), added, reopened and looked up by `list`.
+fn an_open_case_with_the_longest_texts_is_kept_and_found(b: Backend) {
+    let mut env = Env::on(b);
+    let title: String = (0..1000u32).map(|i| char::from_u32(0x4E00 + i).unwrap()).collect();
+    let tags: Vec<String> = (0..12).map(|i| format!("{}-{i}", "t".repeat(200))).collect();
+    let mut add = vec!["case", "add", "L-1", "--customer", "Acme", "--severity", "2", "--tier", "premium"];
+    add.extend(["--opened-at", "2026-11-20T08:00:00Z", "--title", &title]);
+    for t in &tags {
+        add.extend(["--tag", t.as_str()]);
+    }
+    env.ok(&add);
+    env.ok(&["case", "close", "L-1"]);
+    env.ok(&["case", "reopen", "L-1"]);
+    env.ok(&Env::request_args("L-1"));
+    let list = env.json(&["list"]);
+    assert_eq!(list[0]["case"], "L-1", "{list}");
+    let shown = env.json(&["case", "list"]);
+    assert_eq!(shown[0]["title"].as_str().map(|t| t.chars().count()), Some(1000), "{shown}");
+    env.at("2026-11-23T12:00:00Z");
+    assert_eq!(env.json(&["check", "L-1"])["case"], "L-1");
 }

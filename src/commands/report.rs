@@ -23,7 +23,8 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
     }
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
-    // The window's escalations only (the rules keep to it as well), and their cases' events.
+    // The window's escalations only (the rules keep to it as well), their events and
+    // their cases' root-cause analyses.
     let window = EscalationFilter { requested_since: since, requested_before: until, ..EscalationFilter::default() };
     let all = tx.list_escalations(&window)?;
     let mut cases: Vec<String> = all.iter().map(|e| e.case_id.clone()).collect();

@@ -100,7 +100,7 @@ fn counts(keys: impl Iterator<Item = String>, label: impl Fn(&str) -> String) ->
 }
 
 /// The report over the escalations requested in [since, until); `events` are
-/// their cases' events (others are ignored).
+/// their events and their cases' root-cause analyses (others are ignored).
 pub fn report(
     policy: &Policy,
     all: &[Escalation],

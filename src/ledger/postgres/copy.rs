@@ -136,10 +136,13 @@ impl<'t> Streamed<'t> {
         Ok(Streamed { rows: Binary::new(), copy })
     }
 
-    /// After a row: hand the rows over once they fill a chunk.
+    /// After a row: hand the rows over once they fill a chunk (flushed: the writer
+    /// would otherwise hold the chunk until the next one comes).
     fn spill(&mut self) -> Result<()> {
         if self.rows.buf.len() >= CHUNK {
-            self.copy.write_all(&self.rows.buf).map_err(|e| StoreError::Db(format!("bulk write failed: {e}")))?;
+            let failed = |e: std::io::Error| StoreError::Db(format!("bulk write failed: {e}"));
+            self.copy.write_all(&self.rows.buf).map_err(failed)?;
+            self.copy.flush().map_err(failed)?;
             self.rows.buf.clear();
         }
         Ok(())

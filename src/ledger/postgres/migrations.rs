@@ -215,17 +215,17 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
     // 9: what the commands about open work and escalations read, kept apart from the
     // years of closed cases and their events, so that it stays a few pages whatever their
-    // number: the open cases' rows again, by id (`cases_open`, a partial index holding every
-    // column a case is read with: the cases of the open escalations are found there); the
-    // open pauses; the escalations' events and the root-cause analyses (what a report
-    // reads); the tags of open cases only (a case's peers, what `check` looks for, are open
-    // cases sharing a tag, and an import of closed cases need not write them).
+    // number: the open cases' ids (`cases_open`: the cases of the open escalations are
+    // found there; the key alone, where SQLite keeps the whole row: an entry here holds
+    // at most about 2.7 kB, which a title or tags need not fit); the open pauses; the
+    // escalations' events and the root-cause analyses (what a report reads); the tags of
+    // open cases only (a case's peers, what `check` looks for, are open cases sharing a
+    // tag, and an import of closed cases need not write them).
     r#"
-    CREATE INDEX cases_open ON cases (id) INCLUDE (customer, severity, tier, title, opened_at, priority, tags, status,
-        first_response_at, closed_at) WHERE status = 'open';
+    CREATE INDEX cases_open ON cases (id) WHERE status = 'open';
     CREATE INDEX events_escalation ON events (escalation_id, seq) WHERE escalation_id IS NOT NULL;
     CREATE INDEX events_rca ON events (case_id, seq) WHERE kind = 'rca-done';
-    CREATE INDEX pauses_open ON pauses (case_id, id) WHERE ended_at IS NULL;
+    CREATE INDEX pauses_open ON pauses (case_id, id, started_at) WHERE ended_at IS NULL;
     DELETE FROM case_tags t USING cases c WHERE c.id = t.case_id AND c.status <> 'open';
     "#,
 ];

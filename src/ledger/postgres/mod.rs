@@ -7,6 +7,8 @@ mod bulk;
 mod chain;
 mod connect;
 mod copy;
+mod filters;
+mod log;
 pub mod migrations;
 mod outbox;
 mod pgpass;

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::filters::{DueValues, case_where};
 use super::queries::{
-    CASE_COLS, CaseValues, DueValues, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row,
-    case_where, esc_row, event_row,
+    CASE_COLS, CaseValues, ESC_COLS, ESC_WRITE, EVENT_COLS, EscValues, Param, PgTxn, bad, case_row, esc_row, event_row,
 };
 use crate::ledger::error::{Result, StoreError};
 use crate::ledger::store::{
@@ -49,16 +49,16 @@ impl Txn for PgTxn<'_> {
                 return Ok(Vec::new());
             }
         }
-        // The open ones first, from the open cases' own index (a few pages, where each
-        // case looked up among all of them costs a page of the key and one of the table).
-        let open = format!("SELECT {CASE_COLS} FROM cases WHERE status = 'open' AND id = ANY($1)");
-        let mut found = self.rows(&open, &[&ids], case_row)?;
-        let rest = crate::ledger::not_found(ids, &found);
-        if !rest.is_empty() {
-            let sql = format!("SELECT {CASE_COLS} FROM cases WHERE status <> 'open' AND id = ANY($1)");
-            found.extend(self.rows(&sql, &[&rest], case_row)?);
-        }
-        Ok(found)
+        // The open ones from the open cases' own index (a few pages, where each case looked
+        // up among all of them costs pages of the key), then the others: one statement, so
+        // that both see one snapshot (each statement its own, as a write reads committed).
+        let sql = format!(
+            "WITH open AS (SELECT {CASE_COLS} FROM cases WHERE status = 'open' AND id = ANY($1))
+             SELECT * FROM open UNION ALL
+             SELECT {CASE_COLS} FROM cases WHERE status <> 'open'
+               AND id = ANY(ARRAY(SELECT unnest($1::text[]) EXCEPT SELECT id FROM open))"
+        );
+        self.rows(&sql, &[&ids], case_row)
     }
 
     fn insert_case(&mut self, c: &Case, now: DateTime<Utc>) -> Result<()> {
@@ -208,44 +208,23 @@ impl Txn for PgTxn<'_> {
     }
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
-        crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
-        // The chain head is locked until commit: appends are one after another.
-        let (last, prev) = super::chain::head(&mut self.tx)?;
-        let seq = last + 1;
-        let hash = crate::ledger::chain_hash(&prev, seq, e)?;
-        let sql =
-            "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        let params: [Param; 10] =
-            [&seq, &e.at, &e.actor, &e.case_id, &e.escalation, &e.kind, &e.data, &e.policy_digest, &prev, &hash];
-        self.exec(sql, &params)?;
-        super::chain::set_head(&mut self.tx, &(seq, hash))?;
-        Ok(seq)
+        self.log_append(e)
     }
 
     fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>> {
-        let sql = "SELECT at FROM events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1";
-        Ok(self.rows(sql, &[&case_id], |r| Ok(r.get::<_, DateTime<Utc>>(0)))?.into_iter().next())
+        self.log_last_at(case_id)
     }
 
     fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
-        let sql =
-            "SELECT DISTINCT ON (case_id) case_id, at FROM events WHERE case_id = ANY($1) ORDER BY case_id, seq DESC";
-        Ok(self.rows(sql, &[&ids], |r| Ok((r.get(0), r.get(1))))?.into_iter().collect())
+        self.log_last_at_of(ids)
     }
 
     fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>> {
-        self.rows(&format!("SELECT {EVENT_COLS} FROM events WHERE case_id = $1 ORDER BY seq"), &[&case_id], event_row)
+        self.log_of_case(case_id)
     }
 
     fn escalation_events(&mut self, escalations: &[i64], cases: &[String]) -> Result<Vec<Event>> {
-        // Each term from its partial index (`events_escalation`, `events_rca`), as written there.
-        let sql = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE (escalation_id IS NOT NULL AND escalation_id = ANY($1))
-               OR (kind = '{}' AND case_id = ANY($2)) ORDER BY seq",
-            crate::events::RcaDone::KIND
-        );
-        self.rows(&sql, &[&escalations, &cases], event_row)
+        self.log_of_escalations(escalations, cases)
     }
 
     fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()> {

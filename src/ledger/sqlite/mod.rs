@@ -5,6 +5,7 @@
 mod accounts;
 mod bulk;
 mod chain;
+mod log;
 pub mod migrations;
 mod outbox;
 mod queries;

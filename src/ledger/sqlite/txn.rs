@@ -8,9 +8,8 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::queries::{
     CASE_SELECT, ESC_COLS, EVENT_SELECT, SqliteTxn, add_tags, case_row, case_values, case_where, count_rows, esc_cols,
-    esc_row, esc_values, event_row, in_list, insert_case_at, marks, opt_time_at, time_at,
+    esc_row, esc_values, in_list, insert_case_at, marks, opt_time_at, time_at,
 };
-use crate::events::RcaDone;
 use crate::ledger::error::Result;
 use crate::ledger::json;
 use crate::ledger::store::{
@@ -20,7 +19,7 @@ use crate::model::{Case, Escalation, Event, OpeningBound, Pause};
 use crate::time::rfc3339;
 
 impl SqliteTxn<'_> {
-    fn query<T>(&self, sql: &str, values: Vec<Value>, f: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+    pub(super) fn query<T>(&self, sql: &str, values: Vec<Value>, f: fn(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
         let mut stmt = self.tx.prepare_cached(sql)?;
         let rows = stmt.query_map(params_from_iter(values), f)?.collect::<rusqlite::Result<Vec<T>>>()?;
         Ok(rows)
@@ -209,61 +208,23 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn append_event(&mut self, e: &NewEvent) -> Result<i64> {
-        crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
-        let (last, prev) = super::chain::head(&self.tx)?;
-        let seq = last + 1;
-        let hash = crate::ledger::chain_hash(&prev, seq, e)?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                seq,
-                rfc3339(e.at),
-                e.actor,
-                e.case_id,
-                e.escalation,
-                e.kind,
-                e.data,
-                e.policy_digest,
-                prev,
-                hash
-            ])?;
-        count_rows(&self.tx, "events", 1)?;
-        Ok(seq)
+        self.log_append(e)
     }
 
     fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>> {
-        let sql = "SELECT at FROM events WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1";
-        Ok(self.tx.prepare_cached(sql)?.query_row([case_id], |r| time_at(r, 0)).optional()?)
+        self.log_last_at(case_id)
     }
 
     fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
-        let sql =
-            "SELECT case_id, (SELECT at FROM events e WHERE e.case_id = ids.value ORDER BY seq DESC LIMIT 1) AS at
-             FROM (SELECT value, value AS case_id FROM json_each(?1)) AS ids WHERE at IS NOT NULL";
-        let rows = self.query(sql, vec![json(&ids).into()], |r| Ok((r.get::<_, String>(0)?, time_at(r, 1)?)))?;
-        Ok(rows.into_iter().collect())
+        self.log_last_at_of(ids)
     }
 
     fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>> {
-        self.query(
-            &format!("{EVENT_SELECT} WHERE case_id = ?1 ORDER BY seq"),
-            vec![case_id.to_string().into()],
-            event_row,
-        )
+        self.log_of_case(case_id)
     }
 
     fn escalation_events(&mut self, escalations: &[i64], cases: &[String]) -> Result<Vec<Event>> {
-        // Each from its partial index (`events_escalation`, `events_rca`): their terms as written there.
-        let sql = format!("{EVENT_SELECT} WHERE escalation_id IS NOT NULL AND escalation_id IN ({})", in_list(1));
-        let mut events = self.query(&sql, vec![json(&escalations).into()], event_row)?;
-        let sql = format!("{EVENT_SELECT} WHERE kind = '{}' AND case_id IN ({})", RcaDone::KIND, in_list(1));
-        events.extend(self.query(&sql, vec![json(&cases).into()], event_row)?);
-        events.sort_unstable_by_key(|e| e.seq);
-        events.dedup_by_key(|e| e.seq);
-        Ok(events)
+        self.log_of_escalations(escalations, cases)
     }
 
     fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()> {
