@@ -189,12 +189,17 @@ pub const MIGRATIONS: &[&str] = &[
     // 10: what the commands about open work and escalations read, kept apart from the
     // years of closed cases and their events, so that it stays a few pages whatever their
     // number: the open cases' rows again, by id (`cases_open`, a partial index holding every
-    // column a case is read with: the cases of the open escalations are found there); the
+    // column a case is read with: the cases of the open escalations are found there) and
+    // by severity, tier and opening time (`cases_open_by`, now holding the whole row too:
+    // `case list --eligible` reads its candidates there, not a page of the table each); the
     // open pauses; the escalations' events and the root-cause analyses (what a report
     // reads); the tags of open cases only (a case's peers, what `check` looks for, are open
     // cases sharing a tag, and an import of closed cases need not write them).
     r#"
     CREATE INDEX cases_open ON cases (id, customer, severity, tier, title, opened_at, priority, tags, status,
+        first_response_at, closed_at) WHERE status = 'open';
+    DROP INDEX IF EXISTS cases_open_by;
+    CREATE INDEX cases_open_by ON cases (severity, tier, opened_at, id, customer, title, priority, tags, status,
         first_response_at, closed_at) WHERE status = 'open';
     CREATE INDEX pauses_open ON pauses (case_id, id, started_at) WHERE ended_at IS NULL;
     CREATE INDEX events_escalation ON events (escalation_id, seq) WHERE escalation_id IS NOT NULL;
