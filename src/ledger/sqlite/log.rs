@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::queries::{EVENT_SELECT, SqliteTxn, count_rows, event_row, in_list, time_at};
 use crate::events::RcaDone;
@@ -14,30 +14,35 @@ use crate::ledger::store::NewEvent;
 use crate::model::Event;
 use crate::time::rfc3339;
 
+/// A row of the log, counted: `e` at `seq`, after the hash `chain.0` with the hash
+/// `chain.1` (none only in a copy of a ledger's events from before the chain).
+pub(super) fn insert(conn: &Connection, seq: i64, e: &NewEvent, chain: (Option<&str>, Option<&str>)) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        seq,
+        rfc3339(e.at),
+        e.actor,
+        e.case_id,
+        e.escalation,
+        e.kind,
+        e.data,
+        e.policy_digest,
+        chain.0,
+        chain.1
+    ])?;
+    Ok(count_rows(conn, "events", 1)?)
+}
+
 impl SqliteTxn<'_> {
     pub(super) fn log_append(&mut self, e: &NewEvent) -> Result<i64> {
         crate::ledger::storable(&format!("an event of case {}", e.case_id), &[Some(e.at)])?;
         let (last, prev) = super::chain::head(&self.tx)?;
         let seq = last + 1;
         let hash = crate::ledger::chain_hash(&prev, seq, e)?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                seq,
-                rfc3339(e.at),
-                e.actor,
-                e.case_id,
-                e.escalation,
-                e.kind,
-                e.data,
-                e.policy_digest,
-                prev,
-                hash
-            ])?;
-        count_rows(&self.tx, "events", 1)?;
+        insert(&self.tx, seq, e, (Some(&prev), Some(&hash)))?;
         Ok(seq)
     }
 

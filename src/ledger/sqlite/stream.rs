@@ -136,23 +136,16 @@ pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
             super::accounts::add_shift(conn, s, true)?;
         }
         Row::Event(e) => {
-            conn.prepare_cached(
-                "INSERT INTO events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                e.seq,
-                rfc3339(e.at),
-                e.actor,
-                e.case_id,
-                e.escalation,
-                e.kind,
-                e.data,
-                e.policy_digest,
-                e.prev_hash,
-                e.hash,
-            ])?;
-            super::queries::count_rows(conn, "events", 1)?;
+            let event = crate::ledger::store::NewEvent {
+                at: e.at,
+                actor: &e.actor,
+                case_id: &e.case_id,
+                escalation: e.escalation,
+                kind: &e.kind,
+                data: &e.data,
+                policy_digest: &e.policy_digest,
+            };
+            super::log::insert(conn, e.seq, &event, (e.prev_hash.as_deref(), e.hash.as_deref()))?;
         }
     }
     Ok(())
