@@ -39,13 +39,6 @@ pub(crate) fn key_range(ids: &[String]) -> Option<(&String, &String)> {
     (ids.len() > 16).then_some((low, high))
 }
 
-/// The ids of `ids` that no case of `found` has: what is left to look up among the
-/// closed cases once the open ones were found in their own index (`cases_open`).
-pub(crate) fn not_found<'a>(ids: &'a [String], found: &[crate::model::Case]) -> Vec<&'a String> {
-    let seen: std::collections::HashSet<&str> = found.iter().map(|c| c.id.as_str()).collect();
-    ids.iter().filter(|id| !seen.contains(id.as_str())).collect()
-}
-
 /// One event of a bulk load, ready to store: the case it belongs to (its place in
 /// the load's rows), its kind and JSON data, its seq and hash. (The hash before
 /// it is the previous link's, or the head's for the first: `with_prev`.)

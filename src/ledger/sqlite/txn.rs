@@ -43,7 +43,8 @@ impl Txn for SqliteTxn<'_> {
         // case looked up among all of them costs a page of the key and one of the table).
         let open = format!("{CASE_SELECT} INDEXED BY cases_open WHERE status = 'open' AND id IN ({})", in_list(1));
         let mut found = self.query(&open, vec![json(&ids).into()], case_row)?;
-        let rest = crate::ledger::not_found(ids, &found);
+        let seen: std::collections::HashSet<&str> = found.iter().map(|c| c.id.as_str()).collect();
+        let rest: Vec<&String> = ids.iter().filter(|id| !seen.contains(id.as_str())).collect();
         if !rest.is_empty() {
             let sql = format!("{CASE_SELECT} WHERE status <> 'open' AND id IN ({})", in_list(1));
             let closed = self.query(&sql, vec![json(&rest).into()], case_row)?;
