@@ -102,10 +102,17 @@ fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
     if a.is_ascii() && b.is_ascii() { a.cmp(b) } else { a.encode_utf16().cmp(b.encode_utf16()) }
 }
 
-/// A JSON string, escaped as RFC 8785 (and serde_json) escape it.
+/// A JSON string, escaped as RFC 8785 (and serde_json) escape it; text with
+/// nothing to escape, the usual case, is copied as it is.
 fn write_str(s: &str, out: &mut Vec<u8>) {
-    // Writing a &str to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        // Writing a &str to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
 }
 
 fn write_node(n: &mut Node, out: &mut Vec<u8>) {
@@ -294,5 +301,16 @@ mod tests {
         }
         assert!(canonical_data(r#"{"x": 1.5}"#).is_err());
         assert!(canonical_data("{").is_err());
+    }
+
+    proptest::proptest! {
+        /// A string written as serde_json writes it, copied or escaped; every control
+        /// character, the quote, the backslash and DEL come often.
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(s in "[\\x00-\\x22\\x5c\\x7fa-zé😀]{0,12}|.{0,12}") {
+            let mut out = Vec::new();
+            write_str(&s, &mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
+        }
     }
 }

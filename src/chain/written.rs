@@ -2,6 +2,7 @@
 //! hashes: what `canonical_data` makes of its JSON, without writing the JSON
 //! first and reading it back (an import writes one per case, millions of them).
 
+use super::write_str;
 use crate::events::CaseAdded;
 use crate::time::push_rfc3339;
 
@@ -13,16 +14,16 @@ pub fn case_added(added: &CaseAdded) -> String {
     out.extend_from_slice(b"{\"closed_at\":");
     opt_time(&mut out, c.closed_at);
     out.extend_from_slice(b",\"customer\":");
-    string(&mut out, &c.customer);
+    write_str(&c.customer, &mut out);
     out.extend_from_slice(b",\"first_response_at\":");
     opt_time(&mut out, c.first_response_at);
     out.extend_from_slice(b",\"id\":");
-    string(&mut out, &c.id);
+    write_str(&c.id, &mut out);
     if let Some(from) = &added.imported_from {
         out.extend_from_slice(b",\"imported_from\":{\"line\":");
         out.extend_from_slice(from.line.to_string().as_bytes());
         out.extend_from_slice(b",\"source\":");
-        string(&mut out, &from.source);
+        write_str(&from.source, &mut out);
         out.push(b'}');
     }
     out.extend_from_slice(b",\"opened_at\":");
@@ -39,39 +40,27 @@ pub fn case_added(added: &CaseAdded) -> String {
         out.push(b']');
     }
     out.extend_from_slice(b",\"priority\":");
-    string(&mut out, c.priority.as_str());
+    write_str(c.priority.as_str(), &mut out);
     out.extend_from_slice(b",\"severity\":");
     out.extend_from_slice(c.severity.to_string().as_bytes());
     out.extend_from_slice(b",\"status\":");
-    string(&mut out, c.status.as_str());
+    write_str(c.status.as_str(), &mut out);
     out.extend_from_slice(b",\"tags\":[");
     for (i, t) in c.tags.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        string(&mut out, t);
+        write_str(t, &mut out);
     }
     out.extend_from_slice(b"],\"tier\":");
-    string(&mut out, &c.tier);
+    write_str(&c.tier, &mut out);
     out.extend_from_slice(b",\"title\":");
-    string(&mut out, &c.title);
+    write_str(&c.title, &mut out);
     out.extend_from_slice(b",\"waiting_since\":");
     opt_time(&mut out, c.waiting_since);
     out.push(b'}');
     // Only whole strings and ASCII punctuation were written.
     String::from_utf8(out).unwrap_or_default()
-}
-
-/// A JSON string as serde_json (and RFC 8785) escapes it; text with nothing to
-/// escape, the usual case, is copied as it is.
-fn string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        super::write_str(s, out);
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    }
 }
 
 fn time(out: &mut Vec<u8>, t: chrono::DateTime<chrono::Utc>) {
