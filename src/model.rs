@@ -264,6 +264,11 @@ pub fn case_key(id: &str) -> String {
     if id.is_ascii() { id.to_string() } else { id.nfc().collect() }
 }
 
+/// `case_key` of an id given whole: kept as it is when it is already its key.
+pub fn into_case_key(id: String) -> String {
+    if id.is_ascii() && id.trim().len() == id.len() { id } else { case_key(&id) }
+}
+
 /// Whether two actor names are one person: names compare without regard to case
 /// ("Sam" is "sam"), so that no rule about who may act is passed by capitals.
 pub fn same_actor(a: &str, b: &str) -> bool {

@@ -17,7 +17,7 @@ type Chunk = Vec<io::Result<Record>>;
 
 /// What checks a record (on its line) and makes it a new case, on the reading
 /// thread (see `Record::checked`).
-pub type Checker = Box<dyn Fn(&super::RawCase, u64) -> Result<crate::ledger::NewCase, String> + Send>;
+pub type Checker = Box<dyn Fn(super::RawCase, u64) -> Result<crate::ledger::NewCase, String> + Send>;
 
 /// How records are checked where they are read.
 pub struct Check {
@@ -59,11 +59,16 @@ impl ReadAhead {
                 if let (Ok(rec), Some(c)) = (&mut r, &check)
                     && let Ok(raw) = &mut rec.raw
                 {
-                    let checked = (c.check)(raw, rec.line);
-                    if checked.is_ok() && !c.keep {
-                        *raw = super::RawCase { id: raw.id.take(), ..super::RawCase::default() };
-                    }
-                    rec.checked = Some(checked);
+                    // The record's text becomes the case's; only its id is kept, unless
+                    // the whole record is (an update merges it into the case it updates).
+                    rec.checked = Some(if c.keep {
+                        (c.check)(raw.clone(), rec.line)
+                    } else {
+                        let id = raw.id.clone();
+                        let checked = (c.check)(std::mem::take(raw), rec.line);
+                        raw.id = id;
+                        checked
+                    });
                 }
                 r
             };

@@ -171,9 +171,8 @@ pub fn during_rule(
     Ok(t)
 }
 
-/// One line of text: trimmed, not blank, no control characters.
-fn line_of(name: &str, v: Option<&String>) -> Result<String, String> {
-    let s = v.map(|s| s.trim()).unwrap_or("");
+/// One line of text, already trimmed: not blank, no control characters.
+fn check_line(name: &str, s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err(format!("{name} is missing"));
     }
@@ -189,7 +188,19 @@ fn line_of(name: &str, v: Option<&String>) -> Result<String, String> {
     if n > crate::app::MAX_ONE_LINE {
         return Err(format!("{name} is {n} characters long; the limit is {}", crate::app::MAX_ONE_LINE));
     }
-    Ok(s.to_string())
+    Ok(())
+}
+
+/// One line of text: trimmed, not blank, no control characters. The text is
+/// kept as it came when there is nothing to trim (an import checks a million).
+fn line_of(name: &str, v: Option<String>) -> Result<String, String> {
+    let s = v.unwrap_or_default();
+    let trimmed = s.trim();
+    check_line(name, trimmed)?;
+    if trimmed.len() == s.len() {
+        return Ok(s);
+    }
+    Ok(trimmed.to_string())
 }
 
 fn time_of(name: &str, s: &str, policy: &Policy) -> Result<DateTime<Utc>, String> {
@@ -199,8 +210,8 @@ fn time_of(name: &str, s: &str, policy: &Policy) -> Result<DateTime<Utc>, String
 /// The record's pauses, checked: each within the case's life and up to now,
 /// in order without overlap, only the last one open, and agreeing with
 /// `waiting_since`. Without `pauses`, `waiting_since` alone opens one.
-pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -> Result<Vec<Pause>, String> {
-    let Some(text) = raw.pauses.as_deref() else {
+pub fn pauses(text: Option<&str>, case: &Case, policy: &Policy, now: DateTime<Utc>) -> Result<Vec<Pause>, String> {
+    let Some(text) = text else {
         return Ok(case.waiting_since.map(|s| Pause { start: s, end: None }).into_iter().collect());
     };
     let items: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text)
@@ -234,27 +245,30 @@ pub fn pauses(raw: &RawCase, case: &Case, policy: &Policy, now: DateTime<Utc>) -
 }
 
 /// A record checked as a new case (`validate`, then `pauses`): the case and its pauses.
-pub fn checked(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<(Case, Vec<Pause>), String> {
+pub fn checked(mut raw: RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<(Case, Vec<Pause>), String> {
+    let text = raw.pauses.take();
     let case = validate(raw, policy, now)?;
-    let pauses = pauses(raw, &case, policy, now)?;
+    let pauses = pauses(text.as_deref(), &case, policy, now)?;
     Ok((case, pauses))
 }
 
-/// Check a record against the policy and make it a case. `now` bounds the times.
-pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
-    let id = id_rule("id", crate::model::case_key(&line_of("id", raw.id.as_ref())?))?;
-    let customer = line_of("customer", raw.customer.as_ref())?;
-    let sev = line_of("severity", raw.severity.as_ref())?;
+/// Check a record against the policy and make it a case (of the record's own
+/// text, where it needs no change). `now` bounds the times.
+pub fn validate(raw: RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Case, String> {
+    let id = id_rule("id", crate::model::into_case_key(line_of("id", raw.id)?))?;
+    let customer = line_of("customer", raw.customer)?;
+    let sev = raw.severity.as_deref().map_or("", str::trim);
+    check_line("severity", sev)?;
     let severity = sev
         .parse::<u32>()
         .ok()
         .filter(|n| policy.severities.contains_key(n))
         .ok_or_else(|| format!("unknown severity {sev:?} (accepted: {})", policy.severity_keys()))?;
-    let tier = line_of("tier", raw.tier.as_ref())?;
+    let tier = line_of("tier", raw.tier)?;
     if !policy.tiers.contains_key(&tier) {
         return Err(format!("unknown tier {tier:?} (accepted: {})", Policy::keys(&policy.tiers)));
     }
-    let title = match raw.title.as_ref() {
+    let title = match raw.title {
         None => String::new(),
         Some(t) => line_of("title", Some(t))?,
     };
@@ -268,7 +282,7 @@ pub fn validate(raw: &RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Ca
         Some(s) => s.trim().parse::<Priority>()?,
     };
     let mut tags: Vec<String> = Vec::new();
-    for t in raw.tags.iter().flatten() {
+    for t in raw.tags.into_iter().flatten() {
         if t.trim().is_empty() {
             continue;
         }
@@ -332,13 +346,20 @@ mod tests {
     #[test]
     fn a_good_record_becomes_a_case_with_defaults() {
         let now = crate::time::utc(2026, 11, 23, 12, 0).unwrap();
-        let c = validate(&raw(), &policy(), now).unwrap();
+        let c = validate(raw(), &policy(), now).unwrap();
         assert_eq!(c.tags, vec!["login", "eu"]);
         assert_eq!(c.priority, Priority::Normal);
         assert_eq!(c.status, CaseStatus::Open);
         let mut r = raw();
         r.opened_at = None;
-        assert_eq!(validate(&r, &policy(), now).unwrap().opened_at, now);
+        assert_eq!(validate(r.clone(), &policy(), now).unwrap().opened_at, now);
+        // Text taken from the record is trimmed, and an id keyed, like text given by reference.
+        let mut r = raw();
+        (r.id, r.customer, r.tier) = (Some(" Cafe\u{301}-1 ".into()), Some("\tAcme ".into()), Some(" premium".into()));
+        (r.title, r.tags) = (Some(" Login fails\n".into()), Some(vec![" eu ".into(), "eu".into()]));
+        let c = validate(r, &policy(), now).unwrap();
+        assert_eq!((c.id.as_str(), c.customer.as_str(), c.tier.as_str()), ("Caf\u{e9}-1", "Acme", "premium"));
+        assert_eq!((c.title.as_str(), c.tags), ("Login fails", vec!["eu".to_string()]));
     }
 
     #[test]
@@ -363,7 +384,7 @@ mod tests {
         for (edit, want) in cases {
             let mut r = raw();
             edit(&mut r);
-            let err = validate(&r, &p, now).unwrap_err();
+            let err = validate(r.clone(), &p, now).unwrap_err();
             assert!(err.contains(want), "{err:?} should contain {want:?}");
         }
     }
@@ -374,12 +395,12 @@ mod tests {
         let max = crate::app::MAX_ONE_LINE;
         let mut r = raw();
         r.title = Some("\u{e9}".repeat(max));
-        assert!(validate(&r, &policy(), now).is_ok());
+        assert!(validate(r.clone(), &policy(), now).is_ok());
         r.title = Some("\u{e9}".repeat(max + 1));
-        let err = validate(&r, &policy(), now).unwrap_err();
+        let err = validate(r.clone(), &policy(), now).unwrap_err();
         assert!(err.contains(&format!("{} characters long", max + 1)), "{err}");
         r.title = Some("e".repeat(max + 1));
-        assert!(validate(&r, &policy(), now).is_err());
+        assert!(validate(r.clone(), &policy(), now).is_err());
     }
 
     #[test]

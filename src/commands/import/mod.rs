@@ -284,7 +284,7 @@ impl Run<'_> {
         }
         let Some(before) = id.and_then(|id| known.existing.get(id)) else {
             let new = checked.unwrap_or_else(|| {
-                let (case, pauses) = crate::transfer::checked(raw, ctx.policy(), ctx.now)?;
+                let (case, pauses) = crate::transfer::checked(raw.clone(), ctx.policy(), ctx.now)?;
                 new_case(case, pauses, &self.source, line)
             })?;
             return Ok(Plan::Insert(Box::new(new)));
@@ -301,7 +301,7 @@ impl Run<'_> {
         // An update changes the fields the record gives; the others keep their values.
         let mut merged = crate::transfer::RawCase::from_case(before);
         merged.fill_from(raw);
-        let mut after = crate::transfer::validate(&merged, ctx.policy(), ctx.now)?;
+        let mut after = crate::transfer::validate(merged, ctx.policy(), ctx.now)?;
         // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
         after.waiting_since = before.waiting_since;
         if let Some(&last) = known.last_event.get(&before.id)
