@@ -325,6 +325,35 @@ fn a_hung_receiver_never_holds_a_command_past_its_budget() {
 }
 
 #[test]
+fn a_hook_past_its_budget_is_stopped_with_all_it_started() {
+    let env = Env::new();
+    let dir = env.dir.path().to_path_buf();
+    let (started, late) = (dir.join("started"), dir.join("late"));
+    // The hook starts a child that would still "send" after the 1s budget.
+    let script = format!("touch '{}'; (sleep 2; touch '{}') & sleep 30", started.display(), late.display());
+    let mut env = env.with_policy(move |text| {
+        format!(
+            "{}\n[channels.mail]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", {script:?}]\n\n[notify]\nbudget_seconds = 1\n",
+            text.replace("[levels.1]\n", "[levels.1]\nchannels = [\"mail\"]\n")
+        )
+    });
+    env.at("2026-11-23T12:30:00Z");
+    env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    let start = Instant::now();
+    let (_, err) = env.expect(0, &Env::request_args("ACME-1"));
+    assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+    assert!(started.exists(), "the hook never ran: {err}");
+    assert!(
+        err.contains("channel \"mail\" is pending")
+            && err.contains("sh did not finish within the 1s budget and was stopped"),
+        "{err}"
+    );
+    // Past the moment the hook's child would have written: it was stopped with the hook.
+    std::thread::sleep(Duration::from_secs(3).saturating_sub(start.elapsed()));
+    assert!(!late.exists(), "a child of the timed-out hook kept running");
+}
+
+#[test]
 fn a_refusal_is_permanent_and_a_missing_variable_stays_pending() {
     let mut t = Team::new(Backend::Sqlite, 2);
     t.env.at("2026-11-23T12:30:00Z");

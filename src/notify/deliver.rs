@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use super::format;
 use super::message::Message;
 use super::secret::resolve;
-use super::send::{self, Outcome, Service};
+use super::send::{self, Allowance, Outcome, Service};
 use crate::ledger::outbox::{Delivery, DeliveryState, Settled};
 use crate::policy::Policy;
 use crate::policy::channels::Target;
 
-/// Send `d` now, within `timeout`.
-pub fn attempt(policy: &Policy, d: &Delivery, now: DateTime<Utc>, timeout: Duration) -> Outcome {
+/// Send `d` now, within what `time` leaves of the budget.
+pub fn attempt(policy: &Policy, d: &Delivery, now: DateTime<Utc>, time: Allowance) -> Outcome {
+    let timeout = time.left;
     let Some(channel) = policy.notify.channels.get(&d.channel) else {
         return Outcome::Retry(format!("channel {:?} is not in the policy in force", d.channel));
     };
@@ -64,7 +65,7 @@ pub fn attempt(policy: &Policy, d: &Delivery, now: DateTime<Utc>, timeout: Durat
                 ("ESCALATE_HEADLINE", m.headline.clone()),
             ]
             .map(|(k, v)| (k.to_string(), v));
-            send::run(argv, &env, &body(format::envelope(&m, &d.key)), timeout)
+            send::run(argv, &env, &body(format::envelope(&m, &d.key)), time)
         }
     }
 }

@@ -9,7 +9,7 @@ use super::Topic;
 use super::deliver::{attempt, settle};
 use super::message::{self, Facts, Message};
 use super::route::{recipients, topic_of};
-use super::send::Outcome;
+use super::send::{Allowance, Outcome};
 use crate::app::Ctx;
 use crate::events::EventBody;
 use crate::ledger::Txn;
@@ -113,8 +113,9 @@ pub struct Tried {
     pub next_attempt_at: DateTime<Utc>,
 }
 
-/// Send these at most `PARALLEL` at a time, each within what is left of the budget.
-fn send_all(ctx: &Ctx, claimed: Vec<Delivery>, deadline: Instant) -> Vec<(Delivery, Outcome)> {
+/// Send these at most `PARALLEL` at a time, each within what is left of the
+/// `budget` that ends at `deadline`.
+fn send_all(ctx: &Ctx, claimed: Vec<Delivery>, deadline: Instant, budget: Duration) -> Vec<(Delivery, Outcome)> {
     let mut out = Vec::with_capacity(claimed.len());
     let mut rest = claimed.into_iter().peekable();
     while rest.peek().is_some() {
@@ -124,9 +125,9 @@ fn send_all(ctx: &Ctx, claimed: Vec<Delivery>, deadline: Instant) -> Vec<(Delive
             out.extend(batch.into_iter().map(|d| (d, Outcome::Retry(String::new()))));
             continue;
         }
-        let (policy, now) = (ctx.policy(), ctx.now);
+        let (policy, now, time) = (ctx.policy(), ctx.now, Allowance { left, budget });
         let results: Vec<Outcome> = std::thread::scope(|s| {
-            let handles: Vec<_> = batch.iter().map(|d| s.spawn(move || attempt(policy, d, now, left))).collect();
+            let handles: Vec<_> = batch.iter().map(|d| s.spawn(move || attempt(policy, d, now, time))).collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|_| Outcome::Retry("the delivery thread failed".into())))
@@ -137,9 +138,9 @@ fn send_all(ctx: &Ctx, claimed: Vec<Delivery>, deadline: Instant) -> Vec<(Delive
     out
 }
 
-/// Claim, send within `budget`, and record each outcome, in short transactions.
-fn run(ctx: &Ctx, which: Claim, budget: Duration) -> anyhow::Result<Vec<Tried>> {
-    let deadline = Instant::now() + budget;
+/// Claim, send by `deadline` (where `budget` ends), and record each outcome,
+/// in short transactions.
+fn run(ctx: &Ctx, which: Claim, deadline: Instant, budget: Duration) -> anyhow::Result<Vec<Tried>> {
     let mut ledger = ctx.write_ledger()?;
     let claimed = {
         let mut tx = ledger.begin()?;
@@ -150,7 +151,7 @@ fn run(ctx: &Ctx, which: Claim, budget: Duration) -> anyhow::Result<Vec<Tried>> 
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
-    let sent = send_all(ctx, claimed, deadline);
+    let sent = send_all(ctx, claimed, deadline, budget);
     let mut tx = ledger.begin()?;
     let mut tried = Vec::with_capacity(sent.len());
     for (d, outcome) in sent {
@@ -182,7 +183,7 @@ pub fn after_command(ctx: &Ctx) {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "warning: {}", crate::render::clean(&s));
     };
-    match run(ctx, Claim::Own(&ids), budget) {
+    match run(ctx, Claim::Own(&ids), Instant::now() + budget, budget) {
         Ok(tried) => {
             for t in tried.iter().filter(|t| t.state != DeliveryState::Sent) {
                 let why = match &t.outcome {
@@ -209,15 +210,14 @@ pub fn after_command(ctx: &Ctx) {
 
 /// `notify flush`: send everything due, up to `limit`, within `budget`.
 pub fn flush(ctx: &Ctx, budget: Duration, limit: i64) -> anyhow::Result<Vec<Tried>> {
-    let start = Instant::now();
+    let deadline = Instant::now() + budget;
     let mut all = Vec::new();
     while (all.len() as i64) < limit {
-        let left = budget.saturating_sub(start.elapsed());
-        if left.is_zero() {
+        if Instant::now() >= deadline {
             break;
         }
         let take = (limit - all.len() as i64).min(PARALLEL as i64);
-        let tried = run(ctx, Claim::Due { now: ctx.now, limit: take }, left)?;
+        let tried = run(ctx, Claim::Due { now: ctx.now, limit: take }, deadline, budget)?;
         if tried.is_empty() {
             break;
         }
@@ -267,5 +267,6 @@ pub fn test(ctx: &Ctx, channel: &str) -> Outcome {
         last_error: None,
         sent_at: None,
     };
-    attempt(ctx.policy(), &d, ctx.now, ctx.policy().notify.budget)
+    let budget = ctx.policy().notify.budget;
+    attempt(ctx.policy(), &d, ctx.now, Allowance { left: budget, budget })
 }

@@ -1,9 +1,11 @@
 //! The network and process edge of delivery: an HTTPS POST (rustls, certificates
 //! checked, no redirects, the answer read up to a cap) and a command hook run
-//! with a time limit. Each attempt ends in a typed outcome.
+//! with a time limit, in a process group of its own so that a hook past its
+//! limit is stopped with everything it started. Each attempt ends in a typed
+//! outcome.
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What became of one attempt.
@@ -134,21 +136,81 @@ fn words(service: Service, answer: &str) -> String {
     format!("{line}{hint}")
 }
 
-/// Run `argv` with `input` on stdin and `env` set; a non-zero exit or a run past `timeout` fails.
-pub fn run(argv: &[String], env: &[(String, String)], input: &[u8], timeout: Duration) -> Outcome {
+/// The time one attempt may take: what is left of the budget that all the
+/// deliveries of a run share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub left: Duration,
+    pub budget: Duration,
+}
+
+impl Allowance {
+    /// The limit in words: "the 2s budget", and when deliveries before this one
+    /// used some of it, how much was left: "the 2s budget (0.4s of it was left
+    /// when it started)".
+    fn describe(self) -> String {
+        let (left, budget) = (seconds(self.left), seconds(self.budget));
+        if left == budget {
+            format!("the {budget} budget")
+        } else {
+            format!("the {budget} budget ({left} of it was left when it started)")
+        }
+    }
+}
+
+/// A duration up to the next tenth of a second: "2s", "0.4s" (never "0s").
+fn seconds(d: Duration) -> String {
+    let tenths = d.as_millis().div_ceil(100).max(1);
+    match tenths % 10 {
+        0 => format!("{}s", tenths / 10),
+        t => format!("{}.{t}s", tenths / 10),
+    }
+}
+
+/// Start `argv` in a process group of its own, so that what it starts can be stopped with it.
+fn spawn(argv: &[String], env: &[(String, String)]) -> Result<Child, Outcome> {
     let Some((program, args)) = argv.split_first() else {
-        return Outcome::Permanent("the command is empty".into());
+        return Err(Outcome::Permanent("the command is empty".into()));
     };
-    let mut child = match Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    cmd.args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
     {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    cmd.spawn().map_err(|e| Outcome::Retry(format!("cannot run {program}: {e}")))
+}
+
+/// Stop a hook that ran out of time and everything it started: kill its
+/// process group (its id is the hook's, which is not reused until the hook is
+/// reaped), then the hook itself should the group kill fail, and reap it.
+fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Run `argv` with `input` on stdin and `env` set; a non-zero exit or a run
+/// past `time.left` fails, and a run past it is stopped with all it started.
+pub fn run(argv: &[String], env: &[(String, String)], input: &[u8], time: Allowance) -> Outcome {
+    let program = argv.first().map_or("", String::as_str);
+    let mut child = match spawn(argv, env) {
         Ok(c) => c,
-        Err(e) => return Outcome::Retry(format!("cannot run {program}: {e}")),
+        Err(outcome) => return outcome,
     };
     // A hook that does not read its input must not block us: write on a thread.
     let writer = child.stdin.take().map(|mut stdin| {
@@ -161,13 +223,9 @@ pub fn run(argv: &[String], env: &[(String, String)], input: &[u8], timeout: Dur
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Outcome::Retry(format!(
-                    "{program} did not finish within {}s and was stopped",
-                    timeout.as_secs()
-                ));
+            Ok(None) if start.elapsed() >= time.left => {
+                stop(&mut child);
+                return Outcome::Retry(format!("{program} did not finish within {} and was stopped", time.describe()));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Outcome::Retry(format!("waiting for {program} failed: {e}")),
@@ -203,5 +261,16 @@ mod tests {
         let Outcome::Permanent(why) = classify(Service::PagerDuty, 400, pd, None) else { panic!() };
         assert!(why.starts_with("PagerDuty refused the message (400: Event object is invalid (Length"), "{why}");
         assert!(matches!(classify(Service::Webhook, 302, "", Some("https://x")), Outcome::Permanent(_)));
+    }
+
+    #[test]
+    fn a_limit_is_named_with_its_budget() {
+        let budget = Duration::from_secs(2);
+        let at = |ms| Allowance { left: Duration::from_millis(ms), budget }.describe();
+        // The claim before sending takes a few milliseconds: that is still the budget.
+        assert_eq!(at(1_998), "the 2s budget");
+        assert_eq!(at(1_400), "the 2s budget (1.4s of it was left when it started)");
+        assert_eq!(at(30), "the 2s budget (0.1s of it was left when it started)");
+        assert_eq!(seconds(Duration::from_secs(600)), "600s");
     }
 }
