@@ -351,6 +351,28 @@ fn seeds_001_002_severity_1_goes_to_the_outage_alias_and_only_the_seed_reasons_c
 }
 
 #[test]
+fn seeds_001_002_a_missed_first_response_must_really_be_late() {
+    let mut ex = Example::new(SEEDS_001_002);
+    ex.at("2026-11-23T16:00:00Z");
+    // Severity 2, non-premium: the first-response target is 4h clock, as in the built-in policy.
+    let add = |id: &str, responded: &str| {
+        let a = ["case", "add", id, "--customer", "Acme", "--severity", "2", "--tier", "non-premium"];
+        ex.ok(&[&a[..], &["--opened-at", "2026-11-23T08:00:00Z", "--first-response", responded]].concat());
+    };
+    add("K-1", "2026-11-23T08:05:00Z");
+    add("K-2", "2026-11-23T12:05:00Z");
+    let request =
+        |id| ["request", id, "--reason", "first-response-missed", "--to", "case-portal", "--description", "x"];
+    let (_, err) = ex.expect(1, &request("K-1"));
+    assert_eq!(
+        err,
+        "error: case K-1 may not be escalated now:\n  reason: first-response-missed does not apply: \
+         the first response came 2026-11-23 08:05 UTC within the 4h clock target\n"
+    );
+    ex.ok(&request("K-2"));
+}
+
+#[test]
 fn seeds_001_002_promotion_widens_the_audience_level_by_level() {
     let mut ex = Example::new(SEEDS_001_002);
     ex.at("2026-11-23T12:00:00Z"); // a Monday
