@@ -248,10 +248,8 @@ pub struct Escalation {
     /// The escalation document's contents beyond the destination's fields.
     pub package: Package,
     /// The customer of an account escalation; None for a case escalation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     /// The cases an account escalation spans (its `case` is the first it was requested for).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub linked: Vec<String>,
 }
 

@@ -33,7 +33,10 @@ pub const ESCALATION_FIELDS: &[&str] = &[
     "last_update_at",
     "next_touch_at",
     "handoff_note",
+    "touch_since",
     "package",
+    "account",
+    "linked",
 ];
 pub const EVENT_FIELDS: &[&str] = &["seq", "at", "actor", "case", "escalation", "kind", "data", "policy_digest"];
 
