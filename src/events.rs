@@ -289,6 +289,17 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_names_every_kind_of_event() {
+        let readme = include_str!("../README.md");
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with("| `kind` | string | `case-added`"))
+            .expect("the README's event kinds");
+        let missing: Vec<&&str> = EventBody::KINDS.iter().filter(|k| !row.contains(&format!("`{k}`"))).collect();
+        assert!(missing.is_empty(), "the README's event table leaves out {missing:?}");
+    }
+
+    #[test]
     fn old_shapes_still_load_and_every_kind_round_trips() {
         let old = [
             ("decided", r#"{"decision":"approved","level":1,"note":null}"#),

@@ -10,6 +10,7 @@ on_both!(
     an_emergency_becomes_an_account_escalation_after_three_hours,
     post_upgrade_cases_are_linked_into_one_account_escalation,
     the_dri_hands_off_with_the_manager_on_call_named,
+    the_next_shift_and_the_accounts_dri_take_over,
     the_vp_alone_decides_level_four,
     an_outage_and_a_root_cause_analysis_are_recorded,
     refusals_and_bad_input_leave_the_ledger_as_it_was,
@@ -89,6 +90,15 @@ fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
     let due = env.json(&["due", "--within", "30d"]);
     assert_eq!(due[0]["account"], "Initech", "{due}");
     assert_eq!(due[0]["linked"], serde_json::json!(["U-1", "U-2", "U-4"]));
+    // A linked case keeps its customer while the escalation is open; an unlinked one may move.
+    let before = env.dump();
+    let (_, err) = env.expect(2, &["case", "update", "U-2", "--customer", "Globex"]);
+    let unlink = "case U-2 is linked to Initech's account escalation #1: unlink it first (`escalate account unlink \"Initech\" U-2`)";
+    assert!(err.contains(unlink), "{err}");
+    let (_, err) = env.expect(2, &["case", "update", "U-1", "--customer", "Globex"]);
+    assert!(err.contains("case U-1 is where Initech's account escalation #1 keeps its events"), "{err}");
+    assert_eq!(env.dump(), before, "a refused change of customer changed the ledger");
+    env.ok(&["case", "update", "U-3", "--customer", "Globex"]);
     // The owner (the requester: the account has no people) closes it once agreed.
     let out = env.ok(&["account", "close", "Initech", "--note", "All four fixed; the DRI agrees"]);
     assert!(out.contains("Closed account escalation #1 of Initech."), "{out}");
@@ -122,6 +132,44 @@ fn the_dri_hands_off_with_the_manager_on_call_named(b: Backend) {
     );
     let history = env.json(&["oncall", "history"]);
     assert_eq!(history.as_array().map(Vec::len), Some(1));
+}
+
+fn the_next_shift_and_the_accounts_dri_take_over(b: Backend) {
+    let env = Env::on(b);
+    add(&env, "C-1", "Acme", "2", "2026-11-20T08:00:00Z", &[]);
+    add(&env, "A-1", "Acme", "2", "2026-11-20T09:00:00Z", &[]);
+    env.ok(&Env::request_args("C-1"));
+    // Nobody on call, no take-over in the policy: the owner alone.
+    let (code, _, err) = env.run_as("noah", &["assign", "C-1", "--to", "noah", "--note", "sam went home sick"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "error: noah may not hand off or assign escalation #1: only its owner (alice) may\n")
+    );
+    // The support manager on call takes it over; the engineer on call then picks it up.
+    env.ok(&["oncall", "set", "support-manager", "noah"]);
+    env.ok(&["oncall", "set", "support-engineer", "lee"]);
+    let (code, _, err) = env.run_as("mallory", &["assign", "C-1", "--to", "mallory"]);
+    let who = "only its owner (alice), support engineer on call (lee) or support manager on call (noah) may";
+    assert_eq!(
+        (code, err.as_str()),
+        (1, format!("error: mallory may not hand off or assign escalation #1: {who}\n").as_str())
+    );
+    let (code, out, err) = env.run_as("noah", &["assign", "C-1", "--to", "noah", "--note", "alice went home sick"]);
+    assert_eq!((code, out.as_str()), (0, "noah now owns escalation #1 of case C-1.\n"), "{err}");
+    let (code, _, err) = env.run_as("lee", &["close", "C-1", "--note", "fixed"]);
+    let close = "only the owner (noah) may close escalation #1: it closes once its owner agrees; ask them, or take it over first with `escalate assign C-1 --to lee`";
+    assert_eq!((code, err.trim_end()), (1, format!("error: {close}").as_str()));
+    // An account escalation requested before its CSM was known: the CSM, its DRI, takes it over.
+    let req = ["account", "request", "Acme", "--case", "A-1", "--reason", "customer-deadline", "--description", "x"];
+    env.ok(&req);
+    env.ok(&["account", "set", "Acme", "--csm", "cat"]);
+    let (code, _, err) = env.run_as("cat", &["account", "close", "Acme", "--note", "The DRI agrees"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("or take it over first with `escalate account assign \"Acme\" --to cat`"), "{err}");
+    let (code, _, err) = env.run_as("cat", &["account", "assign", "Acme", "--to", "cat"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = env.run_as("cat", &["account", "close", "Acme", "--note", "The DRI agrees"]);
+    assert_eq!((code, out.as_str()), (0, "Closed account escalation #2 of Acme.\n"), "{err}");
 }
 
 fn the_vp_alone_decides_level_four(b: Backend) {

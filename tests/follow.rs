@@ -344,7 +344,7 @@ fn the_timeline_tells_the_whole_story_in_order() {
 fn only_the_owner_or_the_takeover_roles_hand_off_and_assign() {
     let env = Env::new().with_policy(|p| {
         p.replace("escalation-managers = []", "escalation-managers = [\"erin\"]")
-            .replace("[decisions]", "[ownership]\ntake_over = [\"role:escalation-managers\"]\n\n[decisions]")
+            .replace("take_over = []", "take_over = [\"role:escalation-managers\"]")
     });
     env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
     env.ok(&Env::request_args("C-1"));
@@ -519,4 +519,26 @@ fn actor_names_are_one_person_whatever_their_case() {
     assert_eq!(code, 1, "the requester may not decide it by changing case: {err}");
     let (code, _, err) = as_actor(&env, "SAM", &["close", "C-1", "--note", "done"]);
     assert_eq!(code, 0, "the owner closes whatever the case: {err}");
+}
+
+#[test]
+fn an_opening_cannot_move_past_the_cases_request_or_its_wait() {
+    let mut env = requested();
+    env.at("2026-11-24T12:00:00Z");
+    env.ok(&["case", "update", "C-1", "--waiting"]);
+    let before = env.dump();
+    let (code, out, err) = env.run(&["case", "update", "C-1", "--opened-at", "2026-11-23T12:30:00Z"]);
+    insta::assert_snapshot!(format!("exit {code}\n{out}{err}"), @r"
+    exit 2
+    error: --opened-at 2026-11-23T12:30:00Z would come after escalation #1 was requested (2026-11-23T12:00:00Z): a case opens before it is escalated or waits on the customer
+    ");
+    let moved = env.dir.path().join("moved.ndjson");
+    std::fs::write(&moved, "{\"id\": \"C-1\", \"opened_at\": \"2026-11-24T11:00:00Z\"}\n").unwrap();
+    let (code, out, err) = env.run(&["case", "import", "--upsert", moved.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("line 1 (case C-1): opened_at 2026-11-24T11:00:00Z would come after escalation #1"), "{err}");
+    assert_eq!(env.dump(), before, "a refused move changed the ledger");
+    // Earlier is always fine, and so is later up to the request.
+    env.ok(&["case", "update", "C-1", "--opened-at", "2026-11-23T11:00:00Z"]);
+    env.ok(&["case", "update", "C-1", "--opened-at", "2026-11-19T11:00:00Z"]);
 }

@@ -199,6 +199,17 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
             crate::time::rfc3339(after.opened_at)
         )));
     }
+    if after.customer != before.customer
+        && let Some(why) = held_by_account(&mut *tx, &before)?
+    {
+        return Err(error::bad_input(why));
+    }
+    if after.opened_at > before.opened_at {
+        let passed = opening_passed(&mut *tx, &after)?;
+        if let Some(p) = passed {
+            return Err(error::bad_input(view::opening_passed("--opened-at", after.opened_at, &p)));
+        }
+    }
     if let Some(pr) = &a.priority {
         after.priority = priority(pr)?;
     }
@@ -267,6 +278,37 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         ctx.out.print(&view::case_detail(&ctx.out, &after, p, ctx.now))?;
     }
     Ok(0)
+}
+
+/// Why the case cannot leave its customer: it belongs to the customer's open
+/// account escalation (None when it does not).
+pub(crate) fn held_by_account(tx: &mut dyn crate::ledger::Txn, case: &Case) -> anyhow::Result<Option<String>> {
+    let all = tx.account_escalations(&case.customer)?;
+    let Some(esc) = crate::model::open_escalation(&all).filter(|e| e.linked.contains(&case.id)) else {
+        return Ok(None);
+    };
+    let (customer, id) = (&case.customer, &case.id);
+    Ok(Some(if esc.case_id == case.id {
+        format!(
+            "case {id} is where {customer}'s account escalation #{} keeps its events: close or withdraw that escalation before the case changes customer",
+            esc.id
+        )
+    } else {
+        format!(
+            "case {id} is linked to {customer}'s account escalation #{}: unlink it first (`escalate account unlink {customer:?} {id}`)",
+            esc.id
+        )
+    }))
+}
+
+/// What of the case's requests and waits its opening would come after (see `rules::opening`).
+pub(crate) fn opening_passed(
+    tx: &mut dyn crate::ledger::Txn,
+    case: &Case,
+) -> anyhow::Result<Option<crate::rules::opening::Passed>> {
+    let escalations = tx.escalations_of(&case.id)?;
+    let pauses = tx.pauses_of_cases(std::slice::from_ref(&case.id))?.remove(&case.id).unwrap_or_default();
+    Ok(crate::rules::opening::passed(case.opened_at, &escalations, &pauses))
 }
 
 /// `{"field": {"from": .., "to": ..}}` for every field that changed.

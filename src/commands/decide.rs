@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, a: DecideArgs, target: super::follow::Target) -> anyhow::R
             }
         },
     };
-    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e, _| {
         may_decide(ctx.policy(), e, &ctx.actor).map_err(|d| super::follow::refused(ctx, &d))?;
         let (state, word) = match a.decision {
             Decision::Approve => (EscState::Approved, "approved"),

@@ -7,7 +7,7 @@ use crate::error;
 use crate::events::{CustomerUpdated, EventBody, Note, OwnerChange, Reopened, Why};
 use crate::model::{Case, CaseStatus, EscState, Escalation};
 use crate::render::{self, cases::EscalationView};
-use crate::rules::follow::{may_close, may_take_over, may_withdraw};
+use crate::rules::follow::{Standing, may_close, may_take_over, may_withdraw};
 
 /// Which of the case's escalations a command acts on.
 #[derive(Clone, Copy)]
@@ -74,7 +74,7 @@ pub fn act(
     ctx: &Ctx,
     target: &Target,
     pick: Pick,
-    change: impl FnOnce(&Case, &mut Escalation) -> anyhow::Result<EventBody>,
+    change: impl FnOnce(&Case, &mut Escalation, &Standing) -> anyhow::Result<EventBody>,
 ) -> anyhow::Result<(Case, Escalation)> {
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
@@ -88,7 +88,8 @@ pub fn act(
         (Pick::Open, Target::Case(_)) => return Err(no_open(&case.id, latest.as_ref())),
         (Pick::Open, Target::Account(customer)) => return Err(no_open_account(customer, latest.as_ref())),
     };
-    let mut body = change(&case, &mut esc)?;
+    let standing = standing(ctx, &mut *tx, &esc)?;
+    let mut body = change(&case, &mut esc, &standing)?;
     if let EventBody::HandedOff(h) = &mut body {
         h.manager = manager_on_call(ctx, &mut *tx)?;
     }
@@ -114,6 +115,20 @@ fn no_open_account(customer: &str, latest: Option<&Escalation>) -> anyhow::Error
 }
 
 /// Who holds the manager's on-call role now, per the roster.
+/// Who may take `esc` over as the ledger has it now, besides its owner and the
+/// policy's `take_over`: whoever is on call, and an account's escalation DRI.
+fn standing(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, esc: &Escalation) -> anyhow::Result<Standing> {
+    let shifts = tx.shifts()?;
+    let on_call = ctx.policy().oncall.roles.iter().filter_map(|(role, label)| {
+        crate::roster::on_call(&shifts, role, ctx.now).map(|s| (label.clone(), s.name.clone()))
+    });
+    let dri = match &esc.account {
+        Some(customer) => crate::roster::dri(ctx.policy(), tx.account(customer)?.as_ref()).0,
+        None => None,
+    };
+    Ok(Standing { on_call: on_call.collect(), dri })
+}
+
 fn manager_on_call(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn) -> anyhow::Result<Option<String>> {
     let Some(role) = ctx.policy().oncall.manager.as_deref() else { return Ok(None) };
     let shifts = tx.shifts()?;
@@ -146,7 +161,7 @@ pub fn report(ctx: &Ctx, case: &Case, esc: &Escalation, sentence: &str) -> anyho
 
 pub fn withdraw(ctx: &Ctx, a: &WhyArgs, target: Target) -> anyhow::Result<u8> {
     let why = text("--why", &a.why)?;
-    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e, _| {
         may_withdraw(e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
         e.state = EscState::Withdrawn;
         e.closed_at = Some(ctx.now);
@@ -158,8 +173,8 @@ pub fn withdraw(ctx: &Ctx, a: &WhyArgs, target: Target) -> anyhow::Result<u8> {
 pub fn assign(ctx: &Ctx, a: &AssignArgs, target: Target) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = a.note.as_deref().map(|n| text("--note", n)).transpose()?;
-    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
-        may_take_over(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e, standing| {
+        may_take_over(ctx.policy(), e, &ctx.actor, standing).map_err(|d| refused(ctx, &d))?;
         // Assigning the owner again with a note keeps the note: it is recorded.
         if e.owner == to && note.is_none() {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
@@ -173,8 +188,8 @@ pub fn assign(ctx: &Ctx, a: &AssignArgs, target: Target) -> anyhow::Result<u8> {
 pub fn handoff(ctx: &Ctx, a: &HandoffArgs, target: Target) -> anyhow::Result<u8> {
     let to = one_line("--to", &a.to)?;
     let note = text("--note", &a.note)?;
-    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
-        may_take_over(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e, standing| {
+        may_take_over(ctx.policy(), e, &ctx.actor, standing).map_err(|d| refused(ctx, &d))?;
         if e.owner == to {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
@@ -199,7 +214,7 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs, target: Target) -> anyhow::Result<u8> {
             crate::time::rfc3339(n)
         )));
     }
-    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e, _| {
         e.last_update_at = Some(ctx.now);
         e.next_touch_at = next;
         Ok(EventBody::CustomerUpdated(CustomerUpdated { note, next }))
@@ -214,8 +229,8 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs, target: Target) -> anyhow::Result<u8> {
 
 pub fn close(ctx: &Ctx, a: &NoteArgs, target: Target) -> anyhow::Result<u8> {
     let note = text("--note", &a.note)?;
-    let (case, esc) = act(ctx, &target, Pick::Open, |_, e| {
-        may_close(ctx.policy(), e, &ctx.actor).map_err(|d| refused(ctx, &d))?;
+    let (case, esc) = act(ctx, &target, Pick::Open, |_, e, standing| {
+        may_close(ctx.policy(), e, &ctx.actor, standing).map_err(|d| refused(ctx, &d))?;
         e.state = EscState::Closed;
         e.closed_at = Some(ctx.now);
         Ok(EventBody::Closed(Note { note }))
@@ -225,7 +240,7 @@ pub fn close(ctx: &Ctx, a: &NoteArgs, target: Target) -> anyhow::Result<u8> {
 
 pub fn reopen(ctx: &Ctx, a: &WhyArgs, target: Target) -> anyhow::Result<u8> {
     let why = text("--why", &a.why)?;
-    let (case, esc) = act(ctx, &target, Pick::Latest, |case, e| {
+    let (case, esc) = act(ctx, &target, Pick::Latest, |case, e, _| {
         if e.state != EscState::Closed {
             return Err(error::refused(format!("escalation #{} is {}, not closed: nothing to reopen", e.id, e.state)));
         }

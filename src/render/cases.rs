@@ -363,3 +363,18 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
     s.push_str(&timeline(out, events, p));
     s
 }
+
+/// Why an opening cannot move where `name` would put it (see `rules::opening`).
+pub fn opening_passed(name: &str, opened: chrono::DateTime<chrono::Utc>, p: &crate::rules::opening::Passed) -> String {
+    use crate::rules::opening::Passed;
+    let what = match p {
+        Passed::Request { escalation, at } => {
+            format!("escalation #{escalation} was requested ({})", crate::time::rfc3339(*at))
+        }
+        Passed::Pause { at } => format!("the case began waiting on the customer ({})", crate::time::rfc3339(*at)),
+    };
+    format!(
+        "{name} {} would come after {what}: a case opens before it is escalated or waits on the customer",
+        crate::time::rfc3339(opened)
+    )
+}

@@ -206,12 +206,18 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
         Denied::NotOwnerOrTakeOver { actor, id, owner, take_over } => {
             let mut who = vec![format!("its owner ({owner})")];
             who.extend(take_over.iter().cloned());
-            format!("{actor} may not hand off or assign escalation #{id}: only {} may", who.join(" or "))
+            let last = who.pop().unwrap_or_default();
+            let who = if who.is_empty() { last } else { format!("{} or {last}", who.join(", ")) };
+            format!("{actor} may not hand off or assign escalation #{id}: only {who} may")
         }
-        Denied::NotOwner { id, case, owner, take_over } => {
+        Denied::NotOwner { id, case, account, owner, take_over } => {
+            let assign = match account {
+                Some(customer) => format!("escalate account assign {customer:?}"),
+                None => format!("escalate assign {case}"),
+            };
             let take = take_over
                 .as_ref()
-                .map(|actor| format!(", or take it over first with `escalate assign {case} --to {actor}`"))
+                .map(|actor| format!(", or take it over first with `{assign} --to {actor}`"))
                 .unwrap_or_default();
             format!(
                 "only the owner ({owner}) may close escalation #{id}: it closes once its owner agrees; ask them{take}"

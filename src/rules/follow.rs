@@ -9,7 +9,7 @@ use super::pause::{deadline, paused_clock};
 use crate::model::{Case, EscState, Escalation, Pause, ser_time};
 use crate::policy::Policy;
 
-pub use super::permit::{Denied, may_close, may_decide, may_take_over, may_withdraw};
+pub use super::permit::{Denied, Standing, may_close, may_decide, may_take_over, may_withdraw};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -165,33 +165,46 @@ mod tests {
     #[test]
     fn the_owner_and_the_take_over_roles_may_hand_off() {
         let p = policy(|t| {
-            t.replace("escalation-managers = []", "escalation-managers = [\"erin\"]").replace(
-                "[decisions]",
-                "[ownership]\ntake_over = [\"role:escalation-managers\", \"vp\"]\n\n[decisions]",
-            )
+            t.replace("escalation-managers = []", "escalation-managers = [\"erin\"]")
+                .replace("take_over = []", "take_over = [\"role:escalation-managers\", \"vp\"]")
         });
-        let e = esc();
-        assert!(may_take_over(&p, &e, "lee").is_ok());
-        assert!(may_take_over(&p, &e, "erin").is_ok());
-        assert!(may_take_over(&p, &e, "vp").is_ok());
-        let no = may_take_over(&p, &e, "mallory").unwrap_err();
+        let (e, none) = (esc(), Standing::default());
+        assert!(may_take_over(&p, &e, "lee", &none).is_ok());
+        assert!(may_take_over(&p, &e, "erin", &none).is_ok());
+        assert!(may_take_over(&p, &e, "vp", &none).is_ok());
+        let no = may_take_over(&p, &e, "mallory", &none).unwrap_err();
         let take_over = vec!["role:escalation-managers".to_string(), "vp".to_string()];
         assert_eq!(no, Denied::NotOwnerOrTakeOver { actor: "mallory".into(), id: 1, owner: "lee".into(), take_over });
         // Without take-over roles, the owner alone.
-        assert!(may_take_over(&policy(|t| t), &e, "erin").is_err());
+        assert!(may_take_over(&policy(|t| t), &e, "erin", &none).is_err());
+    }
+
+    #[test]
+    fn whoever_is_on_call_and_an_accounts_dri_may_take_over() {
+        let (p, e) = (policy(|t| t), esc());
+        let on_call = vec![("Support manager on call".to_string(), "Noah".to_string())];
+        let standing = Standing { on_call, dri: Some("cat".into()) };
+        assert!(may_take_over(&p, &e, "noah", &standing).is_ok());
+        assert!(may_take_over(&p, &e, "cat", &standing).is_ok());
+        let no = may_take_over(&p, &e, "mallory", &standing).unwrap_err();
+        let take_over =
+            vec!["support manager on call (Noah)".to_string(), "the account's escalation DRI (cat)".to_string()];
+        assert_eq!(no, Denied::NotOwnerOrTakeOver { actor: "mallory".into(), id: 1, owner: "lee".into(), take_over });
+        let cat = may_close(&p, &e, "cat", &standing).unwrap_err();
+        assert!(matches!(cat, Denied::NotOwner { take_over: Some(ref a), .. } if a == "cat"), "{cat:?}");
     }
 
     #[test]
     fn only_the_owner_closes_and_only_those_who_may_are_told_to_take_over() {
         let p = policy(|t| {
             t.replace("escalation-managers = []", "escalation-managers = [\"erin\"]")
-                .replace("[decisions]", "[ownership]\ntake_over = [\"role:escalation-managers\"]\n\n[decisions]")
+                .replace("take_over = []", "take_over = [\"role:escalation-managers\"]")
         });
-        let e = esc();
-        assert!(may_close(&p, &e, "lee").is_ok());
-        let erin = may_close(&p, &e, "erin").unwrap_err();
+        let (e, none) = (esc(), Standing::default());
+        assert!(may_close(&p, &e, "lee", &none).is_ok());
+        let erin = may_close(&p, &e, "erin", &none).unwrap_err();
         assert!(matches!(erin, Denied::NotOwner { take_over: Some(ref a), .. } if a == "erin"), "{erin:?}");
-        let alice = may_close(&p, &e, "alice").unwrap_err();
+        let alice = may_close(&p, &e, "alice", &none).unwrap_err();
         assert!(matches!(alice, Denied::NotOwner { take_over: None, .. }), "{alice:?}");
         assert!(may_withdraw(&e, "alice").is_ok() && may_withdraw(&e, "lee").is_ok());
         assert!(may_withdraw(&e, "rita").is_err());

@@ -9,6 +9,7 @@ pub mod eligible;
 pub mod finding;
 pub mod follow;
 pub mod history;
+pub mod opening;
 pub mod package;
 pub mod pause;
 pub mod permit;

@@ -37,6 +37,8 @@ pub enum Denied {
     NotOwner {
         id: i64,
         case: String,
+        /// The customer, for an account escalation (taken over with `account assign`).
+        account: Option<String>,
         owner: String,
         take_over: Option<String>,
     },
@@ -74,28 +76,56 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
     Ok(())
 }
 
-/// Who may hand off or assign an escalation: its owner, or whom the policy
-/// names for taking over (`[ownership] take_over`).
-pub fn may_take_over(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), Denied> {
-    if same_actor(actor, &esc.owner) || policy.names(&policy.take_over, actor) {
+/// Who may take an escalation over besides its owner and the policy's
+/// `[ownership] take_over`, as the ledger has it now: whoever is on call (the
+/// next shift picks up what the last one owned), and the account's escalation
+/// DRI for an account escalation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// Who is on call now: the role's label and the holder.
+    pub on_call: Vec<(String, String)>,
+    /// The account's escalation DRI (for an account escalation).
+    pub dri: Option<String>,
+}
+
+impl Standing {
+    fn holds(&self, actor: &str) -> bool {
+        self.on_call.iter().any(|(_, name)| same_actor(name, actor))
+            || self.dri.as_deref().is_some_and(|d| same_actor(d, actor))
+    }
+
+    /// Who the standing names, in words.
+    fn named(&self) -> Vec<String> {
+        let on_call = self.on_call.iter().map(|(label, name)| format!("{} ({name})", label.to_lowercase()));
+        on_call.chain(self.dri.iter().map(|d| format!("the account's escalation DRI ({d})"))).collect()
+    }
+}
+
+/// The owner hands off or assigns an escalation, and so may those the policy
+/// names to take over and those `standing` names.
+pub fn may_take_over(policy: &Policy, esc: &Escalation, actor: &str, standing: &Standing) -> Result<(), Denied> {
+    if same_actor(actor, &esc.owner) || policy.names(&policy.take_over, actor) || standing.holds(actor) {
         return Ok(());
     }
-    Err(Denied::NotOwnerOrTakeOver {
-        actor: actor.to_string(),
-        id: esc.id,
-        owner: esc.owner.clone(),
-        take_over: policy.take_over.iter().map(ToString::to_string).collect(),
-    })
+    let mut take_over: Vec<String> = policy.take_over.iter().map(ToString::to_string).collect();
+    take_over.extend(standing.named());
+    Err(Denied::NotOwnerOrTakeOver { actor: actor.to_string(), id: esc.id, owner: esc.owner.clone(), take_over })
 }
 
 /// Only the owner closes an escalation: it closes once its owner agrees. The
 /// refusal suggests taking it over only to those who may.
-pub fn may_close(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), Denied> {
+pub fn may_close(policy: &Policy, esc: &Escalation, actor: &str, standing: &Standing) -> Result<(), Denied> {
     if same_actor(actor, &esc.owner) {
         return Ok(());
     }
-    let take_over = policy.names(&policy.take_over, actor).then(|| actor.to_string());
-    Err(Denied::NotOwner { id: esc.id, case: esc.case_id.clone(), owner: esc.owner.clone(), take_over })
+    let may = policy.names(&policy.take_over, actor) || standing.holds(actor);
+    Err(Denied::NotOwner {
+        id: esc.id,
+        case: esc.case_id.clone(),
+        account: esc.account.clone(),
+        owner: esc.owner.clone(),
+        take_over: may.then(|| actor.to_string()),
+    })
 }
 
 /// The requester or the owner may withdraw an escalation.

@@ -313,6 +313,16 @@ impl Run<'_> {
                 crate::time::rfc3339(last)
             ));
         }
+        if after.customer != before.customer
+            && let Some(why) = super::case::held_by_account(tx, before).map_err(|e| format!("ledger: {e:#}"))?
+        {
+            return Err(why);
+        }
+        if after.opened_at > before.opened_at
+            && let Some(p) = super::case::opening_passed(tx, &after).map_err(|e| format!("ledger: {e:#}"))?
+        {
+            return Err(crate::render::cases::opening_passed("opened_at", after.opened_at, &p));
+        }
         if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
             let all = tx.escalations_of(&before.id).map_err(db)?;
             let open = crate::model::open_escalation(&all);
