@@ -179,6 +179,9 @@ pub struct DueBounds {
     /// Stored deadlines (a review's, a promised touch-point) up to this count.
     pub horizon: DateTime<Utc>,
     pub levels: Vec<LevelDue>,
+    /// The top level's bounds, for escalations at a level above it (one the policy
+    /// no longer has): they are timed as at the policy's highest level.
+    pub above_top: Option<LevelDue>,
     /// Rejected escalations below this level may be promoted; None when a decision never allows it.
     pub rejected_below: Option<u32>,
 }

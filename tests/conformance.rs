@@ -21,6 +21,7 @@ on_both!(
     one_of_many_promotions_wins,
     one_of_many_decisions_wins,
     one_of_many_requests_wins,
+    an_escalation_at_a_level_the_policy_dropped_is_still_due,
 );
 
 fn other(b: Backend) -> Backend {
@@ -360,4 +361,27 @@ fn one_of_many_requests_wins(b: Backend) {
     let results = env.race(n, |i| format!("r{i}"), args);
     one_wins(&results, "is already requested at level 1 by r");
     assert_eq!(env.json(&["list", "--state", "all"]).as_array().map(Vec::len), Some(1));
+}
+
+/// A policy that drops the levels above the first keeps what is due at them in
+/// sight: the escalation is timed as at the policy's highest level, and said so.
+fn an_escalation_at_a_level_the_policy_dropped_is_still_due(b: Backend) {
+    let mut env = requested(b);
+    env.at("2026-11-23T16:30:00Z");
+    env.ok(&["promote", "C-1", "--why", "no answer from the reviewer", "--yes"]);
+    let text = std::fs::read_to_string(common::repo().join("policy.toml")).unwrap();
+    let (head, rest) = text.split_once("[levels.2]").unwrap();
+    let (_, tail) = rest.split_once("# When the current level may be promoted").unwrap();
+    let one = env.dir.path().join("one-level.toml");
+    std::fs::write(&one, format!("{head}# When the current level may be promoted{tail}")).unwrap();
+    env.at("2026-11-25T12:00:00Z");
+    let args = ["--policy", one.to_str().unwrap(), "due", "--overdue", "--format", "ndjson"];
+    let (code, out, err) = env.run(&args);
+    assert_eq!(code, 1, "{out}{err}");
+    let kinds: Vec<String> =
+        out.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string()).collect();
+    assert_eq!(kinds, ["\"review\"", "\"touch-point\""], "{out}");
+    assert!(out.contains("level 2 (Escalation managers, not in the policy: timed as level 1)"), "{out}");
+    let shown = env.ok(&["--policy", one.to_str().unwrap(), "show", "C-1"]);
+    assert!(shown.contains("level 2 (not in the current policy)"), "{shown}");
 }

@@ -44,7 +44,7 @@ impl<'a> EscalationView<'a> {
             esc,
             customer,
             priority,
-            level_name: level.map_or_else(|| format!("level {}", esc.level), |l| l.name.clone()),
+            level_name: level.map_or_else(|| "not in the current policy".to_string(), |l| l.name.clone()),
             audience: level.map(|l| l.audience.clone()).unwrap_or_default(),
             reviewer: level.map(|l| l.reviewer.clone()).unwrap_or_default(),
             routed_immediately: false,

@@ -20,8 +20,14 @@ pub fn bounds(policy: &Policy, horizon: DateTime<Utc>) -> DueBounds {
             review_before: after(latest_start(cal, l.review, horizon)),
             touch_before: l.update_every.and_then(|every| after(latest_start(cal, every, horizon))),
         })
-        .collect();
-    DueBounds { horizon, levels, rejected_below: policy.promote_after_decision.then_some(policy.top_level()) }
+        .collect::<Vec<_>>();
+    let above_top = levels.last().cloned();
+    DueBounds {
+        horizon,
+        levels,
+        above_top,
+        rejected_below: policy.promote_after_decision.then_some(policy.top_level()),
+    }
 }
 
 /// Whether an escalation is within the bounds (what the ledger's query selects).
@@ -29,7 +35,8 @@ pub fn is_candidate(b: &DueBounds, e: &Escalation) -> bool {
     if !e.state.is_active() {
         return false;
     }
-    let level = b.levels.iter().find(|l| l.level == e.level);
+    let above = b.above_top.as_ref().filter(|top| e.level > top.level);
+    let level = b.levels.iter().find(|l| l.level == e.level).or(above);
     let requested = e.state == EscState::Requested;
     let review = requested
         && (e.review_due_at.is_some_and(|t| t <= b.horizon)

@@ -87,7 +87,16 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
         if !e.state.is_active() {
             continue;
         }
-        let Some(level) = policy.level(e.level) else { continue };
+        // A level the policy no longer has is timed as its highest, and said so.
+        let top = policy.top_level();
+        let Some(level) = policy.level(e.level).or_else(|| policy.level(top).filter(|_| e.level > top)) else {
+            continue;
+        };
+        let gone = if policy.level(e.level).is_none() {
+            format!(", not in the policy: timed as level {top}")
+        } else {
+            String::new()
+        };
         let direct = policy.routed_directly(&e.destination);
         let review_due =
             if policy.pause_review { deadline(cal, e.level_since, level.review, o.pauses) } else { e.review_due_at };
@@ -96,7 +105,7 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
         {
             let detail = match direct {
                 Some(d) => format!("{} reviews it (routed immediately)", d.receiver),
-                None => format!("{} reviews level {} ({})", level.reviewer, e.level, level.name),
+                None => format!("{} reviews level {} ({}{gone})", level.reviewer, e.level, level.name),
             };
             out.push(item(o, DueKind::Review, due, policy.pause_review.then_some(e.level_since), now, detail));
         }
@@ -110,7 +119,7 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
                 deadline(cal, base, every, pauses).map(|d| match direct {
                     // A route that skips the levels has no level to speak of.
                     Some(r) => (d, format!("customer update every {every} (routed immediately to {})", r.receiver)),
-                    None => (d, format!("customer update every {every} at level {}", e.level)),
+                    None => (d, format!("customer update every {every} at level {}{gone}", e.level)),
                 })
             }
             (None, None) => None,

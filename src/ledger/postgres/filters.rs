@@ -38,8 +38,9 @@ pub(super) fn case_where(f: &CaseFilter) -> (String, Vec<Box<dyn ToSql + Sync>>)
 pub(super) struct DueValues {
     horizon: DateTime<Utc>,
     rejected_below: Option<i32>,
-    /// Per level: the level, and the bounds on its review and update clocks.
-    levels: Vec<(i32, Bound, Bound)>,
+    /// Per level: how the level compares ("=", or ">" for the levels above the
+    /// top), the level, and the bounds on its review and update clocks.
+    levels: Vec<(&'static str, i32, Bound, Bound)>,
 }
 
 type Bound = Option<DateTime<Utc>>;
@@ -49,7 +50,10 @@ impl DueValues {
         DueValues {
             horizon: b.horizon,
             rejected_below: b.rejected_below.map(|t| t as i32),
-            levels: b.levels.iter().map(|l| (l.level as i32, l.review_before, l.touch_before)).collect(),
+            levels: (b.levels.iter().map(|l| ("=", l)))
+                .chain(b.above_top.iter().map(|l| (">", l)))
+                .map(|(op, l)| (op, l.level as i32, l.review_before, l.touch_before))
+                .collect(),
         }
     }
 
@@ -63,18 +67,18 @@ impl DueValues {
             params.push(top);
             any.push(format!("(state = 'rejected' AND level < ${})", params.len()));
         }
-        for (level, review, touch) in &self.levels {
+        for (op, level, review, touch) in &self.levels {
             params.push(level);
             let l = params.len();
             if let Some(t) = review {
                 params.push(t);
-                any.push(format!("(state = 'requested' AND level = ${l} AND level_since < ${})", params.len()));
+                any.push(format!("(state = 'requested' AND level {op} ${l} AND level_since < ${})", params.len()));
             }
             if let Some(t) = touch {
                 params.push(t);
                 // GREATEST passes over nulls.
                 any.push(format!(
-                    "(level = ${l} AND GREATEST(level_since, last_update_at, touch_since) < ${})",
+                    "(level {op} ${l} AND GREATEST(level_since, last_update_at, touch_since) < ${})",
                     params.len()
                 ));
             }

@@ -191,13 +191,18 @@ pub(super) fn due_where(b: &crate::model::DueBounds, values: &mut Vec<Value>) ->
         any.push(format!("(state = 'rejected' AND level < {})", arg(i64::from(top).into())));
     }
     let base = "max(level_since, coalesce(last_update_at, level_since), coalesce(touch_since, level_since))";
-    for l in &b.levels {
+    // Each level's bounds, and the top level's for the levels above it.
+    let levels = b.levels.iter().map(|l| ("=", l)).chain(b.above_top.iter().map(|l| (">", l)));
+    for (op, l) in levels {
         let level = arg(i64::from(l.level).into());
         if let Some(t) = l.review_before {
-            any.push(format!("(state = 'requested' AND level = {level} AND level_since < {})", arg(rfc3339(t).into())));
+            any.push(format!(
+                "(state = 'requested' AND level {op} {level} AND level_since < {})",
+                arg(rfc3339(t).into())
+            ));
         }
         if let Some(t) = l.touch_before {
-            any.push(format!("(level = {level} AND {base} < {})", arg(rfc3339(t).into())));
+            any.push(format!("(level {op} {level} AND {base} < {})", arg(rfc3339(t).into())));
         }
     }
     format!("state IN ('requested', 'approved', 'rejected') AND ({})", any.join(" OR "))
