@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{Editor, Input, Select};
+use dialoguer::{Editor, Input};
 
 use crate::error;
 use crate::render::no_color_env;
@@ -34,17 +34,30 @@ impl Prompter {
         let _ = self.term.write_line(text);
     }
 
-    /// Choose one of `items` (key, label); returns the key.
+    /// Choose one of `items` (key, label); returns the key. The items are listed
+    /// and numbered, and the answer is a whole line: a number, a key, or the start
+    /// of one key (typing a key never moves a cursor); Enter takes the first.
     pub fn select(&self, prompt: &str, items: &[(String, String)]) -> anyhow::Result<String> {
+        let Some((first, _)) = items.first() else {
+            return Err(error::bad_input(format!("{prompt}: there is nothing to choose from")));
+        };
         // A line longer than the terminal would wrap in the middle of a word: cut it at one.
         let width = usize::from(self.term.size().1).saturating_sub(4).max(20);
-        let labels: Vec<String> = items.iter().map(|(k, l)| fit(&format!("{k}: {l}"), width)).collect();
-        let i = Select::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
-            .items(&labels)
-            .default(0)
-            .interact_on(&self.term)
+        self.say(prompt);
+        for (i, (k, l)) in items.iter().enumerate() {
+            self.say(&fit(&format!("  {}) {k}: {l}", i + 1), width));
+        }
+        let hint = format!("a number from 1 to {}, or a key", items.len());
+        let line = Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(format!("Choose ({hint})"))
+            .default(first.clone())
+            .validate_with(|s: &String| match choice(items, s) {
+                Some(_) => Ok(()),
+                None => Err(format!("not one of the choices: type {hint} (or the start of one)")),
+            })
+            .interact_text_on(&self.term)
             .map_err(aborted)?;
+        let i = choice(items, &line).unwrap_or(0);
         Ok(items[i].0.clone())
     }
 
@@ -101,6 +114,27 @@ impl Prompter {
     }
 }
 
+/// Which of `items` an answer names: its number (from 1), its key, or the start
+/// of exactly one key, without regard to case.
+fn choice(items: &[(String, String)], answer: &str) -> Option<usize> {
+    let answer = answer.trim().to_lowercase();
+    if let Ok(n) = answer.parse::<usize>() {
+        return (1..=items.len()).contains(&n).then(|| n - 1);
+    }
+    if answer.is_empty() {
+        return None;
+    }
+    let keys: Vec<String> = items.iter().map(|(k, _)| k.to_lowercase()).collect();
+    if let Some(i) = keys.iter().position(|k| *k == answer) {
+        return Some(i);
+    }
+    let mut starting = keys.iter().enumerate().filter(|(_, k)| k.starts_with(&answer));
+    match (starting.next(), starting.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
+}
+
 /// `line` cut to at most `width` characters at a word boundary, with "…" when cut.
 fn fit(line: &str, width: usize) -> String {
     if line.chars().count() <= width {
@@ -132,6 +166,26 @@ mod tests {
         assert_eq!(fit("short", 20), "short");
         assert_eq!(fit("lack-of-progress: The case has stalled for days", 30), "lack-of-progress: The case…");
         assert!(fit(&"x".repeat(50), 20).chars().count() <= 20);
+    }
+
+    #[test]
+    fn a_choice_is_a_number_a_key_or_the_start_of_one_key() {
+        use super::choice;
+        let items: Vec<(String, String)> = ["executive-visibility", "lack-of-progress", "l2", "legal"]
+            .iter()
+            .map(|k| (k.to_string(), String::new()))
+            .collect();
+        assert_eq!(choice(&items, "lack-of-progress"), Some(1), "a key is typed whole, 'k' and 'j' included");
+        assert_eq!(choice(&items, " Lack-Of-Progress "), Some(1));
+        assert_eq!(choice(&items, "2"), Some(1));
+        assert_eq!(choice(&items, "4"), Some(3));
+        assert_eq!(choice(&items, "lack"), Some(1));
+        assert_eq!(choice(&items, "ex"), Some(0));
+        assert_eq!(choice(&items, "l"), None, "the start of more than one key");
+        assert_eq!(choice(&items, "l2"), Some(2), "a whole key wins over longer keys it starts");
+        for bad in ["0", "5", "", "unresponsive"] {
+            assert_eq!(choice(&items, bad), None, "{bad:?}");
+        }
     }
 
     #[test]

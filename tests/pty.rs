@@ -16,7 +16,6 @@ fn session(env: &Env, args: &[&str]) -> OsSession {
     s
 }
 
-const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
 /// Answer seed 004's five "when not to escalate" checks with no.
@@ -43,10 +42,15 @@ fn a_guided_request_asks_for_everything_the_reviewer_needs() {
     s.expect("ELIGIBLE to escalate now").unwrap();
     screen_no(&mut s);
     s.expect("Why does this case need escalating?").unwrap();
-    s.send(DOWN).unwrap(); // executive-visibility -> lack-of-progress
+    // The reasons are listed and numbered; a key typed whole names one ('k' moves nothing).
+    s.expect("2) lack-of-progress").unwrap();
+    s.send("lack-of-progress").unwrap();
     s.send(ENTER).unwrap();
     s.expect("Where should it go?").unwrap();
-    s.send(DOWN).unwrap(); // l2 -> engineering
+    s.send("x").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("not one of the choices").unwrap();
+    s.send("\x152").unwrap(); // clear the line, then the second: engineering
     s.send(ENTER).unwrap();
     s.expect("Describe why this escalation should be approved").unwrap();
     s.send("Checkout fails for every EU customer since Friday's deploy").unwrap();
@@ -76,7 +80,7 @@ fn a_guided_request_asks_for_everything_the_reviewer_needs() {
         s.send(answer).unwrap();
         s.send(ENTER).unwrap();
     }
-    s.expect("Request a level 1 escalation of case C-1 to Engineering?").unwrap();
+    s.expect("Request a level 1 escalation of case C-1 to Engineering (reason: Lack of progress)?").unwrap();
     s.send("y").unwrap();
     s.send(ENTER).unwrap();
     s.expect("Requested escalation #1 of case C-1").unwrap();

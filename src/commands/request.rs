@@ -210,9 +210,10 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
 
     if let Some(ask) = &ask
         && !ask.confirm(&format!(
-            "Request a level {start} escalation of case {} to {}?",
+            "Request a level {start} escalation of case {} to {} (reason: {})?",
             render::clean(&case.id),
-            p.destinations[&dest].label
+            p.destinations[&dest].label,
+            p.reasons.get(&reason).map_or(reason.as_str(), |r| r.label.as_str())
         ))?
     {
         return Err(error::refused("request not submitted"));
