@@ -11,6 +11,7 @@ use common::{Backend, Env, sql};
 on_both!(
     an_untouched_ledger_verifies_and_an_empty_one_too,
     a_changed_field_is_named,
+    a_table_edited_around_escalate_is_named,
     a_deleted_event_is_named,
     a_deleted_tail_is_caught_by_a_checkpoint,
     reordered_events_are_named,
@@ -54,7 +55,8 @@ fn an_untouched_ledger_verifies_and_an_empty_one_too(b: Backend) {
     assert_eq!(
         env.ok(&["ledger", "verify"]),
         "The event log verifies: 0 events, each following the one before; head \
-         0000000000000000000000000000000000000000000000000000000000000000.\nOrigin escalate-ledger-empty.\n"
+         0000000000000000000000000000000000000000000000000000000000000000.\nOrigin escalate-ledger-empty.\n\
+         The escalations table agrees with it.\n"
     );
     let env = story(b);
     let before = env.dump();
@@ -70,6 +72,29 @@ fn a_changed_field_is_named(b: Backend) {
     insta::allow_duplicates! { insta::assert_snapshot!(
         altered(&env, &["ledger", "verify"]),
         @"error: the ledger was altered: event 5 (requested of case C-1) does not match its hash: it was changed after it was written (after 4 good events)"
+    ) }
+}
+
+/// The chain is whole, and the table an approval was forged in (or an owner
+/// changed) around escalate disagrees with it; nothing is signed over it.
+fn a_table_edited_around_escalate_is_named(b: Backend) {
+    let env = story(b);
+    unguarded(
+        &env,
+        "UPDATE escalations SET state = 'approved', decision = 'approved', decided_by = 'erin' WHERE id = 1",
+    );
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @r#"error: the ledger was altered around escalate: escalation #1's state is "approved" in the escalations table, and its events leave it "requested" (the event log itself verifies)"#
+    ) }
+    let cp = env.dir.path().join("checkpoint.txt");
+    let (_, err) = env.expect(7, &["ledger", "checkpoint", "--output", cp.to_str().unwrap()]);
+    assert!(err.contains("escalation #1's state is \"approved\""), "{err}");
+    assert!(!cp.exists(), "a checkpoint was signed over an altered ledger");
+    sql(&env, "UPDATE escalations SET state = 'requested', owner = 'mallory' WHERE id = 1");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @r#"error: the ledger was altered around escalate: escalation #1's owner is "mallory" in the escalations table, and its events leave it "alice" (the event log itself verifies)"#
     ) }
 }
 
@@ -95,8 +120,12 @@ fn a_deleted_tail_is_caught_by_a_checkpoint(b: Backend) {
     env.ok(&["update", "C-1", "--note", "Called again"]);
     env.ok(&["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]);
     unguarded(&env, "DELETE FROM events WHERE seq >= 5");
-    // The chain itself is whole: only the checkpoint knows what is gone.
-    env.ok(&["ledger", "verify"]);
+    // The chain itself is whole: the checkpoint knows what is gone, and the escalations
+    // table still holds the escalation whose request went with it.
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @"error: the ledger was altered around escalate: escalation #1 is in the escalations table, and the event log never requested it (the event log itself verifies)"
+    ) }
     insta::allow_duplicates! { insta::assert_snapshot!(
         altered(&env, &["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]),
         @"error: the ledger was altered: it holds 4 events, and the checkpoint saw 6: events 5 to 6 were removed"

@@ -55,6 +55,7 @@ fn read_commands_leave_the_ledger_bytes_alone() {
 #[test]
 fn a_ledger_from_a_newer_version_is_refused_untouched() {
     let env = Env::new();
+    env.unverified();
     env.case("C-1", 2, "premium", "2026-11-20T00:00:00Z");
     {
         let conn = rusqlite::Connection::open(env.ledger()).unwrap();
@@ -76,6 +77,7 @@ fn a_ledger_from_a_newer_version_is_refused_untouched() {
 #[test]
 fn a_foreign_database_is_not_touched() {
     let env = Env::new();
+    env.unverified();
     {
         let conn = rusqlite::Connection::open(env.ledger()).unwrap();
         conn.execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');").unwrap();

@@ -128,7 +128,7 @@ fn big_csv(env: &Env, n: usize) -> std::path::PathBuf {
 fn a_server_lost_mid_command_leaves_nothing_half_written() {
     let own = pg::OwnServer::start();
     let url = own.url(&own.create_db());
-    let env = Env { pg: Some(url.clone()), ..Env::new() };
+    let env = Env::at_url(url.clone());
     env.case("BEFORE", 3, "standard", "2026-11-20T08:00:00Z");
     let csv = big_csv(&env, 300_000);
     let child = env
@@ -211,7 +211,7 @@ fn ids_sort_the_same_whatever_the_database_collation() {
         "postgres",
         "CREATE DATABASE coll TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'",
     );
-    let pg_env = Env { pg: Some(server.url("coll")), ..Env::new() };
+    let pg_env = Env::at_url(server.url("coll"));
     let file_env = Env::new();
     for env in [&pg_env, &file_env] {
         for id in ["b-1", "B-2", "a-3", "A-4", "_x", "\u{c4}B-5", "Z-6"] {
@@ -241,7 +241,7 @@ fn a_config_ledger_path_is_home_or_config_relative() {
 fn an_import_into_an_empty_ledger_leaves_every_index_and_key_in_place() {
     let server = pg::server();
     let db = server.create_db();
-    let env = Env { pg: Some(server.url(&db)), ..Env::new() };
+    let env = Env::at_url(server.url(&db));
     let indexes = "SELECT indexname FROM pg_indexes WHERE tablename IN ('cases', 'case_tags') ORDER BY 1";
     env.ok(&["ledger", "migrate"]);
     let before = server.psql(&db, indexes);

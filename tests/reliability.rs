@@ -158,6 +158,7 @@ fn kill_9_during_an_import_is_all_or_nothing() {
 #[test]
 fn corrupt_empty_and_negative_version_files() {
     let env = Env::new();
+    env.unverified();
     std::fs::write(env.ledger(), b"this is not a database, just some bytes that fill a page or so ........").unwrap();
     let bytes = std::fs::read(env.ledger()).unwrap();
     for args in [&["list"][..], &add("C-1").iter().map(String::as_str).collect::<Vec<_>>()] {
@@ -173,6 +174,7 @@ fn corrupt_empty_and_negative_version_files() {
     empty.case("C-1", 3, "standard", "2026-11-20T08:00:00Z");
     assert_eq!(std::fs::metadata(empty.ledger()).unwrap().permissions().mode() & 0o777, 0o600);
     // A negative schema version is no version escalate writes: refused, untouched.
+    empty.unverified();
     {
         let conn = rusqlite::Connection::open(empty.ledger()).unwrap();
         conn.pragma_update(None, "user_version", -3).unwrap();

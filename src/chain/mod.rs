@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 mod fast;
+pub mod tables;
 pub mod verify;
 mod written;
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::app::Ctx;
 use crate::chain::checkpoint::{self, Checkpoint};
+use crate::chain::tables::{Disagreement, Tally};
 use crate::chain::verify::{Break, Verifier};
 use crate::cli::{LedgerCheckpointArgs, LedgerVerifyArgs};
 use crate::error;
@@ -20,13 +21,25 @@ struct Walked {
     origin: String,
     #[serde(skip)]
     hash_at: Option<String>,
+    /// Where the escalations table parts from the log, if it does.
+    #[serde(skip)]
+    parted: Option<Disagreement>,
 }
 
-/// Walk the whole chain; `at` asks for the hash after that many events.
+impl Walked {
+    /// The table agrees with the log, or the ledger was altered around escalate.
+    fn tables_agree(&self) -> anyhow::Result<()> {
+        self.parted.as_ref().map_or(Ok(()), |d| Err(error::altered(disagreement(d))))
+    }
+}
+
+/// Walk the whole chain, then hold the escalations table to what the chain
+/// tells of each escalation; `at` asks for the hash after that many events.
 fn walk(ctx: &Ctx, at: Option<u64>) -> anyhow::Result<Walked> {
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
     let mut v = Verifier::default();
+    let mut tally = Tally::default();
     let (mut first, mut hash_at, mut broke) = (None, None, None);
     tx.each_stored_event(&mut |e| {
         if broke.is_some() {
@@ -43,12 +56,44 @@ fn walk(ctx: &Ctx, at: Option<u64>) -> anyhow::Result<Walked> {
             }
             Err(b) => broke = Some(b),
         }
+        // Only an escalation's events tell of the table (the data of the rest is not read).
+        if broke.is_none() && e.escalation.is_some() {
+            let seq = e.seq;
+            match crate::model::Event::from_stored(e) {
+                Ok(ev) => tally.apply(&ev),
+                Err(why) => broke = Some(Break::Unreadable { seq, why }),
+            }
+        }
         Ok(())
     })?;
     if let Some(b) = broke {
         return Err(error::altered(words(&b, v.count)));
     }
-    Ok(Walked { events: v.count, origin: checkpoint::origin(first.as_deref()), head: v.head, hash_at })
+    let mut parted = None;
+    tx.each_escalation(None, &mut |e| {
+        if parted.is_none() {
+            parted = tally.check(&e);
+        }
+        Ok(())
+    })?;
+    let parted = parted.or_else(|| tally.rest());
+    Ok(Walked { events: v.count, origin: checkpoint::origin(first.as_deref()), head: v.head, hash_at, parted })
+}
+
+/// Where the escalations table parts from the log, in words.
+fn disagreement(d: &Disagreement) -> String {
+    let what = match d {
+        Disagreement::NotInLog { id } => {
+            format!("escalation #{id} is in the escalations table, and the event log never requested it")
+        }
+        Disagreement::NotInTable { id } => {
+            format!("escalation #{id} was requested in the event log, and the escalations table does not hold it")
+        }
+        Disagreement::Field { id, field, table, log } => {
+            format!("escalation #{id}'s {field} is {table:?} in the escalations table, and its events leave it {log:?}")
+        }
+    };
+    format!("the ledger was altered around escalate: {what} (the event log itself verifies)")
 }
 
 /// The break in words: which event, and what it means.
@@ -79,9 +124,11 @@ fn words(b: &Break, good: u64) -> String {
 pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
     let cp = a.checkpoint.as_deref().map(read_checkpoint).transpose()?;
     let walked = walk(ctx, cp.as_ref().map(|c| c.size))?;
+    // What a checkpoint says of the log comes first: it names what was removed.
     if let Some(c) = &cp {
         extends(&walked, c)?;
     }
+    walked.tables_agree()?;
     if ctx.out.json {
         ctx.out.json(&serde_json::json!({
             "verified": true,
@@ -92,7 +139,7 @@ pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
         }))?;
     } else {
         let mut s = format!(
-            "The event log verifies: {} events, each following the one before; head {}.\nOrigin {}.\n",
+            "The event log verifies: {} events, each following the one before; head {}.\nOrigin {}.\nThe escalations table agrees with it.\n",
             walked.events, walked.head, walked.origin
         );
         if let Some(c) = &cp {
@@ -209,6 +256,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn checkpoint(ctx: &Ctx, a: &LedgerCheckpointArgs) -> anyhow::Result<u8> {
     // Only a chain that verifies is signed.
     let walked = walk(ctx, None)?;
+    walked.tables_agree()?;
     let key = signing_key()?;
     let text = checkpoint::sign(&key, &walked.origin, walked.events, &walked.head).map_err(error::bad_input)?;
     match &a.output {

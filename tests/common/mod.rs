@@ -29,6 +29,26 @@ pub struct Env {
     pub policy: Option<PathBuf>,
     /// The PostgreSQL URL of this test's own database; None for a SQLite file.
     pub pg: Option<String>,
+    /// Whether the ledger a test leaves must pass `ledger verify` (its chain, and
+    /// its escalations table against the log): off once SQL edits it around escalate.
+    pub verify_at_end: std::sync::atomic::AtomicBool,
+}
+
+/// Every ledger a test leaves verifies, unless the test edited it around
+/// escalate: whatever the commands did, the event log tells the same story as
+/// the tables. A test that fails says so itself first.
+impl Drop for Env {
+    fn drop(&mut self) {
+        let exists = self.pg.is_some() || self.ledger().exists();
+        if std::thread::panicking() || !self.verify_at_end.load(std::sync::atomic::Ordering::Relaxed) || !exists {
+            return;
+        }
+        // Whatever clock the test last set (verify reads none, and a test may end on a bad one).
+        let out = self.std_cmd().env("ESCALATE_NOW", DEFAULT_NOW).args(["ledger", "verify"]).output();
+        let out = out.expect("run ledger verify");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "the ledger this test left does not verify:\n{err}");
+    }
 }
 
 /// Which ledger backend a conformance test runs on.
@@ -42,14 +62,27 @@ pub const DEFAULT_NOW: &str = "2026-11-23T12:00:00Z"; // a Monday
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("temp dir"), now: DEFAULT_NOW.into(), policy: None, pg: None }
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+            now: DEFAULT_NOW.into(),
+            policy: None,
+            pg: None,
+            verify_at_end: std::sync::atomic::AtomicBool::new(true),
+        }
     }
 
     /// A test whose ledger is a fresh database on the shared throwaway PostgreSQL server.
     pub fn postgres() -> Env {
         let server = pg::server();
         let url = server.url(&server.create_db());
-        Env { pg: Some(url), ..Env::new() }
+        Env::at_url(url)
+    }
+
+    /// A test whose ledger is the PostgreSQL database at `url`.
+    pub fn at_url(url: String) -> Env {
+        let mut env = Env::new();
+        env.pg = Some(url);
+        env
     }
 
     pub fn on(backend: Backend) -> Env {
@@ -57,6 +90,12 @@ impl Env {
             Backend::Sqlite => Env::new(),
             Backend::Postgres => Env::postgres(),
         }
+    }
+
+    /// The ledger was made something other than an escalate ledger on purpose: not verified at the end.
+    pub fn unverified(&self) -> &Env {
+        self.verify_at_end.store(false, std::sync::atomic::Ordering::Relaxed);
+        self
     }
 
     /// The ledger as `--ledger` takes it: the SQLite file's path or the PostgreSQL URL.
@@ -244,8 +283,10 @@ impl Env {
     }
 }
 
-/// Run SQL on the ledger around escalate, as someone with database access would.
+/// Run SQL on the ledger around escalate, as someone with database access would
+/// (the ledger is then no longer expected to verify).
 pub fn sql(env: &Env, statement: &str) {
+    env.verify_at_end.store(false, std::sync::atomic::Ordering::Relaxed);
     match &env.pg {
         Some(url) => {
             let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
