@@ -182,6 +182,9 @@ pub struct DueBounds {
     /// The top level's bounds, for escalations at a level above it (one the policy
     /// no longer has): they are timed as at the policy's highest level.
     pub above_top: Option<LevelDue>,
+    /// Per destination with a review window of its own: a requested escalation sent
+    /// there whose level began before this can have its review due.
+    pub destinations: Vec<(String, DateTime<Utc>)>,
     /// Rejected escalations below this level may be promoted; None when a decision never allows it.
     pub rejected_below: Option<u32>,
 }

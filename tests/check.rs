@@ -129,3 +129,22 @@ fn what_if_times_in_the_policy_zone() {
     let (out, _) = env.expect(1, &["check", "C-1"]);
     assert!(out.contains("2026-11-23 10:00 EST (in 3h)"), "{out}");
 }
+
+#[test]
+fn a_security_escalation_is_reviewed_within_the_hour_even_on_a_friday_evening() {
+    let mut env = Env::new();
+    env.at("2026-11-27T16:55:00Z");
+    env.case("S-1", 1, "premium", "2026-11-27T16:50:00Z");
+    let mut args = vec!["request", "S-1", "--to", "security", "--reason", "impaired-function"];
+    args.extend(["--description", "Another tenant's data is visible", "--yes"]);
+    for f in ["observations=o", "affected=a", "containment=c", "urgency=u"] {
+        args.extend(["--field", f]);
+    }
+    let out = env.ok(&args);
+    assert!(out.contains("Security team reviews it by 2026-11-27 17:55 UTC (in 1h)"), "{out}");
+    env.at("2026-11-27T18:00:00Z");
+    let (code, out, err) = env.run(&["due", "--overdue", "--format", "ndjson"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let item: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!((item["kind"].as_str(), item["due_at"].as_str()), (Some("review"), Some("2026-11-27T17:55:00Z")));
+}

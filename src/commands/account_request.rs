@@ -124,7 +124,7 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     let account = tx.account(&customer)?;
     let owner = crate::roster::dri(p, account.as_ref()).0.unwrap_or_else(|| ctx.actor.clone());
     let level = p.level(g.level).ok_or_else(|| error::policy(format!("the policy has no level {}", g.level)))?;
-    let review_due_at = p.calendar.add(ctx.now, level.review);
+    let review_due_at = p.review_window(level.number, &g.destination).and_then(|r| p.calendar.add(ctx.now, r));
     let anchor = cases[0].id.clone();
     let mut esc = Escalation::new(
         &anchor,

@@ -262,7 +262,7 @@ pub fn reopen(ctx: &Ctx, a: &WhyArgs, target: Target) -> anyhow::Result<u8> {
         e.next_touch_at = e.next_touch_at.filter(|t| *t > ctx.now);
         // An undecided level is reviewed afresh: its review window restarts now.
         if e.state == EscState::Requested {
-            let review = ctx.policy().level(e.level).map(|l| l.review);
+            let review = ctx.policy().review_window(e.level, &e.destination);
             e.level_since = ctx.now;
             e.review_due_at = review.and_then(|r| ctx.policy().calendar.add(ctx.now, r));
         }

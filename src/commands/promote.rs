@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs, target: super::follow::Target) -> anyhow::
     esc.level = to;
     esc.state = EscState::Requested;
     esc.level_since = ctx.now;
-    esc.review_due_at = p.calendar.add(ctx.now, level.review);
+    esc.review_due_at = p.review_window(level.number, &esc.destination).and_then(|r| p.calendar.add(ctx.now, r));
     esc.raised_by = ctx.actor.clone();
     esc.decision = None;
     esc.decided_by = None;

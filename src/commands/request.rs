@@ -253,7 +253,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         ctx.record(&mut *tx, &case.id, Some(old.id), &EventBody::Withdrawn(why))?;
     }
     let level = p.level(start).ok_or_else(|| error::policy(format!("the policy has no level {start}")))?;
-    let review_due_at = p.calendar.add(ctx.now, level.review);
+    let review_due_at = p.review_window(level.number, &dest).and_then(|r| p.calendar.add(ctx.now, r));
     let mut esc = Escalation::new(&case.id, dest, reason, description, fields, &ctx.actor, ctx.now, review_due_at);
     esc.level = start;
     crate::rules::package::merge(&mut esc.package, &items).map_err(error::bad_input)?;

@@ -188,12 +188,22 @@ pub struct Destination {
     /// Routed immediately: skips wait windows, the severity redirect and the
     /// level progression (004: security goes straight to its receiver).
     pub immediate: bool,
+    /// The review window of escalations sent here, instead of their level's
+    /// (an active security incident is reviewed within the hour).
+    pub review: Option<Span>,
     pub rating: Option<Rating>,
 }
 
 impl Policy {
     pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
         validate::parse(text, file)
+    }
+
+    /// The review window of an escalation at `level` sent to `destination`: the
+    /// destination's own, else the level's.
+    pub fn review_window(&self, level: u32, destination: &str) -> Option<Span> {
+        let own = self.destinations.get(destination).and_then(|d| d.review);
+        own.or_else(|| self.level(level).map(|l| l.review))
     }
 
     pub fn level(&self, n: u32) -> Option<&Level> {

@@ -297,6 +297,9 @@ pub struct RawDestination {
     pub fields: Vec<Spanned<String>>,
     #[serde(default)]
     pub immediate: bool,
+    /// The review window of escalations sent here, instead of their level's.
+    #[serde(default)]
+    pub review: Option<super::Span>,
     /// Overrides the severity's rating for escalations sent here.
     #[serde(default)]
     pub rating: Option<Rating>,

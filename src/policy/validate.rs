@@ -269,6 +269,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     for (key, d) in raw.destinations.get_ref() {
         check_key(p, &d.span(), "destination", key);
         let dv = d.get_ref();
+        uses_business |= dv.review.is_some_and(|r| r.counting == Counting::Business);
         let mut seen = BTreeSet::new();
         for f in &dv.fields {
             if !raw.fields.contains_key(f.get_ref()) {
@@ -289,6 +290,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
                 trigger: dv.trigger.clone(),
                 fields: dv.fields.iter().map(|f| f.get_ref().clone()).collect(),
                 immediate: dv.immediate,
+                review: dv.review,
                 rating: dv.rating,
             },
         );

@@ -22,12 +22,11 @@ pub fn bounds(policy: &Policy, horizon: DateTime<Utc>) -> DueBounds {
         })
         .collect::<Vec<_>>();
     let above_top = levels.last().cloned();
-    DueBounds {
-        horizon,
-        levels,
-        above_top,
-        rejected_below: policy.promote_after_decision.then_some(policy.top_level()),
-    }
+    let destinations = (policy.destinations.iter())
+        .filter_map(|(key, d)| Some((key.clone(), after(latest_start(cal, d.review?, horizon))?)))
+        .collect();
+    let rejected_below = policy.promote_after_decision.then_some(policy.top_level());
+    DueBounds { horizon, levels, above_top, destinations, rejected_below }
 }
 
 /// Whether an escalation is within the bounds (what the ledger's query selects).
@@ -38,9 +37,11 @@ pub fn is_candidate(b: &DueBounds, e: &Escalation) -> bool {
     let above = b.above_top.as_ref().filter(|top| e.level > top.level);
     let level = b.levels.iter().find(|l| l.level == e.level).or(above);
     let requested = e.state == EscState::Requested;
+    let own = b.destinations.iter().find(|(d, _)| *d == e.destination).map(|(_, t)| *t);
     let review = requested
         && (e.review_due_at.is_some_and(|t| t <= b.horizon)
-            || level.and_then(|l| l.review_before).is_some_and(|t| e.level_since < t));
+            || level.and_then(|l| l.review_before).is_some_and(|t| e.level_since < t)
+            || own.is_some_and(|t| e.level_since < t));
     let base = [Some(e.level_since), e.last_update_at, e.touch_since].into_iter().flatten().max();
     let touch = e.next_touch_at.is_some_and(|t| t <= b.horizon)
         || level.and_then(|l| l.touch_before).zip(base).is_some_and(|(t, base)| base < t);

@@ -98,8 +98,9 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
             String::new()
         };
         let direct = policy.routed_directly(&e.destination);
+        let review = policy.destinations.get(&e.destination).and_then(|d| d.review).unwrap_or(level.review);
         let review_due =
-            if policy.pause_review { deadline(cal, e.level_since, level.review, o.pauses) } else { e.review_due_at };
+            if policy.pause_review { deadline(cal, e.level_since, review, o.pauses) } else { e.review_due_at };
         if e.state == EscState::Requested
             && let Some(due) = review_due
         {

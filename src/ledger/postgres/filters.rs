@@ -41,6 +41,8 @@ pub(super) struct DueValues {
     /// Per level: how the level compares ("=", or ">" for the levels above the
     /// top), the level, and the bounds on its review and update clocks.
     levels: Vec<(&'static str, i32, Bound, Bound)>,
+    /// Per destination with a review window of its own: the bound on its review clock.
+    destinations: Vec<(String, DateTime<Utc>)>,
 }
 
 type Bound = Option<DateTime<Utc>>;
@@ -54,6 +56,7 @@ impl DueValues {
                 .chain(b.above_top.iter().map(|l| (">", l)))
                 .map(|(op, l)| (op, l.level as i32, l.review_before, l.touch_before))
                 .collect(),
+            destinations: b.destinations.clone(),
         }
     }
 
@@ -82,6 +85,12 @@ impl DueValues {
                     params.len()
                 ));
             }
+        }
+        for (destination, t) in &self.destinations {
+            params.push(destination);
+            params.push(t);
+            let n = params.len();
+            any.push(format!("(state = 'requested' AND destination = ${} AND level_since < ${n})", n - 1));
         }
         format!("state IN ('requested', 'approved', 'rejected') AND ({})", any.join(" OR "))
     }

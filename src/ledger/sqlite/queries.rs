@@ -205,6 +205,10 @@ pub(super) fn due_where(b: &crate::model::DueBounds, values: &mut Vec<Value>) ->
             any.push(format!("(level {op} {level} AND {base} < {})", arg(rfc3339(t).into())));
         }
     }
+    for (destination, t) in &b.destinations {
+        let (d, t) = (arg(destination.clone().into()), arg(rfc3339(*t).into()));
+        any.push(format!("(state = 'requested' AND destination = {d} AND level_since < {t})"));
+    }
     format!("state IN ('requested', 'approved', 'rejected') AND ({})", any.join(" OR "))
 }
 

@@ -128,10 +128,16 @@ impl Replayed {
     }
 }
 
-/// The level's review deadline for a level reached at `since`, under `p`.
-pub fn review_due(p: &Policy, since: DateTime<Utc>, level: u32, pauses: &[Pause]) -> Option<DateTime<Utc>> {
-    let l = p.level(level)?;
-    if p.pause_review { deadline(&p.calendar, since, l.review, pauses) } else { p.calendar.add(since, l.review) }
+/// The review deadline of a level reached at `since` by an escalation sent to
+/// `destination`, under `p`.
+pub fn review_due(
+    p: &Policy,
+    since: DateTime<Utc>,
+    (level, destination): (u32, &str),
+    pauses: &[Pause],
+) -> Option<DateTime<Utc>> {
+    let review = p.review_window(level, destination)?;
+    if p.pause_review { deadline(&p.calendar, since, review, pauses) } else { p.calendar.add(since, review) }
 }
 
 /// The first customer touch-point of a level reached at `since`, under `p`.
@@ -187,7 +193,7 @@ fn evaluate(p: &Policies, past: &Past, ev: &Event, pauses: &[Pause]) -> Option<R
         }
         EventBody::Promoted(pr) => {
             let mut esc = past.escalation(ev.escalation)?.clone();
-            esc.review_due_at = review_due(new, esc.level_since, esc.level, pauses);
+            esc.review_due_at = review_due(new, esc.level_since, (esc.level, &esc.destination), pauses);
             match can_promote(new, &ev.case_id, Some(&esc), at) {
                 Promotion::Allowed { .. } => (Act::Promotion, pr.to, Vec::new(), None),
                 Promotion::Refused { why, possible_at } => {
@@ -251,8 +257,13 @@ fn deadlines(r: &mut Replayed, p: &Policies, old: Option<&Policy>, past: &Past, 
             r.eligible_at = Moved::new(before, after);
         }
     }
-    let before = old.map_or(recorded_review, |o| review_due(o, at, r.level, pauses));
-    r.review_due = Moved::new(before, review_due(new, at, r.level, pauses));
+    let destination = match &ev.body {
+        EventBody::Requested(q) => q.destination.clone(),
+        _ => past.escalation(ev.escalation).map(|e| e.destination.clone()).unwrap_or_default(),
+    };
+    let to = (r.level, destination.as_str());
+    let before = old.map_or(recorded_review, |o| review_due(o, at, to, pauses));
+    r.review_due = Moved::new(before, review_due(new, at, to, pauses));
     if let Some(o) = old {
         r.touch_due = Moved::new(touch_due(o, at, r.level, pauses), touch_due(new, at, r.level, pauses));
     }

@@ -34,7 +34,7 @@ fn log(old: &Policy, after: i64) -> CaseLog {
         reason: "lack-of-progress".into(),
         description: "d".into(),
         fields: Default::default(),
-        review_due_at: review_due(old, at, 1, &[]),
+        review_due_at: review_due(old, at, (1, "l2"), &[]),
         package: Default::default(),
         skipped_wait: None,
     };
