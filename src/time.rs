@@ -75,9 +75,18 @@ pub fn parse_user(flag: &str, input: &str, tz: Tz) -> anyhow::Result<DateTime<Ut
         if let Ok(naive) = NaiveDateTime::parse_from_str(input.trim(), fmt)
             && matches!(tz.from_local_datetime(&naive), LocalResult::None)
         {
+            // The example: this very time, with the offset in force before the jump.
+            let before = tz.from_local_datetime(&(naive - chrono::Duration::hours(3))).earliest();
+            let example = before.map_or(String::new(), |b| {
+                let offset = chrono::Offset::fix(b.offset());
+                naive
+                    .and_local_timezone(offset)
+                    .single()
+                    .map_or(String::new(), |t| format!(", like {}", t.to_rfc3339()))
+            });
             return Err(error::bad_input(format!(
                 "invalid {flag} {input:?}: that local time does not exist in {tz} (the clocks jump over it); \
-                     give a later time or an offset, like 2026-03-29T02:30:00+01:00"
+                     give a later time or an offset{example}"
             )));
         }
     }
@@ -231,6 +240,13 @@ mod tests {
         // 2026-03-29 02:30 does not exist in Berlin.
         let err = parse_user("--now", "2026-03-29 02:30", tz).unwrap_err();
         assert!(format!("{err:#}").contains("does not exist in Europe/Berlin"), "{err:#}");
+        assert!(
+            format!("{err:#}").ends_with("give a later time or an offset, like 2026-03-29T02:30:00+01:00"),
+            "{err:#}"
+        );
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let err = parse_user("--now", "2027-03-14 02:30", ny).unwrap_err();
+        assert!(format!("{err:#}").ends_with("like 2027-03-14T02:30:00-05:00"), "{err:#}");
         let naive = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(2, 30, 0).unwrap();
         assert_eq!(rfc3339(local_to_utc(tz, naive).unwrap()), "2026-03-29T01:00:00Z");
     }

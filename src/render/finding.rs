@@ -93,7 +93,8 @@ pub fn words(f: &Finding, tz: Tz, now: DateTime<Utc>) -> String {
         }
         Finding::WaitSkipped { key, label, deadline, ends } => format!(
             "skipped: the reason {key} ({label}) may skip the wait when a deadline falls before it ends; \
-             the deadline {} is before the wait ends {}",
+             the deadline {} is before the wait ends {} (the request needs --justification TEXT: why the \
+             deadline cannot wait)",
             human_relative(*deadline, now, tz),
             human_relative(*ends, now, tz)
         ),
