@@ -216,7 +216,7 @@ fn standard_input_needs_a_format_and_bad_headers_refuse_the_file() {
     let env = Env::new();
     let (code, _, err) = stdin(&env, &["case", "import"], b"{}\n");
     assert_eq!(code, 2);
-    assert!(err.contains("--format ndjson or --format csv"), "{err}");
+    assert!(err.contains("--format ndjson, --format csv or --format json"), "{err}");
     let (code, _, err) = stdin(&env, &["case", "import", "--format", "csv", "-"], b"id,customer,severity,colour\n");
     assert_eq!(code, 2);
     assert!(err.contains("line 1: unknown field \"colour\""), "{err}");
@@ -243,7 +243,7 @@ fn export_then_import_loses_nothing() {
     env.ok(&["case", "update", "C-2", "--waiting"]);
     env.ok(&["case", "add", "C-3", "--customer", "x", "--severity", "4", "--tier", "standard"]);
     env.ok(&["case", "close", "C-3"]);
-    for format in ["ndjson", "csv"] {
+    for format in ["ndjson", "csv", "json"] {
         let exported = env.ok(&["export", "cases", "--format", format]);
         let mut copy = Env::new();
         copy.at("2026-11-23T16:00:00Z");

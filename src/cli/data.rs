@@ -36,11 +36,13 @@ pub enum DataFormat {
     Json,
 }
 
-/// The formats `case import` reads: one record per line.
+/// The formats `case import` reads: one record per line (NDJSON, CSV), or one
+/// JSON array of records (what `export cases --format json` writes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
     Ndjson,
     Csv,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -49,9 +49,9 @@ pub struct ReadAhead {
 }
 
 impl ReadAhead {
-    /// Records of a CSV input (see `Records::csv`), or of NDJSON; each checked
+    /// Records of a CSV input (see `Records::csv`), of NDJSON, or of a JSON array; each checked
     /// as well, when `check` is given.
-    pub fn new(input: Box<dyn BufRead + Send>, csv: bool, check: Option<Check>) -> ReadAhead {
+    pub fn new(input: Box<dyn BufRead + Send>, format: crate::cli::ImportFormat, check: Option<Check>) -> ReadAhead {
         let (send, recv) = sync_channel(IN_FLIGHT);
         let (bin, spent) = channel::<Box<dyn Send>>();
         let reader = std::thread::spawn(move || {
@@ -72,15 +72,17 @@ impl ReadAhead {
                 }
                 r
             };
-            if csv {
-                match Records::csv(input) {
+            match format {
+                crate::cli::ImportFormat::Csv => match Records::csv(input) {
                     Ok(records) => pump(records.map(check), &send, &spent),
                     Err(e) => {
                         let _ = send.send(vec![Err(io::Error::other(e))]);
                     }
+                },
+                crate::cli::ImportFormat::Ndjson => pump(Records::ndjson(input).map(check), &send, &spent),
+                crate::cli::ImportFormat::Json => {
+                    pump(super::json_array::JsonArray::new(input).map(check), &send, &spent)
                 }
-            } else {
-                pump(Records::ndjson(input).map(check), &send, &spent);
             }
         });
         ReadAhead { recv, chunk: Vec::new().into_iter(), reader: Some(reader), bin: Bin(bin) }
@@ -145,7 +147,8 @@ mod tests {
             csv.push_str(&format!("C-{i},Acme,2,premium,2026-11-02T09:00:00Z\n"));
         }
         let input: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(csv.into_bytes()));
-        let lines: Vec<u64> = ReadAhead::new(input, true, None).map(|r| r.unwrap().line).collect();
+        let lines: Vec<u64> =
+            ReadAhead::new(input, crate::cli::ImportFormat::Csv, None).map(|r| r.unwrap().line).collect();
         assert_eq!(lines, (2..1236).collect::<Vec<u64>>());
     }
 
@@ -158,7 +161,7 @@ mod tests {
             }
         }
         let input: Box<dyn BufRead + Send> = Box::new(io::BufReader::new(Panics));
-        let items: Vec<io::Result<Record>> = ReadAhead::new(input, false, None).collect();
+        let items: Vec<io::Result<Record>> = ReadAhead::new(input, crate::cli::ImportFormat::Ndjson, None).collect();
         assert_eq!(items.len(), 1);
         assert!(items[0].as_ref().is_err_and(|e| e.to_string().contains("stopped before the end")));
     }

@@ -2,6 +2,7 @@
 //! `export cases` and `case list --format`, and its pure validation.
 
 pub mod ahead;
+pub mod json_array;
 pub mod read;
 pub mod write;
 

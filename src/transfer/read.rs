@@ -46,7 +46,7 @@ enum Kind<R: BufRead> {
     Done,
 }
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The longest line accepted: a longer one is not a record of a case.
 pub const MAX_LINE: usize = 1 << 20;
@@ -249,7 +249,7 @@ fn cut(s: &str) -> String {
 }
 
 /// A JSON object's fields as a record.
-fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
+pub(super) fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
     let mut raw = RawCase::default();
     for (k, v) in map {
         if super::DERIVED_FIELDS.contains(&k.as_str()) {
@@ -294,7 +294,7 @@ impl<R: BufRead> Iterator for Records<R> {
 }
 
 /// A read error, naming the line where it happened.
-fn at_line(line: u64, kind: io::ErrorKind, e: impl std::fmt::Display) -> io::Error {
+pub(super) fn at_line(line: u64, kind: io::ErrorKind, e: impl std::fmt::Display) -> io::Error {
     io::Error::new(kind, format!("line {line}: {e}"))
 }
 
@@ -407,7 +407,7 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-fn kind_of(v: &Value) -> &'static str {
+pub(super) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -16,11 +16,12 @@ pub(super) fn guess_format(path: &Path, given: Option<ImportFormat>) -> anyhow::
     match ext.as_deref() {
         Some("csv") => Ok(ImportFormat::Csv),
         Some("ndjson" | "jsonl") => Ok(ImportFormat::Ndjson),
-        _ if path == Path::new("-") => {
-            Err(error::bad_input("reading standard input: name its format with --format ndjson or --format csv"))
-        }
+        Some("json") => Ok(ImportFormat::Json),
+        _ if path == Path::new("-") => Err(error::bad_input(
+            "reading standard input: name its format with --format ndjson, --format csv or --format json",
+        )),
         _ => Err(error::bad_input(format!(
-            "cannot tell the format of {} from its extension: pass --format ndjson or --format csv",
+            "cannot tell the format of {} from its extension: pass --format ndjson, --format csv or --format json",
             path.display()
         ))),
     }

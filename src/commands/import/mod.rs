@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::app::Ctx;
-use crate::cli::{ImportArgs, ImportFormat};
+use crate::cli::ImportArgs;
 use crate::error;
 use crate::model::{Case, CaseStatus, Pause};
 use crate::transfer::RawCase;
@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
         new_case(case, pauses, &from, line)
     });
     let check = crate::transfer::ahead::Check { check, keep: a.upsert };
-    let records = ReadAhead::new(input, format == ImportFormat::Csv, Some(check));
+    let records = ReadAhead::new(input, format, Some(check));
     let mut sum = Summary { source: source.clone(), dry_run: a.dry_run, ..Summary::default() };
     // A refused import leaves the ledger as it was: when it did not exist, it still does not.
     let path = match &ctx.location {
