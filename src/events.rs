@@ -174,6 +174,9 @@ pub struct AccountRequested {
     pub destination: String,
     pub reason: String,
     pub description: String,
+    /// The destination's package fields.
+    #[serde(default)]
+    pub fields: IndexMap<String, String>,
     pub owner: String,
     /// The account triggers that were met when it was requested.
     #[serde(default)]

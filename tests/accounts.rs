@@ -16,6 +16,27 @@ on_both!(
     refusals_and_bad_input_leave_the_ledger_as_it_was,
 );
 
+/// The fields of the leadership package, where an account request goes by default.
+const LEAD: [&str; 10] = [
+    "--field",
+    "context=Renewal at risk",
+    "--field",
+    "revenue-exposure=$200k ARR",
+    "--field",
+    "actions-taken=Two fixes tried",
+    "--field",
+    "decision-needed=Engineering time",
+    "--field",
+    "deadline=Friday",
+];
+
+/// `args` with the leadership package's fields.
+fn lead<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend(LEAD);
+    all
+}
+
 fn add(env: &Env, id: &str, customer: &str, severity: &str, opened: &str, tags: &[&str]) {
     let mut args = vec!["case", "add", id, "--customer", customer, "--severity", severity, "--tier", "premium"];
     args.extend(["--opened-at", opened]);
@@ -32,7 +53,8 @@ fn an_emergency_becomes_an_account_escalation_after_three_hours(b: Backend) {
     env.at("2026-11-23T11:30:00Z");
     let (out, _) = env.expect(1, &["check", "--account", "Acme"]);
     assert!(out.contains("does not qualify") && out.contains("E-1 (severity 1 (Outage)) has run 2h 30m"), "{out}");
-    let req = ["account", "request", "Acme", "--case", "E-1", "--reason", "lack-of-progress", "--description", "x"];
+    let req =
+        lead(&["account", "request", "Acme", "--case", "E-1", "--reason", "lack-of-progress", "--description", "x"]);
     let (_, err) = env.expect(1, &req);
     assert!(err.contains("Acme does not qualify for an account escalation"), "{err}");
     env.at("2026-11-23T12:30:00Z");
@@ -40,8 +62,15 @@ fn an_emergency_becomes_an_account_escalation_after_three_hours(b: Backend) {
     assert!(out.contains("QUALIFIES"), "{out}");
     let (out, _) = env.expect(1, &["check", "E-1"]);
     assert!(out.contains("It qualifies for an account escalation: account-emergency"), "{out}");
+    // The leadership package's fields are required, as for a case escalation sent there.
+    let bare = ["account", "request", "Acme", "--case", "E-1", "--reason", "lack-of-progress", "--description", "x"];
+    let (_, err) = env.expect(2, &bare);
+    assert!(err.contains("the Leadership package needs these fields") && err.contains("--field deadline=..."), "{err}");
     let out = env.ok(&req);
     assert!(out.contains("Requested account escalation #1 of Acme: level 1"), "{out}");
+    assert!(out.contains("; to Leadership."), "{out}");
+    let shown = env.json(&["account", "show", "Acme"]);
+    assert_eq!(shown["account_escalations"][0]["fields"]["context"], "Renewal at risk", "{shown}");
     assert!(out.contains("owner (DRI) cat") && out.contains("account-emergency"), "{out}");
     let show = env.ok(&["show", "E-1"]);
     assert!(show.contains("Account escalation of Acme #1") && show.contains("account-requested"), "{show}");
@@ -59,7 +88,7 @@ fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
     add(&env, "G-1", "Globex", "3", "2026-11-23T01:00:00Z", &["upgrade-16.0"]);
     let (out, _) = env.expect(0, &["check", "--account", "Initech"]);
     assert!(out.contains("4 open cases of the customer tagged \"upgrade-16.0\""), "{out}");
-    let out = env.ok(&[
+    let out = env.ok(&lead(&[
         "account",
         "request",
         "Initech",
@@ -75,7 +104,7 @@ fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
         "Four problems since the 16.0 upgrade",
         "--level",
         "2",
-    ]);
+    ]));
     assert!(out.contains("level 2 (Support management), spanning U-1, U-2, U-3"), "{out}");
     let out = env.ok(&["account", "link", "Initech", "U-4"]);
     assert!(out.contains("it spans U-1, U-2, U-3, U-4"), "{out}");
@@ -111,7 +140,7 @@ fn the_dri_hands_off_with_the_manager_on_call_named(b: Backend) {
     env.ok(&["oncall", "set", "support-manager", "noah", "--until", "2026-11-23T20:00:00Z"]);
     let now = env.ok(&["oncall"]);
     assert!(now.contains("noah") && now.contains("nobody"), "{now}");
-    env.ok(&[
+    env.ok(&lead(&[
         "account",
         "request",
         "Acme",
@@ -121,7 +150,7 @@ fn the_dri_hands_off_with_the_manager_on_call_named(b: Backend) {
         "customer-deadline",
         "--description",
         "Renewal blocked",
-    ]);
+    ]));
     let (code, out, err) = env.run_as("cat", &["account", "handoff", "Acme", "--to", "lee", "--note", "Call at 9"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "Handed account escalation #1 of Acme to lee. Support manager on call: noah.\n");
@@ -160,7 +189,8 @@ fn the_next_shift_and_the_accounts_dri_take_over(b: Backend) {
     let close = "only the owner (noah) may close escalation #1: it closes once its owner agrees; ask them, or take it over first with `escalate assign C-1 --to lee`";
     assert_eq!((code, err.trim_end()), (1, format!("error: {close}").as_str()));
     // An account escalation requested before its CSM was known: the CSM, its DRI, takes it over.
-    let req = ["account", "request", "Acme", "--case", "A-1", "--reason", "customer-deadline", "--description", "x"];
+    let req =
+        lead(&["account", "request", "Acme", "--case", "A-1", "--reason", "customer-deadline", "--description", "x"]);
     env.ok(&req);
     env.ok(&["account", "set", "Acme", "--csm", "cat"]);
     let (code, _, err) = env.run_as("cat", &["account", "close", "Acme", "--note", "The DRI agrees"]);
@@ -279,7 +309,12 @@ fn refusals_and_bad_input_leave_the_ledger_as_it_was(b: Backend) {
         (1, &["account", "decide", "Acme", "approve"], "Acme has no account escalation"),
     ];
     for (code, args, says) in cases {
-        let (_, err) = env.expect(code, args);
+        let args = if args[..2] == ["account", "request"] && !args.contains(&"--no-input") {
+            lead(args)
+        } else {
+            args.to_vec()
+        };
+        let (_, err) = env.expect(code, &args);
         assert!(err.contains(says), "{args:?}: {err}");
         assert_eq!(env.dump(), before, "{args:?} changed the ledger");
     }

@@ -73,6 +73,9 @@ pub struct AccountRequestArgs {
     /// Where to: one of the policy's destinations [default: leadership, else the first]
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
+    /// A package field the destination requires (repeatable)
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
     /// Start at this level, when the policy allows it
     #[arg(long, value_name = "N")]
     pub level: Option<u32>,

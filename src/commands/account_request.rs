@@ -17,6 +17,8 @@ struct Given {
     reason: String,
     description: String,
     destination: String,
+    /// The destination's package fields, in its order.
+    fields: indexmap::IndexMap<String, String>,
     level: u32,
 }
 
@@ -74,7 +76,38 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
             "an escalation may not start at level {level}: the policy lets requests start at level {list}"
         )));
     }
-    Ok(Given { cases, reason, description, destination, level })
+    let fields = package_fields(ctx, a, &destination)?;
+    Ok(Given { cases, reason, description, destination, fields, level })
+}
+
+/// The destination's package fields: from `--field`, the rest asked on a
+/// terminal; without one, every field missing is named.
+fn package_fields(ctx: &Ctx, a: &AccountRequestArgs, dest: &str) -> anyhow::Result<indexmap::IndexMap<String, String>> {
+    let p = ctx.policy();
+    let mut fields = super::request::parse_fields(&a.fields)?;
+    super::request::check_fields(p, dest, &fields)?;
+    let wanted = &p.destinations[dest].fields;
+    let blank = |f: &indexmap::IndexMap<String, String>, k: &str| f.get(k).is_none_or(|v| v.trim().is_empty());
+    if let Some(ask) = prompter(a.yes, ctx.no_input) {
+        for key in wanted {
+            while blank(&fields, key) {
+                fields.insert(key.clone(), ask.text(&format!("{} [{key}]", p.field_label(key)))?);
+            }
+        }
+    }
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|k| blank(&fields, k))
+        .map(|k| format!("  --field {k}=... ({})", p.field_label(k)))
+        .collect();
+    if !missing.is_empty() {
+        let label = &p.destinations[dest].label;
+        return Err(error::bad_input(format!(
+            "the {label} package needs these fields, and there is no terminal to ask on (or --yes/--no-input was given):\n{}",
+            missing.join("\n")
+        )));
+    }
+    Ok(wanted.iter().filter_map(|k| fields.get(k).map(|v| (k.clone(), v.clone()))).collect())
 }
 
 pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
@@ -131,7 +164,7 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
         g.destination.clone(),
         g.reason.clone(),
         g.description.clone(),
-        Default::default(),
+        g.fields.clone(),
         &ctx.actor,
         ctx.now,
         review_due_at,
@@ -148,6 +181,7 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
         destination: g.destination,
         reason: g.reason,
         description: g.description,
+        fields: g.fields,
         owner,
         triggers: met.iter().map(|t| t.signal.to_string()).collect(),
         review_due_at,
@@ -160,13 +194,14 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     tx.commit()?;
     let because: Vec<String> = met.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
     let sentence = format!(
-        "Requested account escalation #{} of {}: level {} ({}), spanning {}; owner (DRI) {}. Qualifies by {}.",
+        "Requested account escalation #{} of {}: level {} ({}), spanning {}; owner (DRI) {}; to {}. Qualifies by {}.",
         esc.id,
         clean(&customer),
         esc.level,
         clean(&level.name),
         clean(&esc.linked.join(", ")),
         clean(&esc.owner),
+        clean(p.destinations.get(&esc.destination).map_or(esc.destination.as_str(), |d| d.label.as_str())),
         because.join("; ")
     );
     super::follow::report(ctx, &cases[0], &esc, &sentence)

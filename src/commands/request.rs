@@ -14,7 +14,7 @@ use crate::rules::check::{Ask, Eligibility, Rule, check};
 use crate::rules::package::{IMPACT, SCREENS, item, screened_out};
 
 /// `--field KEY=VALUE` pairs, in order; a key given twice is refused.
-fn parse_fields(raw: &[String]) -> anyhow::Result<IndexMap<String, String>> {
+pub(super) fn parse_fields(raw: &[String]) -> anyhow::Result<IndexMap<String, String>> {
     let mut out = IndexMap::new();
     for f in raw {
         let Some((k, v)) = f.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
@@ -92,7 +92,11 @@ fn screen(
 }
 
 /// Every field must belong to the destination's package.
-fn check_fields(p: &crate::policy::Policy, dest: &str, fields: &IndexMap<String, String>) -> anyhow::Result<()> {
+pub(super) fn check_fields(
+    p: &crate::policy::Policy,
+    dest: &str,
+    fields: &IndexMap<String, String>,
+) -> anyhow::Result<()> {
     let wanted = &p.destinations[dest].fields;
     match fields.keys().find(|k| !wanted.contains(k)) {
         None => Ok(()),
