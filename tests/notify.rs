@@ -515,3 +515,28 @@ fn a_handoff_tells_the_new_owner_and_mentions_the_manager_on_call() {
     );
     assert_eq!(data["next"], "escalate update ACME-1 --note TEXT --next TIME");
 }
+
+/// A hook that fails is reported with the last line it wrote, at once: neither a
+/// child of it holding its error output open nor much error output keeps
+/// escalate waiting past the budget or reads as a timeout.
+#[test]
+fn a_failing_hook_is_reported_without_waiting_on_what_it_left_behind() {
+    for (name, script) in [
+        ("a child holding its output", "(sleep 5) & echo 'mail server refused' >&2; exit 3"),
+        ("much output", "head -c 300000 /dev/zero | tr '\\0' x >&2; echo >&2; echo 'mail server refused' >&2; exit 3"),
+    ] {
+        let env = Env::new();
+        let mut env = env.with_policy(move |text| {
+            format!(
+                "{}\n[channels.mail]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", {script:?}]\n\n[notify]\nbudget_seconds = 3\n",
+                text.replace("[levels.1]\n", "[levels.1]\nchannels = [\"mail\"]\n")
+            )
+        });
+        env.at("2026-11-23T12:30:00Z");
+        env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+        let start = Instant::now();
+        let (_, err) = env.expect(0, &Env::request_args("ACME-1"));
+        assert!(start.elapsed() < Duration::from_secs(2), "{name}: took {:?}", start.elapsed());
+        assert!(err.contains("sh failed (exit 3): mail server refused"), "{name}: {err}");
+    }
+}

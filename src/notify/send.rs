@@ -219,6 +219,13 @@ pub fn run(argv: &[String], env: &[(String, String)], input: &[u8], time: Allowa
             let _ = stdin.write_all(&input);
         })
     });
+    // Its error output is read as it comes, so that a hook that writes much of it
+    // does not block on a full pipe; its end is kept.
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reader = child.stderr.take().map(|e| {
+        let said = std::sync::Arc::clone(&said);
+        std::thread::spawn(move || keep_read(e, &said))
+    });
     let start = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -235,15 +242,35 @@ pub fn run(argv: &[String], env: &[(String, String)], input: &[u8], time: Allowa
     if status.success() {
         return Outcome::Sent;
     }
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = (&mut e).take(ANSWER_CAP).read_to_string(&mut err);
+    // What it wrote before it ended is in the pipe: a moment reads it. Something
+    // it started may hold the pipe open; that is not waited for.
+    let exited = Instant::now();
+    let grace = Duration::from_millis(200).min(time.left.saturating_sub(start.elapsed()));
+    while reader.as_ref().is_some_and(|r| !r.is_finished()) && exited.elapsed() < grace {
+        std::thread::sleep(Duration::from_millis(5));
     }
+    let err = said.lock().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
     let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     let last: String = last.chars().filter(|c| !c.is_control()).take(300).collect();
     let code = status.code().map_or("a signal".to_string(), |c| format!("exit {c}"));
     let said = if last.is_empty() { String::new() } else { format!(": {last}") };
     Outcome::Retry(format!("{program} failed ({code}){said}"))
+}
+
+/// Read `from` to its end, keeping its last `ANSWER_CAP` bytes in `into` (the
+/// last line is what a failure is reported with).
+fn keep_read(mut from: impl Read, into: &std::sync::Mutex<Vec<u8>>) {
+    let mut chunk = [0u8; 4096];
+    while let Ok(n) = from.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        if let Ok(mut kept) = into.lock() {
+            kept.extend_from_slice(&chunk[..n]);
+            let over = kept.len().saturating_sub(ANSWER_CAP as usize);
+            kept.drain(..over);
+        }
+    }
 }
 
 #[cfg(test)]
