@@ -83,10 +83,24 @@ fn window(line: &str, col: usize, max: usize) -> (String, usize) {
     (format!("{lead}{part}{tail}"), col - from + lead.chars().count())
 }
 
+/// A duplicate key, named with the table it is in.
+fn duplicate_key(text: &str, at: usize) -> String {
+    let line = text.get(at..).and_then(|t| t.lines().next()).unwrap_or("");
+    let key = line.split('=').next().unwrap_or("").trim().trim_matches('"');
+    let before = text.get(..at).unwrap_or("");
+    let table = before.lines().rev().map(str::trim).find(|l| l.starts_with('['));
+    let place = table.map_or(String::new(), |t| format!(" in {}", t.split('#').next().unwrap_or(t).trim()));
+    format!("duplicate key `{key}`{place}: give each key once")
+}
+
 pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        error::policy(format!("invalid policy: {}", locate(text, file, span, e.message().trim())))
+        let message = match e.message().trim() {
+            "duplicate key" => duplicate_key(text, span.start),
+            other => other.to_string(),
+        };
+        error::policy(format!("invalid policy: {}", locate(text, file, span, &message)))
     })?;
     let mut p = Problems { text, file, found: Vec::new() };
     let policy = build(raw, &mut p);
@@ -239,6 +253,15 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         if l.audience.is_empty() {
             p.at(level.span(), format!("level {n} needs an `audience`: who is alerted at this level"));
         }
+        if l.review.minutes <= 0 {
+            p.at(
+                level.span(),
+                format!(
+                    "level {n}'s review window is {}: nobody could review in time; give one like \"4h business\"",
+                    l.review
+                ),
+            );
+        }
         uses_business |= l.review.counting == Counting::Business;
         uses_business |= l.update_every.is_some_and(|u| u.counting == Counting::Business);
         levels.push(Level {
@@ -270,6 +293,9 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
         check_key(p, &d.span(), "destination", key);
         let dv = d.get_ref();
         uses_business |= dv.review.is_some_and(|r| r.counting == Counting::Business);
+        if let Some(r) = dv.review.filter(|r| r.minutes <= 0) {
+            p.at(d.span(), format!("destination {key:?}'s review window is {r}: nobody could review in time; give one like \"1h clock\""));
+        }
         let mut seen = BTreeSet::new();
         for f in &dv.fields {
             if !raw.fields.contains_key(f.get_ref()) {
@@ -332,7 +358,16 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     });
     let calendar = calendar?;
     if uses_business && !calendar.has_working_time() {
-        p.at(raw.calendar.timezone.span(), "business durations are used but the calendar has no working time");
+        // Said where the working time is set: the working days, when they are none.
+        let days = text_span(p.text, "working_days").filter(|_| raw.calendar.working_days.is_empty());
+        let (span, why) = match days {
+            Some(span) => (
+                span,
+                "working_days is empty: name the working days, like [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]",
+            ),
+            None => (raw.calendar.timezone.span(), "the calendar has no working time"),
+        };
+        p.at(span, format!("business durations are used, and {why}"));
     }
     Some(Policy {
         name: raw.policy.name,
@@ -430,6 +465,19 @@ fn people(
         }
     }
     out
+}
+
+/// Where `key` is first set in `text` (at the start of a line), for a value with no span of its own.
+fn text_span(text: &str, key: &str) -> Option<Range<usize>> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with(key) {
+            let start = at + (line.len() - line.trim_start().len());
+            return Some(start..start + key.len());
+        }
+        at += line.len();
+    }
+    None
 }
 
 fn parse_hhmm(s: &str) -> Option<u32> {
@@ -533,5 +581,29 @@ mod tests {
         assert!(err(&bad).contains("invalid duration \"16h\""));
         let bad = crate::policy::BUILT_IN.replace("timezone = \"UTC\"", "timezone = \"Mars/Olympus\"");
         assert!(err(&bad).contains("unknown time zone \"Mars/Olympus\""));
+    }
+
+    #[test]
+    fn a_duplicate_key_and_no_working_days_are_named_where_they_are() {
+        let bad = crate::policy::BUILT_IN.replacen("label = \"Lack of progress\"", "label = \"A\"\nlabel = \"B\"", 1);
+        let want = format!(
+            "p.toml:{}:1: duplicate key `label` in [reasons.lack-of-progress]: give each key once",
+            line_of(&bad, "label = \"B\"")
+        );
+        assert!(err(&bad).contains(&want), "{}", err(&bad));
+        let bad = crate::policy::BUILT_IN.replacen("review = \"4h business\"", "review = \"0m business\"", 1);
+        assert!(
+            err(&bad).contains("level 1's review window is 0m business: nobody could review in time"),
+            "{}",
+            err(&bad)
+        );
+        let bad = crate::policy::BUILT_IN
+            .replace("working_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]", "working_days = []");
+        let e = err(&bad);
+        let want = format!(
+            "p.toml:{}:1: business durations are used, and working_days is empty",
+            line_of(&bad, "working_days")
+        );
+        assert!(e.contains(&want), "{e}");
     }
 }
