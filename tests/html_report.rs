@@ -81,8 +81,15 @@ fn an_unwritable_output_is_exit_5_naming_the_path_and_nothing_is_written() {
         .collect();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
     assert!(std::fs::read_dir(env.dir.path().join("taken")).unwrap().next().is_none());
-    let (code, _, err) = env.run(&["report", "--output", "x.html"]);
-    assert_eq!(code, 2, "--output without --format html: {err}");
+    let (code, _, err) = env.run(&["report", "--output", "x.txt"]);
+    assert_eq!(code, 2, "--output of a table: {err}");
+    // The other formats are written as they print.
+    for format in ["json", "csv", "ndjson"] {
+        let file = format!("report.{format}");
+        env.ok(&["report", "--format", format, "--output", &file]);
+        let written = std::fs::read_to_string(env.dir.path().join(&file)).unwrap();
+        assert_eq!(written, env.ok(&["report", "--format", format]), "{format}");
+    }
 }
 
 /// Debian's chromium, or the one on PATH; the test fails without it.

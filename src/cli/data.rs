@@ -204,7 +204,7 @@ pub struct ReportArgs {
     /// table, json, csv, or html (one self-contained page with charts) [default: table; json with --json]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<ReportFormat>,
-    /// Write the HTML page to this file instead of standard output (with --format html)
+    /// Write the report to this file instead of standard output (with --format html, json, csv or ndjson)
     #[arg(long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 }

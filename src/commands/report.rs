@@ -18,8 +18,10 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
         return Err(error::bad_input("--until must come after --since"));
     }
     let format = a.format.unwrap_or(if ctx.out.json { ReportFormat::Json } else { ReportFormat::Table });
-    if a.output.is_some() && format != ReportFormat::Html {
-        return Err(error::bad_input("--output writes the HTML page: give it with --format html"));
+    if a.output.is_some() && format == ReportFormat::Table {
+        return Err(error::bad_input(
+            "--output writes a file for other tools: give it with --format html, json, csv or ndjson",
+        ));
     }
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
@@ -51,6 +53,10 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
             return Ok(0);
         }
     };
+    if let Some(path) = &a.output {
+        render::write_file(path, &data(&r, list)?)?;
+        return Ok(0);
+    }
     match list {
         Format::Json => ctx.out.json(&r)?,
         Format::Table => ctx.out.print(&render::report::tables(&ctx.out, &r, ctx.tz()))?,
@@ -60,4 +66,20 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// The report as a file holds it: JSON, or its figures as CSV or NDJSON rows.
+fn data(r: &crate::rules::report::Report, format: Format) -> anyhow::Result<Vec<u8>> {
+    let data = match format {
+        Format::Csv => crate::cli::DataFormat::Csv,
+        Format::Ndjson => crate::cli::DataFormat::Ndjson,
+        _ => return Ok(format!("{}\n", serde_json::to_string_pretty(r)?).into_bytes()),
+    };
+    let mut out = Vec::new();
+    let mut sink = crate::transfer::write::Sink::new(&mut out, data, Some(&["section", "key", "label", "value"]))?;
+    for row in render::report::rows(r) {
+        sink.row(&row)?;
+    }
+    sink.finish()?;
+    Ok(out)
 }
