@@ -324,6 +324,20 @@ fn a_hung_receiver_never_holds_a_command_past_its_budget() {
     );
 }
 
+/// `env` with level 1 told through a command hook running `script` in sh, within
+/// `budget` seconds, and a case ACME-1 that may be escalated at 12:30.
+fn hooked(env: Env, script: String, budget: u32) -> Env {
+    let mut env = env.with_policy(move |text| {
+        format!(
+            "{}\n[channels.mail]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", {script:?}]\n\n[notify]\nbudget_seconds = {budget}\n",
+            text.replace("[levels.1]\n", "[levels.1]\nchannels = [\"mail\"]\n")
+        )
+    });
+    env.at("2026-11-23T12:30:00Z");
+    env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    env
+}
+
 #[test]
 fn a_hook_past_its_budget_is_stopped_with_all_it_started() {
     let env = Env::new();
@@ -331,14 +345,7 @@ fn a_hook_past_its_budget_is_stopped_with_all_it_started() {
     let (started, late) = (dir.join("started"), dir.join("late"));
     // The hook starts a child that would still "send" after the 1s budget.
     let script = format!("touch '{}'; (sleep 2; touch '{}') & sleep 30", started.display(), late.display());
-    let mut env = env.with_policy(move |text| {
-        format!(
-            "{}\n[channels.mail]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", {script:?}]\n\n[notify]\nbudget_seconds = 1\n",
-            text.replace("[levels.1]\n", "[levels.1]\nchannels = [\"mail\"]\n")
-        )
-    });
-    env.at("2026-11-23T12:30:00Z");
-    env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    let env = hooked(env, script, 1);
     let start = Instant::now();
     let (_, err) = env.expect(0, &Env::request_args("ACME-1"));
     assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
@@ -525,15 +532,7 @@ fn a_failing_hook_is_reported_without_waiting_on_what_it_left_behind() {
         ("a child holding its output", "(sleep 5) & echo 'mail server refused' >&2; exit 3"),
         ("much output", "head -c 300000 /dev/zero | tr '\\0' x >&2; echo >&2; echo 'mail server refused' >&2; exit 3"),
     ] {
-        let env = Env::new();
-        let mut env = env.with_policy(move |text| {
-            format!(
-                "{}\n[channels.mail]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", {script:?}]\n\n[notify]\nbudget_seconds = 3\n",
-                text.replace("[levels.1]\n", "[levels.1]\nchannels = [\"mail\"]\n")
-            )
-        });
-        env.at("2026-11-23T12:30:00Z");
-        env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+        let env = hooked(Env::new(), script.to_string(), 3);
         let start = Instant::now();
         let (_, err) = env.expect(0, &Env::request_args("ACME-1"));
         assert!(start.elapsed() < Duration::from_secs(2), "{name}: took {:?}", start.elapsed());
