@@ -1,0 +1,61 @@
+//! Unit tests of policy validation: the built-in policy, and errors named where they are.
+
+use super::*;
+use crate::policy::Span;
+
+#[test]
+fn the_built_in_policy_is_valid() {
+    let p = parse(crate::policy::BUILT_IN, "policy.toml").unwrap();
+    assert_eq!(p.levels.len(), 4);
+    assert_eq!(p.severities[&2].wait["premium"], Span::clock_minutes(240));
+    assert_eq!(p.severities[&4].wait["standard"], Span::clock_minutes(24 * 60));
+    assert!(!p.severities[&1].escalable);
+    assert!(p.destinations["security"].immediate);
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+fn err(text: &str) -> String {
+    format!("{:#}", parse(text, "p.toml").unwrap_err())
+}
+
+#[test]
+fn errors_name_line_and_column() {
+    let bad = crate::policy::BUILT_IN.replace("wait = { premium = \"4h clock\"", "wiat = { premium = \"4h clock\"");
+    let e = err(&bad);
+    assert!(e.contains(&format!("p.toml:{}:1: unknown field `wiat`", line_of(&bad, "wiat"))), "{e}");
+    let bad = crate::policy::BUILT_IN.replace("\"8h clock\", standard = \"16h clock\"", "\"8h clock\"");
+    let e = err(&bad);
+    assert!(e.contains("severity 3 has no wait window for tier \"standard\""), "{e}");
+    assert!(e.contains(&format!("p.toml:{}:", line_of(&bad, "[severities.3]"))), "{e}");
+    let bad = crate::policy::BUILT_IN.replace("[levels.3]", "[levels.5]");
+    assert!(err(&bad).contains("level 3 is missing"));
+    let bad = crate::policy::BUILT_IN
+        .replace("\"troubleshooting\", \"customer-context\"", "\"troubleshooting\", \"context-customer\"");
+    assert!(err(&bad).contains("unknown field \"context-customer\""));
+    let bad =
+        crate::policy::BUILT_IN.replace("\"16h clock\", standard = \"24h clock\"", "\"16h\", standard = \"24h clock\"");
+    assert!(err(&bad).contains("invalid duration \"16h\""));
+    let bad = crate::policy::BUILT_IN.replace("timezone = \"UTC\"", "timezone = \"Mars/Olympus\"");
+    assert!(err(&bad).contains("unknown time zone \"Mars/Olympus\""));
+}
+
+#[test]
+fn a_duplicate_key_and_no_working_days_are_named_where_they_are() {
+    let bad = crate::policy::BUILT_IN.replacen("label = \"Lack of progress\"", "label = \"A\"\nlabel = \"B\"", 1);
+    let want = format!(
+        "p.toml:{}:1: duplicate key `label` in [reasons.lack-of-progress]: give each key once",
+        line_of(&bad, "label = \"B\"")
+    );
+    assert!(err(&bad).contains(&want), "{}", err(&bad));
+    let bad = crate::policy::BUILT_IN.replacen("review = \"4h business\"", "review = \"0m business\"", 1);
+    assert!(err(&bad).contains("level 1's review window is 0m business: nobody could review in time"), "{}", err(&bad));
+    let bad = crate::policy::BUILT_IN
+        .replace("working_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]", "working_days = []");
+    let e = err(&bad);
+    let want =
+        format!("p.toml:{}:1: business durations are used, and working_days is empty", line_of(&bad, "working_days"));
+    assert!(e.contains(&want), "{e}");
+}
