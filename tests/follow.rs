@@ -46,6 +46,13 @@ fn the_requester_cannot_decide_their_own_request() {
     let (_, err) = env.expect(1, &["decide", "C-1", "approve"]);
     assert!(err.contains("alice requested escalation #1 and may not decide it too"), "{err}");
     assert_eq!(env.dump(), before);
+    // Whoever raised the current level may not decide it either, and is told so in those words.
+    let mut env = env;
+    env.at("2026-11-23T17:00:00Z");
+    let (code, _, err) = as_actor(&env, "lee", &["promote", "C-1", "--why", "no review yet", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, _, err) = as_actor(&env, "lee", &["decide", "C-1", "approve"]);
+    assert!(err.contains("lee raised escalation #1 to level 2 and may not decide that level too"), "{err}");
 
     let env = Env::new().with_policy(|p| p.replace("self_decision = false", "self_decision = true"));
     env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");

@@ -201,8 +201,12 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
                 .collect();
             format!("{actor} may not decide level {level}: the policy names {} to decide it", who.join(", "))
         }
-        Denied::SelfDecision { actor, id } => format!(
+        Denied::SelfDecision { actor, id, raised: None } => format!(
             "{actor} requested escalation #{id} and may not decide it too: the policy does not allow self-decision"
+        ),
+        Denied::SelfDecision { actor, id, raised: Some(level) } => format!(
+            "{actor} raised escalation #{id} to level {level} and may not decide that level too: the policy does not \
+             allow self-decision"
         ),
         Denied::NotOwnerOrTakeOver { actor, id, owner, take_over } => {
             let mut who = vec![format!("its owner ({owner})")];

@@ -23,9 +23,11 @@ pub enum Denied {
         /// Each decider as the policy names it, with the people who hold it when it is a role.
         deciders: Vec<(String, Vec<String>)>,
     },
+    /// The actor requested the escalation, or raised its current level (`raised`, at `level`).
     SelfDecision {
         actor: String,
         id: i64,
+        raised: Option<u32>,
     },
     NotOwnerOrTakeOver {
         actor: String,
@@ -71,7 +73,8 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
         return Err(Denied::NotADecider { actor: actor.to_string(), level: esc.level, deciders });
     }
     if !policy.self_decision && (same_actor(actor, &esc.raised_by) || same_actor(actor, &esc.requested_by)) {
-        return Err(Denied::SelfDecision { actor: actor.to_string(), id: esc.id });
+        let raised = (!same_actor(actor, &esc.requested_by)).then_some(esc.level);
+        return Err(Denied::SelfDecision { actor: actor.to_string(), id: esc.id, raised });
     }
     Ok(())
 }
