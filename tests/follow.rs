@@ -549,3 +549,36 @@ fn an_opening_cannot_move_past_the_cases_request_or_its_wait() {
     env.ok(&["case", "update", "C-1", "--opened-at", "2026-11-23T11:00:00Z"]);
     env.ok(&["case", "update", "C-1", "--opened-at", "2026-11-19T11:00:00Z"]);
 }
+
+/// With the review clock stopped while the case waits, the deadline that `due`
+/// counts is the one `promote` judges by and `list` and `show` print.
+#[test]
+fn a_review_clock_paused_while_waiting_holds_promotion_back() {
+    let mut env = Env::new().with_policy(|p| {
+        p.replace(
+            "clocks = [\"wait-window\", \"touch-point\"]",
+            "clocks = [\"wait-window\", \"touch-point\", \"review\"]",
+        )
+    });
+    env.at("2026-12-08T10:00:00Z");
+    env.case("P-1", 3, "premium", "2026-12-04T08:00:00Z");
+    env.ok(&Env::request_args("P-1"));
+    env.at("2026-12-08T11:00:00Z");
+    env.ok(&["case", "update", "P-1", "--waiting"]);
+    env.at("2026-12-08T13:00:00Z");
+    env.ok(&["case", "update", "P-1", "--resume"]);
+    // Four business hours from 10:00, two of them paused: 16:00, not 14:00.
+    env.at("2026-12-08T14:30:00Z");
+    let (_, err) = env.expect(1, &["promote", "P-1", "--why", "no answer", "--yes"]);
+    assert!(err.contains("2026-12-08 16:00"), "{err}");
+    let listed = env.json(&["list"]);
+    assert_eq!(listed[0]["review_due_at"], "2026-12-08T16:00:00Z", "{listed}");
+    let shown = env.json(&["show", "P-1"]);
+    assert_eq!(shown["escalations"][0]["review_due_at"], "2026-12-08T16:00:00Z", "{shown}");
+    let due = env.json(&["due", "--within", "1d"]);
+    assert_eq!(due[0]["due_at"], "2026-12-08T16:00:00Z", "{due}");
+    env.at("2026-12-08T16:00:00Z");
+    env.ok(&["promote", "P-1", "--why", "no answer", "--yes"]);
+    let replayed = env.ok(&["policy", "replay", env.policy.as_ref().unwrap().to_str().unwrap()]);
+    assert!(replayed.contains("Promotions: 1 replayed, none would be refused."), "{replayed}");
+}

@@ -34,6 +34,14 @@ pub fn run(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<u8> {
     ids.dedup();
     let cases: std::collections::HashMap<String, Case> =
         tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    // A review clock that stops while the case waits shows the deadline it counts to.
+    if p.pause_review {
+        let mut pauses = tx.pauses_of_cases(&ids)?;
+        for e in &mut escalations {
+            let of_case = pauses.entry(e.case_id.clone()).or_default();
+            e.review_due_at = crate::rules::pause::review_due(p, e, of_case);
+        }
+    }
     let priority_of = |e: &crate::model::Escalation| cases.get(&e.case_id).map(|c| c.priority);
     if let Some(want) = priority {
         escalations.retain(|e| priority_of(e) == Some(want));

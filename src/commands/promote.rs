@@ -18,17 +18,17 @@ pub fn run(ctx: &Ctx, a: PromoteArgs, target: super::follow::Target) -> anyhow::
     let ask = prompter(a.yes, ctx.no_input);
 
     // Refuse before asking anything.
-    let current = {
+    let judged = {
         let mut ledger = ctx.read_ledger()?;
         let mut tx = ledger.begin()?;
         let (case, all) = super::follow::load(ctx, &mut *tx, &target)?;
         let latest = all.last().cloned();
         match open_escalation(all) {
-            Some(e) => Some(e),
+            Some(e) => as_judged(ctx, &mut *tx, Some(&e))?,
             None => return Err(super::follow::no_open(&case.id, latest.as_ref())),
         }
     };
-    if let Promotion::Refused { why, .. } = can_promote(p, &a.id, current.as_ref(), ctx.now) {
+    if let Promotion::Refused { why, .. } = can_promote(p, &a.id, judged.as_ref(), ctx.now) {
         return Err(error::refused(render::finding::refusal(&why, ctx.tz(), ctx.now)));
     }
 
@@ -46,7 +46,8 @@ pub fn run(ctx: &Ctx, a: PromoteArgs, target: super::follow::Target) -> anyhow::
     let mut tx = ledger.begin()?;
     let (case, all) = super::follow::load(ctx, &mut *tx, &target)?;
     let current = open_escalation(all);
-    let (mut esc, to, because) = match (can_promote(p, &case.id, current.as_ref(), ctx.now), current) {
+    let judged = as_judged(ctx, &mut *tx, current.as_ref())?;
+    let (mut esc, to, because) = match (can_promote(p, &case.id, judged.as_ref(), ctx.now), current) {
         (Promotion::Allowed { to, because }, Some(esc)) => {
             (esc, to, render::finding::because(&because, ctx.tz(), ctx.now))
         }
@@ -87,4 +88,21 @@ pub fn run(ctx: &Ctx, a: PromoteArgs, target: super::follow::Target) -> anyhow::
         ctx.out.print(&render::check::promoted(&ctx.out, &shown, from, p, ctx.now))?;
     }
     Ok(0)
+}
+
+/// The escalation as a promotion is judged: its review deadline counted as the
+/// policy counts it (moved by the case's pauses when the review clock stops).
+/// Only judged: what is written keeps the stored deadline.
+fn as_judged(
+    ctx: &Ctx,
+    tx: &mut dyn crate::ledger::Txn,
+    esc: Option<&crate::model::Escalation>,
+) -> anyhow::Result<Option<crate::model::Escalation>> {
+    let Some(e) = esc else { return Ok(None) };
+    let mut e = e.clone();
+    if ctx.policy().pause_review {
+        let pauses = tx.pauses_of(&e.case_id)?;
+        e.review_due_at = crate::rules::pause::review_due(ctx.policy(), &e, &pauses);
+    }
+    Ok(Some(e))
 }

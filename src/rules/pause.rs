@@ -66,6 +66,20 @@ pub fn paused_clock(pauses: &[Pause], a: DateTime<Utc>, b: DateTime<Utc>) -> Dur
     paused_within(&Calendar::default(), pauses, a, b, Counting::Clock)
 }
 
+/// A requested escalation's review deadline as the policy counts it: when the
+/// review clock stops while the case waits, from the level's start with the
+/// case's pauses taken out (None while a pause is open); otherwise as stored.
+pub fn review_due(
+    policy: &crate::policy::Policy,
+    e: &crate::model::Escalation,
+    pauses: &[Pause],
+) -> Option<DateTime<Utc>> {
+    if !policy.pause_review || e.state != crate::model::EscState::Requested {
+        return e.review_due_at;
+    }
+    crate::rules::replay::review_due(policy, e.level_since, (e.level, &e.destination), pauses)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
