@@ -15,6 +15,7 @@ on_both!(
     ledger_info_names_the_backend,
     a_copy_holds_everything_and_needs_an_empty_target,
     a_copy_holds_accounts_the_roster_and_any_text,
+    a_copy_holds_the_outbox_and_tells_nobody_twice,
     an_import_is_all_or_nothing,
     an_import_into_an_empty_ledger_builds_its_indexes_after,
     concurrent_writers_all_commit,
@@ -204,6 +205,32 @@ fn a_copy_holds_accounts_the_roster_and_any_text(b: Backend) {
     assert_eq!(all(&back), all(&env));
     assert!(all(&back).contains("Restarted\\tthe pod\\nthen \\\\ retried"), "{}", all(&back));
     back.ok(&["ledger", "verify"]);
+}
+
+/// The outbox goes with a copy: what was sent is not sent again from the copy,
+/// and what was pending is still pending there.
+fn a_copy_holds_the_outbox_and_tells_nobody_twice(b: Backend) {
+    let told = tempfile::tempdir().unwrap();
+    let log = told.path().join("told.log");
+    let script = format!("echo \"$ESCALATE_DELIVERY_ID\" >> '{}'", log.display());
+    let with_hook = move |text: String| {
+        format!("{}\n[channels.log]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", {script:?}]\n", text)
+            .replace("update_every = \"8h business\"\n", "update_every = \"8h business\"\nchannels = [\"log\"]\n")
+    };
+    let mut env = Env::on(b).with_policy(with_hook.clone());
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    env.at("2026-11-23T17:30:00Z");
+    env.expect(1, &["due", "--overdue", "--notify"]);
+    let sent = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(sent.lines().count(), 2, "the request and the overdue review: {sent}");
+    let mut there = Env::on(other(b)).with_policy(with_hook);
+    there.at("2026-11-23T17:30:00Z");
+    env.ok(&["ledger", "copy", "--to", &there.location()]);
+    let listed = |e: &Env| e.ok(&["notify", "list", "--json"]);
+    assert_eq!(listed(&there), listed(&env));
+    there.expect(1, &["due", "--overdue", "--notify"]);
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), sent, "the copy told someone again");
 }
 
 fn an_import_is_all_or_nothing(b: Backend) {

@@ -71,7 +71,7 @@ fn copy(ctx: &Ctx, a: &LedgerCopyArgs) -> anyhow::Result<u8> {
             Row::Case(_) => copied.cases += 1,
             Row::Escalation(_) => copied.escalations += 1,
             Row::Event(_) => copied.events += 1,
-            Row::Policy(_) | Row::Pause { .. } | Row::Account(_) | Row::Shift(_) => {}
+            Row::Policy(_) | Row::Pause { .. } | Row::Account(_) | Row::Shift(_) | Row::Delivery(_) => {}
         }
         Ok(into.put_row(&row)?)
     })?;

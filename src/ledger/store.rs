@@ -172,10 +172,16 @@ pub enum Row {
     Policy(PolicyRow),
     Case(Box<CaseRow>),
     Escalation(Box<Escalation>),
-    Pause { id: i64, case_id: String, pause: Pause },
+    Pause {
+        id: i64,
+        case_id: String,
+        pause: Pause,
+    },
     Event(StoredEvent),
     Account(crate::roster::Account),
     Shift(crate::roster::Shift),
+    /// A notification of the outbox, sent or not (a copy tells nobody twice).
+    Delivery(Box<super::outbox::Delivery>),
 }
 
 /// What `ledger info` counts.

@@ -143,7 +143,8 @@ impl PgTxn<'_> {
         for s in self.all_shifts()? {
             each(AnyRow::Shift(s))?;
         }
-        Ok(())
+        let sql = format!("SELECT {} FROM outbox ORDER BY id", super::outbox::COLS);
+        self.stream(&sql, &[], |r| each(AnyRow::Delivery(Box::new(super::outbox::row(r)?))))
     }
 
     /// A row `ledger copy` brings in, held until its table's batch is sent.
@@ -160,7 +161,9 @@ impl PgTxn<'_> {
     /// The last batch sent; the sequences and the chain head set from the rows.
     pub(super) fn rows_in_done(&mut self) -> Result<()> {
         self.flush_copy()?;
-        for (table, col) in [("escalations", "id"), ("pauses", "id"), ("events", "seq"), ("oncall", "id")] {
+        for (table, col) in
+            [("escalations", "id"), ("pauses", "id"), ("events", "seq"), ("oncall", "id"), ("outbox", "id")]
+        {
             self.tx.batch_execute(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', '{col}'), COALESCE(MAX({col}), 0) + 1, false) FROM {table}"
             ))?;

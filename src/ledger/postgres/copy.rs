@@ -274,6 +274,7 @@ pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
                 data.text(&s.set_by)?;
                 data.time(s.set_at)?;
             }
+            Row::Delivery(d) => delivery_row(&mut data, d)?,
             Row::Event(e) => {
                 data.row(10);
                 data.int8(e.seq)?;
@@ -297,6 +298,10 @@ pub fn rows(tx: &mut Transaction, rows: &[Row]) -> Result<()> {
         Row::Event(_) => "events (seq, at, actor, case_id, escalation_id, kind, data, policy_digest, prev_hash, hash)",
         Row::Account(_) => "accounts (customer, csm, ae, dri, updated_at)",
         Row::Shift(_) => "oncall (id, role, name, starts_at, ends_at, set_by, set_at)",
+        Row::Delivery(_) => {
+            "outbox (id, key, channel, topic, case_id, escalation_id, event_seq, message, created_at, \
+                             state, attempts, next_attempt_at, last_error, sent_at)"
+        }
     };
     data.send(tx, head)?;
     tags.send(tx, "case_tags (tag, case_id)")
@@ -308,6 +313,26 @@ const CASES_COPY_COLUMNS: &str = "cases (id, customer, severity, tier, title, op
 const ESCALATIONS_COPY_COLUMNS: &str = "escalations (id, case_id, level, state, destination, reason, description, \
      fields, requested_by, requested_at, level_since, review_due_at, owner, decided_by, decided_at, decision_note, \
      closed_at, raised_by, decision, last_update_at, next_touch_at, handoff_note, package, touch_since, account, linked)";
+
+/// A notification of the outbox, as `ledger copy` brings it.
+fn delivery_row(out: &mut Binary, d: &crate::ledger::outbox::Delivery) -> Result<()> {
+    let attempts =
+        i32::try_from(d.attempts).map_err(|_| StoreError::Data(format!("notification {}: attempts", d.id)))?;
+    out.row(14);
+    out.int8(d.id)?;
+    for text in [&d.key, &d.channel, &d.topic, &d.case_id] {
+        out.text(text)?;
+    }
+    out.opt_int8(d.escalation)?;
+    out.opt_int8(d.event_seq)?;
+    out.text(&d.message)?;
+    out.time(d.created_at)?;
+    out.text(d.state.as_str())?;
+    out.int4(attempts)?;
+    out.time(d.next_attempt_at)?;
+    out.opt_text(d.last_error.as_deref())?;
+    out.opt_time(d.sent_at)
+}
 
 fn escalation_row(out: &mut Binary, e: &crate::model::Escalation) -> Result<()> {
     let level = i32::try_from(e.level).map_err(|_| StoreError::Data(format!("escalation #{}: level", e.id)))?;

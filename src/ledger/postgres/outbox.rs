@@ -8,10 +8,10 @@ use super::queries::{PgTxn, bad};
 use crate::ledger::error::Result;
 use crate::ledger::outbox::{Claim, Delivery, DeliveryState, Listing, NewDelivery, Settled};
 
-const COLS: &str = "id, key, channel, topic, case_id, escalation_id, event_seq, message, created_at, state, \
+pub(super) const COLS: &str = "id, key, channel, topic, case_id, escalation_id, event_seq, message, created_at, state, \
                     attempts, next_attempt_at, last_error, sent_at";
 
-fn row(r: &Row) -> Result<Delivery> {
+pub(super) fn row(r: &Row) -> Result<Delivery> {
     let state: String = r.get(9);
     let attempts: i32 = r.get(10);
     Ok(Delivery {

@@ -31,6 +31,39 @@ fn row(r: &Row) -> rusqlite::Result<Delivery> {
     })
 }
 
+/// Every notification of the outbox, by id, for `ledger copy`.
+pub(super) fn all(conn: &rusqlite::Connection, each: crate::ledger::store::Each<Delivery>) -> anyhow::Result<()> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM outbox ORDER BY id"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(row(r)?)?;
+    }
+    Ok(())
+}
+
+/// A notification as it was, id kept (no flush holds it in the copy).
+pub(super) fn put(conn: &rusqlite::Connection, d: &Delivery) -> Result<()> {
+    let sql =
+        format!("INSERT INTO outbox ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    conn.prepare_cached(&sql)?.execute(params![
+        d.id,
+        d.key,
+        d.channel,
+        d.topic,
+        d.case_id,
+        d.escalation,
+        d.event_seq,
+        d.message,
+        rfc3339(d.created_at),
+        d.state.as_str(),
+        d.attempts,
+        rfc3339(d.next_attempt_at),
+        d.last_error,
+        d.sent_at.map(rfc3339),
+    ])?;
+    Ok(())
+}
+
 impl SqliteTxn<'_> {
     pub(super) fn outbox_enqueue(&mut self, d: &NewDelivery) -> Result<Option<i64>> {
         let sql = "INSERT INTO outbox (key, channel, topic, case_id, escalation_id, event_seq, message, created_at,

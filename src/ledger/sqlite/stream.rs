@@ -115,7 +115,7 @@ pub fn rows(conn: &Connection, each: Each<Row>) -> anyhow::Result<()> {
     for s in super::accounts::shifts(conn)? {
         each(Row::Shift(s))?;
     }
-    Ok(())
+    super::outbox::all(conn, &mut |d| each(Row::Delivery(Box::new(d))))
 }
 
 /// Insert one row as it was, ids kept.
@@ -132,6 +132,7 @@ pub fn put_row(conn: &Connection, row: &Row) -> crate::ledger::Result<()> {
                 .execute(params![id, case_id, rfc3339(pause.start), pause.end.map(rfc3339)])?;
         }
         Row::Account(a) => super::accounts::put_account(conn, a)?,
+        Row::Delivery(d) => super::outbox::put(conn, d)?,
         Row::Shift(s) => {
             super::accounts::add_shift(conn, s, true)?;
         }
