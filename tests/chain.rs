@@ -12,6 +12,7 @@ on_both!(
     an_untouched_ledger_verifies_and_an_empty_one_too,
     a_changed_field_is_named,
     a_table_edited_around_escalate_is_named,
+    a_case_edited_around_escalate_is_named,
     a_deleted_event_is_named,
     a_deleted_tail_is_caught_by_a_checkpoint,
     reordered_events_are_named,
@@ -98,6 +99,28 @@ fn a_table_edited_around_escalate_is_named(b: Backend) {
     ) }
 }
 
+/// A case's row moved or removed around escalate (its opening decides its wait
+/// window) disagrees with the events that added and changed it.
+fn a_case_edited_around_escalate_is_named(b: Backend) {
+    let env = story(b);
+    env.ok(&["case", "update", "C-2", "--priority", "high"]);
+    env.ok(&["ledger", "verify", "--cases"]);
+    sql(&env, "UPDATE cases SET opened_at = '2026-11-01T00:00:00Z', priority = 'low' WHERE id = 'C-2'");
+    // The chain and the escalations alone do not see it: the cases' pass does.
+    env.ok(&["ledger", "verify"]);
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify", "--cases"]),
+        @r#"error: the ledger was altered around escalate: case C-2's opened_at is "2026-11-01T00:00:00Z" in the cases table, and its events leave it "2026-11-20T08:00:00Z" (the event log itself verifies)"#
+    ) }
+    sql(&env, "UPDATE cases SET opened_at = '2026-11-20T08:00:00Z', priority = 'high' WHERE id = 'C-2'");
+    env.ok(&["ledger", "verify", "--cases"]);
+    sql(&env, "DELETE FROM cases WHERE id = 'C-4'");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify", "--cases"]),
+        @"error: the ledger was altered around escalate: case C-4 was added in the event log, and the cases table does not hold it (the event log itself verifies)"
+    ) }
+}
+
 fn a_deleted_event_is_named(b: Backend) {
     let env = story(b);
     unguarded(&env, "DELETE FROM events WHERE seq = 3");
@@ -169,6 +192,7 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
     )
     .unwrap();
     env.ok(&["case", "import", csv.to_str().unwrap()]);
+    env.ok(&["case", "close", "I-2"]);
     env.ok(&["update", "C-1", "--note", "After the import"]);
     let head = env.json(&["ledger", "verify"])["head"].clone();
     // A copy into the other backend holds the same chain.
@@ -188,7 +212,7 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
              ALTER TABLE events DROP COLUMN hash; PRAGMA user_version = 6; \
              DROP TABLE row_counts; DROP INDEX cases_open_by; CREATE INDEX cases_status ON cases (status); \
              DROP INDEX cases_open; DROP INDEX pauses_open; DROP INDEX events_escalation; DROP INDEX events_rca; \
-             UPDATE cases SET status = 'closed' WHERE id = 'I-2'; INSERT INTO case_tags VALUES ('old', 'I-2'); \
+             INSERT INTO case_tags VALUES ('old', 'I-2'); \
              CREATE TRIGGER events_no_update BEFORE UPDATE ON events \
              BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;",
         ),
@@ -200,7 +224,7 @@ fn imports_and_the_chaining_migration_write_the_same_chain(b: Backend) {
              DROP TRIGGER events_count ON events; DROP FUNCTION escalate_count_rows(); DROP TABLE row_counts; \
              DROP INDEX cases_open_by; CREATE INDEX cases_status ON cases (status); \
              DROP INDEX cases_open; DROP INDEX pauses_open; DROP INDEX events_escalation; DROP INDEX events_rca; \
-             UPDATE cases SET status = 'closed' WHERE id = 'I-2'; INSERT INTO case_tags VALUES ('old', 'I-2'); \
+             INSERT INTO case_tags VALUES ('old', 'I-2'); \
              ALTER TABLE events ALTER COLUMN data DROP DEFAULT; \
              ALTER TABLE events ALTER COLUMN data TYPE json USING data::json; \
              ALTER TABLE events ALTER COLUMN data SET DEFAULT '{}';",

@@ -1,12 +1,14 @@
-//! The escalations table held against the event log. The log is chained and
-//! verified; the table is what commands read and act on. Each escalation's case,
-//! level, state and owner follow from its events alone, so a table edited
-//! around escalate (an approval forged, an owner changed) disagrees with them.
+//! The escalations and cases tables held against the event log. The log is
+//! chained and verified; the tables are what commands read and act on. Each
+//! escalation's case, level, state and owner, and each case's fields, follow
+//! from its events alone, so a table edited around escalate (an approval
+//! forged, an owner changed, a case's opening moved) disagrees with them.
 
 use std::collections::HashMap;
 
 use crate::events::EventBody;
-use crate::model::{EscState, Escalation, Event};
+use crate::model::{Case, EscState, Escalation, Event};
+use crate::rules::history::Past;
 
 /// An escalation as its events leave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,12 @@ pub enum Disagreement {
     NotInTable { id: i64 },
     /// A field the table holds otherwise than the log leaves it.
     Field { id: i64, field: &'static str, table: String, log: String },
+    /// A case in the cases table that the log never added.
+    CaseNotInLog { id: String },
+    /// A case the log added, gone from the cases table.
+    CaseNotInTable { id: String },
+    /// A case whose row is not what its events leave it (`field`, when named).
+    CaseField { id: String, field: Option<(String, String, String)> },
 }
 
 /// The escalations as the log tells them, folded in log order.
@@ -75,6 +83,99 @@ impl Tally {
     pub fn rest(&self) -> Option<Disagreement> {
         self.told.keys().min().map(|&id| Disagreement::NotInTable { id })
     }
+}
+
+/// The cases as the log tells them, from their events grouped by case (in the
+/// order of `Txn::each_case_event`): for each case its id and a fingerprint of
+/// its fields, so that a million cases are held in a few dozen megabytes.
+#[derive(Debug, Default)]
+pub struct CaseTally {
+    current: Option<(String, Past)>,
+    /// The cases told so far: their ids end to end (`ends` marks where each ends)
+    /// and each one's fingerprint.
+    ids: String,
+    ends: Vec<usize>,
+    prints: Vec<u64>,
+    next: usize,
+}
+
+impl CaseTally {
+    /// Fold in one event of a case; the events of one case come together.
+    pub fn apply(&mut self, ev: &Event) {
+        if self.current.as_ref().is_none_or(|(id, _)| *id != ev.case_id) {
+            self.close();
+            self.current = Some((ev.case_id.clone(), Past::default()));
+        }
+        if let Some((_, past)) = &mut self.current {
+            past.apply(ev);
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some((id, Past { case: Some(case), .. })) = self.current.take() {
+            self.ids.push_str(&id);
+            self.ends.push(self.ids.len());
+            self.prints.push(fingerprint(&case));
+        }
+    }
+
+    /// The `i`th case told, and its fingerprint.
+    fn told(&self, i: usize) -> Option<(&str, u64)> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some((self.ids.get(start..end)?, self.prints[i]))
+    }
+
+    /// Hold one row of the cases table against the log, rows in id order; call
+    /// `rest` after the last.
+    pub fn check(&mut self, c: &Case) -> Option<Disagreement> {
+        self.close();
+        let Some((id, print)) = self.told(self.next) else {
+            return Some(Disagreement::CaseNotInLog { id: c.id.clone() });
+        };
+        match c.id.as_bytes().cmp(id.as_bytes()) {
+            std::cmp::Ordering::Less => Some(Disagreement::CaseNotInLog { id: c.id.clone() }),
+            std::cmp::Ordering::Greater => Some(Disagreement::CaseNotInTable { id: id.to_string() }),
+            std::cmp::Ordering::Equal => {
+                self.next += 1;
+                (fingerprint(c) != print).then(|| Disagreement::CaseField { id: c.id.clone(), field: None })
+            }
+        }
+    }
+
+    /// A case the log added that no row of the table was checked against.
+    pub fn rest(&mut self) -> Option<Disagreement> {
+        self.close();
+        self.told(self.next).map(|(id, _)| Disagreement::CaseNotInTable { id: id.to_string() })
+    }
+}
+
+/// A case's stored fields as JSON, without what is kept elsewhere (its wait on the customer).
+fn fields(c: &Case) -> serde_json::Map<String, serde_json::Value> {
+    let mut v = match serde_json::to_value(c) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    v.remove("waiting_since");
+    v
+}
+
+/// The case's stored fields hashed (all of `fields`, field by field).
+fn fingerprint(c: &Case) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&c.id, &c.customer, c.severity, &c.tier, &c.title, c.opened_at).hash(&mut h);
+    (c.priority.as_str(), &c.tags, c.status.as_str(), c.first_response_at, c.closed_at).hash(&mut h);
+    h.finish()
+}
+
+/// The first field in which a case's row (`table`) differs from what its events leave (`log`).
+pub fn differing(table: &Case, log: &Case) -> Option<(String, String, String)> {
+    let (t, l) = (fields(table), fields(log));
+    t.iter().find(|(k, v)| l.get(*k) != Some(v)).map(|(k, v)| {
+        let shown = |v: Option<&serde_json::Value>| v.map_or("nothing".to_string(), ToString::to_string);
+        (k.clone(), shown(Some(v)), shown(l.get(k)))
+    })
 }
 
 /// What an event of an escalation does to what the table must hold.

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::app::Ctx;
 use crate::chain::checkpoint::{self, Checkpoint};
-use crate::chain::tables::{Disagreement, Tally};
+use crate::chain::tables::{CaseTally, Disagreement, Tally};
 use crate::chain::verify::{Break, Verifier};
 use crate::cli::{LedgerCheckpointArgs, LedgerVerifyArgs};
 use crate::error;
@@ -33,9 +33,9 @@ impl Walked {
     }
 }
 
-/// Walk the whole chain, then hold the escalations table to what the chain
-/// tells of each escalation; `at` asks for the hash after that many events.
-fn walk(ctx: &Ctx, at: Option<u64>) -> anyhow::Result<Walked> {
+/// Walk the whole chain, then hold the escalations table (and with `cases`, the
+/// cases table) to what the chain tells; `at` asks for the hash after that many events.
+fn walk(ctx: &Ctx, at: Option<u64>, cases: bool) -> anyhow::Result<Walked> {
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
     let mut v = Verifier::default();
@@ -76,11 +76,40 @@ fn walk(ctx: &Ctx, at: Option<u64>) -> anyhow::Result<Walked> {
         }
         Ok(())
     })?;
-    let parted = parted.or_else(|| tally.rest());
+    let parted = match parted.or_else(|| tally.rest()) {
+        None if cases => cases_part(&mut *tx)?,
+        other => other,
+    };
     Ok(Walked { events: v.count, origin: checkpoint::origin(first.as_deref()), head: v.head, hash_at, parted })
 }
 
-/// Where the escalations table parts from the log, in words.
+/// Where the cases table parts from the log, if it does: each case's row against
+/// what its events leave it, the field named when one differs.
+fn cases_part(tx: &mut dyn crate::ledger::Txn) -> anyhow::Result<Option<Disagreement>> {
+    let mut tally = CaseTally::default();
+    tx.each_case_event(&mut |ev| {
+        tally.apply(&ev);
+        Ok(())
+    })?;
+    let mut parted = None;
+    tx.each_case(None, &mut |(c, _)| {
+        if parted.is_none() {
+            parted = tally.check(&c).map(|d| (d, c));
+        }
+        Ok(())
+    })?;
+    let Some((d, table)) = parted else { return Ok(tally.rest()) };
+    let Disagreement::CaseField { id, .. } = &d else { return Ok(Some(d)) };
+    // Which field: the case's events folded again, alone.
+    let mut past = crate::rules::history::Past::default();
+    for ev in tx.events_of(id)? {
+        past.apply(&ev);
+    }
+    let field = past.case.as_ref().and_then(|log| crate::chain::tables::differing(&table, log));
+    Ok(Some(Disagreement::CaseField { id: id.clone(), field }))
+}
+
+/// Where the escalations or cases table parts from the log, in words.
 fn disagreement(d: &Disagreement) -> String {
     let what = match d {
         Disagreement::NotInLog { id } => {
@@ -91,6 +120,18 @@ fn disagreement(d: &Disagreement) -> String {
         }
         Disagreement::Field { id, field, table, log } => {
             format!("escalation #{id}'s {field} is {table:?} in the escalations table, and its events leave it {log:?}")
+        }
+        Disagreement::CaseNotInLog { id } => {
+            format!("case {id} is in the cases table, and the event log never added it")
+        }
+        Disagreement::CaseNotInTable { id } => {
+            format!("case {id} was added in the event log, and the cases table does not hold it")
+        }
+        Disagreement::CaseField { id, field: Some((field, table, log)) } => {
+            format!("case {id}'s {field} is {table} in the cases table, and its events leave it {log}")
+        }
+        Disagreement::CaseField { id, field: None } => {
+            format!("case {id}'s row in the cases table is not what its events leave it")
         }
     };
     format!("the ledger was altered around escalate: {what} (the event log itself verifies)")
@@ -123,7 +164,7 @@ fn words(b: &Break, good: u64) -> String {
 
 pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
     let cp = a.checkpoint.as_deref().map(read_checkpoint).transpose()?;
-    let walked = walk(ctx, cp.as_ref().map(|c| c.size))?;
+    let walked = walk(ctx, cp.as_ref().map(|c| c.size), a.cases)?;
     // What a checkpoint says of the log comes first: it names what was removed.
     if let Some(c) = &cp {
         extends(&walked, c)?;
@@ -139,8 +180,11 @@ pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
         }))?;
     } else {
         let mut s = format!(
-            "The event log verifies: {} events, each following the one before; head {}.\nOrigin {}.\nThe escalations table agrees with it.\n",
-            walked.events, walked.head, walked.origin
+            "The event log verifies: {} events, each following the one before; head {}.\nOrigin {}.\nThe escalations table agrees with it{}.\n",
+            walked.events,
+            walked.head,
+            walked.origin,
+            if a.cases { ", and so does the cases table" } else { "" }
         );
         if let Some(c) = &cp {
             s.push_str(&format!(
@@ -255,7 +299,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 pub fn checkpoint(ctx: &Ctx, a: &LedgerCheckpointArgs) -> anyhow::Result<u8> {
     // Only a chain that verifies is signed.
-    let walked = walk(ctx, None)?;
+    let walked = walk(ctx, None, false)?;
     walked.tables_agree()?;
     let key = signing_key()?;
     let text = checkpoint::sign(&key, &walked.origin, walked.events, &walked.head).map_err(error::bad_input)?;

@@ -44,7 +44,7 @@ impl Drop for Env {
             return;
         }
         // Whatever clock the test last set (verify reads none, and a test may end on a bad one).
-        let out = self.std_cmd().env("ESCALATE_NOW", DEFAULT_NOW).args(["ledger", "verify"]).output();
+        let out = self.std_cmd().env("ESCALATE_NOW", DEFAULT_NOW).args(["ledger", "verify", "--cases"]).output();
         let out = out.expect("run ledger verify");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "the ledger this test left does not verify:\n{err}");

@@ -250,6 +250,15 @@ impl Txn for PgTxn<'_> {
         self.stream(&format!("SELECT {EVENT_COLS} FROM events{filter} ORDER BY seq"), &params, |r| each(event_row(r)?))
     }
 
+    fn each_case_event(&mut self, each: Each<Event>) -> anyhow::Result<()> {
+        // Byte order, as cases' ids are kept (COLLATE "C"), whatever the database's collation.
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events WHERE kind IN ('case-added', 'case-updated', 'case-closed', 'case-reopened')
+             ORDER BY case_id COLLATE \"C\", seq"
+        );
+        self.stream(&sql, &[], |r| each(event_row(r)?))
+    }
+
     fn import_begin(&mut self) -> Result<i64> {
         self.begin_import()
     }

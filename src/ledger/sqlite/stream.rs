@@ -79,6 +79,17 @@ pub fn events(conn: &Connection, since: Option<DateTime<Utc>>, each: Each<Event>
     Ok(())
 }
 
+/// The events that shape a case's row, by case id (byte order) then seq.
+pub fn case_events(conn: &Connection, each: Each<Event>) -> anyhow::Result<()> {
+    let kinds = "'case-added', 'case-updated', 'case-closed', 'case-reopened'";
+    let mut stmt = conn.prepare(&format!("{EVENT_SELECT} WHERE kind IN ({kinds}) ORDER BY case_id, seq"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        each(event_row(row)?)?;
+    }
+    Ok(())
+}
+
 /// Every row of every table, parents before children.
 pub fn rows(conn: &Connection, each: Each<Row>) -> anyhow::Result<()> {
     let mut stmt = conn.prepare("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest")?;

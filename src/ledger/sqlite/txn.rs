@@ -240,6 +240,10 @@ impl Txn for SqliteTxn<'_> {
         super::stream::events(&self.tx, since, each)
     }
 
+    fn each_case_event(&mut self, each: Each<Event>) -> anyhow::Result<()> {
+        super::stream::case_events(&self.tx, each)
+    }
+
     fn import_begin(&mut self) -> Result<i64> {
         super::bulk::begin(&self.tx)
     }
