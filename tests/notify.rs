@@ -385,12 +385,81 @@ fn a_refusal_is_permanent_and_a_missing_variable_stays_pending() {
     assert_eq!(failed[0]["state"], "failed");
 }
 
+/// Notifications that failed for good (both receivers refused) are sent again
+/// by `notify retry` once fixed; a named one that did not fail refuses the lot.
+fn failed_notifications_are_sent_again(backend: Backend) {
+    let mut t = Team::new(backend, 2);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.rx.answer_with(Answer::Status(404), "no_service");
+    t.ok("alice", &Env::request_args("ACME-1"));
+    t.rx.answer(Answer::Ok);
+    let all = t.env.json(&["notify", "list"]);
+    let id_of = |state: &str| all.as_array().unwrap().iter().find(|d| d["state"] == state).unwrap()["id"].to_string();
+    let (failed, sent) = (id_of("failed"), id_of("sent"));
+    let refused = |args: &[&str]| {
+        let out = t.run("alice", args);
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = refused(&["notify", "retry", &failed, &sent]);
+    assert_eq!(
+        (code, err),
+        (
+            Some(2),
+            format!(
+                "error: notification {sent} was sent; only failed ones are sent again (`escalate notify list --failed`)\n"
+            )
+        )
+    );
+    let (code, err) = refused(&["notify", "retry", "999"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no notification has id 999"), "{err}");
+    assert_eq!(refused(&["notify", "retry"]).0, Some(2));
+    // Nothing was put back by the refusals.
+    let f = t.env.json(&["notify", "list", "--failed"]);
+    assert_eq!(f.as_array().unwrap().len(), 2, "{f:#}");
+    t.env.at("2026-11-23T12:45:00Z");
+    let (out, _) = t.ok("alice", &["notify", "retry", "--all", "--channel", "teams"]);
+    assert_eq!(out, "Nothing to send again: no notification to channel \"teams\" has failed.\n");
+    let before = (t.rx.to("/slack").len(), t.rx.to("/hook").len());
+    let (out, _) = t.ok("alice", &["notify", "retry", "--all"]);
+    assert!(out.ends_with("Sent 2 of 2 notifications.\n"), "{out}");
+    assert_eq!((t.rx.to("/slack").len(), t.rx.to("/hook").len()), (before.0 + 1, before.1 + 1));
+    let now = t.env.json(&["notify", "list"]);
+    let row = now.as_array().unwrap().iter().find(|d| d["id"].as_i64() == failed.parse().ok()).unwrap().clone();
+    assert_eq!((row["state"].as_str(), row["attempts"].as_u64()), (Some("sent"), Some(1)));
+    assert_eq!(t.env.json(&["notify", "list", "--failed"]), serde_json::json!([]));
+}
+
+#[test]
+fn failed_notifications_are_sent_again_on_sqlite() {
+    failed_notifications_are_sent_again(Backend::Sqlite);
+}
+
+#[test]
+fn failed_notifications_are_sent_again_on_postgresql() {
+    failed_notifications_are_sent_again(Backend::Postgres);
+}
+
 #[test]
 fn notify_test_sends_now_and_names_a_failure() {
     let t = Team::new(Backend::Sqlite, 2);
     let (out, _) = t.ok("alice", &["notify", "test", "em"]);
     assert_eq!(out, "Sent a test message to channel em (slack).\n");
     assert_eq!(t.rx.to("/slack").len(), 1);
+    // A test page is information only, and resolved at once: nobody is paged for it.
+    let (out, _) = t.ok("alice", &["notify", "test", "pager"]);
+    assert_eq!(out, "Sent a test message to channel pager (pagerduty).\n");
+    let pd = t.rx.to("/pd");
+    assert_eq!(pd.len(), 2);
+    assert_eq!(
+        (pd[0].json()["event_action"].clone(), pd[0].json()["payload"]["severity"].clone()),
+        ("trigger".into(), "info".into())
+    );
+    assert_eq!(
+        pd[1].json(),
+        serde_json::json!({"routing_key": "R0UTINGKEY0000000000000000000000", "event_action": "resolve", "dedup_key": "escalate-test-pager"})
+    );
     t.rx.answer(Answer::Status(500));
     let out = t.run("alice", &["notify", "test", "hook"]);
     assert_eq!(out.status.code(), Some(6));

@@ -12,6 +12,8 @@ pub enum NotifyCommand {
     List(NotifyListArgs),
     /// Send a test message to a channel now
     Test(NotifyTestArgs),
+    /// Send failed notifications again, once their channel is fixed: by id, or all of them
+    Retry(NotifyRetryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -45,4 +47,22 @@ pub struct NotifyListArgs {
 pub struct NotifyTestArgs {
     /// The channel, as named under [channels] in the policy
     pub channel: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyRetryArgs {
+    /// The failed notifications to send again, by id (`escalate notify list --failed` shows them)
+    #[arg(value_name = "ID", required_unless_present = "all", conflicts_with = "all")]
+    pub ids: Vec<i64>,
+    /// Every failed notification (those to one channel with --channel)
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: only the failed notifications to this channel
+    #[arg(long, value_name = "NAME", requires = "all")]
+    pub channel: Option<String>,
+    /// The time all deliveries may take together, in seconds [default: the policy's notify.budget_seconds]
+    #[arg(long, value_name = "SECONDS")]
+    pub budget: Option<u64>,
+    #[command(flatten)]
+    pub format: ListFormat,
 }

@@ -92,6 +92,17 @@ pub struct Settled<'a> {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+/// What asking to send a failed delivery again found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requeued {
+    /// It was failed and is pending again, attempts counted from zero.
+    Done,
+    /// No delivery has that id.
+    Unknown,
+    /// It was not failed: pending still, or sent.
+    Was(DeliveryState),
+}
+
 /// Which deliveries `notify list` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {

@@ -286,6 +286,9 @@ pub trait Txn {
     fn claim_deliveries(&mut self, which: outbox::Claim, until: DateTime<Utc>) -> Result<Vec<outbox::Delivery>>;
     /// Record what became of an attempt, releasing the hold.
     fn settle_delivery(&mut self, s: &outbox::Settled) -> Result<()>;
+    /// Put a failed delivery back to pending, due at `now`, attempts from zero,
+    /// held until `until` for the command that sends it.
+    fn requeue_delivery(&mut self, id: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<outbox::Requeued>;
     /// The outbox, newest first, at most `limit` rows.
     fn deliveries(&mut self, which: outbox::Listing, limit: i64) -> Result<Vec<outbox::Delivery>>;
 

@@ -9,6 +9,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use super::Topic;
 use super::message::Message;
 use crate::time::rfc3339;
 
@@ -148,8 +149,12 @@ pub fn teams(m: &Message) -> Value {
     })
 }
 
-/// PagerDuty's severity for the escalation's rating (an outage is critical).
+/// PagerDuty's severity for the escalation's rating (an outage is critical; a
+/// test is only information).
 fn pd_severity(m: &Message) -> &'static str {
+    if m.topic == Topic::Test {
+        return "info";
+    }
     match m.escalation.as_ref().map(|e| e.rating.as_str()) {
         None | Some("Critical") => "critical",
         Some("High") => "error",
@@ -160,7 +165,7 @@ fn pd_severity(m: &Message) -> &'static str {
 /// A PagerDuty Events API v2 event: trigger, or resolve when the escalation ends.
 pub fn pagerduty(m: &Message, routing_key: &str, source: &str) -> Value {
     if m.topic.resolves() {
-        return json!({"routing_key": routing_key, "event_action": "resolve", "dedup_key": m.dedup_key});
+        return pagerduty_resolve(m, routing_key);
     }
     let summary: String = m.headline.chars().take(1024).collect();
     json!({
@@ -178,6 +183,11 @@ pub fn pagerduty(m: &Message, routing_key: &str, source: &str) -> Value {
             "custom_details": m,
         }
     })
+}
+
+/// The PagerDuty event that resolves what `m`'s trigger opened.
+pub fn pagerduty_resolve(m: &Message, routing_key: &str) -> Value {
+    json!({"routing_key": routing_key, "event_action": "resolve", "dedup_key": m.dedup_key})
 }
 
 /// Seconds since the epoch, for `webhook-timestamp`.

@@ -11,9 +11,10 @@ use super::message::{self, Facts, Message};
 use super::route::{recipients, topic_of};
 use super::send::{Allowance, Outcome};
 use crate::app::Ctx;
+use crate::error;
 use crate::events::EventBody;
 use crate::ledger::Txn;
-use crate::ledger::outbox::{Claim, Delivery, DeliveryState, NewDelivery};
+use crate::ledger::outbox::{Claim, Delivery, DeliveryState, Listing, NewDelivery, Requeued};
 use crate::model::{Case, Escalation};
 
 /// How long past its budget a command's own deliveries stay its own.
@@ -193,7 +194,7 @@ pub fn after_command(ctx: &Ctx) {
                 let what = if t.state == DeliveryState::Pending {
                     "is pending (`escalate notify flush` retries it)"
                 } else {
-                    "failed for good (see `escalate notify list --failed`)"
+                    "failed for good (`escalate notify retry` sends it again once the channel is fixed)"
                 };
                 warn(format!(
                     "the {} notification to channel {:?} {what}: {why}",
@@ -224,6 +225,59 @@ pub fn flush(ctx: &Ctx, budget: Duration, limit: i64) -> anyhow::Result<Vec<Trie
         all.extend(tried);
     }
     Ok(all)
+}
+
+/// Which failed deliveries `notify retry` sends again.
+pub enum Again<'a> {
+    /// These, each of which must have failed.
+    Ids(&'a [i64]),
+    /// Every failed one, to this channel only when one is given.
+    All { channel: Option<&'a str> },
+}
+
+/// `notify retry`: put failed deliveries back to pending in one transaction
+/// (named ones that are unknown or not failed refuse the lot), then send them
+/// within `budget`.
+pub fn retry(ctx: &Ctx, which: Again, budget: Duration) -> anyhow::Result<Vec<Tried>> {
+    let deadline = Instant::now() + budget;
+    let mut ledger = ctx.write_ledger()?;
+    let mut tx = ledger.begin()?;
+    let (ids, named) = match which {
+        Again::Ids(ids) => (ids.to_vec(), true),
+        Again::All { channel } => {
+            let failed = tx.deliveries(Listing::Failed, i64::MAX)?;
+            (failed.iter().rev().filter(|d| channel.is_none_or(|c| d.channel == c)).map(|d| d.id).collect(), false)
+        }
+    };
+    let mut again = Vec::with_capacity(ids.len());
+    for id in ids {
+        match tx.requeue_delivery(id, ctx.now, hold(ctx.now, budget))? {
+            Requeued::Done => again.push(id),
+            // Another retry took it meanwhile.
+            Requeued::Was(_) if !named => {}
+            Requeued::Was(state) => {
+                let why = if state == DeliveryState::Sent {
+                    "was sent"
+                } else {
+                    "is pending: `escalate notify flush` sends it"
+                };
+                return Err(error::bad_input(format!(
+                    "notification {id} {why}; only failed ones are sent again (`escalate notify list --failed`)"
+                )));
+            }
+            Requeued::Unknown => {
+                return Err(error::bad_input(format!(
+                    "no notification has id {id} (`escalate notify list --failed` shows the failed ones)"
+                )));
+            }
+        }
+    }
+    tx.commit()?;
+    drop(ledger);
+    if again.is_empty() {
+        return Ok(Vec::new());
+    }
+    run(ctx, Claim::Own(&again), deadline, budget)
 }
 
 /// `notify test CHANNEL`: a test message, sent now and not queued.

@@ -97,10 +97,8 @@ impl Attempt {
     }
 }
 
+/// What was tried and became of it (the caller words an empty list).
 pub fn attempts(out: &Out, rows: &[Attempt], tz: Tz) -> String {
-    if rows.is_empty() {
-        return "Nothing to send: no notification is due.\n".into();
-    }
     let mut t = out.table(&["#", "Channel", "Told of", "Case", "Result"]);
     for a in rows {
         let result = match (a.state, &a.error) {

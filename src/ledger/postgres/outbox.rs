@@ -6,7 +6,7 @@ use postgres::Row;
 
 use super::queries::{PgTxn, bad};
 use crate::ledger::error::Result;
-use crate::ledger::outbox::{Claim, Delivery, DeliveryState, Listing, NewDelivery, Settled};
+use crate::ledger::outbox::{Claim, Delivery, DeliveryState, Listing, NewDelivery, Requeued, Settled};
 
 pub(super) const COLS: &str = "id, key, channel, topic, case_id, escalation_id, event_seq, message, created_at, state, \
                     attempts, next_attempt_at, last_error, sent_at";
@@ -86,6 +86,24 @@ impl PgTxn<'_> {
             &[&s.id, &s.state.as_str(), &attempts, &s.next_attempt_at, &s.last_error, &s.sent_at],
         )?;
         Ok(())
+    }
+
+    /// The row is locked first: a flush holding it is waited for, and what it
+    /// settled is what is judged.
+    pub(super) fn outbox_requeue(&mut self, id: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Requeued> {
+        let found =
+            self.rows("SELECT state FROM outbox WHERE id = $1 FOR UPDATE", &[&id], |r| Ok(r.get::<_, String>(0)))?;
+        let Some(state) = found.into_iter().next() else { return Ok(Requeued::Unknown) };
+        match DeliveryState::parse(&state) {
+            Some(DeliveryState::Failed) => {}
+            Some(other) => return Ok(Requeued::Was(other)),
+            None => return Err(bad("a delivery's state", &state)),
+        }
+        self.exec(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $2, held_until = $3 WHERE id = $1",
+            &[&id, &now, &until],
+        )?;
+        Ok(Requeued::Done)
     }
 
     pub(super) fn outbox_list(&mut self, which: Listing, limit: i64) -> Result<Vec<Delivery>> {

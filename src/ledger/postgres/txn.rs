@@ -320,6 +320,15 @@ impl Txn for PgTxn<'_> {
         self.outbox_settle(s)
     }
 
+    fn requeue_delivery(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<crate::ledger::outbox::Requeued> {
+        self.outbox_requeue(id, now, until)
+    }
+
     fn deliveries(
         &mut self,
         which: crate::ledger::outbox::Listing,

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::queries::{SqliteTxn, conv, opt_time_at, time_at};
-use crate::ledger::error::Result;
-use crate::ledger::outbox::{Claim, Delivery, DeliveryState, Listing, NewDelivery, Settled};
+use crate::ledger::error::{Result, StoreError};
+use crate::ledger::outbox::{Claim, Delivery, DeliveryState, Listing, NewDelivery, Requeued, Settled};
 use crate::time::rfc3339;
 
 const COLS: &str = "id, key, channel, topic, case_id, escalation_id, event_seq, message, created_at, state, \
@@ -129,6 +129,27 @@ impl SqliteTxn<'_> {
             s.sent_at.map(rfc3339)
         ])?;
         Ok(())
+    }
+
+    /// One write transaction at a time: the state read is the state changed.
+    pub(super) fn outbox_requeue(&mut self, id: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Requeued> {
+        let state: Option<String> = self
+            .tx
+            .prepare_cached("SELECT state FROM outbox WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        let Some(state) = state else { return Ok(Requeued::Unknown) };
+        match DeliveryState::parse(&state) {
+            Some(DeliveryState::Failed) => {}
+            Some(other) => return Ok(Requeued::Was(other)),
+            None => {
+                return Err(StoreError::Data(format!("cannot read a delivery's state from the ledger: {state:?}")));
+            }
+        }
+        let sql = "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2, held_until = ?3
+                   WHERE id = ?1";
+        self.tx.prepare_cached(sql)?.execute(params![id, rfc3339(now), rfc3339(until)])?;
+        Ok(Requeued::Done)
     }
 
     pub(super) fn outbox_list(&mut self, which: Listing, limit: i64) -> Result<Vec<Delivery>> {
