@@ -227,9 +227,27 @@ fn the_vp_alone_decides_level_four(b: Backend) {
 fn an_outage_and_a_root_cause_analysis_are_recorded(b: Backend) {
     let mut env = Env::on(b);
     add(&env, "C-1", "Acme", "2", "2026-11-20T08:00:00Z", &[]);
+    let (code, _, err) = env.run(&["rca", "C-1", "--done", "--link", "https://wiki.example/rca/1"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "error: no root-cause analysis is owed for case C-1: it was never escalated, and the policy asks for one at levels 3 and 4\n"
+        )
+    );
     env.ok(&Env::request_args("C-1"));
+    let (code, _, err) = env.run(&["outage", "C-1", "--ref", "call"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "error: case C-1 is severity 2 (High), which is escalated, not sent to the outage process; if it is an outage, raise its severity first: `escalate case update C-1 --severity 1`\n"
+        )
+    );
     env.at("2026-11-24T17:00:00Z");
     env.ok(&["promote", "C-1", "--why", "Worse", "--yes"]);
+    let (code, _, err) = env.run(&["rca", "C-1", "--done", "--link", "https://wiki.example/rca/1"]);
+    assert_eq!((code, err.contains("its escalations reached level 2 at most")), (1, true), "{err}");
     env.at("2026-11-25T17:00:00Z");
     env.ok(&["promote", "C-1", "--why", "Worse still", "--yes"]);
     let (code, _, err) = env.run(&["case", "update", "C-1", "--severity", "1"]);

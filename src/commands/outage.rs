@@ -7,12 +7,59 @@ use crate::app::{Ctx, one_line};
 use crate::cli::{OutageArgs, RcaArgs};
 use crate::error;
 use crate::events::{EventBody, OutageRecorded, RcaDone};
+use crate::model::{Case, Escalation};
+use crate::policy::Policy;
+use crate::render::clean;
+use crate::rules::records::{OutageFit, RcaFit, outage_fit, rca_fit};
 
-fn record(ctx: &Ctx, id: &str, body: EventBody) -> anyhow::Result<(String, i64)> {
+/// Why a case whose severity is escalated gets no outage record.
+fn not_an_outage(policy: &Policy, case: &Case, raise_to: Option<u32>) -> String {
+    let sev =
+        policy.severities.get(&case.severity).map_or(format!("severity {}", case.severity), |s| s.named(case.severity));
+    let head = format!("case {} is {sev}, which is escalated, not sent to the outage process", clean(&case.id));
+    match raise_to {
+        Some(n) => format!(
+            "{head}; if it is an outage, raise its severity first: `escalate case update {} --severity {n}`",
+            clean(&case.id)
+        ),
+        None => format!("{head}; the policy sends no severity to the outage process"),
+    }
+}
+
+/// Why a case that reached no level requiring an analysis gets no record of one.
+fn no_rca_owed(case: &str, highest: Option<u32>, requiring: &[u32]) -> String {
+    let case = clean(case);
+    let plural = if requiring.len() > 1 { "s" } else { "" };
+    let levels = match requiring.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("{} and {last}", rest.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
+        }
+        _ => requiring.iter().map(u32::to_string).collect(),
+    };
+    match (highest, requiring.is_empty()) {
+        (_, true) => format!("no root-cause analysis is owed for case {case}: the policy asks for one at no level"),
+        (None, false) => format!(
+            "no root-cause analysis is owed for case {case}: it was never escalated, and the policy asks for one at level{plural} {levels}"
+        ),
+        (Some(h), false) => format!(
+            "no root-cause analysis is owed for case {case}: its escalations reached level {h} at most, and the policy asks for one at level{plural} {levels}"
+        ),
+    }
+}
+
+/// Record `body` on the case, if `fits` finds it fits the case and its escalations.
+fn record(
+    ctx: &Ctx,
+    id: &str,
+    body: EventBody,
+    fits: impl FnOnce(&Case, &[Escalation]) -> anyhow::Result<()>,
+) -> anyhow::Result<(String, i64)> {
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
     let case = ctx.case(&mut *tx, id)?;
-    let esc = crate::model::open_escalation(&tx.escalations_of(&case.id)?).map(|e| e.id);
+    let escalations = tx.escalations_of(&case.id)?;
+    fits(&case, &escalations)?;
+    let esc = crate::model::open_escalation(&escalations).map(|e| e.id);
     let seq = ctx.record(&mut *tx, &case.id, esc, &body)?;
     tx.commit()?;
     Ok((case.id, seq))
@@ -20,14 +67,18 @@ fn record(ctx: &Ctx, id: &str, body: EventBody) -> anyhow::Result<(String, i64)>
 
 pub fn outage(ctx: &Ctx, a: &OutageArgs) -> anyhow::Result<u8> {
     let reference = one_line("--ref", &a.reference)?;
-    let (case, seq) = record(ctx, &a.id, EventBody::OutageRecorded(OutageRecorded { reference: reference.clone() }))?;
+    let body = EventBody::OutageRecorded(OutageRecorded { reference: reference.clone() });
+    let (case, seq) = record(ctx, &a.id, body, |case, _| match outage_fit(ctx.policy(), case) {
+        OutageFit::Fits => Ok(()),
+        OutageFit::Escalable { raise_to } => Err(error::refused(not_an_outage(ctx.policy(), case, raise_to))),
+    })?;
     if ctx.out.json {
         return ctx.out.json(&json!({ "case": case, "event": seq, "reference": reference })).map(|_| 0);
     }
     ctx.out.print(&format!(
         "Recorded that the outage process was used for case {}: {}.\n",
-        crate::render::clean(&case),
-        crate::render::clean(&reference)
+        clean(&case),
+        clean(&reference)
     ))?;
     Ok(0)
 }
@@ -37,14 +88,14 @@ pub fn rca(ctx: &Ctx, a: &RcaArgs) -> anyhow::Result<u8> {
         return Err(error::bad_input("give --done: `escalate rca CASE --done --link URL` marks the analysis complete"));
     }
     let link = one_line("--link", &a.link)?;
-    let (case, seq) = record(ctx, &a.id, EventBody::RcaDone(RcaDone { link: link.clone() }))?;
+    let body = EventBody::RcaDone(RcaDone { link: link.clone() });
+    let (case, seq) = record(ctx, &a.id, body, |case, escalations| match rca_fit(ctx.policy(), escalations) {
+        RcaFit::Owed { .. } => Ok(()),
+        RcaFit::NotOwed { highest, requiring } => Err(error::refused(no_rca_owed(&case.id, highest, &requiring))),
+    })?;
     if ctx.out.json {
         return ctx.out.json(&json!({ "case": case, "event": seq, "link": link })).map(|_| 0);
     }
-    ctx.out.print(&format!(
-        "Marked the root-cause analysis of case {} done: {}.\n",
-        crate::render::clean(&case),
-        crate::render::clean(&link)
-    ))?;
+    ctx.out.print(&format!("Marked the root-cause analysis of case {} done: {}.\n", clean(&case), clean(&link)))?;
     Ok(0)
 }

@@ -14,6 +14,7 @@ pub mod package;
 pub mod pause;
 pub mod permit;
 pub mod promote;
+pub mod records;
 pub mod replay;
 pub mod report;
 pub mod signals;
