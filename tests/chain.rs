@@ -133,7 +133,14 @@ fn a_deleted_event_is_named(b: Backend) {
 fn a_deleted_tail_is_caught_by_a_checkpoint(b: Backend) {
     let env = story(b);
     let cp = env.dir.path().join("checkpoint.txt");
-    env.ok(&["ledger", "checkpoint", "--output", cp.to_str().unwrap()]);
+    let said = env.ok(&["ledger", "checkpoint", "--output", cp.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&cp).unwrap();
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).unwrap().to_string();
+    let (events, head) = (field("size "), field("head "));
+    assert_eq!(
+        said,
+        format!("Wrote a signed checkpoint of the {events} events of the log (head {head}) to {}.\n", cp.display())
+    );
     let key = env.dir.path().join("config/escalate/checkpoint.key");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);

@@ -305,7 +305,20 @@ pub fn checkpoint(ctx: &Ctx, a: &LedgerCheckpointArgs) -> anyhow::Result<u8> {
     let text = checkpoint::sign(&key, &walked.origin, walked.events, &walked.head).map_err(error::bad_input)?;
     match &a.output {
         None => ctx.out.print(&text)?,
-        Some(path) => crate::render::write_file(path, text.as_bytes())?,
+        Some(path) => {
+            crate::render::write_file(path, text.as_bytes())?;
+            if ctx.out.json {
+                let o = serde_json::json!({"file": path.display().to_string(), "events": walked.events, "head": walked.head});
+                ctx.out.json(&o)?;
+            } else {
+                ctx.out.print(&format!(
+                    "Wrote a signed checkpoint of the {} events of the log (head {}) to {}.\n",
+                    walked.events,
+                    walked.head,
+                    crate::render::clean(&path.display().to_string())
+                ))?;
+            }
+        }
     }
     Ok(0)
 }
