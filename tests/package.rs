@@ -362,6 +362,7 @@ fn the_report_gives_known_answers() {
     let csv = env.ok(&["report", "--format", "csv"]);
     assert!(csv.starts_with("section,key,label,value\ntotal,escalations,Escalations,4\n"), "{csv}");
     assert!(csv.contains("to-decision,median-minutes,Median (minutes),120"), "{csv}");
+    assert!(csv.contains("\nroot-cause-analysis,R-2,\"escalation #2, level 3\",due\n"), "{csv}");
     let table = env.ok(&["report"]);
     assert!(table.contains("approval rate 50%") && table.contains("R-2 (#2, level 3)"), "{table}");
     env.expect(2, &["report", "--since", "2026-11-24", "--until", "2026-11-23"]);

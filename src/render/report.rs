@@ -66,11 +66,10 @@ pub fn rows(r: &Report) -> Vec<Row> {
         "Per escalation",
         r.promotions_per_escalation.map_or(String::new(), |x| format!("{x:.4}")),
     ));
-    out.extend(
-        r.root_cause_analysis.iter().map(|x| {
-            row("root-cause-analysis", &x.case, &format!("escalation #{}", x.escalation), x.level.to_string())
-        }),
-    );
+    out.extend(r.root_cause_analysis.iter().map(|x| {
+        let label = format!("escalation #{}, level {}", x.escalation, x.level);
+        row("root-cause-analysis", &x.case, &label, x.done.clone().unwrap_or_else(|| "due".into()))
+    }));
     out.extend(r.skipped_wait.iter().map(|x| {
         let label = format!("escalation #{} ({}): {}", x.escalation, x.reason, x.justification);
         row("skipped-wait", &x.case, &label, x.minutes_early.to_string())
