@@ -289,7 +289,10 @@ fn only_the_owner_closes_and_a_closed_escalation_must_be_reopened_to_promote() {
     assert_eq!(code, 0, "{err}");
     env.at("2026-11-25T12:00:00Z");
     let (_, err) = env.expect(1, &["promote", "C-1", "--why", "broken again"]);
-    assert!(err.contains("is closed: reopen it first"), "{err}");
+    assert_eq!(
+        err,
+        "error: escalation #1 of case C-1 was closed by lee at 2026-11-23 12:00 UTC: reopen it first with `escalate reopen C-1 --why TEXT`\n"
+    );
     let v = env.json(&["reopen", "C-1", "--why", "Broken again after the patch"]);
     // Undecided, so its review window starts again from the reopening.
     assert_eq!(v["review_due_at"], "2026-11-25T16:00:00Z");
@@ -581,4 +584,21 @@ fn a_review_clock_paused_while_waiting_holds_promotion_back() {
     env.ok(&["promote", "P-1", "--why", "no answer", "--yes"]);
     let replayed = env.ok(&["policy", "replay", env.policy.as_ref().unwrap().to_str().unwrap()]);
     assert!(replayed.contains("Promotions: 1 replayed, none would be refused."), "{replayed}");
+}
+
+#[test]
+fn acting_on_an_escalation_a_colleague_just_ended_names_who_ended_it() {
+    let env = requested();
+    let (code, _, err) = as_actor(&env, "alice", &["withdraw", "C-1", "--why", "Customer found the cause"]);
+    assert_eq!(code, 0, "{err}");
+    let before = env.dump();
+    let (code, _, err) = as_actor(&env, "rita", &["decide", "C-1", "approve"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            1,
+            "error: escalation #1 of case C-1 was withdrawn by alice at 2026-11-23 12:00 UTC: nothing is open (`escalate request C-1` asks anew)\n"
+        )
+    );
+    assert_eq!(env.dump(), before);
 }

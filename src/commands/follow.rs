@@ -85,7 +85,7 @@ pub fn act(
         (Pick::Open, _) if crate::model::open_escalation(&all).is_some() => {
             crate::model::open_escalation(&all).cloned().unwrap_or_else(|| unreachable!("just found"))
         }
-        (Pick::Open, Target::Case(_)) => return Err(no_open(&case.id, latest.as_ref())),
+        (Pick::Open, Target::Case(_)) => return Err(no_open(ctx, &mut *tx, &case.id, latest.as_ref())),
         (Pick::Open, Target::Account(customer)) => return Err(no_open_account(customer, latest.as_ref())),
     };
     let standing = standing(ctx, &mut *tx, &esc)?;
@@ -135,15 +135,39 @@ fn manager_on_call(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn) -> anyhow::Result
     Ok(crate::roster::on_call(&shifts, role, ctx.now).map(|s| s.name.clone()))
 }
 
-pub fn no_open(case_id: &str, latest: Option<&Escalation>) -> anyhow::Error {
-    match latest {
-        Some(e) if e.state == EscState::Closed => error::refused(format!(
-            "escalation #{} of case {case_id} is closed: reopen it first with `escalate reopen {case_id} --why TEXT`",
+/// Refuse an act on the open escalation of a case that has none, naming how
+/// the latest one ended, by whom and when (a colleague may just have ended it).
+pub fn no_open(
+    ctx: &Ctx,
+    tx: &mut dyn crate::ledger::Txn,
+    case_id: &str,
+    latest: Option<&Escalation>,
+) -> anyhow::Error {
+    let Some(e) = latest else {
+        return error::refused(format!(
+            "case {case_id} has no open escalation: request one with `escalate request {case_id}`"
+        ));
+    };
+    let ended = match tx.events_of(case_id) {
+        Ok(events) => events
+            .into_iter()
+            .rev()
+            .find(|ev| {
+                ev.escalation == Some(e.id)
+                    && matches!(ev.body, EventBody::Withdrawn(_) | EventBody::Closed(_) | EventBody::Decided(_))
+            })
+            .map(|ev| format!(" by {} at {}", render::clean(&ev.actor), crate::time::human(ev.at, ctx.tz()))),
+        Err(err) => return err.into(),
+    }
+    .unwrap_or_default();
+    match e.state {
+        EscState::Closed => error::refused(format!(
+            "escalation #{} of case {case_id} was closed{ended}: reopen it first with `escalate reopen {case_id} --why TEXT`",
             e.id
         )),
-        Some(e) => error::refused(format!("escalation #{} of case {case_id} is {}: nothing is open", e.id, e.state)),
-        None => error::refused(format!(
-            "case {case_id} has no open escalation: request one with `escalate request {case_id}`"
+        _ => error::refused(format!(
+            "escalation #{} of case {case_id} was {}{ended}: nothing is open (`escalate request {case_id}` asks anew)",
+            e.id, e.state
         )),
     }
 }

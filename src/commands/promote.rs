@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx, a: PromoteArgs, target: super::follow::Target) -> anyhow::
         let latest = all.last().cloned();
         match open_escalation(all) {
             Some(e) => as_judged(ctx, &mut *tx, Some(&e))?,
-            None => return Err(super::follow::no_open(&case.id, latest.as_ref())),
+            None => return Err(super::follow::no_open(ctx, &mut *tx, &case.id, latest.as_ref())),
         }
     };
     if let Promotion::Refused { why, .. } = can_promote(p, &a.id, judged.as_ref(), ctx.now) {
