@@ -66,9 +66,33 @@ fn value(v: &serde_json::Value) -> String {
     }
 }
 
+/// A list of plain values changed by adding or removing some (holidays,
+/// working days, package fields), in those words; None when the change is of
+/// another kind (an order, a nested value).
+fn list_change(before: &serde_json::Value, after: &serde_json::Value) -> Option<String> {
+    let (old, new) = (before.as_array()?, after.as_array()?);
+    if old.iter().chain(new).any(|v| v.is_array() || v.is_object()) {
+        return None;
+    }
+    let words = |vs: Vec<&serde_json::Value>| vs.into_iter().map(value).collect::<Vec<_>>().join(", ");
+    let added: Vec<&serde_json::Value> = new.iter().filter(|v| !old.contains(v)).collect();
+    let removed: Vec<&serde_json::Value> = old.iter().filter(|v| !new.contains(v)).collect();
+    match (added.is_empty(), removed.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(format!("{} added", words(added))),
+        (true, false) => Some(format!("{} removed", words(removed))),
+        (false, false) => Some(format!("{} added; {} removed", words(added), words(removed))),
+    }
+}
+
 fn line(c: &KeyChange) -> String {
     let shown = |v: &Option<serde_json::Value>| v.as_ref().map_or_else(String::new, value);
+    let listed = match (&c.before, &c.after) {
+        (Some(b), Some(a)) => list_change(b, a),
+        _ => None,
+    };
     match c.kind {
+        Kind::Changed if listed.is_some() => format!("  {}: {}", key(c), listed.unwrap_or_default()),
         Kind::Changed => format!("  {}: {} -> {}", key(c), shown(&c.before), shown(&c.after)),
         Kind::Added => format!("  {} is added: {}", key(c), shown(&c.after)),
         Kind::Removed => format!("  {} is removed (it was {})", key(c), shown(&c.before)),

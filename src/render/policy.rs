@@ -42,6 +42,7 @@ pub fn as_json(l: &Loaded) -> Value {
             "escalable": s.escalable,
             "redirect": if s.escalable { Value::Null } else { json!(s.redirect) },
             "wait": s.wait.iter().map(|(t, w)| (t.clone(), json!(w.to_string()))).collect::<serde_json::Map<_, _>>(),
+            "first_response": s.first_response.iter().map(|(t, w)| (t.clone(), json!(w.to_string()))).collect::<serde_json::Map<_, _>>(),
         })).collect::<Vec<_>>(),
         "reasons": p.reasons.iter().map(|(k, r)| json!({ "key": k, "label": r.label, "help": r.help })).collect::<Vec<_>>(),
         "levels": p.levels.iter().map(|l| json!({
@@ -52,6 +53,8 @@ pub fn as_json(l: &Loaded) -> Value {
             "review": l.review.to_string(),
             "update_every": l.update_every.map(|u| u.to_string()),
             "root_cause_analysis": l.root_cause_analysis,
+            "deciders": l.deciders.as_ref().map(|d| d.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            "may_start": l.may_start,
         })).collect::<Vec<_>>(),
         "promotion": {
             "after_review": p.promote_after_review,
@@ -70,6 +73,7 @@ pub fn as_json(l: &Loaded) -> Value {
             "trigger": d.trigger,
             "fields": d.fields,
             "immediate": d.immediate,
+            "review": d.review.map(|r| r.to_string()),
         })).collect::<Vec<_>>(),
         "notifications": super::channels::json(p),
     })
@@ -114,6 +118,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
         s.push_str(&format!("Severity {n} ({}): {}\n", sev.label, sev.redirect));
     }
     s.push('\n');
+    s.push_str(&first_response(out, p));
 
     let mut t = out.table(&["Level", "Name", "Audience", "Reviewer", "Review window", "Customer updates"]);
     for l in &p.levels {
@@ -151,10 +156,22 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     } else {
         p.deciders.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     };
-    s.push_str(&format!(
-        "Decided by {who}; {}.\n",
-        if p.self_decision { "a requester may decide their own request" } else { "never by the requester" }
-    ));
+    for l in &p.levels {
+        if let Some(d) = &l.deciders {
+            let d: Vec<String> = d.iter().map(ToString::to_string).collect();
+            s.push_str(&format!("Level {} is decided by {}.\n", l.number, d.join(", ")));
+        }
+    }
+    let own = if p.self_decision { "a requester may decide their own request" } else { "never by the requester" };
+    s.push_str(&if p.levels.iter().any(|l| l.deciders.is_some()) {
+        format!("Other levels are decided by {who}; at every level, {own}.\n")
+    } else {
+        format!("Decided by {who}; {own}.\n")
+    });
+    let starts: Vec<String> = p.levels.iter().filter(|l| l.may_start).map(|l| l.number.to_string()).collect();
+    if starts != ["1"] {
+        s.push_str(&format!("A request may start at level {}.\n", starts.join(" or ")));
+    }
     let paused = paused_clocks(p);
     s.push_str(&if paused.is_empty() {
         "No clock stops while a case waits on the customer.\n\n".to_string()
@@ -170,19 +187,36 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
 
     let mut t = out.table(&["Destination", "Label", "Receiver", "Package fields", "Routing"]);
     for (k, d) in &p.destinations {
-        t.add_row(vec![
-            k.clone(),
-            d.label.clone(),
-            d.receiver.clone(),
-            d.fields.join(", "),
-            if d.immediate {
-                "immediate: skips wait windows, the severity redirect and the levels".into()
+        t.add_row(vec![k.clone(), d.label.clone(), d.receiver.clone(), d.fields.join(", "), {
+            let how = if d.immediate {
+                "immediate: skips wait windows, the severity redirect and the levels"
             } else {
-                "after the wait window".to_string()
-            },
-        ]);
+                "after the wait window"
+            };
+            match d.review {
+                Some(r) => format!("{how}; reviewed within {r}"),
+                None => how.to_string(),
+            }
+        }]);
     }
     s.push_str(&format!("{}\n{t}\n\n", out.bold("Destinations")));
     s.push_str(&super::channels::tables(out, p));
     s
+}
+
+/// The first-response targets by severity and tier, when the policy sets any.
+fn first_response(out: &Out, p: &Policy) -> String {
+    if p.severities.values().all(|s| s.first_response.is_empty()) {
+        return String::new();
+    }
+    let mut header = vec!["Severity".to_string()];
+    header.extend(p.tiers.values().map(|t| format!("First response: {}", t.label)));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut t = out.table(&header);
+    for (n, sev) in &p.severities {
+        let mut row = vec![format!("{n} ({})", sev.label)];
+        row.extend(p.tiers.keys().map(|k| sev.first_response.get(k).map_or_else(|| "-".into(), ToString::to_string)));
+        t.add_row(row);
+    }
+    format!("{}\n{t}\n\n", out.bold("First-response targets (from when the case was opened)"))
 }
