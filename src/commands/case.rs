@@ -207,7 +207,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     if after.opened_at > before.opened_at {
         let passed = opening_passed(&mut *tx, &after)?;
         if let Some(p) = passed {
-            return Err(error::bad_input(view::opening_passed("--opened-at", after.opened_at, &p)));
+            return Err(error::bad_input(view::opening_passed("--opened-at", after.opened_at, &p, ctx.tz())));
         }
     }
     if let Some(pr) = &a.priority {

@@ -1,6 +1,7 @@
 //! Cases, escalations and timelines as tables and text for people.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::{Out, clean, clean_block};
@@ -187,17 +188,21 @@ pub fn case_cell(e: &Escalation) -> String {
     }
 }
 
-/// One line saying what an event did, from its data.
-/// A JSON value as people read it: strings unquoted, null as "none".
-fn plain(v: Option<&serde_json::Value>) -> String {
+/// A JSON value as people read it: strings unquoted, times in the calendar's
+/// zone, null as "none".
+fn plain(v: Option<&serde_json::Value>, tz: Tz) -> String {
     match v {
         None | Some(serde_json::Value::Null) => "none".into(),
-        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::String(s)) => match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(t) => human(t.with_timezone(&chrono::Utc), tz),
+            Err(_) => s.clone(),
+        },
         Some(v) => v.to_string(),
     }
 }
 
-pub fn event_summary(e: &Event) -> String {
+/// One line saying what an event did, from its data, times in `tz`.
+pub fn event_summary(e: &Event, tz: Tz) -> String {
     // "text: note", or just "text" when no note was given.
     let with = |text: String, note: Option<&String>| match note.filter(|n| !n.is_empty()) {
         Some(n) => format!("{text}: {n}"),
@@ -209,7 +214,7 @@ pub fn event_summary(e: &Event) -> String {
         }
         EventBody::CaseUpdated(changes) => changes
             .iter()
-            .map(|(k, c)| format!("{k}: {} -> {}", plain(Some(&c.from)), plain(Some(&c.to))))
+            .map(|(k, c)| format!("{k}: {} -> {}", plain(Some(&c.from), tz), plain(Some(&c.to), tz)))
             .collect::<Vec<_>>()
             .join("; "),
         EventBody::Requested(r) => {
@@ -223,7 +228,7 @@ pub fn event_summary(e: &Event) -> String {
             None => with(format!("{} -> {}", o.from, o.to), o.note.as_ref()),
         },
         EventBody::CustomerUpdated(u) => match u.next {
-            Some(next) => format!("{} (next touch-point {})", u.note, crate::time::rfc3339(next)),
+            Some(next) => format!("{} (next touch-point {})", u.note, human(next, tz)),
             None => u.note.clone(),
         },
         EventBody::Resumed(r) => {
@@ -270,7 +275,7 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
             human(e.at, p.calendar.tz),
             clean(&e.actor),
             e.body.kind().to_string(),
-            clean(&event_summary(e)),
+            clean(&event_summary(e, p.calendar.tz)),
         ]);
     }
     format!("{}\n", t.render(out))
@@ -365,16 +370,19 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
 }
 
 /// Why an opening cannot move where `name` would put it (see `rules::opening`).
-pub fn opening_passed(name: &str, opened: chrono::DateTime<chrono::Utc>, p: &crate::rules::opening::Passed) -> String {
+pub fn opening_passed(
+    name: &str,
+    opened: chrono::DateTime<chrono::Utc>,
+    p: &crate::rules::opening::Passed,
+    tz: Tz,
+) -> String {
     use crate::rules::opening::Passed;
     let what = match p {
-        Passed::Request { escalation, at } => {
-            format!("escalation #{escalation} was requested ({})", crate::time::rfc3339(*at))
-        }
-        Passed::Pause { at } => format!("the case began waiting on the customer ({})", crate::time::rfc3339(*at)),
+        Passed::Request { escalation, at } => format!("escalation #{escalation} was requested ({})", human(*at, tz)),
+        Passed::Pause { at } => format!("the case began waiting on the customer ({})", human(*at, tz)),
     };
     format!(
         "{name} {} would come after {what}: a case opens before it is escalated or waits on the customer",
-        crate::time::rfc3339(opened)
+        human(opened, tz)
     )
 }
