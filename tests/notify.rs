@@ -241,7 +241,7 @@ fn a_failing_receiver_leaves_the_item_pending_until_flush(backend: Backend) {
     t.rx.answer(Answer::Status(500));
     let (_, err) = t.ok("alice", &Env::request_args("ACME-1"));
     assert!(err.contains("warning: the requested notification to channel \"em\" is pending"), "{err}");
-    assert!(err.contains("Slack failed (500)"), "{err}");
+    assert!(err.contains("Slack had a server error (500)"), "{err}");
     // The ledger write stands.
     assert_eq!(t.env.json(&["list"])[0]["state"], "requested");
     let pending = t.env.json(&["notify", "list", "--pending"]);

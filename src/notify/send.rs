@@ -108,7 +108,8 @@ pub fn classify(service: Service, status: u16, answer: &str, location: Option<&s
         )),
         429 => Outcome::Retry(format!("{who} is rate limiting (429){said}")),
         400..=499 => Outcome::Permanent(format!("{who} refused the message ({status}{said})")),
-        _ => Outcome::Retry(format!("{who} failed ({status}){said}")),
+        500..=599 => Outcome::Retry(format!("{who} had a server error ({status}){said}")),
+        _ => Outcome::Retry(format!("{who} answered {status}, which is not a success{said}")),
     }
 }
 
