@@ -540,13 +540,13 @@ fn an_opening_cannot_move_past_the_cases_request_or_its_wait() {
     let (code, out, err) = env.run(&["case", "update", "C-1", "--opened-at", "2026-11-23T12:30:00Z"]);
     insta::assert_snapshot!(format!("exit {code}\n{out}{err}"), @r"
     exit 2
-    error: --opened-at 2026-11-23T12:30:00Z would come after escalation #1 was requested (2026-11-23T12:00:00Z): a case opens before it is escalated or waits on the customer
+    error: --opened-at 2026-11-23 12:30 UTC would come after escalation #1 was requested (2026-11-23 12:00 UTC): a case opens before it is escalated or waits on the customer
     ");
     let moved = env.dir.path().join("moved.ndjson");
     std::fs::write(&moved, "{\"id\": \"C-1\", \"opened_at\": \"2026-11-24T11:00:00Z\"}\n").unwrap();
     let (code, out, err) = env.run(&["case", "import", "--upsert", moved.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("line 1 (case C-1): opened_at 2026-11-24T11:00:00Z would come after escalation #1"), "{err}");
+    assert!(err.contains("line 1 (case C-1): opened_at 2026-11-24 11:00 UTC would come after escalation #1"), "{err}");
     assert_eq!(env.dump(), before, "a refused move changed the ledger");
     // Earlier is always fine, and so is later up to the request.
     env.ok(&["case", "update", "C-1", "--opened-at", "2026-11-23T11:00:00Z"]);

@@ -16,7 +16,7 @@ use crate::policy::Policy;
 use crate::policy::channels::Target;
 
 /// Send `d` now, within what `time` leaves of the budget.
-pub fn attempt(policy: &Policy, d: &Delivery, now: DateTime<Utc>, time: Allowance) -> Outcome {
+pub fn attempt(policy: &Policy, d: &Delivery, time: Allowance) -> Outcome {
     let timeout = time.left;
     let Some(channel) = policy.notify.channels.get(&d.channel) else {
         return Outcome::Retry(format!("channel {:?} is not in the policy in force", d.channel));
@@ -38,7 +38,9 @@ pub fn attempt(policy: &Policy, d: &Delivery, now: DateTime<Utc>, time: Allowanc
         Target::Webhook { url, signing } => {
             let url = secret!(url);
             let payload = body(format::envelope(&m, &d.key));
-            let ts = format::unix(now);
+            // The moment of sending, from the real clock even under `--now`:
+            // receivers hold it to their own clock to refuse replays.
+            let ts = format::unix(Utc::now());
             let mut headers =
                 vec![("webhook-id".to_string(), d.key.clone()), ("webhook-timestamp".to_string(), ts.to_string())];
             if let Some(s) = signing {

@@ -126,9 +126,9 @@ fn send_all(ctx: &Ctx, claimed: Vec<Delivery>, deadline: Instant, budget: Durati
             out.extend(batch.into_iter().map(|d| (d, Outcome::Retry(String::new()))));
             continue;
         }
-        let (policy, now, time) = (ctx.policy(), ctx.now, Allowance { left, budget });
+        let (policy, time) = (ctx.policy(), Allowance { left, budget });
         let results: Vec<Outcome> = std::thread::scope(|s| {
-            let handles: Vec<_> = batch.iter().map(|d| s.spawn(move || attempt(policy, d, now, time))).collect();
+            let handles: Vec<_> = batch.iter().map(|d| s.spawn(move || attempt(policy, d, time))).collect();
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|_| Outcome::Retry("the delivery thread failed".into())))
@@ -322,5 +322,5 @@ pub fn test(ctx: &Ctx, channel: &str) -> Outcome {
         sent_at: None,
     };
     let budget = ctx.policy().notify.budget;
-    attempt(ctx.policy(), &d, ctx.now, Allowance { left: budget, budget })
+    attempt(ctx.policy(), &d, Allowance { left: budget, budget })
 }
