@@ -388,6 +388,52 @@ fn a_refusal_is_permanent_and_a_missing_variable_stays_pending() {
     assert_eq!(failed[0]["state"], "failed");
 }
 
+/// Cases imported at a severity that pages (or raised to one by an upsert) are
+/// outages as when added by hand: paged once each, an escalated one warned of.
+fn imported_outages_are_paged(backend: Backend) {
+    let mut t = Team::new(backend, 5);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    t.ok("alice", &Env::request_args("ACME-1"));
+    let csv = t.env.dir.path().join("cases.csv");
+    std::fs::write(
+        &csv,
+        "id,customer,severity,tier,opened_at\nOUT-1,Acme,1,premium,2026-11-23T12:00:00Z\nLOW-1,Acme,3,standard,2026-11-23T12:00:00Z\nOUT-2,Globex,1,standard,2026-11-23T12:10:00Z\n",
+    )
+    .unwrap();
+    t.ok("alice", &["case", "import", csv.to_str().unwrap()]);
+    let mut paged: Vec<String> =
+        t.rx.to("/pd").iter().map(|r| r.json()["payload"]["component"].as_str().unwrap().to_string()).collect();
+    paged.sort();
+    assert_eq!(paged, ["OUT-1", "OUT-2"], "sent at once, in any order");
+    // An upsert that raises the escalated case to severity 1 pages it and warns.
+    t.env.at("2026-11-23T13:00:00Z");
+    let raise = t.env.dir.path().join("raise.ndjson");
+    std::fs::write(&raise, "{\"id\": \"ACME-1\", \"severity\": 1}\n").unwrap();
+    let (_, err) = t.ok("alice", &["case", "import", "--upsert", raise.to_str().unwrap()]);
+    assert!(
+        err.starts_with("warning: case ACME-1 is escalated and is now severity 1 (Outage): ")
+            && err.contains("Record it with `escalate outage ACME-1 --ref TEXT`."),
+        "{err}"
+    );
+    let pd = t.rx.to("/pd");
+    assert_eq!(pd.len(), 3);
+    assert_eq!(pd[2].json()["dedup_key"], "escalate-outage-ACME-1");
+    // The same import again changes nothing and pages no one.
+    t.ok("alice", &["case", "import", "--upsert", raise.to_str().unwrap()]);
+    assert_eq!(t.rx.to("/pd").len(), 3);
+}
+
+#[test]
+fn imported_outages_are_paged_on_sqlite() {
+    imported_outages_are_paged(Backend::Sqlite);
+}
+
+#[test]
+fn imported_outages_are_paged_on_postgresql() {
+    imported_outages_are_paged(Backend::Postgres);
+}
+
 /// Notifications that failed for good (both receivers refused) are sent again
 /// by `notify retry` once fixed; a named one that did not fail refuses the lot.
 fn failed_notifications_are_sent_again(backend: Backend) {

@@ -85,6 +85,11 @@ impl NewCase {
         &self.added.case
     }
 
+    /// The data of its case-added event.
+    pub fn added(&self) -> &crate::events::CaseAdded {
+        &self.added
+    }
+
     pub fn pauses(&self) -> &[Pause] {
         &self.added.pauses
     }
@@ -93,6 +98,19 @@ impl NewCase {
     pub fn events(&self) -> &[WrittenEvent] {
         &self.events
     }
+}
+
+/// The seq of each case's case-added event when `rows` are written in order
+/// after the log's event `last`: each case's events follow one another.
+pub(crate) fn added_seqs(rows: &[NewCase], last: i64) -> Vec<i64> {
+    let mut next = last + 1;
+    rows.iter()
+        .map(|r| {
+            let seq = next;
+            next += r.events.len() as i64;
+            seq
+        })
+        .collect()
 }
 
 /// What the events of one command share: when, who, under which policy.
@@ -266,8 +284,9 @@ pub trait Txn {
     fn import_seen(&mut self, ids: &[String]) -> Result<HashMap<String, i64>>;
     /// Of these cases, those this import (events after `start_seq`) wrote: the line each came from, if known.
     fn import_written(&mut self, ids: &[String], start_seq: i64) -> Result<HashMap<String, Option<i64>>>;
-    /// Insert new cases with their pauses and events, as one bulk write.
-    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()>;
+    /// Insert new cases with their pauses and events, as one bulk write;
+    /// returns the seq of each case's case-added event, in order.
+    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<Vec<i64>>;
     fn import_end(&mut self) -> Result<()>;
 
     // ---- the ledger as a whole

@@ -36,12 +36,29 @@ pub fn queue_event(
     escalation: Option<i64>,
     body: &EventBody,
 ) -> anyhow::Result<()> {
+    if ctx.policy().notify.channels.is_empty() {
+        return Ok(());
+    }
+    let Some(case) = tx.case(case_id)? else { return Ok(()) };
+    queue_case_event(ctx, tx, seq, &case, escalation, body)
+}
+
+/// `queue_event` for a case already in hand, as the event left it (an import
+/// has it, and reads nothing more unless a channel is told).
+pub fn queue_case_event(
+    ctx: &Ctx,
+    tx: &mut dyn Txn,
+    seq: i64,
+    case: &Case,
+    escalation: Option<i64>,
+    body: &EventBody,
+) -> anyhow::Result<()> {
     let policy = ctx.policy();
     if policy.notify.channels.is_empty() {
         return Ok(());
     }
-    let Some(case) = tx.case(case_id)? else { return Ok(()) };
-    let Some(topic) = topic_of(policy, body, &case) else { return Ok(()) };
+    let case_id = case.id.as_str();
+    let Some(topic) = topic_of(policy, body, case) else { return Ok(()) };
     // A case's own escalation, or the account escalation it anchors.
     let esc = match escalation {
         Some(id) => match tx.escalations_of(case_id)?.into_iter().find(|e| e.id == id) {
@@ -51,7 +68,7 @@ pub fn queue_event(
         None => None,
     };
     let details = message::event_details(ctx.policy(), body, ctx.tz());
-    queue(ctx, tx, topic, &case, esc.as_ref(), details, &|channel| format!("event-{seq}-{channel}"), Some(seq))
+    queue(ctx, tx, topic, case, esc.as_ref(), details, &|channel| format!("event-{seq}-{channel}"), Some(seq))
 }
 
 /// Queue one message to every channel routed; `key` names each delivery.

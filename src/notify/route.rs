@@ -8,10 +8,14 @@ use crate::policy::channels::Route;
 
 use super::Topic;
 
+/// Whether a case of severity `sev` is told to channels as an outage.
+pub fn pages(policy: &Policy, sev: u32) -> bool {
+    policy.notify.severities.get(&sev).is_some_and(|r| r.page.is_some() || !r.channels.is_empty())
+}
+
 /// The topic of an event, if it is one that is told; `case` is the case after the event.
 pub fn topic_of(policy: &Policy, body: &EventBody, case: &Case) -> Option<Topic> {
-    let pages =
-        |sev: u32| policy.notify.severities.get(&sev).is_some_and(|r| r.page.is_some() || !r.channels.is_empty());
+    let pages = |sev: u32| pages(policy, sev);
     Some(match body {
         EventBody::Requested(_) | EventBody::AccountRequested(_) => Topic::Requested,
         EventBody::Promoted(_) => Topic::Promoted,

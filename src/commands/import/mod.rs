@@ -15,6 +15,8 @@ use crate::app::Ctx;
 use crate::cli::ImportArgs;
 use crate::error;
 use crate::model::{Case, CaseStatus, Pause};
+use crate::notify::outbox::queue_case_event;
+use crate::notify::route::pages;
 use crate::transfer::RawCase;
 use crate::transfer::ahead::{Bin, ReadAhead};
 use crate::transfer::read::Record;
@@ -117,7 +119,7 @@ fn import(
     if !a.dry_run {
         tx.remember_policy(&ctx.policy_row())?;
     }
-    let mut run = Run { ctx, a, source, start_seq, any_listed: false, bin: records.bin() };
+    let mut run = Run { ctx, a, source, start_seq, any_listed: false, bin: records.bin(), warnings: Vec::new() };
     let mut batch = Vec::with_capacity(BATCH);
     for rec in records {
         batch.push(rec.map_err(|e| error::bad_input(format!("cannot read {}: {e}", run.source)))?);
@@ -136,6 +138,9 @@ fn import(
     sum.skipped = sum.invalid;
     if !a.dry_run {
         tx.commit()?;
+        for w in &run.warnings {
+            eprintln!("warning: {w}");
+        }
     }
     Ok(())
 }
@@ -157,6 +162,8 @@ struct Run<'a> {
     any_listed: bool,
     /// Where records and cases go once written.
     bin: Bin,
+    /// Said on stderr once the import is committed.
+    warnings: Vec<String>,
 }
 
 /// What a batch knows of its ids before its records are checked.
@@ -259,7 +266,12 @@ impl Run<'_> {
             self.any_listed = true;
         }
         let meta = EventMeta { at: self.ctx.now, actor: &self.ctx.actor, policy_digest: &self.ctx.loaded.digest };
-        tx.import_cases(&new, &meta)?;
+        let seqs = tx.import_cases(&new, &meta)?;
+        // A new case of a severity that pages is an outage, as when added by hand.
+        for (c, seq) in new.iter().zip(seqs).filter(|(c, _)| pages(self.ctx.policy(), c.case().severity)) {
+            let body = EventBody::CaseAdded(Box::new(c.added().clone()));
+            queue_case_event(self.ctx, tx, seq, c.case(), None, &body)?;
+        }
         self.bin.put((spent, new));
         Ok(())
     }
@@ -341,7 +353,7 @@ impl Run<'_> {
     }
 
     fn update(
-        &self,
+        &mut self,
         tx: &mut dyn Txn,
         before: &Case,
         after: &Case,
@@ -361,7 +373,21 @@ impl Run<'_> {
             })?)
         };
         tx.update_case(after, ctx.now)?;
-        event(tx, &EventBody::CaseUpdated(changes))?;
+        let body = EventBody::CaseUpdated(changes);
+        let seq = event(tx, &body)?;
+        // Raised to a severity that pages, or reopened at one: an outage, as by hand.
+        queue_case_event(ctx, tx, seq, after, None, &body)?;
+        let outage = ctx.policy().severities.get(&after.severity).filter(|s| !s.escalable);
+        if let Some(s) = outage.filter(|_| after.severity != before.severity)
+            && crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some()
+        {
+            let id = crate::render::clean(&after.id);
+            self.warnings.push(format!(
+                "case {id} is escalated and is now {}: {} Record it with `escalate outage {id} --ref TEXT`.",
+                s.named(after.severity),
+                crate::render::clean(&s.redirect),
+            ));
+        }
         if before.waiting_since.is_none()
             && let Some(since) = after.waiting_since
         {

@@ -101,10 +101,12 @@ impl PgTxn<'_> {
     }
 
     /// A batch of new cases with their events, continuing the chain.
-    pub(super) fn copy_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+    pub(super) fn copy_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<Vec<i64>> {
         let mut head = super::chain::head(&mut self.tx)?;
+        let seqs = crate::ledger::store::added_seqs(rows, head.0);
         super::copy::cases(&mut self.tx, rows, meta, &mut head)?;
-        super::chain::set_head(&mut self.tx, &head)
+        super::chain::set_head(&mut self.tx, &head)?;
+        Ok(seqs)
     }
 
     /// Build what `begin_import` dropped; drop the temporary tables.

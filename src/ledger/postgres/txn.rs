@@ -275,7 +275,7 @@ impl Txn for PgTxn<'_> {
         self.written_since(ids, start_seq)
     }
 
-    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<Vec<i64>> {
         self.copy_cases(rows, meta)
     }
 

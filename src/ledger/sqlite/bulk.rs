@@ -264,10 +264,11 @@ impl CaseTexts {
     }
 }
 
-/// The cases of a batch with their tags, pauses and events; the row counts moved once.
-pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+/// The cases of a batch with their tags, pauses and events; the row counts moved
+/// once. Returns the seq of each case's case-added event.
+pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &EventMeta) -> Result<Vec<i64>> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     maybe_defer(tx, rows.len())?;
     let at = rfc3339(meta.at);
@@ -281,6 +282,7 @@ pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &E
     let texts = texts.values()?;
     // The events are hashed on another thread while the cases, tags and pauses are written.
     let head = super::chain::head(tx)?;
+    let seqs = crate::ledger::store::added_seqs(rows, head.0);
     let head_hash = head.1.clone();
     let (links, ()) =
         crate::ledger::chain_links_beside(rows, meta, head, || write_cases(tx, stmts, rows, &texts, &at))?;
@@ -297,7 +299,7 @@ pub fn cases(tx: &Connection, stmts: &mut Statements, rows: &[NewCase], meta: &E
     insert_many(stmts, events, &cols, &[Val::from(&at), meta.actor.into(), meta.policy_digest.into()], &event_rows)?;
     count_rows(tx, "cases", rows.len() as i64)?;
     count_rows(tx, "events", (event_rows.len() / 6) as i64)?;
-    Ok(())
+    Ok(seqs)
 }
 
 /// The rows of `cases`, `case_tags` and `pauses` for a batch.

@@ -260,7 +260,7 @@ impl Txn for SqliteTxn<'_> {
         super::bulk::written(&self.tx, ids, start_seq)
     }
 
-    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<()> {
+    fn import_cases(&mut self, rows: &[NewCase], meta: &EventMeta) -> Result<Vec<i64>> {
         super::bulk::cases(&self.tx, &mut self.stmts, rows, meta)
     }
 
