@@ -175,11 +175,13 @@ fn each_kind_gets_its_payload_and_the_webhook_is_signed() {
     let slack = t.rx.to("/slack");
     assert_eq!(slack.len(), 2);
     insta::assert_snapshot!("slack_rejected", pretty(&slack[1].json()));
-    // Promoted to level 2: Teams is told.
+    // Promoted to level 2: Teams is told, and level 1's channels still hear
+    // (each level's audience includes the levels below it).
     t.env.at("2026-11-23T13:05:00Z");
     t.ok("alice", &["promote", "ACME-1", "--why", "Customer escalated to their VP"]);
     let teams = t.rx.to("/teams");
     assert_eq!(teams.len(), 1);
+    assert!(t.hooks().iter().any(|(_, h)| h["type"] == "escalate.promoted"), "level 1's script was not told");
     insta::assert_snapshot!("teams_promoted", pretty(&teams[0].json()));
 }
 

@@ -121,7 +121,11 @@ pub fn recipients(policy: &Policy, topic: Topic, case: &Case, esc: Option<&Escal
         }
         _ => {}
     }
+    // Each level's audience includes the levels' below it: their channels hear too.
     out.route(level, Because::Level(esc.level));
+    for l in (1..esc.level).rev() {
+        out.route(n.levels.get(&l), Because::Level(l));
+    }
     out.route(destination, Because::Destination(esc.destination.clone()));
     match topic {
         Topic::Rejected => out.person(policy, &esc.requested_by),
