@@ -96,7 +96,13 @@ fn a_table_edited_around_escalate_is_named(b: Backend) {
     insta::allow_duplicates! { insta::assert_snapshot!(
         altered(&env, &["ledger", "verify"]),
         @r#"error: the ledger was altered around escalate: escalation #1's owner is "mallory" in the escalations table, and its events leave it "alice" (the event log itself verifies)"#
-    ) }
+    ) } // A review deadline moved (promote judges by it) is named too.
+    sql(&env, "UPDATE escalations SET owner = 'alice', review_due_at = '2026-11-20T00:00:00Z' WHERE id = 1");
+    let err = altered(&env, &["ledger", "verify"]);
+    assert!(
+        err.contains("escalation #1's review_due_at is \"2026-11-20T00:00:00Z\" in the escalations table"),
+        "{err}"
+    );
 }
 
 /// A case's row moved or removed around escalate (its opening decides its wait

@@ -2,9 +2,12 @@
 //! chained and verified; the tables are what commands read and act on. Each
 //! escalation's case, level, state and owner, and each case's fields, follow
 //! from its events alone, so a table edited around escalate (an approval
-//! forged, an owner changed, a case's opening moved) disagrees with them.
+//! forged, an owner changed, a review deadline moved, a case's opening moved)
+//! disagrees with them.
 
 use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 
 use crate::events::EventBody;
 use crate::model::{Case, EscState, Escalation, Event};
@@ -17,6 +20,14 @@ pub struct Told {
     pub level: u32,
     pub state: EscState,
     pub owner: String,
+    pub requested_by: String,
+    pub destination: String,
+    pub reason: String,
+    /// When its level began: the request, a promotion, or a reopening undecided.
+    pub level_since: DateTime<Utc>,
+    /// The review deadline the last event that set one wrote (None: no event
+    /// wrote one, as before deadlines were recorded with their events).
+    pub review_due_at: Option<DateTime<Utc>>,
 }
 
 /// Where the table and the log part.
@@ -46,22 +57,27 @@ impl Tally {
     /// Fold in one event (events of no escalation change nothing).
     pub fn apply(&mut self, ev: &Event) {
         let Some(id) = ev.escalation else { return };
-        let new = |level: u32, owner: &str| Told {
+        let new = |level: u32, owner: &str, destination: &str, reason: &str, due: Option<DateTime<Utc>>| Told {
             case_id: ev.case_id.clone(),
             level,
             state: EscState::Requested,
             owner: owner.to_string(),
+            requested_by: ev.actor.clone(),
+            destination: destination.to_string(),
+            reason: reason.to_string(),
+            level_since: ev.at,
+            review_due_at: due,
         };
         match &ev.body {
             EventBody::Requested(r) => {
-                self.told.insert(id, new(r.level, &ev.actor));
+                self.told.insert(id, new(r.level, &ev.actor, &r.destination, &r.reason, r.review_due_at));
             }
             EventBody::AccountRequested(r) => {
-                self.told.insert(id, new(r.level, &r.owner));
+                self.told.insert(id, new(r.level, &r.owner, &r.destination, &r.reason, r.review_due_at));
             }
             body => {
                 if let Some(t) = self.told.get_mut(&id) {
-                    change(t, body);
+                    change(t, body, ev.at);
                 }
             }
         }
@@ -73,10 +89,19 @@ impl Tally {
         let field = |field: &'static str, table: String, log: String| {
             (table != log).then_some(Disagreement::Field { id: e.id, field, table, log })
         };
+        let time = |t: Option<DateTime<Utc>>| t.map_or_else(|| "none".to_string(), crate::time::rfc3339);
+        // A deadline only the table holds may be one an older escalate wrote
+        // without its event: held to the log only where the log has one.
+        let due = t.review_due_at.map(|_| e.review_due_at);
         field("case", e.case_id.clone(), t.case_id)
             .or_else(|| field("level", e.level.to_string(), t.level.to_string()))
             .or_else(|| field("state", e.state.to_string(), t.state.to_string()))
             .or_else(|| field("owner", e.owner.clone(), t.owner))
+            .or_else(|| field("requested_by", e.requested_by.clone(), t.requested_by))
+            .or_else(|| field("destination", e.destination.clone(), t.destination))
+            .or_else(|| field("reason", e.reason.clone(), t.reason))
+            .or_else(|| field("level_since", time(Some(e.level_since)), time(Some(t.level_since))))
+            .or_else(|| due.and_then(|d| field("review_due_at", time(d), time(t.review_due_at))))
     }
 
     /// Escalations the log requested that no row of the table was checked against.
@@ -178,14 +203,22 @@ pub fn differing(table: &Case, log: &Case) -> Option<(String, String, String)> {
     })
 }
 
-/// What an event of an escalation does to what the table must hold.
-fn change(t: &mut Told, body: &EventBody) {
+/// What an event of an escalation, recorded `at`, does to what the table must hold.
+fn change(t: &mut Told, body: &EventBody, at: DateTime<Utc>) {
     match body {
         EventBody::Decided(d) => t.state = d.decision,
-        EventBody::Promoted(p) => (t.level, t.state) = (p.to, EscState::Requested),
+        EventBody::Promoted(p) => {
+            (t.level, t.state, t.level_since, t.review_due_at) = (p.to, EscState::Requested, at, p.review_due_at);
+        }
         EventBody::Withdrawn(_) => t.state = EscState::Withdrawn,
         EventBody::Closed(_) => t.state = EscState::Closed,
-        EventBody::Reopened(r) => t.state = r.state,
+        EventBody::Reopened(r) => {
+            (t.state, t.review_due_at) = (r.state, r.review_due_at);
+            // An undecided level is reviewed afresh from the reopening.
+            if r.state == EscState::Requested {
+                t.level_since = at;
+            }
+        }
         EventBody::Assigned(o) | EventBody::HandedOff(o) => t.owner.clone_from(&o.to),
         _ => {}
     }
@@ -220,16 +253,30 @@ mod tests {
         t.apply(&event(1, "assigned", r#"{"from":"alice","to":"lee"}"#, "alice"));
         t.apply(&event(2, "requested", requested, "bob"));
         let when = crate::time::utc(2026, 11, 23, 12, 0).unwrap();
-        let row = |id: i64, state: EscState, owner: &str| {
-            let mut e =
-                Escalation::new("C-1", "l2".into(), "r".into(), "d".into(), Default::default(), owner, when, None);
-            (e.id, e.state) = (id, state);
+        let row = |id: i64, state: EscState, by: &str, owner: &str| {
+            let mut e = Escalation::new("C-1", "l2".into(), "r".into(), "d".into(), Default::default(), by, when, None);
+            (e.id, e.state, e.owner) = (id, state, owner.to_string());
             e
         };
-        assert_eq!(t.check(&row(1, EscState::Rejected, "lee")), None);
+        assert_eq!(t.check(&row(1, EscState::Rejected, "alice", "lee")), None);
         let forged = Disagreement::Field { id: 2, field: "state", table: "approved".into(), log: "requested".into() };
-        assert_eq!(t.check(&row(2, EscState::Approved, "bob")), Some(forged));
-        assert_eq!(t.check(&row(3, EscState::Requested, "bob")), Some(Disagreement::NotInLog { id: 3 }));
+        assert_eq!(t.check(&row(2, EscState::Approved, "bob", "bob")), Some(forged));
+        assert_eq!(t.check(&row(3, EscState::Requested, "bob", "bob")), Some(Disagreement::NotInLog { id: 3 }));
+        // A review deadline moved, a level begun earlier, another requester: each is named.
+        let due = |h: u32| crate::time::utc(2026, 11, 23, h, 0);
+        t.apply(&event(5, "requested", &requested.replace('}', r#","review_due_at":"2026-11-23T16:00:00Z"}"#), "bob"));
+        let mut moved = row(5, EscState::Requested, "bob", "bob");
+        moved.review_due_at = due(10);
+        let log = "2026-11-23T16:00:00Z".to_string();
+        let said = Disagreement::Field { id: 5, field: "review_due_at", table: "2026-11-23T10:00:00Z".into(), log };
+        assert_eq!(t.check(&moved), Some(said));
+        t.apply(&event(6, "requested", requested, "bob"));
+        let mut earlier = row(6, EscState::Requested, "bob", "bob");
+        earlier.level_since = due(8).unwrap();
+        assert!(matches!(t.check(&earlier), Some(Disagreement::Field { field: "level_since", .. })));
+        t.apply(&event(7, "requested", requested, "bob"));
+        let other = row(7, EscState::Requested, "sam", "bob");
+        assert!(matches!(t.check(&other), Some(Disagreement::Field { field: "requested_by", .. })));
         assert_eq!(t.rest(), None);
         t.apply(&event(4, "requested", requested, "bob"));
         assert_eq!(t.rest(), Some(Disagreement::NotInTable { id: 4 }));
