@@ -87,7 +87,13 @@ impl Past {
             EventBody::Withdrawn(_) => (e.state, e.closed_at) = (EscState::Withdrawn, Some(ev.at)),
             EventBody::Closed(_) => (e.state, e.closed_at) = (EscState::Closed, Some(ev.at)),
             EventBody::Reopened(r) => {
-                (e.state, e.review_due_at, e.closed_at, e.touch_since) = (r.state, r.review_due_at, None, Some(ev.at))
+                (e.state, e.review_due_at, e.closed_at, e.touch_since) = (r.state, r.review_due_at, None, Some(ev.at));
+                // As `reopen` writes it: an undecided level is reviewed afresh, and a
+                // touch-point promised before the close is void once past.
+                if r.state == EscState::Requested {
+                    e.level_since = ev.at;
+                }
+                e.next_touch_at = e.next_touch_at.filter(|t| *t > ev.at);
             }
             EventBody::Assigned(o) | EventBody::HandedOff(o) => e.owner = o.to.clone(),
             EventBody::CustomerUpdated(u) => (e.last_update_at, e.next_touch_at) = (Some(ev.at), u.next),
