@@ -602,3 +602,19 @@ fn acting_on_an_escalation_a_colleague_just_ended_names_who_ended_it() {
     );
     assert_eq!(env.dump(), before);
 }
+
+#[test]
+fn an_approved_escalation_is_named_with_who_approved_it_and_when() {
+    let mut env = requested();
+    env.at("2026-11-23T14:00:00Z");
+    let (code, _, err) = as_actor(&env, "erin", &["decide", "C-1", "approve"]);
+    assert_eq!(code, 0, "{err}");
+    env.at("2026-11-23T15:00:00Z");
+    let (_, err) = env.expect(1, &Env::request_args("C-1"));
+    assert!(
+        err.contains(
+            "escalation #1 was approved at level 1 by erin at 2026-11-23 14:00 UTC: use `escalate promote C-1`"
+        ),
+        "{err}"
+    );
+}

@@ -20,18 +20,24 @@ fn open_words(case: &str, o: &OpenOne, tz: Tz) -> String {
     } else {
         format!("follow it through, or withdraw it with `escalate withdraw {case} --why TEXT`")
     };
-    format!(
-        "escalation #{} is already {} at level {} by {} since {}: {next}",
-        o.id,
-        o.state,
-        o.level,
-        o.raised_by,
-        human(o.since, tz)
-    )
+    match &o.decided {
+        // Decided: who decided it and when, not who raised the level.
+        Some((who, at)) => {
+            format!("escalation #{} was {} at level {} by {who} at {}: {next}", o.id, o.state, o.level, human(*at, tz))
+        }
+        None => format!(
+            "escalation #{} is already {} at level {} by {} since {}: {next}",
+            o.id,
+            o.state,
+            o.level,
+            o.raised_by,
+            human(o.since, tz)
+        ),
+    }
 }
 
 fn rejected_words(case: &str, o: &OpenOne, mine: bool, promote_only: bool, tz: Tz) -> String {
-    let by = o.rejected_by.as_ref().map(|(who, at)| format!(" by {who} at {}", human(*at, tz))).unwrap_or_default();
+    let by = o.decided.as_ref().map(|(who, at)| format!(" by {who} at {}", human(*at, tz))).unwrap_or_default();
     let rejected = format!("escalation #{} was rejected at level {}{by}", o.id, o.level);
     let promote = if o.promotable { format!("promote it with `escalate promote {case}`, or ") } else { String::new() };
     if promote_only {

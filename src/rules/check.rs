@@ -103,7 +103,7 @@ fn open_rule(policy: &Policy, case: &Case, escalations: &[Escalation], actor: &s
         raised_by: e.raised_by.clone(),
         since: e.level_since,
         requested_by: e.requested_by.clone(),
-        rejected_by: e.decided_by.clone().zip(e.decided_at),
+        decided: e.decided_by.clone().zip(e.decided_at),
         promotable: policy.routed_directly(&e.destination).is_none() && e.level < policy.top_level(),
     };
     let case = case.id.clone();
@@ -372,7 +372,7 @@ mod tests {
         let theirs = check(&p, &case(), &e, &[], at(13), Ask { actor: "rita", ..Ask::default() });
         let r = rule(&theirs, "no-open-escalation");
         let others = matches!(&r.finding, Finding::Rejected { actor_may_replace: false, promote_only: false, open, .. }
-            if open.requested_by == "alice" && open.rejected_by == Some(("rita".into(), at(10))));
+            if open.requested_by == "alice" && open.decided == Some(("rita".into(), at(10))));
         assert!(!r.passed && others, "{:?}", r.finding);
         let strict =
             policy(|t| t.replace("self_decision = false", "self_decision = false\nafter_rejection = \"promote-only\""));

@@ -15,8 +15,8 @@ pub struct OpenOne {
     pub raised_by: String,
     pub since: DateTime<Utc>,
     pub requested_by: String,
-    /// Who rejected it and when, for a rejected one.
-    pub rejected_by: Option<(String, DateTime<Utc>)>,
+    /// Who decided its level and when, once decided (approved or rejected).
+    pub decided: Option<(String, DateTime<Utc>)>,
     /// It may be promoted (a level above, no immediate route).
     pub promotable: bool,
 }
