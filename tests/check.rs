@@ -128,6 +128,29 @@ fn what_if_times_in_the_policy_zone() {
     assert_eq!(v["eligible_at"], "2026-11-23T15:00:00Z");
     let (out, _) = env.expect(1, &["check", "C-1"]);
     assert!(out.contains("2026-11-23 10:00 EST (in 3h)"), "{out}");
+    // Refusals of a time word it in the zone it was typed in.
+    let (_, err) = env.expect(2, &["case", "update", "C-1", "--first-response", "2026-11-23 05:00"]);
+    assert_eq!(
+        err,
+        "error: --first-response 2026-11-23 05:00 EST must fall between the case's opening (2026-11-23 06:00 EST) and now (2026-11-23 07:00 EST)\n"
+    );
+    let (_, err) = env.expect(
+        2,
+        &[
+            "case",
+            "add",
+            "C-2",
+            "--customer",
+            "A",
+            "--severity",
+            "3",
+            "--tier",
+            "premium",
+            "--opened-at",
+            "2026-11-23 08:00",
+        ],
+    );
+    assert!(err.contains("--opened-at 2026-11-23 08:00 EST is in the future (now is 2026-11-23 07:00 EST)"), "{err}");
 }
 
 #[test]

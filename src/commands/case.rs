@@ -46,14 +46,14 @@ fn case_id(s: &str) -> anyhow::Result<String> {
 
 fn opened_at(ctx: &Ctx, s: Option<&str>) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     let Some(s) = s else { return Ok(ctx.now) };
-    transfer::opened_rule("--opened-at", ctx.parse_time("--opened-at", s)?, ctx.now).map_err(error::bad_input)
+    transfer::opened_rule("--opened-at", ctx.parse_time("--opened-at", s)?, ctx.now, ctx.tz()).map_err(error::bad_input)
 }
 
 /// The first response: between the case's opening and now.
 fn first_response(ctx: &Ctx, case: &Case, s: Option<&str>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
     let Some(s) = s else { return Ok(None) };
     let t = ctx.parse_time("--first-response", s)?;
-    transfer::during_rule("--first-response", t, case.opened_at, ctx.now).map(Some).map_err(error::bad_input)
+    transfer::during_rule("--first-response", t, case.opened_at, ctx.now, ctx.tz()).map(Some).map_err(error::bad_input)
 }
 
 fn title(s: &str) -> anyhow::Result<String> {
@@ -195,8 +195,8 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     if let Some(f) = after.first_response_at.filter(|f| *f < after.opened_at) {
         return Err(error::bad_input(format!(
             "the first response ({}) would come before the case was opened ({}): give --first-response too",
-            crate::time::rfc3339(f),
-            crate::time::rfc3339(after.opened_at)
+            crate::time::human(f, ctx.tz()),
+            crate::time::human(after.opened_at, ctx.tz())
         )));
     }
     if after.customer != before.customer

@@ -235,7 +235,7 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs, target: Target) -> anyhow::Result<u8> {
     if let Some(n) = next.filter(|n| *n <= ctx.now) {
         return Err(error::bad_input(format!(
             "--next {} is not in the future: promise the customer a time after now",
-            crate::time::rfc3339(n)
+            crate::time::human(n, ctx.tz())
         )));
     }
     let (case, esc) = act(ctx, &target, Pick::Open, |_, e, _| {

@@ -7,9 +7,11 @@ pub mod read;
 pub mod write;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::model::{Case, CaseStatus, Pause, Priority};
 use crate::policy::Policy;
+use crate::time::human;
 
 /// The fields of a case record, in the order export writes them; the same
 /// names as `case show --json`.
@@ -142,31 +144,32 @@ pub fn tag_rule(name: &str, tag: String) -> Result<String, String> {
     Ok(tag)
 }
 
-/// When a case was opened: not later than now.
-pub fn opened_rule(name: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+/// When a case was opened: not later than now (times worded in `tz`).
+pub fn opened_rule(name: &str, t: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, String> {
     if t > now {
         return Err(format!(
             "{name} {} is in the future (now is {}): a case cannot be opened later than now",
-            crate::time::rfc3339(t),
-            crate::time::rfc3339(now)
+            human(t, tz),
+            human(now, tz)
         ));
     }
     Ok(t)
 }
 
-/// A time in the case's life: between its opening and now.
+/// A time in the case's life: between its opening and now (worded in `tz`).
 pub fn during_rule(
     name: &str,
     t: DateTime<Utc>,
     opened: DateTime<Utc>,
     now: DateTime<Utc>,
+    tz: Tz,
 ) -> Result<DateTime<Utc>, String> {
     if t > now || t < opened {
         return Err(format!(
             "{name} {} must fall between the case's opening ({}) and now ({})",
-            crate::time::rfc3339(t),
-            crate::time::rfc3339(opened),
-            crate::time::rfc3339(now)
+            human(t, tz),
+            human(opened, tz),
+            human(now, tz)
         ));
     }
     Ok(t)
@@ -229,7 +232,8 @@ pub fn pauses(text: Option<&str>, case: &Case, policy: &Policy, now: DateTime<Ut
         let start = at("started_at")?.ok_or("a pause needs started_at")?;
         let end = at("ended_at")?;
         if start < case.opened_at || start > now || end.is_some_and(|e| e < start || e > now) {
-            return Err(format!("the pause from {} must fall between opened_at and now", crate::time::rfc3339(start)));
+            let start = human(start, policy.calendar.tz);
+            return Err(format!("the pause from {start} must fall between opened_at and now"));
         }
         if let Some(prev) = out.last()
             && prev.end.is_none_or(|e| e > start)
@@ -277,7 +281,7 @@ pub fn validate(raw: RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Cas
         None => now,
         Some(s) => time_of("opened_at", s, policy)?,
     };
-    let opened_at = opened_rule("opened_at", opened_at, now)?;
+    let opened_at = opened_rule("opened_at", opened_at, now, policy.calendar.tz)?;
     let priority = match raw.priority.as_deref() {
         None => Priority::Normal,
         Some(s) => s.trim().parse::<Priority>()?,
@@ -299,7 +303,7 @@ pub fn validate(raw: RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Cas
     // A time in the case's life: between its opening and now.
     let during = |name: &str, v: Option<&str>| -> Result<Option<DateTime<Utc>>, String> {
         let Some(s) = v else { return Ok(None) };
-        during_rule(name, time_of(name, s, policy)?, opened_at, now).map(Some)
+        during_rule(name, time_of(name, s, policy)?, opened_at, now, policy.calendar.tz).map(Some)
     };
     let waiting_since = during("waiting_since", raw.waiting_since.as_deref())?;
     let first_response_at = during("first_response_at", raw.first_response_at.as_deref())?;
