@@ -400,11 +400,14 @@ fn after_a_rejection_only_its_requester_requests_anew() {
     );
     let (code, _, err) = as_actor(&env, "rita", &["withdraw", "C-1", "--why", "x"]);
     assert_eq!(code, 1, "the reviewer may not withdraw it: {err}");
-    // The requester, with new facts: #1 ends, recorded, and #2 begins.
-    let v = env.json(&args);
-    assert_eq!(v["id"], 2);
+    // The requester, with new facts: #1 ends, said and recorded, and #2 begins.
+    let out = env.ok(&args);
+    assert!(
+        out.starts_with("Escalation #1 (rejected at level 1 by rita) ends: this request replaces it.\nRequested escalation #2 of case C-1"),
+        "{out}"
+    );
     let all = env.json(&["list", "--state", "all"]);
-    assert_eq!(all[0]["state"], "withdrawn");
+    assert_eq!((all[0]["state"].as_str(), all[1]["id"].as_i64()), (Some("withdrawn"), Some(2)));
     let show = env.ok(&["show", "C-1"]);
     assert!(show.contains("Decided: rejected by rita") && show.contains("Withdrawn by alice"), "{show}");
 }

@@ -247,13 +247,13 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     if skipped_wait.is_some() && justification.is_none() {
         return Err(error::bad_input("skipping the wait window for a deadline needs --justification TEXT"));
     }
-    // A rejected escalation that its requester replaces with new facts ends, recorded.
-    if let Some(old) = crate::model::open_escalation(&escalations).filter(|e| e.state == EscState::Rejected) {
-        let mut old = old.clone();
+    // A rejected escalation that its requester replaces with a new request ends, recorded.
+    let replaced = crate::model::open_escalation(&escalations).filter(|e| e.state == EscState::Rejected).cloned();
+    if let Some(mut old) = replaced.clone() {
         old.state = EscState::Withdrawn;
         old.closed_at = Some(ctx.now);
         tx.update_escalation(&old)?;
-        let why = Why { why: "rejected; requested anew with new facts".into() };
+        let why = Why { why: "rejected; its requester replaced it with a new request".into() };
         ctx.record(&mut *tx, &case.id, Some(old.id), &EventBody::Withdrawn(why))?;
     }
     let level = p.level(start).ok_or_else(|| error::policy(format!("the policy has no level {start}")))?;
@@ -281,9 +281,21 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     if ctx.out.json {
         ctx.out.json(&shown)?;
     } else {
+        if let Some(old) = &replaced {
+            let by = old.decided_by.as_deref().map(|w| format!(" by {}", render::clean(w))).unwrap_or_default();
+            ctx.out.print(&format!(
+                "Escalation #{} (rejected at level {}{by}) ends: this request replaces it.\n",
+                old.id, old.level
+            ))?;
+        }
         ctx.out.print(&render::check::requested(&ctx.out, &shown, p, ctx.now))?;
     }
     Ok(0)
+}
+
+/// "Label: what it is for", or the label alone when there is nothing to add.
+fn labelled(label: &str, what: &str) -> String {
+    if what.trim().is_empty() { label.to_string() } else { format!("{label}: {what}") }
 }
 
 /// The deadline and the wait's end, when the wait window was skipped for a deadline.
@@ -317,7 +329,7 @@ fn gather(
     }
     if dest.is_none() {
         let items: Vec<(String, String)> =
-            p.destinations.iter().map(|(k, d)| (k.clone(), format!("{}: {}", d.label, d.trigger))).collect();
+            p.destinations.iter().map(|(k, d)| (k.clone(), labelled(&d.label, &d.trigger))).collect();
         *dest = Some(ask.select("Where should it go?", &items)?);
     }
     while description.as_deref().is_none_or(|d| d.trim().is_empty()) {
