@@ -357,3 +357,23 @@ fn the_package_names_the_accounts_people_and_who_is_on_call() {
         "{text}"
     );
 }
+
+#[test]
+fn a_policy_without_account_triggers_says_so() {
+    let env = Env::new().with_policy(|p| {
+        let start = p.find("\n[accounts]\n").unwrap() + 1;
+        let end = start + p[start..].find("\n\n").unwrap();
+        format!("{}{}", &p[..start], &p[end..])
+    });
+    add(&env, "E-1", "Acme", "1", "2026-11-23T00:00:00Z", &[]);
+    let (out, _) = env.expect(1, &["check", "--account", "Acme"]);
+    assert!(
+        out.ends_with("The policy sets no trigger for an account escalation (see `[accounts]` in the policy).\n"),
+        "{out}"
+    );
+    let (_, err) = env.expect(
+        1,
+        &lead(&["account", "request", "Acme", "--case", "E-1", "--reason", "customer-deadline", "--description", "x"]),
+    );
+    assert!(err.contains("Acme cannot have an account escalation: the policy sets no trigger for one"), "{err}");
+}

@@ -147,6 +147,11 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     let all_open: Vec<Case> = all_open.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect();
     let evaluated = triggers(p, &cases, &all_open, Some(&g.reason), ctx.now);
     let met: Vec<_> = evaluated.iter().filter(|t| t.raised).cloned().collect();
+    if evaluated.is_empty() {
+        return Err(error::refused(format!(
+            "{customer} cannot have an account escalation: the policy sets no trigger for one (see `[accounts]`: emergency_severity and emergency_after, fallout_cases and fallout_window, reasons)"
+        )));
+    }
     if met.is_empty() {
         let why: Vec<String> = evaluated.iter().map(|t| format!("  {}: {}", t.signal, clean(&t.detail))).collect();
         return Err(error::refused(format!(

@@ -75,6 +75,11 @@ pub fn account(out: &Out, r: &crate::rules::account::AccountCheck) -> String {
     } else {
         format!("Account {}: does not qualify for an account escalation.", clean(&r.customer))
     };
+    if r.triggers.is_empty() {
+        return format!(
+            "{headline}\nThe policy sets no trigger for an account escalation (see `[accounts]` in the policy).\n"
+        );
+    }
     let mut t = out.table(&["Trigger", "Met", "Detail"]);
     for sig in &r.triggers {
         t.add_row(vec![
