@@ -37,18 +37,21 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The ledger: a SQLite file, or a postgres:// URL for a team's shared ledger
+    // The four below also come from ESCALATE_* variables, read after parsing
+    // (`commands::run`): clap's own `env` would list a variable that is set as
+    // if it were a required flag in every usage error.
+    /// The ledger: a SQLite file, or a postgres:// URL for a team's shared ledger (or ESCALATE_LEDGER)
     /// [default: `ledger` in escalate/config.toml in your config dir, else escalate/ledger.db in your data dir]
-    #[arg(long, global = true, env = "ESCALATE_LEDGER", value_name = "PATH|URL", hide_env_values = true)]
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub ledger: Option<std::ffi::OsString>,
-    /// The policy file [default: ./policy.toml, then your config dir, then built in]
-    #[arg(long, global = true, env = "ESCALATE_POLICY", value_name = "FILE")]
+    /// The policy file (or ESCALATE_POLICY) [default: ./policy.toml, then your config dir, then built in]
+    #[arg(long, global = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Evaluate as of this time instead of the clock (RFC 3339, or "YYYY-MM-DD HH:MM" in the policy's zone)
-    #[arg(long, global = true, env = "ESCALATE_NOW", value_name = "TIME")]
+    /// Evaluate as of this time instead of the clock (or ESCALATE_NOW): RFC 3339, or "YYYY-MM-DD HH:MM" in the policy's zone
+    #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
-    /// Who is acting, for the event log [default: your login name]
-    #[arg(long, global = true, env = "ESCALATE_ACTOR", value_name = "NAME")]
+    /// Who is acting, for the event log (or ESCALATE_ACTOR) [default: your login name]
+    #[arg(long, global = true, value_name = "NAME")]
     pub actor: Option<String>,
     /// Print one JSON document instead of tables
     #[arg(long, global = true)]

@@ -40,13 +40,16 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
             "--now is empty: give a time like 2026-11-23T09:30:00Z or \"2026-11-23 09:30\", or leave it out for the clock",
         ));
     }
-    g.now = g.now.take().filter(|s| !s.trim().is_empty());
-    g.actor = g.actor.take().filter(|s| !s.trim().is_empty());
-    g.policy = g.policy.take().filter(|p| !p.as_os_str().is_empty());
+    // A flag wins over its variable.
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let text = |name: &str| var(name).map(|v| v.to_string_lossy().into_owned());
+    g.now = g.now.take().or_else(|| text("ESCALATE_NOW")).filter(|s| !s.trim().is_empty());
+    g.actor = g.actor.take().or_else(|| text("ESCALATE_ACTOR")).filter(|s| !s.trim().is_empty());
+    g.policy = g.policy.take().or_else(|| var("ESCALATE_POLICY").map(Into::into)).filter(|p| !p.as_os_str().is_empty());
     if flag_given_empty("--ledger") {
         return Err(crate::error::bad_input("--ledger is empty: name a file or a postgres:// URL"));
     }
-    g.ledger = g.ledger.take().filter(|p| !p.is_empty());
+    g.ledger = g.ledger.take().or_else(|| var("ESCALATE_LEDGER")).filter(|p| !p.is_empty());
     // Policy commands must work even when the policy in force is broken;
     // completions and the man page need neither policy nor ledger.
     match &cli.command {
