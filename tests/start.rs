@@ -42,12 +42,18 @@ fn a_time_constraint_skips_the_wait_with_a_deadline(b: Backend) {
     env.expect(1, &request("C-1", "lack-of-progress", &["--deadline", "2026-11-23 11:00", "--justification", "x"]));
     env.expect(2, &request("C-1", "time-constraint", &["--deadline", "2026-11-22 11:00", "--justification", "x"]));
     assert_eq!(env.dump(), before, "refusals leave the ledger as it was");
-    let out = env.ok(&request(
+    let (code, out, err) = env.run(&request(
         "C-1",
         "time-constraint",
         &["--deadline", "2026-11-23 11:00", "--justification", "The certificate expires at 11:00: checkout stops"],
     ));
+    assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("Requested escalation #1 of case C-1: level 1"), "{out}");
+    // Its review falls after the deadline: said.
+    assert_eq!(
+        err,
+        "warning: the review is due 2026-11-23 13:00 UTC, after the customer's deadline (2026-11-23 11:00 UTC): tell the reviewer now rather than wait for it\n"
+    );
     let shown = env.json(&["show", "C-1"]);
     let requested = shown["events"].as_array().unwrap().iter().find(|e| e["kind"] == "requested").unwrap();
     assert_eq!(

@@ -264,6 +264,11 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     esc.package.screening = screening;
     esc.package.escalated_anyway_why = anyway_why;
     esc.id = tx.insert_escalation(&esc)?;
+    // The customer's deadline passes before the review is due: said, so that
+    // the requester reaches the reviewer some other way too.
+    let late_review = skipped_wait
+        .as_ref()
+        .and_then(|s| esc.review_due_at.filter(|due| *due > s.deadline).map(|due| (due, s.deadline)));
     let requested = Requested {
         level: esc.level,
         destination: esc.destination.clone(),
@@ -276,6 +281,13 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     };
     ctx.record(&mut *tx, &case.id, Some(esc.id), &EventBody::Requested(Box::new(requested)))?;
     tx.commit()?;
+    if let Some((due, deadline)) = late_review {
+        eprintln!(
+            "warning: the review is due {}, after the customer's deadline ({}): tell the reviewer now rather than wait for it",
+            crate::time::human(due, ctx.tz()),
+            crate::time::human(deadline, ctx.tz())
+        );
+    }
 
     let shown = render::cases::EscalationView::new(&esc, p, Some(&case));
     if ctx.out.json {
