@@ -233,7 +233,7 @@ fn seed_000_p1_to_p3_may_be_escalated_at_once_and_p0_goes_by_phone() {
     ex.at("2026-11-23T11:00:00Z");
     ex.ok(&["case", "update", "A-1", "--severity", "1"]);
     let (out, _) = ex.expect(1, &["check", "A-1"]);
-    assert!(out.contains("No amount of waiting changes that"), "{out}");
+    assert!(out.contains("Waiting alone does not change that: see the rules that fail"), "{out}");
     let v = ex.json(&["check", "A-1"]);
     assert_eq!(v["eligible_at"], Value::Null);
     let sev = rule(&v, "severity");

@@ -75,6 +75,9 @@ pub fn mask_url(url: &str) -> String {
 /// Whatever stands between the last ':' and an '@' masked: for text that only
 /// looks like a URL, where a password may hide.
 fn mask_loosely(s: &str) -> String {
+    if s.contains("://") {
+        return mask_url(s);
+    }
     match s.rfind('@').and_then(|at| s[..at].rfind(':').map(|colon| (colon, at))) {
         Some((colon, at)) => format!("{}:***{}", &s[..colon], &s[at..]),
         None => s.to_string(),
@@ -146,6 +149,8 @@ mod tests {
         assert!(matches!(Location::parse("./postgres://x"), Ok(Location::File(_))));
         let typo = Location::parse("pg://sam:s3cret@h/d").unwrap_err();
         assert!(typo.contains("pg://sam:***@h/d is not a ledger location") && !typo.contains("s3cret"), "{typo}");
+        let other = Location::parse("mysql://u@h/db").unwrap_err();
+        assert!(other.contains("mysql://u@h/db is not a ledger location"), "{other}");
         assert!(Location::parse("postgresql:/h/d").is_err());
     }
 }

@@ -29,7 +29,11 @@ pub fn eligibility(out: &Out, e: &Eligibility, p: &Policy, now: DateTime<Utc>) -
                     out.red("NOT ELIGIBLE")
                 )
             }
-            None => format!("Case {}: {}. No amount of waiting changes that.", clean(&e.case), out.red("NOT ELIGIBLE")),
+            None => format!(
+                "Case {}: {}. Waiting alone does not change that: see the rules that fail.",
+                clean(&e.case),
+                out.red("NOT ELIGIBLE")
+            ),
         }
     };
     let mut t = out.table(&["Rule", "Result", "Detail"]);

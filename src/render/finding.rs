@@ -235,7 +235,11 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
             )
         }
         Denied::NotRequesterOrOwner { id, requested_by, owner } => {
-            format!("only the requester ({requested_by}) or the owner ({owner}) may withdraw escalation #{id}")
+            if requested_by == owner {
+                format!("only its requester and owner ({owner}) may withdraw escalation #{id}")
+            } else {
+                format!("only the requester ({requested_by}) or the owner ({owner}) may withdraw escalation #{id}")
+            }
         }
     }
 }

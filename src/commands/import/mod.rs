@@ -407,7 +407,7 @@ fn error_lines(sum: &Summary) -> String {
     let mut s: Vec<String> = sum
         .errors
         .iter()
-        .map(|i| match &i.id {
+        .map(|i| match i.id.as_deref().filter(|id| !id.trim().is_empty()) {
             Some(id) => {
                 format!("  line {} (case {}): {}", i.line, crate::render::clean(id), crate::render::clean(&i.error))
             }
