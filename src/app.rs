@@ -24,6 +24,8 @@ pub struct Ctx {
     pub no_input: bool,
     /// The outbox rows this command queued, sent after its commit.
     pub queued: std::cell::RefCell<Vec<i64>>,
+    /// The policy in force was held to the ledger's last event already.
+    pub policy_compared: std::cell::Cell<bool>,
 }
 
 /// The login name, for the event log, when no `--actor` is given: `$USER`,
@@ -88,6 +90,7 @@ impl Ctx {
             location,
             no_input: g.no_input,
             queued: Default::default(),
+            policy_compared: Default::default(),
         })
     }
 
@@ -132,6 +135,9 @@ impl Ctx {
                 time::human(last, self.tz()),
             )));
         }
+        if !self.policy_compared.replace(true) {
+            self.warn_of_another_policy(tx)?;
+        }
         tx.remember_policy(&self.policy_row())?;
         let (kind, data) = (body.kind(), body.data_json()?);
         let seq = tx
@@ -148,6 +154,28 @@ impl Ctx {
         crate::notify::outbox::queue_event(self, tx, seq, case_id, escalation, body)
             .with_context(|| format!("queuing the notifications of the {kind} event"))?;
         Ok(seq)
+    }
+
+    /// A shared ledger's events are judged by one policy: when the last event
+    /// was recorded under another (a teammate's file, while this command fell
+    /// back to the built-in one), say so on stderr before writing.
+    fn warn_of_another_policy(&self, tx: &mut dyn Txn) -> anyhow::Result<()> {
+        let Some((digest, who, at)) = tx.last_policy_use()? else { return Ok(()) };
+        if digest == self.loaded.digest {
+            return Ok(());
+        }
+        let theirs = tx.policies()?.into_iter().find(|p| p.digest == digest).map(|p| p.origin);
+        let short = |d: &str| d.get(..19).unwrap_or(d).to_string();
+        eprintln!(
+            "warning: this command runs under the policy {} ({}), but the ledger's last event was recorded under {} ({}) by {} at {}; give --policy FILE (or ESCALATE_POLICY) to act under the same one, and `escalate policy diff` compares them",
+            crate::render::clean(&self.loaded.origin.to_string()),
+            short(&self.loaded.digest),
+            crate::render::clean(theirs.as_deref().unwrap_or("a policy this ledger does not hold")),
+            short(&digest),
+            crate::render::clean(&who),
+            time::human(at, self.tz()),
+        );
+        Ok(())
     }
 
     /// The policy in force, as the ledger keeps it by digest.

@@ -2,7 +2,7 @@
 //! read commands that never write, version refusal, exit codes for every kind.
 
 mod common;
-use common::Env;
+use common::{Env, repo};
 
 #[test]
 fn the_ledger_is_created_private_on_first_write_only() {
@@ -360,4 +360,28 @@ fn nothing_a_user_reads_names_the_source_documents() {
         let lower = t.to_lowercase();
         assert!(!lower.contains("seed 0") && !lower.contains("seeds "), "{t}");
     }
+}
+
+#[test]
+fn a_command_under_another_policy_than_the_ledgers_last_event_warns() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    let team =
+        std::fs::read_to_string(repo().join("policy.toml")).unwrap().replace("name = \"default\"", "name = \"team\"");
+    std::fs::write(env.dir.path().join("team.toml"), team).unwrap();
+    let under_team = ["--policy", "team.toml", "case", "update", "C-1", "--priority", "high"];
+    let (code, _, err) = env.run(&under_team);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with("warning: this command runs under the policy team.toml (sha256:")
+            && err.contains("but the ledger's last event was recorded under built-in (sha256:")
+            && err.contains("by alice at 2026-11-23 12:00 UTC; give --policy FILE (or ESCALATE_POLICY)"),
+        "{err}"
+    );
+    // Under the same policy as the last event: nothing to say.
+    let (_, _, err) = env.run(&["--policy", "team.toml", "case", "update", "C-1", "--priority", "low"]);
+    assert_eq!(err, "");
+    // Back on the built-in one (no policy file here): the team's file is named.
+    let (_, _, err) = env.run(&["case", "update", "C-1", "--priority", "normal"]);
+    assert!(err.contains("but the ledger's last event was recorded under team.toml (sha256:"), "{err}");
 }

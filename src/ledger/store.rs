@@ -258,6 +258,8 @@ pub trait Txn {
     fn remember_policy(&mut self, p: &PolicyRow) -> Result<()>;
     fn append_event(&mut self, e: &NewEvent) -> Result<i64>;
     fn last_event_at(&mut self, case_id: &str) -> Result<Option<DateTime<Utc>>>;
+    /// The log's last event: the digest of its policy, who recorded it and when.
+    fn last_policy_use(&mut self) -> Result<Option<(String, String, DateTime<Utc>)>>;
     /// The latest event time of each of these cases that has events.
     fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>>;
     fn events_of(&mut self, case_id: &str) -> Result<Vec<Event>>;

@@ -32,6 +32,11 @@ impl PgTxn<'_> {
         Ok(self.rows(sql, &[&case_id], |r| Ok(r.get::<_, DateTime<Utc>>(0)))?.into_iter().next())
     }
 
+    pub(super) fn log_last_policy(&mut self) -> Result<Option<(String, String, DateTime<Utc>)>> {
+        let sql = "SELECT policy_digest, actor, at FROM events ORDER BY seq DESC LIMIT 1";
+        Ok(self.rows(sql, &[], |r| Ok((r.get(0), r.get(1), r.get(2))))?.into_iter().next())
+    }
+
     pub(super) fn log_last_at_of(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
         let sql =
             "SELECT DISTINCT ON (case_id) case_id, at FROM events WHERE case_id = ANY($1) ORDER BY case_id, seq DESC";

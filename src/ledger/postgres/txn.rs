@@ -215,6 +215,10 @@ impl Txn for PgTxn<'_> {
         self.log_last_at(case_id)
     }
 
+    fn last_policy_use(&mut self) -> Result<Option<(String, String, DateTime<Utc>)>> {
+        self.log_last_policy()
+    }
+
     fn last_events_at(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
         self.log_last_at_of(ids)
     }

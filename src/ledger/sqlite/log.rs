@@ -51,6 +51,12 @@ impl SqliteTxn<'_> {
         Ok(self.tx.prepare_cached(sql)?.query_row([case_id], |r| time_at(r, 0)).optional()?)
     }
 
+    pub(super) fn log_last_policy(&mut self) -> Result<Option<(String, String, DateTime<Utc>)>> {
+        let sql = "SELECT policy_digest, actor, at FROM events ORDER BY seq DESC LIMIT 1";
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        Ok(stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?, time_at(r, 2)?))).optional()?)
+    }
+
     pub(super) fn log_last_at_of(&mut self, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
         let sql =
             "SELECT case_id, (SELECT at FROM events e WHERE e.case_id = ids.value ORDER BY seq DESC LIMIT 1) AS at
