@@ -128,6 +128,11 @@ fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
     assert!(err.contains("case U-1 is where Initech's account escalation #1 keeps its events"), "{err}");
     assert_eq!(env.dump(), before, "a refused change of customer changed the ledger");
     env.ok(&["case", "update", "U-3", "--customer", "Globex"]);
+    // A misspelt customer is bad input (exit 2), a known one without an account escalation a refusal (1).
+    let (_, err) = env.expect(2, &["account", "close", "Initehc", "--note", "x"]);
+    assert!(err.contains("customer \"Initehc\" has no cases in the ledger"), "{err}");
+    let (_, err) = env.expect(1, &["account", "close", "Globex", "--note", "x"]);
+    assert!(err.contains("Globex has no account escalation"), "{err}");
     // The owner (the requester: the account has no people) closes it once agreed.
     let out = env.ok(&["account", "close", "Initech", "--note", "All four fixed; the DRI agrees"]);
     assert!(out.contains("Closed account escalation #1 of Initech."), "{out}");

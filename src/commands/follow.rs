@@ -56,6 +56,8 @@ pub(super) fn load(
             let customer = crate::app::one_line("CUSTOMER", customer)?;
             let all = tx.account_escalations(&customer)?;
             let Some(anchor) = all.last().map(|e| e.case_id.clone()) else {
+                // A customer the ledger does not know is a typo (exit 2), not a refusal.
+                super::account::cases_of(tx, &customer)?;
                 return Err(error::refused(format!(
                     "{customer} has no account escalation: request one with `escalate account request {customer:?} --case ID...`"
                 )));
