@@ -128,10 +128,16 @@ pub fn unknown_field(name: &str) -> String {
 // `case add`, `case update` and `case import` all check a case with these;
 // `name` is how the caller's user wrote the field (a flag, or a record's field).
 
-/// A new case's id: not starting with '-' (it would read as a flag).
+/// A new case's id: not starting with '-' (it would read as a flag), and one
+/// word, so that the commands escalate suggests can be pasted as printed.
 pub fn id_rule(name: &str, id: String) -> Result<String, String> {
     if id.starts_with('-') {
         return Err(format!("{name} {id:?} starts with '-', which reads as a flag"));
+    }
+    if id.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "{name} {id:?} holds a space: a case id is one word, as ticket systems number them (ACME-1042)"
+        ));
     }
     Ok(id)
 }
@@ -374,6 +380,8 @@ mod tests {
         type Edit = fn(&mut RawCase);
         let cases: Vec<(Edit, &str)> = vec![
             (|r| r.id = None, "id is missing"),
+            (|r| r.id = Some("-C-1".into()), "starts with '-', which reads as a flag"),
+            (|r| r.id = Some("C 1".into()), "holds a space: a case id is one word"),
             (|r| r.customer = Some("  ".into()), "customer is missing"),
             (|r| r.severity = Some("7".into()), "unknown severity \"7\""),
             (|r| r.tier = Some("gold".into()), "unknown tier \"gold\""),
