@@ -133,9 +133,53 @@ fn the_guided_request_stops_at_the_check_when_not_eligible() {
     let before = env.dump();
     let mut s = session(&env, &["request", "C-1"]);
     s.expect("NOT ELIGIBLE yet").unwrap();
+    // No deadline the customer faces: the wait stands.
+    s.expect("Does the customer face a hard deadline before it ends").unwrap();
+    s.send("no").unwrap();
+    s.send(ENTER).unwrap();
     s.expect("may not be escalated now").unwrap();
     s.expect(Eof).unwrap();
     assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn a_guided_request_inside_the_wait_offers_the_deadline_override() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", common::DEFAULT_NOW); // the wait ends at 16:00
+    let fields = ["--field", "summary=x", "--field", "troubleshooting=y", "--field", "customer-context=z"];
+    let mut s = session(&env, &[&["request", "C-1", "--to", "l2"][..], &fields].concat());
+    s.expect("NOT ELIGIBLE yet").unwrap();
+    s.expect("Does the customer face a hard deadline before it ends").unwrap();
+    s.send("yes").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("When is the deadline?").unwrap();
+    s.send("2026-11-22 09:00").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("is not in the future").unwrap();
+    s.expect("When is the deadline?").unwrap();
+    s.send("2026-11-23 14:00").unwrap();
+    s.send(ENTER).unwrap();
+    screen_no(&mut s);
+    s.expect("Describe why this escalation should be approved").unwrap();
+    s.send("The certificate expires at 14:00").unwrap();
+    s.send(ENTER).unwrap();
+    for dimension in ["Breadth", "Depth", "Duration", "Revenue", "Reputation", "Contractual"] {
+        s.expect(dimension).unwrap();
+        s.send(ENTER).unwrap();
+    }
+    s.expect("Why does the deadline justify skipping the wait window?").unwrap();
+    s.send("Checkout stops when it expires").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("Request a level 1 escalation of case C-1").unwrap();
+    s.send("y").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("Requested escalation #1 of case C-1").unwrap();
+    s.expect(Eof).unwrap();
+    let v = env.json(&["show", "C-1"]);
+    let requested = v["events"].as_array().unwrap().iter().find(|e| e["kind"] == "requested").unwrap().clone();
+    assert_eq!(requested["data"]["reason"], "time-constraint");
+    assert_eq!(requested["data"]["skipped_wait"]["deadline"], "2026-11-23T14:00:00Z");
+    assert_eq!(requested["data"]["skipped_wait"]["justification"], "Checkout stops when it expires");
 }
 
 #[test]

@@ -142,7 +142,7 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         screening.insert("escalated-anyway".into(), true);
     }
     // Bad input is reported before the policy is asked anything.
-    let deadline = super::start::request_deadline(ctx, reason.as_deref(), a.package.deadline.as_deref())?;
+    let mut deadline = super::start::request_deadline(ctx, reason.as_deref(), a.package.deadline.as_deref())?;
     if let Some(l) = a.level {
         super::start::level(p, reason.as_deref(), Some(l))?;
     }
@@ -161,16 +161,20 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         let pauses = tx.pauses_of(&case.id)?;
         (case, escalations, pauses)
     };
-    let verdict = check(
-        p,
-        &case,
-        &escalations,
-        &pauses,
-        ctx.now,
-        Ask { actor: &ctx.actor, destination: dest.as_deref(), reason: reason.as_deref(), deadline },
-    );
+    let judge = |reason: Option<&str>, deadline| {
+        let asked = Ask { actor: &ctx.actor, destination: dest.as_deref(), reason, deadline };
+        check(p, &case, &escalations, &pauses, ctx.now, asked)
+    };
+    let mut verdict = judge(reason.as_deref(), deadline);
     if let Some(ask) = &ask {
         ask.say(&render::check::eligibility(&render::Out { json: false, ..ctx.out }, &verdict, p, ctx.now));
+        // Only the wait stands in the way: a deadline the customer faces may skip it.
+        if deadline.is_none() && offer_override(ask, ctx, &verdict, &mut reason, &mut deadline)? {
+            if let Some(at) = deadline {
+                items.entry("deadline".into()).or_insert_with(|| crate::time::rfc3339(at));
+            }
+            verdict = judge(reason.as_deref(), deadline);
+        }
     }
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
@@ -308,6 +312,48 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
 /// "Label: what it is for", or the label alone when there is nothing to add.
 fn labelled(label: &str, what: &str) -> String {
     if what.trim().is_empty() { label.to_string() } else { format!("{label}: {what}") }
+}
+
+/// On a terminal, when the wait window alone refuses the request and a reason
+/// may skip it: ask whether the customer faces a deadline before the wait ends,
+/// and if so for the reason and the deadline. True when both were given.
+fn offer_override(
+    ask: &Prompter,
+    ctx: &Ctx,
+    verdict: &Eligibility,
+    reason: &mut Option<String>,
+    deadline: &mut Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<bool> {
+    let p = ctx.policy();
+    let only_the_wait = !verdict.eligible && verdict.failures().all(|r| r.rule == Rule::WaitWindow);
+    let skippers: Vec<(String, String)> = p
+        .reasons
+        .iter()
+        .filter(|(k, r)| r.may_skip_wait && reason.as_deref().is_none_or(|given| given == k.as_str()))
+        .map(|(k, r)| (k.clone(), labelled(&r.label, &r.help)))
+        .collect();
+    if !only_the_wait || skippers.is_empty() {
+        return Ok(false);
+    }
+    let question = "The wait window has not passed. Does the customer face a hard deadline before it ends (a certificate expiring, a release, an event)?";
+    if !ask.yes_no(question)? {
+        return Ok(false);
+    }
+    *reason = Some(match skippers.as_slice() {
+        [(only, _)] => only.clone(),
+        _ => ask.select("Which reason is it?", &skippers)?,
+    });
+    let prompt = format!("When is the deadline? (YYYY-MM-DD HH:MM in {}, or RFC 3339)", ctx.tz().name());
+    loop {
+        let answer = ask.text(&prompt)?;
+        match super::start::deadline(ctx, reason.as_deref(), Some(answer.trim())) {
+            Ok(at) => {
+                *deadline = at;
+                return Ok(true);
+            }
+            Err(e) => ask.say(&format!("{e:#}")),
+        }
+    }
 }
 
 /// The deadline and the wait's end, when the wait window was skipped for a deadline.
