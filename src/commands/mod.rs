@@ -22,6 +22,7 @@ mod promote;
 mod replay;
 mod report;
 mod request;
+mod request_guided;
 mod shell;
 mod show;
 mod start;
