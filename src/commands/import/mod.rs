@@ -2,12 +2,14 @@
 //! checked, all or nothing unless `--skip-invalid`, in one write transaction.
 
 mod input;
+mod update;
+use update::waiting;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::events::{CaseAdded, Change, EventBody, ImportedFrom, Paused};
-use crate::ledger::{EventMeta, NewCase, NewEvent, Txn};
+use crate::events::{CaseAdded, Change, EventBody, ImportedFrom};
+use crate::ledger::{EventMeta, NewCase, Txn};
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -351,56 +353,6 @@ impl Run<'_> {
         }
         Ok(Plan::Update { before: Box::new(before.clone()), after: Box::new(after), changes })
     }
-
-    fn update(
-        &mut self,
-        tx: &mut dyn Txn,
-        before: &Case,
-        after: &Case,
-        changes: IndexMap<String, Change>,
-    ) -> anyhow::Result<()> {
-        let ctx = self.ctx;
-        let event = |tx: &mut dyn Txn, body: &EventBody| -> anyhow::Result<i64> {
-            let data = body.data_json()?;
-            Ok(tx.append_event(&NewEvent {
-                at: ctx.now,
-                actor: &ctx.actor,
-                case_id: &after.id,
-                escalation: None,
-                kind: body.kind(),
-                data: &data,
-                policy_digest: &ctx.loaded.digest,
-            })?)
-        };
-        tx.update_case(after, ctx.now)?;
-        let body = EventBody::CaseUpdated(changes);
-        let seq = event(tx, &body)?;
-        // Raised to a severity that pages, or reopened at one: an outage, as by hand.
-        queue_case_event(ctx, tx, seq, after, None, &body)?;
-        let outage = ctx.policy().severities.get(&after.severity).filter(|s| !s.escalable);
-        if let Some(s) = outage.filter(|_| after.severity != before.severity)
-            && crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some()
-        {
-            let id = crate::render::clean(&after.id);
-            self.warnings.push(format!(
-                "case {id} is escalated and is now {}: {} Record it with `escalate outage {id} --ref TEXT`.",
-                s.named(after.severity),
-                crate::render::clean(&s.redirect),
-            ));
-        }
-        if before.waiting_since.is_none()
-            && let Some(since) = after.waiting_since
-        {
-            tx.start_pause(&after.id, since)?;
-            event(tx, &EventBody::Paused(waiting(since)))?;
-        }
-        Ok(())
-    }
-}
-
-/// The event of a case that waits on the customer since `since`.
-fn waiting(since: chrono::DateTime<chrono::Utc>) -> Paused {
-    Paused { note: "waiting on the customer".into(), since: Some(since) }
 }
 
 fn error_lines(sum: &Summary) -> String {
