@@ -170,4 +170,8 @@ fn a_security_escalation_is_reviewed_within_the_hour_even_on_a_friday_evening() 
     assert_eq!(code, 1, "{out}{err}");
     let item: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert_eq!((item["kind"].as_str(), item["due_at"].as_str()), (Some("review"), Some("2026-11-27T17:55:00Z")));
+    // Its approval names no level: it skipped them.
+    let out = env.cmd().env("ESCALATE_ACTOR", "sec-lead").args(["decide", "S-1", "approve"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(said, "Approved escalation #1 of case S-1 (routed immediately to Security team).\n");
 }

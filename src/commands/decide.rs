@@ -43,5 +43,10 @@ pub fn run(ctx: &Ctx, a: DecideArgs, target: super::follow::Target) -> anyhow::R
         Ok(EventBody::Decided(Decided { decision: state, level: e.level, note: note.clone() }))
     })?;
     let word = if esc.state == EscState::Approved { "Approved" } else { "Rejected" };
-    report(ctx, &case, &esc, &format!("{word} level {} of {}.", esc.level, super::follow::named(&esc)))
+    // An escalation routed immediately skips the levels: no level is named.
+    let sentence = match ctx.policy().routed_directly(&esc.destination) {
+        Some(d) => format!("{word} {} (routed immediately to {}).", super::follow::named(&esc), d.receiver),
+        None => format!("{word} level {} of {}.", esc.level, super::follow::named(&esc)),
+    };
+    report(ctx, &case, &esc, &sentence)
 }
