@@ -621,3 +621,20 @@ fn an_approved_escalation_is_named_with_who_approved_it_and_when() {
         "{err}"
     );
 }
+
+#[test]
+fn an_opening_moved_earlier_past_the_wait_is_said() {
+    let env = Env::new();
+    env.case("C-1", 2, "premium", common::DEFAULT_NOW);
+    let (code, _, err) = env.run(&["case", "update", "C-1", "--opened-at", "2026-11-23 06:00"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            0,
+            "warning: case C-1 opened at 2026-11-23 06:00 UTC instead of 2026-11-23 12:00 UTC may be escalated now: its wait window held it back until 2026-11-23 16:00 UTC\n"
+        )
+    );
+    // Earlier again changes nothing that mattered: nothing to say.
+    let (_, _, err) = env.run(&["case", "update", "C-1", "--opened-at", "2026-11-23 05:00"]);
+    assert_eq!(err, "");
+}

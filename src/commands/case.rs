@@ -262,7 +262,11 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     // (an outage): the outage process takes over; said on stderr, as a warning.
     let escalated = crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some();
     let outage = p.severities.get(&after.severity).filter(|s| !s.escalable && after.severity != before.severity);
+    let cleared = opening_clears_wait(ctx, &mut *tx, &before, &after)?;
     tx.commit()?;
+    if let Some(w) = cleared {
+        eprintln!("warning: {w}");
+    }
     if let (true, Some(s)) = (escalated, outage) {
         eprintln!(
             "warning: case {} is escalated and is now {}: {} Record it with `escalate outage {} --ref TEXT`.",
@@ -278,6 +282,37 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         ctx.out.print(&view::case_detail(&ctx.out, &after, p, ctx.now))?;
     }
     Ok(0)
+}
+
+/// An opening moved earlier that makes the case eligible now when it was not:
+/// the wait window no longer holds it back. Said, so that it is never silent
+/// (the case-updated event records both times).
+fn opening_clears_wait(
+    ctx: &Ctx,
+    tx: &mut dyn crate::ledger::Txn,
+    before: &Case,
+    after: &Case,
+) -> anyhow::Result<Option<String>> {
+    if after.opened_at >= before.opened_at {
+        return Ok(None);
+    }
+    let (escalations, pauses) = (tx.escalations_of(&after.id)?, tx.pauses_of(&after.id)?);
+    let judge = |c: &Case| {
+        let ask = crate::rules::check::Ask { actor: &ctx.actor, destination: None, reason: None, deadline: None };
+        crate::rules::check::check(ctx.policy(), c, &escalations, &pauses, ctx.now, ask)
+    };
+    let (was, is) = (judge(before), judge(after));
+    if was.eligible || !is.eligible {
+        return Ok(None);
+    }
+    let tz = ctx.tz();
+    let until = was.eligible_at.map(|t| format!(" until {}", crate::time::human(t, tz))).unwrap_or_default();
+    Ok(Some(format!(
+        "case {} opened at {} instead of {} may be escalated now: its wait window held it back{until}",
+        crate::render::clean(&after.id),
+        crate::time::human(after.opened_at, tz),
+        crate::time::human(before.opened_at, tz),
+    )))
 }
 
 /// Why the case cannot leave its customer: it belongs to the customer's open
