@@ -98,21 +98,11 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
         }
     );
 
-    let mut header = vec!["Severity".to_string()];
-    header.extend(p.tiers.values().map(|t| format!("Wait: {}", t.label)));
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut t = out.table(&header);
-    for (n, sev) in &p.severities {
-        let mut row = vec![format!("{n} ({})", sev.label)];
-        for key in p.tiers.keys() {
-            row.push(match (sev.escalable, sev.wait.get(key)) {
-                (false, _) => "not escalable".into(),
-                (true, Some(w)) => w.to_string(),
-                (true, None) => "-".into(),
-            });
-        }
-        t.add_row(row);
-    }
+    let t = by_severity_and_tier(out, p, "Wait", |sev, key| match (sev.escalable, sev.wait.get(key)) {
+        (false, _) => "not escalable".into(),
+        (true, Some(w)) => w.to_string(),
+        (true, None) => "-".into(),
+    });
     s.push_str(&format!("{}\n{t}\n", out.bold("Wait windows (from when the case was opened)")));
     for (n, sev) in p.severities.iter().filter(|(_, s)| !s.escalable) {
         s.push_str(&format!("Severity {n} ({}): {}\n", sev.label, sev.redirect));
@@ -209,14 +199,27 @@ fn first_response(out: &Out, p: &Policy) -> String {
     if p.severities.values().all(|s| s.first_response.is_empty()) {
         return String::new();
     }
+    let t = by_severity_and_tier(out, p, "First response", |sev, key| {
+        sev.first_response.get(key).map_or_else(|| "-".into(), ToString::to_string)
+    });
+    format!("{}\n{t}\n\n", out.bold("First-response targets (from when the case was opened)"))
+}
+
+/// A table of severities by tier, each cell `cell(severity, tier key)`.
+fn by_severity_and_tier(
+    out: &Out,
+    p: &Policy,
+    what: &str,
+    cell: impl Fn(&crate::policy::Severity, &str) -> String,
+) -> comfy_table::Table {
     let mut header = vec!["Severity".to_string()];
-    header.extend(p.tiers.values().map(|t| format!("First response: {}", t.label)));
+    header.extend(p.tiers.values().map(|t| format!("{what}: {}", t.label)));
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut t = out.table(&header);
     for (n, sev) in &p.severities {
         let mut row = vec![format!("{n} ({})", sev.label)];
-        row.extend(p.tiers.keys().map(|k| sev.first_response.get(k).map_or_else(|| "-".into(), ToString::to_string)));
+        row.extend(p.tiers.keys().map(|k| cell(sev, k)));
         t.add_row(row);
     }
-    format!("{}\n{t}\n\n", out.bold("First-response targets (from when the case was opened)"))
+    t
 }
