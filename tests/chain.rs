@@ -147,6 +147,12 @@ fn a_deleted_tail_is_caught_by_a_checkpoint(b: Backend) {
         said,
         format!("Wrote a signed checkpoint of the {events} events of the log (head {head}) to {}.\n", cp.display())
     );
+    // Pinned to the key it was signed with, it verifies; another key refuses it.
+    let verified = env.ok(&["ledger", "verify", "--checkpoint", cp.to_str().unwrap(), "--key", &field("key ")]);
+    assert!(verified.contains("(signed with the key given)"), "{verified}");
+    let other = "4k8KiGH0oKqWu81F8q1QjZ8K+uPwbLcab8nXsYX4iyg=";
+    let (_, err) = env.expect(7, &["ledger", "verify", "--checkpoint", cp.to_str().unwrap(), "--key", other]);
+    assert!(err.contains("not with the key given (4k8KiGH0oKqWu81F8q1QjZ8K+uPwbLcab8nXsYX4iyg=)"), "{err}");
     let key = env.dir.path().join("config/escalate/checkpoint.key");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);

@@ -61,6 +61,10 @@ pub struct LedgerVerifyArgs {
     /// Also prove the ledger extends this checkpoint (nothing it saw was removed)
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
+    /// With --checkpoint: require it to be signed with this public key (the `key`
+    /// line of a checkpoint you trust), so that a re-signed one is refused
+    #[arg(long, value_name = "BASE64", requires = "checkpoint")]
+    pub key: Option<String>,
     /// Also hold every case's row to the events that added and changed it (a
     /// second pass over the log: about three times as long on a large ledger)
     #[arg(long)]

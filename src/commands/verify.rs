@@ -164,6 +164,16 @@ fn words(b: &Break, good: u64) -> String {
 
 pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
     let cp = a.checkpoint.as_deref().map(read_checkpoint).transpose()?;
+    if let (Some(c), Some(want)) = (&cp, a.key.as_deref()) {
+        use base64::Engine as _;
+        let signed = base64::engine::general_purpose::STANDARD.encode(&c.public_key);
+        if signed != want.trim() {
+            return Err(error::altered(format!(
+                "the checkpoint is signed with key {signed}, not with the key given ({}): it may have been re-signed",
+                crate::render::clean(want.trim())
+            )));
+        }
+    }
     let walked = walk(ctx, cp.as_ref().map(|c| c.size), a.cases)?;
     // What a checkpoint says of the log comes first: it names what was removed.
     if let Some(c) = &cp {
@@ -190,7 +200,7 @@ pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
             s.push_str(&format!(
                 "It extends the checkpoint of {} events{}: nothing the checkpoint saw was removed or changed.\n",
                 c.size,
-                signer(c)
+                if a.key.is_some() { " (signed with the key given)".to_string() } else { signer(c) }
             ));
         }
         ctx.out.print(&s)?;
