@@ -268,13 +268,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         eprintln!("warning: {w}");
     }
     if let (true, Some(s)) = (escalated, outage) {
-        eprintln!(
-            "warning: case {} is escalated and is now {}: {} Record it with `escalate outage {} --ref TEXT`.",
-            crate::render::clean(&after.id),
-            s.named(after.severity),
-            crate::render::clean(&s.redirect),
-            crate::render::clean(&after.id)
-        );
+        eprintln!("warning: {}", escalated_outage(&after, s));
     }
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&after, ctx.policy(), ctx.now))?;
@@ -282,6 +276,17 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         ctx.out.print(&view::case_detail(&ctx.out, &after, p, ctx.now))?;
     }
     Ok(0)
+}
+
+/// A case with an open escalation now at a severity the outage process takes
+/// (`s`), in words that point there.
+pub(crate) fn escalated_outage(case: &Case, s: &crate::policy::Severity) -> String {
+    let id = crate::render::clean(&case.id);
+    format!(
+        "case {id} is escalated and is now {}: {} Record it with `escalate outage {id} --ref TEXT`.",
+        s.named(case.severity),
+        crate::render::clean(&s.redirect),
+    )
 }
 
 /// An opening moved earlier that makes the case eligible now when it was not:

@@ -39,12 +39,7 @@ impl Run<'_> {
         if let Some(s) = outage.filter(|_| after.severity != before.severity)
             && crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some()
         {
-            let id = crate::render::clean(&after.id);
-            self.warnings.push(format!(
-                "case {id} is escalated and is now {}: {} Record it with `escalate outage {id} --ref TEXT`.",
-                s.named(after.severity),
-                crate::render::clean(&s.redirect),
-            ));
+            self.warnings.push(super::super::case::escalated_outage(after, s));
         }
         if before.waiting_since.is_none()
             && let Some(since) = after.waiting_since
