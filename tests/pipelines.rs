@@ -157,6 +157,14 @@ fn upsert_changes_only_what_the_record_gives() {
     assert_eq!((c["severity"].as_u64(), c["title"].as_str()), (Some(3), Some("Important")));
     assert_eq!((c["priority"].as_str(), c["opened_at"].as_str()), (Some("high"), Some("2026-11-23T06:00:00Z")));
     assert_eq!(c["tags"], serde_json::json!(["x"]));
+    // An upsert's CSV names the id and only the columns it changes, as NDJSON does.
+    let file = write(&env, "pri.csv", b"id,priority\nP1,low\n");
+    env.ok(&["case", "import", "--upsert", &file]);
+    let c = env.json(&["case", "show", "P1"]);
+    assert_eq!((c["priority"].as_str(), c["severity"].as_u64()), (Some("low"), Some(3)));
+    // Without --upsert, the header must name what a new case needs.
+    let (_, err) = env.expect(2, &["case", "import", &file]);
+    assert!(err.contains("the header has no \"customer\" column"), "{err}");
     // Closing by import is refused while an escalation is open, as `case close` refuses it.
     let before = env.dump();
     let file = write(&env, "close.ndjson", b"{\"id\":\"P1\",\"status\":\"closed\"}\n");

@@ -52,6 +52,8 @@ impl ReadAhead {
     /// Records of a CSV input (see `Records::csv`), of NDJSON, or of a JSON array; each checked
     /// as well, when `check` is given.
     pub fn new(input: Box<dyn BufRead + Send>, format: crate::cli::ImportFormat, check: Option<Check>) -> ReadAhead {
+        // An upsert keeps whole records: they may name the id and only what changes.
+        let required = if check.as_ref().is_some_and(|c| c.keep) { &["id"][..] } else { super::read::NEW_CASE_COLUMNS };
         let (send, recv) = sync_channel(IN_FLIGHT);
         let (bin, spent) = channel::<Box<dyn Send>>();
         let reader = std::thread::spawn(move || {
@@ -73,7 +75,7 @@ impl ReadAhead {
                 r
             };
             match format {
-                crate::cli::ImportFormat::Csv => match Records::csv(input) {
+                crate::cli::ImportFormat::Csv => match Records::csv_requiring(input, required) {
                     Ok(records) => pump(records.map(check), &send, &spent),
                     Err(e) => {
                         let _ = send.send(vec![Err(io::Error::other(e))]);

@@ -41,6 +41,8 @@ enum Kind<R: BufRead> {
         rec: csv::ByteRecord,
         ends: Rc<RefCell<VecDeque<u64>>>,
         line: u64,
+        /// The columns the header must name.
+        required: &'static [&'static str],
     },
     /// Reading stopped at an error already reported.
     Done,
@@ -188,9 +190,16 @@ impl<R: BufRead> Records<R> {
     /// as it does for those; reading stops there. (Hence this never fails
     /// itself; the `Result` stays for the callers that expect one.)
     pub fn csv(r: R) -> Result<Self, String> {
+        Self::csv_requiring(r, NEW_CASE_COLUMNS)
+    }
+
+    /// `csv`, with a header that must name only `required` (an upsert's
+    /// records may give the id and just the fields they change).
+    pub fn csv_requiring(r: R, required: &'static [&'static str]) -> Result<Self, String> {
         let (lf, ends) = LfOnly::new(r);
         let r = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(lf);
-        Ok(Records { kind: Kind::Csv { r, columns: Vec::new(), rec: csv::ByteRecord::new(), ends, line: 1 } })
+        let rec = csv::ByteRecord::new();
+        Ok(Records { kind: Kind::Csv { r, columns: Vec::new(), rec, ends, line: 1, required } })
     }
 }
 
@@ -199,10 +208,14 @@ fn reading_line<R: BufRead>(r: &csv::Reader<LfOnly<R>>) -> u64 {
     r.get_ref().lines + 1
 }
 
+/// The columns a header must name for new cases.
+pub const NEW_CASE_COLUMNS: &[&str] = &["id", "customer", "severity", "tier"];
+
 /// The columns a CSV header row names, or what is wrong with it ("line N: ...").
 fn read_header<R: BufRead>(
     r: &mut csv::Reader<LfOnly<R>>,
     ends: &RefCell<VecDeque<u64>>,
+    required: &[&str],
 ) -> Result<Vec<String>, String> {
     let header = match r.byte_headers() {
         Ok(h) => h.clone(),
@@ -231,7 +244,7 @@ fn read_header<R: BufRead>(
         }
         columns.push(name);
     }
-    if let Some(missing) = ["id", "customer", "severity", "tier"].iter().find(|c| !columns.iter().any(|x| x == *c)) {
+    if let Some(missing) = required.iter().find(|c| !columns.iter().any(|x| x == *c)) {
         return Err(format!(
             "line {at}: the header has no {missing:?} column (a header row names the fields: {})",
             CASE_FIELDS.join(",")
@@ -350,9 +363,9 @@ impl<R: BufRead> Records<R> {
                 };
                 return Some(Ok(Record { line: *line, id, raw, checked: None }));
             },
-            Kind::Csv { r, columns, rec, ends, line } => {
+            Kind::Csv { r, columns, rec, ends, line, required } => {
                 if columns.is_empty() {
-                    match read_header(r, ends) {
+                    match read_header(r, ends, required) {
                         Ok(c) => *columns = c,
                         Err(e) => return Some(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
                     }
