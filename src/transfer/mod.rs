@@ -142,12 +142,14 @@ pub fn id_rule(name: &str, id: String) -> Result<String, String> {
     Ok(id)
 }
 
-/// A tag: not holding ';', which separates tags in CSV.
+/// A tag: not holding ';', which separates tags in CSV; kept in lower case, as
+/// ticket systems keep them, so that "Payments" and "payments" are one tag (the
+/// recurring-pattern signal counts the cases that share one).
 pub fn tag_rule(name: &str, tag: String) -> Result<String, String> {
     if tag.contains(';') {
         return Err(format!("{name} {tag:?} contains ';', which separates tags in CSV"));
     }
-    Ok(tag)
+    Ok(tag.to_lowercase())
 }
 
 /// When a case was opened: not later than now (times worded in `tz`).
@@ -367,7 +369,7 @@ mod tests {
         // Text taken from the record is trimmed, and an id keyed, like text given by reference.
         let mut r = raw();
         (r.id, r.customer, r.tier) = (Some(" Cafe\u{301}-1 ".into()), Some("\tAcme ".into()), Some(" premium".into()));
-        (r.title, r.tags) = (Some(" Login fails\n".into()), Some(vec![" eu ".into(), "eu".into()]));
+        (r.title, r.tags) = (Some(" Login fails\n".into()), Some(vec![" eu ".into(), "EU".into()]));
         let c = validate(r, &policy(), now).unwrap();
         assert_eq!((c.id.as_str(), c.customer.as_str(), c.tier.as_str()), ("Caf\u{e9}-1", "Acme", "premium"));
         assert_eq!((c.title.as_str(), c.tags), ("Login fails", vec!["eu".to_string()]));
