@@ -14,8 +14,7 @@ use crate::rules::records::{OutageFit, RcaFit, outage_fit, rca_fit};
 
 /// Why a case whose severity is escalated gets no outage record.
 fn not_an_outage(policy: &Policy, case: &Case, raise_to: Option<u32>) -> String {
-    let sev =
-        policy.severities.get(&case.severity).map_or(format!("severity {}", case.severity), |s| s.named(case.severity));
+    let sev = policy.severity_named(case.severity);
     let head = format!("case {} is {sev}, which is escalated, not sent to the outage process", clean(&case.id));
     match raise_to {
         Some(n) => format!(

@@ -168,7 +168,7 @@ fn of(e: &Escalation, c: &Case) -> String {
 fn headline(f: &Facts, tz: Tz) -> String {
     let (p, c, actor) = (f.policy, f.case, f.actor);
     let Some(e) = f.esc else {
-        let sev = p.severities.get(&c.severity).map_or(format!("severity {}", c.severity), |s| s.named(c.severity));
+        let sev = p.severity_named(c.severity);
         return match f.topic {
             Topic::OutageEnded => format!("Case {} ({}) is closed: the {sev} page is resolved", c.id, c.customer),
             _ => format!("Case {} ({}) is {sev}: use the outage process now", c.id, c.customer),

@@ -15,7 +15,6 @@ pub fn pages(policy: &Policy, sev: u32) -> bool {
 
 /// The topic of an event, if it is one that is told; `case` is the case after the event.
 pub fn topic_of(policy: &Policy, body: &EventBody, case: &Case) -> Option<Topic> {
-    let pages = |sev: u32| pages(policy, sev);
     Some(match body {
         EventBody::Requested(_) | EventBody::AccountRequested(_) => Topic::Requested,
         EventBody::Promoted(_) => Topic::Promoted,
@@ -27,8 +26,8 @@ pub fn topic_of(policy: &Policy, body: &EventBody, case: &Case) -> Option<Topic>
         EventBody::Closed(_) => Topic::Closed,
         EventBody::Reopened(_) => Topic::Reopened,
         EventBody::Withdrawn(_) => Topic::Withdrawn,
-        EventBody::CaseAdded(_) if pages(case.severity) => Topic::Outage,
-        EventBody::CaseUpdated(changes) if pages(case.severity) => {
+        EventBody::CaseAdded(_) if pages(policy, case.severity) => Topic::Outage,
+        EventBody::CaseUpdated(changes) if pages(policy, case.severity) => {
             let raised = changes.get("severity").is_some_and(|c| c.from.as_u64() != Some(u64::from(case.severity)));
             let reopened = changes.get("status").is_some_and(|c| c.to.as_str() == Some("open"));
             if !(raised || reopened) {
@@ -36,8 +35,8 @@ pub fn topic_of(policy: &Policy, body: &EventBody, case: &Case) -> Option<Topic>
             }
             Topic::Outage
         }
-        EventBody::CaseReopened(_) if pages(case.severity) => Topic::Outage,
-        EventBody::CaseClosed(_) if pages(case.severity) => Topic::OutageEnded,
+        EventBody::CaseReopened(_) if pages(policy, case.severity) => Topic::Outage,
+        EventBody::CaseClosed(_) if pages(policy, case.severity) => Topic::OutageEnded,
         _ => return None,
     })
 }

@@ -206,6 +206,11 @@ impl Policy {
         own.or_else(|| self.level(level).map(|l| l.review))
     }
 
+    /// "severity 2 (High)", or "severity 7" for one the policy does not define.
+    pub fn severity_named(&self, n: u32) -> String {
+        self.severities.get(&n).map_or(format!("severity {n}"), |s| s.named(n))
+    }
+
     pub fn level(&self, n: u32) -> Option<&Level> {
         n.checked_sub(1).and_then(|i| self.levels.get(i as usize))
     }
