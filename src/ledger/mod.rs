@@ -11,7 +11,9 @@ pub mod store;
 
 pub use error::{Result, StoreError};
 pub use location::Location;
-pub use store::{CaseFilter, Counts, EscalationFilter, EventMeta, NewCase, NewEvent, PolicyRow, Row, StoredEvent, Txn};
+pub use store::{
+    CaseFilter, Counts, EscalationFilter, EventMeta, ImportStart, NewCase, NewEvent, PolicyRow, Row, StoredEvent, Txn,
+};
 
 /// The chain hash of a new event at `seq` after `prev`, as both backends store it.
 pub(crate) fn chain_hash(prev: &str, seq: i64, e: &NewEvent) -> Result<String> {

@@ -113,6 +113,17 @@ pub(crate) fn added_seqs(rows: &[NewCase], last: i64) -> Vec<i64> {
         .collect()
 }
 
+/// Where a bulk import starts.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportStart {
+    /// The event log's last seq before the import.
+    pub last_seq: i64,
+    /// Look up only the ids read before in this import: the ledger held no case as it
+    /// began, no other command adds one until it ends, and its key of cases is built
+    /// after the load (a lookup before builds it then).
+    pub repeats_only: bool,
+}
+
 /// What the events of one command share: when, who, under which policy.
 pub struct EventMeta<'a> {
     pub at: DateTime<Utc>,
@@ -278,8 +289,8 @@ pub trait Txn {
     fn each_case_event(&mut self, each: Each<Event>) -> anyhow::Result<()>;
 
     // ---- bulk import, a batch of records at a time
-    /// Prepare for a bulk import; returns the log's last seq before it.
-    fn import_begin(&mut self) -> Result<i64>;
+    /// Prepare for a bulk import: where it starts.
+    fn import_begin(&mut self) -> Result<ImportStart>;
     /// Remember that these ids were seen on these lines (an id seen already keeps its first line).
     fn import_remember(&mut self, seen: &[(String, u64)]) -> Result<()>;
     /// The first line each of these ids was remembered on, for those remembered.

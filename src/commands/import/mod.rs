@@ -1,6 +1,7 @@
 //! `escalate case import`: cases from NDJSON or CSV, streamed, every record
 //! checked, all or nothing unless `--skip-invalid`, in one write transaction.
 
+mod fresh;
 mod input;
 mod update;
 use update::waiting;
@@ -117,11 +118,20 @@ fn import(
     let source = sum.source.clone();
     let mut ledger = if a.dry_run { ctx.read_ledger()? } else { ctx.write_ledger()? };
     let mut tx = if a.dry_run { ledger.scratch()? } else { ledger.begin_bulk()? };
-    let start_seq = tx.import_begin()?;
+    let start = tx.import_begin()?;
     if !a.dry_run {
         tx.remember_policy(&ctx.policy_row())?;
     }
-    let mut run = Run { ctx, a, source, start_seq, any_listed: false, bin: records.bin(), warnings: Vec::new() };
+    let mut run = Run {
+        ctx,
+        a,
+        source,
+        start_seq: start.last_seq,
+        fresh: fresh::FreshIds::new(start.repeats_only),
+        any_listed: false,
+        bin: records.bin(),
+        warnings: Vec::new(),
+    };
     let mut batch = Vec::with_capacity(BATCH);
     for rec in records {
         batch.push(rec.map_err(|e| error::bad_input(format!("cannot read {}: {e}", run.source)))?);
@@ -160,6 +170,9 @@ struct Run<'a> {
     source: String,
     /// The event log's last entry before this import.
     start_seq: i64,
+    /// The ids read so far, when the ledger asks to look up only repeats: a batch of
+    /// ids never read before is not looked up.
+    fresh: Option<fresh::FreshIds>,
     /// Some id is in the temporary table.
     any_listed: bool,
     /// Where records and cases go once written.
@@ -204,8 +217,13 @@ impl Run<'_> {
             .map(|r| trimmed(r.raw.as_ref().ok().and_then(|r| r.id.as_ref()).or(r.id.as_ref())))
             .collect();
         let ids: Vec<String> = keys.iter().flatten().cloned().collect();
+        let unseen = self.fresh.as_mut().is_some_and(|f| f.all_new(&ids));
         let mut known = Known {
-            existing: tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            existing: if unseen {
+                HashMap::new()
+            } else {
+                tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect()
+            },
             here: HashMap::with_capacity(records.len()),
             ..Known::default()
         };

@@ -7,23 +7,30 @@ use std::collections::HashMap;
 use super::queries::{CASE_COLS, EVENT_COLS, PgTxn, case_row, stored_event};
 use super::txn::pause_row;
 use crate::ledger::error::Result;
-use crate::ledger::store::{CaseRow, Each, EventMeta, NewCase, PolicyRow, Row as AnyRow, Txn};
+use crate::ledger::store::{CaseRow, Each, EventMeta, ImportStart, NewCase, PolicyRow, Row as AnyRow, Txn};
 
 impl PgTxn<'_> {
     /// Set up an import: its temporary tables and, into an empty ledger, the indexes
-    /// and keys dropped until `end_import` (the event log's by case until it is needed);
-    /// the event log's last seq.
-    pub(super) fn begin_import(&mut self) -> Result<i64> {
+    /// and keys dropped until `end_import` (the event log's by case, and the cases'
+    /// key, until they are needed); where the import starts.
+    pub(super) fn begin_import(&mut self) -> Result<ImportStart> {
         self.tx.batch_execute(
             "CREATE TEMP TABLE IF NOT EXISTS import_seen (id text PRIMARY KEY, line bigint) ON COMMIT DROP;
-             CREATE TEMP TABLE IF NOT EXISTS import_indexes (name text NOT NULL, def text NOT NULL) ON COMMIT DROP;",
+             CREATE TEMP TABLE IF NOT EXISTS import_indexes (n serial, name text NOT NULL, def text NOT NULL,
+               foreign_key boolean NOT NULL DEFAULT false) ON COMMIT DROP;",
         )?;
-        // Into a ledger without cases, the cases' secondary indexes and the tags' key are
-        // built once at the end (import_end) instead of row by row, and so are the event
-        // log's key and index when it is empty too. Until the import commits, the lock of
-        // the dropping holds other commands on these tables back; in a ledger being filled
-        // for the first time.
-        let empty = self.rows("SELECT NOT EXISTS (SELECT 1 FROM cases)", &[], |r| Ok(r.get::<_, bool>(0)))?[0];
+        let mut empty = self.no_cases()?;
+        if self.write && empty {
+            // Other writers of cases wait from here until the import commits, so that a
+            // ledger found empty holds no case but the import's (readers go on).
+            self.tx.batch_execute("LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE")?;
+            empty = self.no_cases()?;
+        }
+        // Into a ledger without cases, the cases' secondary indexes, their key and the
+        // tags' key are built once at the end (import_end) instead of row by row, and so
+        // are the event log's key and index when it is empty too. Until the import
+        // commits, the lock of the dropping holds other commands on these tables back;
+        // in a ledger being filled for the first time.
         if self.write && empty {
             self.tx.batch_execute(
                 "INSERT INTO import_indexes (name, def) SELECT indexname, indexdef FROM pg_indexes
@@ -32,6 +39,11 @@ impl PgTxn<'_> {
                  DROP INDEX IF EXISTS cases_customer, cases_opened, cases_open_by;",
             )?;
             self.defer_key("case_tags", "case_tags_pkey")?;
+            // What refers to the key first (put back after it).
+            self.defer_key("pauses", "pauses_case_id_fkey")?;
+            self.defer_key("escalations", "escalations_case_id_fkey")?;
+            self.defer_key("cases", "cases_pkey")?;
+            self.cases_key_deferred = true;
         }
         // Read after the dropping, which waits for an import that got there first to end.
         let last = self.rows("SELECT COALESCE(MAX(seq), 0) FROM events", &[], |r| Ok(r.get::<_, i64>(0)))?[0];
@@ -43,15 +55,30 @@ impl PgTxn<'_> {
                  DROP INDEX IF EXISTS events_case;",
             )?;
         }
-        Ok(last)
+        Ok(ImportStart { last_seq: last, repeats_only: self.cases_key_deferred })
+    }
+
+    fn no_cases(&mut self) -> Result<bool> {
+        Ok(self.rows("SELECT NOT EXISTS (SELECT 1 FROM cases)", &[], |r| Ok(r.get::<_, bool>(0)))?[0])
+    }
+
+    /// The cases' key and what refers to it, built now if `begin_import` dropped them:
+    /// before cases are looked up by id.
+    pub(super) fn cases_key(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.cases_key_deferred) {
+            for name in ["cases_pkey", "pauses_case_id_fkey", "escalations_case_id_fkey"] {
+                self.restore(name)?;
+            }
+        }
+        Ok(())
     }
 
     /// Drop the key `name` of `table` until `end_import`, keeping how to add it back.
     fn defer_key(&mut self, table: &str, name: &str) -> Result<()> {
         self.exec(
-            "INSERT INTO import_indexes (name, def)
+            "INSERT INTO import_indexes (name, def, foreign_key)
                SELECT c.conname, format('ALTER TABLE %I ADD CONSTRAINT %I ', t.relname, c.conname)
-                                 || pg_get_constraintdef(c.oid)
+                                 || pg_get_constraintdef(c.oid), c.contype = 'f'
                FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
                WHERE t.relname = $1 AND t.relnamespace = current_schema()::regnamespace AND c.conname = $2",
             &[&table, &name],
@@ -111,7 +138,9 @@ impl PgTxn<'_> {
 
     /// Build what `begin_import` dropped; drop the temporary tables.
     pub(super) fn end_import(&mut self) -> Result<()> {
-        let defs = self.rows("SELECT def FROM import_indexes", &[], |r| Ok(r.get::<_, String>(0)))?;
+        self.cases_key_deferred = false;
+        let defs =
+            self.rows("SELECT def FROM import_indexes ORDER BY foreign_key, n", &[], |r| Ok(r.get::<_, String>(0)))?;
         for def in defs {
             self.tx.batch_execute(&def)?;
         }

@@ -20,6 +20,8 @@ pub struct PgTxn<'a> {
     prepared: HashMap<String, Statement>,
     /// Rows `ledger copy` handed over, written a table at a time in bulk.
     pub(super) pending: Vec<crate::ledger::store::Row>,
+    /// An import into an empty ledger dropped the cases' key until it is needed.
+    pub(super) cases_key_deferred: bool,
 }
 
 pub(super) type Param<'a> = &'a (dyn ToSql + Sync);
@@ -243,7 +245,7 @@ pub(super) fn event_row(r: &Row) -> Result<Event> {
 
 impl<'a> PgTxn<'a> {
     pub fn new(tx: Transaction<'a>, write: bool) -> PgTxn<'a> {
-        PgTxn { tx, write, prepared: HashMap::new(), pending: Vec::new() }
+        PgTxn { tx, write, prepared: HashMap::new(), pending: Vec::new(), cases_key_deferred: false }
     }
 
     /// A statement prepared once per transaction.

@@ -35,6 +35,7 @@ pub(super) fn pause_row(r: &postgres::Row, from: usize) -> Pause {
 
 impl Txn for PgTxn<'_> {
     fn case(&mut self, id: &str) -> Result<Option<Case>> {
+        self.cases_key()?;
         // A writer holds the case's row until it commits: the checks it makes stay true.
         let lock = if self.write { " FOR UPDATE OF cases" } else { "" };
         let sql = format!("SELECT {CASE_COLS} FROM cases WHERE id = $1{lock}");
@@ -42,6 +43,7 @@ impl Txn for PgTxn<'_> {
     }
 
     fn cases(&mut self, ids: &[String]) -> Result<Vec<Case>> {
+        self.cases_key()?;
         if let Some((low, high)) = crate::ledger::key_range(ids) {
             let sql = "SELECT EXISTS (SELECT 1 FROM cases WHERE id BETWEEN $1 AND $2)";
             let any = self.rows(sql, &[low, high], |r| Ok(r.get::<_, bool>(0)))?;
@@ -263,7 +265,7 @@ impl Txn for PgTxn<'_> {
         self.stream(&sql, &[], |r| each(event_row(r)?))
     }
 
-    fn import_begin(&mut self) -> Result<i64> {
+    fn import_begin(&mut self) -> Result<crate::ledger::ImportStart> {
         self.begin_import()
     }
 

@@ -30,8 +30,9 @@ const LARGE: i64 = 50_000;
 
 /// Set an import up: its page cache, its temporary tables (the ids it has seen, the
 /// indexes it deferred, how many cases the ledger held as it began); the indexes
-/// deferred at once into an empty ledger. The event log's last seq.
-pub fn begin(tx: &Connection) -> Result<i64> {
+/// deferred at once into an empty ledger. Where the import starts: its cases are
+/// looked up by their key, kept through the load.
+pub fn begin(tx: &Connection) -> Result<crate::ledger::ImportStart> {
     // A 24 MiB page cache keeps the indexes' hot pages in memory and the peak under 64 MiB
     // (32 MiB took an import into a ledger of 1,000,000 cases to 65 MiB).
     tx.execute_batch(
@@ -44,7 +45,8 @@ pub fn begin(tx: &Connection) -> Result<i64> {
     if before(tx)? == 0 {
         defer_indexes(tx)?;
     }
-    Ok(tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+    let last_seq = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+    Ok(crate::ledger::ImportStart { last_seq, repeats_only: false })
 }
 
 /// Remember ids of the input (with their lines) for later batches.

@@ -248,7 +248,7 @@ impl Txn for SqliteTxn<'_> {
         super::stream::case_events(&self.tx, each)
     }
 
-    fn import_begin(&mut self) -> Result<i64> {
+    fn import_begin(&mut self) -> Result<crate::ledger::ImportStart> {
         super::bulk::begin(&self.tx)
     }
 
