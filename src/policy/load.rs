@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::validate::locate as locate_in;
+use super::problems::locate as locate_in;
 use super::{BUILT_IN, Policy};
 use crate::error;
 

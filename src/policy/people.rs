@@ -106,3 +106,29 @@ pub fn build_oncall(raw: &RawOnCall, problem: &mut dyn FnMut(std::ops::Range<usi
     }
     OnCall { roles: raw.roles.clone(), manager: manager.map(|(_, m)| m) }
 }
+
+/// Actor names or "role:NAME" entries, each role defined under [roles].
+pub(super) fn deciders(
+    p: &mut super::problems::Problems,
+    list: &[Spanned<String>],
+    what: &str,
+    roles: &IndexMap<String, Vec<String>>,
+) -> Vec<super::Decider> {
+    let mut out = Vec::new();
+    for d in list {
+        let name = d.get_ref().trim();
+        match name.strip_prefix("role:") {
+            Some(role) if roles.contains_key(role) => out.push(super::Decider::Role(role.to_string())),
+            Some(role) => p.at(
+                d.span(),
+                format!(
+                    "{what} {name:?} names unknown role {role:?}: define it under [roles] or give it to someone under [people] (roles: {})",
+                    super::Policy::keys(roles)
+                ),
+            ),
+            None if name.is_empty() => p.at(d.span(), format!("a {what} is an actor name or \"role:NAME\", not empty")),
+            None => out.push(super::Decider::Actor(name.to_string())),
+        }
+    }
+    out
+}

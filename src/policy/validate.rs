@@ -2,96 +2,15 @@
 //! naming the file, line and column of the offending entry.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use indexmap::IndexMap;
-use toml::Spanned;
 
+use super::problems::{MAX_PROBLEMS, Problems, check_key, duplicate_key, locate, numbered, text_span};
 use super::raw::{PauseClock, PromoteAfter, RawPolicy};
-use super::{Calendar, Counting, Decider, Destination, Level, Policy, Rating, Reason, Severity, Tier};
+use super::{Calendar, Counting, Decider, Destination, Policy, Rating, Reason, Severity, Tier};
 use crate::error;
-
-struct Problems<'a> {
-    text: &'a str,
-    file: &'a str,
-    found: Vec<String>,
-}
-
-impl Problems<'_> {
-    fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
-        self.found.push(locate(self.text, self.file, span, &message.into()));
-    }
-
-    /// Only "file:line:col: message": the line holds something not to repeat (a secret).
-    fn at_unquoted(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let full = locate(self.text, self.file, span, &message.into());
-        self.found.push(full.lines().next().unwrap_or_default().to_string());
-    }
-}
-
-/// The widest source line quoted under an error, in characters.
-const MAX_QUOTE: usize = 200;
-/// The longest message, in characters: a message quotes what the file holds.
-const MAX_MESSAGE: usize = 500;
-/// The most problems listed at once; the rest are counted.
-const MAX_PROBLEMS: usize = 50;
-
-/// "file:line:col: message" and the source line, caret under the column.
-/// A span that points nowhere (an empty one at 0: a whole table missing)
-/// points at the top of the file. A long line is quoted in part, around the
-/// column, and a long message is cut, so an error stays readable.
-pub fn locate(text: &str, file: &str, span: Range<usize>, message: &str) -> String {
-    let message = cut(message, MAX_MESSAGE);
-    if span.is_empty() && span.start == 0 {
-        return format!("{file}:1:1: {message}");
-    }
-    let mut start = span.start.min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let before = &text[..start];
-    let line_no = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = text[line_start..start].chars().count() + 1;
-    let line = text[line_start..].split('\n').next().unwrap_or("");
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    let (quoted, caret) = window(line, col - 1, MAX_QUOTE);
-    let gutter = " ".repeat(line_no.to_string().len());
-    format!("{file}:{line_no}:{col}: {message}\n{gutter} |\n{line_no} | {quoted}\n{gutter} | {}^", " ".repeat(caret))
-}
-
-/// At most `max` characters of `s`, with an ellipsis when cut.
-fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]).into(),
-        None => s.into(),
-    }
-}
-
-/// The part of `line` to quote, at most `max` characters around character
-/// `col` (ellipses marking what is left out), and where `col` falls in it.
-fn window(line: &str, col: usize, max: usize) -> (String, usize) {
-    let len = line.chars().count();
-    if len <= max {
-        return (line.to_string(), col);
-    }
-    let from = col.saturating_sub(max / 2).min(len - max);
-    let part: String = line.chars().skip(from).take(max).collect();
-    let (lead, tail) = (if from > 0 { "…" } else { "" }, if from + max < len { "…" } else { "" });
-    (format!("{lead}{part}{tail}"), col - from + lead.chars().count())
-}
-
-/// A duplicate key, named with the table it is in.
-fn duplicate_key(text: &str, at: usize) -> String {
-    let line = text.get(at..).and_then(|t| t.lines().next()).unwrap_or("");
-    let key = line.split('=').next().unwrap_or("").trim().trim_matches('"');
-    let before = text.get(..at).unwrap_or("");
-    let table = before.lines().rev().map(str::trim).find(|l| l.starts_with('['));
-    let place = table.map_or(String::new(), |t| format!(" in {}", t.split('#').next().unwrap_or(t).trim()));
-    format!("duplicate key `{key}`{place}: give each key once")
-}
 
 pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
@@ -118,34 +37,114 @@ pub fn parse(text: &str, file: &str) -> anyhow::Result<Policy> {
     }
 }
 
-fn check_key(p: &mut Problems, span: &Range<usize>, what: &str, key: &str) {
-    let ok = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !ok {
-        p.at(span.clone(), format!("{what} key {key:?} may hold only letters, digits, '-' and '_'"));
-    }
-}
-
-fn numbered<T>(
-    p: &mut Problems,
-    what: &str,
-    table: &Spanned<IndexMap<String, Spanned<T>>>,
-) -> BTreeMap<u32, Range<usize>> {
-    let mut out = BTreeMap::new();
-    for (key, value) in table.get_ref() {
-        match key.parse::<u32>() {
-            Ok(n) if n >= 1 => {
-                out.insert(n, value.span());
-            }
-            _ => p.at(value.span(), format!("{what} key {key:?} must be a whole number from 1")),
-        }
-    }
-    out
-}
-
 fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     let calendar = build_calendar(&raw, p);
     let mut uses_business = false;
 
+    let tiers = build_tiers(&raw, p);
+
+    let (severities, severities_business) = build_severities(&raw, &tiers, p);
+    uses_business |= severities_business;
+
+    let reasons = build_reasons(&raw, p);
+
+    let (mut levels, levels_business) = super::levels::build(p, &raw);
+    uses_business |= levels_business;
+
+    let after = raw.promotion.allowed_after.get_ref();
+    if after.is_empty() {
+        p.at(
+            raw.promotion.allowed_after.span(),
+            "promotion.allowed_after needs \"review-elapsed\", \"decided\" or both",
+        );
+    }
+    let promote_after_review = after.iter().any(|a| matches!(a, PromoteAfter::ReviewElapsed));
+    let promote_after_decision = after.iter().any(|a| matches!(a, PromoteAfter::Decided));
+
+    let (destinations, destinations_business) = build_destinations(&raw, p);
+    uses_business |= destinations_business;
+    for key in raw.fields.keys() {
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || key.is_empty() {
+            p.at(0..0, format!("field key {key:?} may hold only letters, digits, '-' and '_'"));
+        }
+    }
+
+    let (persons, roles) = super::people::build(&raw.people, &raw.roles, &mut |span, msg| p.at(span, msg));
+    let deciders = super::people::deciders(p, &raw.decisions.deciders, "decider", &roles);
+    let take_over = super::people::deciders(p, &raw.ownership.take_over, "ownership.take_over entry", &roles);
+    let nobody = |d: &Decider| matches!(d, Decider::Role(r) if roles.get(r).is_none_or(Vec::is_empty));
+    super::levels::deciders(p, &raw, &roles, &mut levels);
+    super::levels::start_levels(p, &raw, &levels);
+    let oncall = super::people::build_oncall(&raw.oncall, &mut |span, msg| p.at(span, msg));
+    let accounts = super::accounts::build(&raw.accounts, &severities, &reasons, &mut |span, msg| p.at(span, msg));
+    if let Some(first) = raw.decisions.deciders.first()
+        && !deciders.is_empty()
+        && deciders.iter().all(nobody)
+    {
+        p.at(
+            first.span(),
+            "the deciders name only roles without members: no one could decide; list members under [roles], \
+             or leave deciders = [] so that anyone may",
+        );
+    }
+    let clocks = &raw.pause.clocks;
+    let signals = super::signals::build(&raw.signals, &mut |span, msg| p.at(span, msg));
+    uses_business |= signals.stalled_after.counting == Counting::Business;
+    uses_business |= signals.recurring_window.counting == Counting::Business;
+
+    let notify = super::channels::build(&raw, &mut |span, msg, quote| {
+        if quote { p.at(span, msg) } else { p.at_unquoted(span, msg) }
+    });
+    let calendar = calendar?;
+    if uses_business {
+        working_time_needed(&raw, &calendar, p);
+    }
+    Some(Policy {
+        name: raw.policy.name,
+        description: raw.policy.description,
+        calendar,
+        tiers,
+        severities,
+        reasons,
+        levels,
+        promote_after_review,
+        promote_after_decision,
+        destinations,
+        fields: raw.fields,
+        deciders,
+        roles,
+        self_decision: raw.decisions.self_decision,
+        after_rejection: raw.decisions.after_rejection,
+        take_over,
+        pause_wait: clocks.contains(&PauseClock::WaitWindow),
+        pause_touch: clocks.contains(&PauseClock::TouchPoint),
+        pause_review: clocks.contains(&PauseClock::Review),
+        signals,
+        notify,
+        people: persons,
+        oncall,
+        accounts,
+    })
+}
+
+/// Business durations are used: the calendar must have working time.
+fn working_time_needed(raw: &RawPolicy, calendar: &Calendar, p: &mut Problems) {
+    if calendar.has_working_time() {
+        return;
+    }
+    // Said where the working time is set: the working days, when they are none.
+    let days = text_span(p.text, "working_days").filter(|_| raw.calendar.working_days.is_empty());
+    let (span, why) = match days {
+        Some(span) => {
+            (span, "working_days is empty: name the working days, like [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]")
+        }
+        None => (raw.calendar.timezone.span(), "the calendar has no working time"),
+    };
+    p.at(span, format!("business durations are used, and {why}"));
+}
+
+/// The tiers, each labelled (its key when the label is empty).
+fn build_tiers(raw: &RawPolicy, p: &mut Problems) -> IndexMap<String, Tier> {
     let mut tiers = IndexMap::new();
     for (key, t) in raw.tiers.get_ref() {
         check_key(p, &raw.tiers.span(), "tier", key);
@@ -155,7 +154,17 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     if tiers.is_empty() {
         p.at(raw.tiers.span(), "the policy needs at least one tier");
     }
+    tiers
+}
 
+/// The severities, each with a wait window for every tier when escalable (a
+/// redirect otherwise); and whether any window counts business time.
+fn build_severities(
+    raw: &RawPolicy,
+    tiers: &IndexMap<String, Tier>,
+    p: &mut Problems,
+) -> (BTreeMap<u32, Severity>, bool) {
+    let mut uses_business = false;
     let sev_spans = numbered(p, "severity", &raw.severities);
     let mut severities = BTreeMap::new();
     for (key, sev) in raw.severities.get_ref() {
@@ -168,7 +177,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
                     span.clone(),
                     format!(
                         "severity {n}: first_response names unknown tier {tier:?} (tiers: {})",
-                        Policy::keys(&tiers)
+                        Policy::keys(tiers)
                     ),
                 );
             }
@@ -178,7 +187,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
             if !tiers.contains_key(tier) {
                 p.at(
                     span.clone(),
-                    format!("severity {n}: wait names unknown tier {tier:?} (tiers: {})", Policy::keys(&tiers)),
+                    format!("severity {n}: wait names unknown tier {tier:?} (tiers: {})", Policy::keys(tiers)),
                 );
             }
         }
@@ -207,7 +216,11 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     if sev_spans.is_empty() {
         p.at(raw.severities.span(), "the policy needs at least one severity");
     }
+    (severities, uses_business)
+}
 
+/// The reasons a case may be escalated for.
+fn build_reasons(raw: &RawPolicy, p: &mut Problems) -> IndexMap<String, Reason> {
     let mut reasons = IndexMap::new();
     for (key, r) in raw.reasons.get_ref() {
         check_key(p, &raw.reasons.span(), "reason", key);
@@ -228,66 +241,13 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     if reasons.is_empty() {
         p.at(raw.reasons.span(), "the policy needs at least one reason");
     }
+    reasons
+}
 
-    let level_spans = numbered(p, "level", &raw.levels);
-    for (expected, (n, span)) in (1u32..).zip(&level_spans) {
-        if *n != expected {
-            let found: Vec<String> = level_spans.keys().map(u32::to_string).collect();
-            p.at(
-                span.clone(),
-                format!(
-                    "levels must be numbered 1, 2, 3… without gaps: level {expected} is missing (found {})",
-                    found.join(", ")
-                ),
-            );
-            break;
-        }
-    }
-    if level_spans.is_empty() {
-        p.at(raw.levels.span(), "the policy needs at least one level");
-    }
-    let mut levels: Vec<Level> = Vec::new();
-    for (key, level) in raw.levels.get_ref() {
-        let Ok(n) = key.parse::<u32>() else { continue };
-        let l = level.get_ref();
-        if l.audience.is_empty() {
-            p.at(level.span(), format!("level {n} needs an `audience`: who is alerted at this level"));
-        }
-        if l.review.minutes <= 0 {
-            p.at(
-                level.span(),
-                format!(
-                    "level {n}'s review window is {}: nobody could review in time; give one like \"4h business\"",
-                    l.review
-                ),
-            );
-        }
-        uses_business |= l.review.counting == Counting::Business;
-        uses_business |= l.update_every.is_some_and(|u| u.counting == Counting::Business);
-        levels.push(Level {
-            number: n,
-            name: l.name.clone(),
-            audience: l.audience.clone(),
-            reviewer: if l.reviewer.is_empty() { "reviewer".into() } else { l.reviewer.clone() },
-            review: l.review,
-            update_every: l.update_every,
-            root_cause_analysis: l.root_cause_analysis,
-            deciders: None,
-            may_start: l.may_start || n == 1,
-        });
-    }
-    levels.sort_by_key(|l| l.number);
-
-    let after = raw.promotion.allowed_after.get_ref();
-    if after.is_empty() {
-        p.at(
-            raw.promotion.allowed_after.span(),
-            "promotion.allowed_after needs \"review-elapsed\", \"decided\" or both",
-        );
-    }
-    let promote_after_review = after.iter().any(|a| matches!(a, PromoteAfter::ReviewElapsed));
-    let promote_after_decision = after.iter().any(|a| matches!(a, PromoteAfter::Decided));
-
+/// The destinations, each requiring only fields described under [fields]; and
+/// whether any review window counts business time.
+fn build_destinations(raw: &RawPolicy, p: &mut Problems) -> (IndexMap<String, Destination>, bool) {
+    let mut uses_business = false;
     let mut destinations = IndexMap::new();
     for (key, d) in raw.destinations.get_ref() {
         check_key(p, &d.span(), "destination", key);
@@ -324,160 +284,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     if destinations.is_empty() {
         p.at(raw.destinations.span(), "the policy needs at least one destination");
     }
-    for key in raw.fields.keys() {
-        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || key.is_empty() {
-            p.at(0..0, format!("field key {key:?} may hold only letters, digits, '-' and '_'"));
-        }
-    }
-
-    let (persons, roles) = super::people::build(&raw.people, &raw.roles, &mut |span, msg| p.at(span, msg));
-    let deciders = people(p, &raw.decisions.deciders, "decider", &roles);
-    let take_over = people(p, &raw.ownership.take_over, "ownership.take_over entry", &roles);
-    let nobody = |d: &Decider| matches!(d, Decider::Role(r) if roles.get(r).is_none_or(Vec::is_empty));
-    level_deciders(p, &raw, &roles, &mut levels);
-    start_levels(p, &raw, &levels);
-    let oncall = super::people::build_oncall(&raw.oncall, &mut |span, msg| p.at(span, msg));
-    let accounts = super::accounts::build(&raw.accounts, &severities, &reasons, &mut |span, msg| p.at(span, msg));
-    if let Some(first) = raw.decisions.deciders.first()
-        && !deciders.is_empty()
-        && deciders.iter().all(nobody)
-    {
-        p.at(
-            first.span(),
-            "the deciders name only roles without members: no one could decide; list members under [roles], \
-             or leave deciders = [] so that anyone may",
-        );
-    }
-    let clocks = &raw.pause.clocks;
-    let signals = super::signals::build(&raw.signals, &mut |span, msg| p.at(span, msg));
-    uses_business |= signals.stalled_after.counting == Counting::Business;
-    uses_business |= signals.recurring_window.counting == Counting::Business;
-
-    let notify = super::channels::build(&raw, &mut |span, msg, quote| {
-        if quote { p.at(span, msg) } else { p.at_unquoted(span, msg) }
-    });
-    let calendar = calendar?;
-    if uses_business && !calendar.has_working_time() {
-        // Said where the working time is set: the working days, when they are none.
-        let days = text_span(p.text, "working_days").filter(|_| raw.calendar.working_days.is_empty());
-        let (span, why) = match days {
-            Some(span) => (
-                span,
-                "working_days is empty: name the working days, like [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]",
-            ),
-            None => (raw.calendar.timezone.span(), "the calendar has no working time"),
-        };
-        p.at(span, format!("business durations are used, and {why}"));
-    }
-    Some(Policy {
-        name: raw.policy.name,
-        description: raw.policy.description,
-        calendar,
-        tiers,
-        severities,
-        reasons,
-        levels,
-        promote_after_review,
-        promote_after_decision,
-        destinations,
-        fields: raw.fields,
-        deciders,
-        roles,
-        self_decision: raw.decisions.self_decision,
-        after_rejection: raw.decisions.after_rejection,
-        take_over,
-        pause_wait: clocks.contains(&PauseClock::WaitWindow),
-        pause_touch: clocks.contains(&PauseClock::TouchPoint),
-        pause_review: clocks.contains(&PauseClock::Review),
-        signals,
-        notify,
-        people: persons,
-        oncall,
-        accounts,
-    })
-}
-
-/// Each level's own deciders: names or roles someone holds.
-fn level_deciders(p: &mut Problems, raw: &RawPolicy, roles: &IndexMap<String, Vec<String>>, levels: &mut [Level]) {
-    for (key, level) in raw.levels.get_ref() {
-        let (Ok(n), Some(list)) = (key.parse::<u32>(), level.get_ref().deciders.as_ref()) else { continue };
-        let what = format!("levels.{n}.deciders entry");
-        let found = people(p, list, &what, roles);
-        for (d, at) in found.iter().zip(list) {
-            if let Decider::Role(r) = d
-                && roles.get(r).is_none_or(Vec::is_empty)
-            {
-                p.at(
-                    at.span(),
-                    format!(
-                        "level {n} is decided by role {r:?}, which nobody holds: name its members under [roles] or \
-                         give someone `roles = [\"{r}\"]` under [people]"
-                    ),
-                );
-            }
-        }
-        if let Some(l) = levels.iter_mut().find(|l| l.number == n) {
-            l.deciders = Some(found);
-        }
-    }
-}
-
-/// A reason's start level must be a level a request may start at.
-fn start_levels(p: &mut Problems, raw: &RawPolicy, levels: &[Level]) {
-    let allowed: Vec<u32> = levels.iter().filter(|l| l.may_start).map(|l| l.number).collect();
-    let list = allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
-    for (key, r) in raw.reasons.get_ref() {
-        let Some(s) = &r.start_level else { continue };
-        if !allowed.contains(s.get_ref()) {
-            p.at(
-                s.span(),
-                format!(
-                    "reason {key:?} starts at level {}, which a request may not start at (levels that may: {list}); \
-                     mark the level `may_start = true`",
-                    s.get_ref()
-                ),
-            );
-        }
-    }
-}
-
-/// Actor names or "role:NAME" entries, each role defined under [roles].
-fn people(
-    p: &mut Problems,
-    list: &[Spanned<String>],
-    what: &str,
-    roles: &IndexMap<String, Vec<String>>,
-) -> Vec<Decider> {
-    let mut out = Vec::new();
-    for d in list {
-        let name = d.get_ref().trim();
-        match name.strip_prefix("role:") {
-            Some(role) if roles.contains_key(role) => out.push(Decider::Role(role.to_string())),
-            Some(role) => p.at(
-                d.span(),
-                format!(
-                    "{what} {name:?} names unknown role {role:?}: define it under [roles] or give it to someone under [people] (roles: {})",
-                    Policy::keys(roles)
-                ),
-            ),
-            None if name.is_empty() => p.at(d.span(), format!("a {what} is an actor name or \"role:NAME\", not empty")),
-            None => out.push(Decider::Actor(name.to_string())),
-        }
-    }
-    out
-}
-
-/// Where `key` is first set in `text` (at the start of a line), for a value with no span of its own.
-fn text_span(text: &str, key: &str) -> Option<Range<usize>> {
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with(key) {
-            let start = at + (line.len() - line.trim_start().len());
-            return Some(start..start + key.len());
-        }
-        at += line.len();
-    }
-    None
+    (destinations, uses_business)
 }
 
 fn parse_hhmm(s: &str) -> Option<u32> {
