@@ -9,9 +9,9 @@ mod common;
 use common::Env;
 use serde_json::Value;
 
-const SEED_000: &str = "000-tiered.toml";
-const SEEDS_001_002: &str = "001-002-support-levels.toml";
-const SEEDS_003_004: &str = "003-004-destinations.toml";
+const ONE_LEVEL: &str = "one-level-review.toml";
+const FOUR_LEVELS: &str = "four-levels.toml";
+const PACKAGES: &str = "packages-and-accounts.toml";
 
 fn policy_path(file: &str) -> String {
     common::repo().join("examples").join("policies").join(file).display().to_string()
@@ -102,7 +102,7 @@ fn destination<'a>(show: &'a Value, key: &str) -> &'a Value {
 
 /// Every example policy file, and the default policy.
 fn every_policy() -> Vec<String> {
-    let mut all: Vec<String> = [SEED_000, SEEDS_001_002, SEEDS_003_004].iter().map(|f| policy_path(f)).collect();
+    let mut all: Vec<String> = [ONE_LEVEL, FOUR_LEVELS, PACKAGES].iter().map(|f| policy_path(f)).collect();
     all.push(common::repo().join("policy.toml").display().to_string());
     all
 }
@@ -110,9 +110,9 @@ fn every_policy() -> Vec<String> {
 #[test]
 fn every_example_policy_passes_policy_check_and_names_its_source_not_a_seed_number() {
     for (file, source, levels, destinations) in [
-        (SEED_000, "Armory Support's \"Escalating a Case\" guide", 1, 1),
-        (SEEDS_001_002, "the \"Escalating Support Cases\" articles of\n# Khoros and of Lithium", 4, 1),
-        (SEEDS_003_004, "\"Converting a Support Emergency into an Account Escalation\"", 2, 5),
+        (ONE_LEVEL, "Armory Support's \"Escalating a Case\" guide", 1, 1),
+        (FOUR_LEVELS, "the \"Escalating Support Cases\" articles of\n# Khoros and of Lithium", 4, 1),
+        (PACKAGES, "\"Converting a Support Emergency into an Account Escalation\"", 2, 5),
     ] {
         let path = policy_path(file);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -192,9 +192,9 @@ fn no_severity_waits_longer_than_a_less_severe_one_in_any_policy() {
 // Seed 000: three reasons, one level, P0 by phone, no wait before a request.
 
 #[test]
-fn seed_000_is_encoded_as_written() {
-    let p = Example::new(SEED_000).show();
-    assert_eq!(p["name"], "000-tiered");
+fn one_level_is_encoded_as_written() {
+    let p = Example::new(ONE_LEVEL).show();
+    assert_eq!(p["name"], "one-level-review");
     assert_eq!(keys(&p["reasons"], "key"), ["executive-visibility", "lack-of-progress", "customer-deadline"]);
     assert_eq!(keys(&p["severities"], "label"), ["P0", "P1", "P2", "P3"]);
     let p0 = severity(&p, 1);
@@ -214,8 +214,8 @@ fn seed_000_is_encoded_as_written() {
 }
 
 #[test]
-fn seed_000_p1_to_p3_may_be_escalated_at_once_and_p0_goes_by_phone() {
-    let mut ex = Example::new(SEED_000);
+fn one_level_p1_to_p3_may_be_escalated_at_once_and_p0_goes_by_phone() {
+    let mut ex = Example::new(ONE_LEVEL);
     ex.at("2026-11-23T10:00:00Z");
     ex.case("A-1", 2, "service-agreement", "2026-11-23T10:00:00Z");
     ex.case("A-2", 4, "no-service-agreement", "2026-11-23T10:00:00Z");
@@ -244,8 +244,8 @@ fn seed_000_p1_to_p3_may_be_escalated_at_once_and_p0_goes_by_phone() {
 }
 
 #[test]
-fn seed_000_a_senior_support_engineer_reviews_and_there_is_no_higher_level() {
-    let mut ex = Example::new(SEED_000);
+fn one_level_a_senior_support_engineer_reviews_and_there_is_no_higher_level() {
+    let mut ex = Example::new(ONE_LEVEL);
     ex.at("2026-11-23T10:00:00Z");
     ex.case("A-1", 3, "service-agreement", "2026-11-23T09:00:00Z");
     // The two mandatory fields: reason and description; no package fields.
@@ -302,8 +302,8 @@ fn friday_evening_plus(minutes: i64) -> String {
 }
 
 #[test]
-fn seeds_001_002_wait_table_holds_to_the_minute_in_clock_hours() {
-    let mut ex = Example::new(SEEDS_001_002);
+fn four_levels_wait_table_holds_to_the_minute_in_clock_hours() {
+    let mut ex = Example::new(FOUR_LEVELS);
     let p = ex.show();
     assert_eq!(keys(&p["tiers"], "key"), ["premium", "non-premium"]);
     for (sev, tier, hours) in TABLE {
@@ -327,8 +327,8 @@ fn seeds_001_002_wait_table_holds_to_the_minute_in_clock_hours() {
 }
 
 #[test]
-fn seeds_001_002_severity_1_goes_to_the_outage_alias_and_only_the_seed_reasons_count() {
-    let mut ex = Example::new(SEEDS_001_002);
+fn four_levels_severity_1_goes_to_the_outage_alias_and_only_the_seed_reasons_count() {
+    let mut ex = Example::new(FOUR_LEVELS);
     ex.at("2026-11-23T12:00:00Z");
     ex.case("K-1", 1, "premium", "2026-11-20T08:00:00Z");
     ex.case("K-2", 2, "non-premium", "2026-11-20T08:00:00Z");
@@ -351,8 +351,8 @@ fn seeds_001_002_severity_1_goes_to_the_outage_alias_and_only_the_seed_reasons_c
 }
 
 #[test]
-fn seeds_001_002_a_missed_first_response_must_really_be_late() {
-    let mut ex = Example::new(SEEDS_001_002);
+fn four_levels_a_missed_first_response_must_really_be_late() {
+    let mut ex = Example::new(FOUR_LEVELS);
     ex.at("2026-11-23T16:00:00Z");
     // Severity 2, non-premium: the first-response target is 4h clock, as in the built-in policy.
     let add = |id: &str, responded: &str| {
@@ -373,8 +373,8 @@ fn seeds_001_002_a_missed_first_response_must_really_be_late() {
 }
 
 #[test]
-fn seeds_001_002_promotion_widens_the_audience_level_by_level() {
-    let mut ex = Example::new(SEEDS_001_002);
+fn four_levels_promotion_widens_the_audience_level_by_level() {
+    let mut ex = Example::new(FOUR_LEVELS);
     ex.at("2026-11-23T12:00:00Z"); // a Monday
     ex.case("K-1", 3, "non-premium", "2026-11-19T09:00:00Z");
     let v = ex.json(&[
@@ -431,8 +431,8 @@ fn seeds_001_002_promotion_widens_the_audience_level_by_level() {
 }
 
 #[test]
-fn seeds_001_002_level_2_has_no_root_cause_analysis_and_no_update_cadence() {
-    let mut ex = Example::new(SEEDS_001_002);
+fn four_levels_level_2_has_no_root_cause_analysis_and_no_update_cadence() {
+    let mut ex = Example::new(FOUR_LEVELS);
     let p = ex.show();
     let rca: Vec<bool> = p["levels"].as_array().unwrap().iter().map(|l| l["root_cause_analysis"] == true).collect();
     assert_eq!(rca, [false, false, true, true]);
@@ -455,8 +455,8 @@ fn seeds_001_002_level_2_has_no_root_cause_analysis_and_no_update_cadence() {
 // critical cases at once, ownership and touch-points.
 
 #[test]
-fn seeds_003_004_destinations_carry_the_seed_packages() {
-    let p = Example::new(SEEDS_003_004).show();
+fn packages_destinations_carry_the_seed_packages() {
+    let p = Example::new(PACKAGES).show();
     assert_eq!(keys(&p["destinations"], "key"), ["l2", "engineering", "product", "security", "leadership"]);
     let fields = |key: &str| strings(&destination(&p, key)["fields"]);
     assert_eq!(fields("l2"), ["summary", "troubleshooting", "customer-context"]);
@@ -487,7 +487,7 @@ fn seeds_003_004_destinations_carry_the_seed_packages() {
     assert_eq!(strings(&p["calendar"]["working_days"]).len(), 7, "on-call around the clock");
 
     // Every package is complete, and nothing outside it is accepted.
-    let mut ex = Example::new(SEEDS_003_004);
+    let mut ex = Example::new(PACKAGES);
     ex.at("2026-11-23T12:00:00Z");
     ex.case("G-1", 2, "any", "2026-11-23T12:00:00Z");
     let (_, err) = ex.expect(2, &["request", "G-1", "--reason", "business-stakes", "--to", "leadership"]);
@@ -502,8 +502,8 @@ fn seeds_003_004_destinations_carry_the_seed_packages() {
 }
 
 #[test]
-fn seeds_003_004_a_critical_case_may_be_escalated_at_once() {
-    let mut ex = Example::new(SEEDS_003_004);
+fn packages_a_critical_case_may_be_escalated_at_once() {
+    let mut ex = Example::new(PACKAGES);
     ex.at("2026-11-28T01:00:00Z"); // a Saturday: emergencies run around the clock
     ex.case("G-1", 1, "any", "2026-11-28T01:00:00Z");
     ex.case("G-2", 3, "any", "2026-11-28T01:00:00Z");
@@ -526,8 +526,8 @@ fn seeds_003_004_a_critical_case_may_be_escalated_at_once() {
 }
 
 #[test]
-fn seeds_003_004_security_routes_immediately_and_skips_the_levels() {
-    let mut ex = Example::new(SEEDS_003_004);
+fn packages_security_routes_immediately_and_skips_the_levels() {
+    let mut ex = Example::new(PACKAGES);
     ex.at("2026-11-28T01:00:00Z");
     ex.case("G-1", 1, "any", "2026-11-28T01:00:00Z");
     let v = ex.json(&["check", "G-1", "--to", "security"]);
@@ -564,8 +564,8 @@ fn seeds_003_004_security_routes_immediately_and_skips_the_levels() {
 }
 
 #[test]
-fn seeds_003_004_the_escalation_is_owned_handed_over_and_kept_in_touch() {
-    let mut ex = Example::new(SEEDS_003_004);
+fn packages_the_escalation_is_owned_handed_over_and_kept_in_touch() {
+    let mut ex = Example::new(PACKAGES);
     ex.at("2026-11-28T04:00:00Z");
     ex.case("G-1", 1, "any", "2026-11-28T01:00:00Z");
     let v = ex.json(&[
@@ -633,8 +633,8 @@ fn seeds_003_004_the_escalation_is_owned_handed_over_and_kept_in_touch() {
 }
 
 #[test]
-fn seeds_001_002_the_vp_alone_decides_level_4_and_each_kind_of_channel_is_shown() {
-    let mut ex = Example::new(SEEDS_001_002);
+fn four_levels_the_vp_alone_decides_level_4_and_each_kind_of_channel_is_shown() {
+    let mut ex = Example::new(FOUR_LEVELS);
     ex.at("2026-11-23T12:00:00Z"); // a Monday
     ex.case("K-1", 3, "non-premium", "2026-11-19T09:00:00Z");
     let request = ["request", "K-1", "--reason", "time-constraint", "--to", "case-portal", "--description", "Cut-over"];

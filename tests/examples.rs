@@ -12,9 +12,9 @@ const COVERED: &[(&str, &str)] = &[
     ("escalate-customer.sh", "every_eligible_case_of_a_customer_is_escalated"),
     ("data/tickets.csv", "an_export_is_imported_and_triaged"),
     ("data/policy-next.toml", "readme.rs: the README's policy diff and replay transcripts"),
-    ("policies/000-tiered.toml", "example_policies.rs"),
-    ("policies/001-002-support-levels.toml", "example_policies.rs"),
-    ("policies/003-004-destinations.toml", "example_policies.rs"),
+    ("policies/one-level-review.toml", "example_policies.rs"),
+    ("policies/four-levels.toml", "example_policies.rs"),
+    ("policies/packages-and-accounts.toml", "example_policies.rs"),
 ];
 
 fn files(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
