@@ -39,7 +39,7 @@ impl DriSource {
             DriSource::Csm => "the customer success manager",
             DriSource::Ae => "the account executive",
             DriSource::RegionalManager => "the regional manager (no CSM or AE)",
-            DriSource::Nobody => "nobody: no CSM, AE or regional manager is known",
+            DriSource::Nobody => "no CSM, AE or regional manager is known",
         }
     }
 }

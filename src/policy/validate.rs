@@ -77,6 +77,10 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     super::levels::start_levels(p, &raw, &levels);
     let oncall = super::people::build_oncall(&raw.oncall, &mut |span, msg| p.at(span, msg));
     let accounts = super::accounts::build(&raw.accounts, &severities, &reasons, &mut |span, msg| p.at(span, msg));
+    if let Some(fallback) = &raw.accounts.get_ref().dri_fallback {
+        // A role the policy defines (held by nobody yet, the DRI falls to nobody).
+        super::people::deciders(p, std::slice::from_ref(fallback), "accounts.dri_fallback", &roles);
+    }
     if let Some(first) = raw.decisions.deciders.first()
         && !deciders.is_empty()
         && deciders.iter().all(nobody)

@@ -59,3 +59,17 @@ fn a_duplicate_key_and_no_working_days_are_named_where_they_are() {
         format!("p.toml:{}:1: business durations are used, and working_days is empty", line_of(&bad, "working_days"));
     assert!(e.contains(&want), "{e}");
 }
+
+#[test]
+fn the_account_dri_fallback_names_a_role_the_policy_defines() {
+    let bad = crate::policy::BUILT_IN.replace("\"role:regional-managers\"  #", "\"role:regional-manager\"  #");
+    let e = err(&bad);
+    let line = line_of(&bad, "dri_fallback");
+    assert!(
+        e.contains(&format!("p.toml:{line}:16: accounts.dri_fallback \"role:regional-manager\" names unknown role")),
+        "{e}"
+    );
+    assert!(e.contains("(roles: escalation-managers, regional-managers)"), "{e}");
+    let named = crate::policy::BUILT_IN.replace("\"role:regional-managers\"  #", "\"dana\"  #");
+    assert!(parse(&named, "p.toml").is_ok());
+}

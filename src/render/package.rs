@@ -218,7 +218,7 @@ fn people(p: &crate::roster::People, st: &Style) -> String {
     let name = |n: &Option<String>| n.as_deref().map_or("not set".to_string(), |n| st.one(n));
     let dri = match &p.dri {
         Some(d) => format!("{} ({})", st.one(d), p.dri_from),
-        None => p.dri_from.clone(),
+        None => format!("nobody ({})", p.dri_from),
     };
     let on_call = if p.on_call.is_empty() {
         "nobody on the roster".to_string()
