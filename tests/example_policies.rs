@@ -626,6 +626,18 @@ fn packages_the_escalation_is_owned_handed_over_and_kept_in_touch() {
     assert_eq!(touch["due_at"], "2026-11-28T10:00:00Z");
     assert_eq!(touch["detail"], "promised customer touch-point");
 
+    // A touch-point promised for the evening does not put off the 3-hourly update.
+    let (out, _) = ex.expect_as("lee", 0, &["update", "G-1", "--note", "Call held", "--next", "2026-11-28T20:00:00Z"]);
+    assert!(out.contains("Level 2 asks for a customer update every 3h clock: the next is due by 2026-11-28 13:01 UTC (in 3h), before the promised time."), "{out}");
+    ex.at("2026-11-28T13:02:00Z");
+    let due = ex.json(&["due", "--overdue"]);
+    let touch = due.as_array().unwrap().iter().find(|d| d["kind"] == "touch-point").expect("the cadence's");
+    assert_eq!(touch["due_at"], "2026-11-28T13:01:00Z", "{due}");
+    assert_eq!(
+        touch["detail"],
+        "customer update every 3h clock at level 2; the touch-point promised for 2026-11-28 20:00 UTC is later"
+    );
+
     // It closes once the Escalation DRI, its owner, agrees.
     ex.expect_as("lee", 0, &["assign", "G-1", "--to", "kim", "--note", "Kim is the CSM, the Escalation DRI"]);
     ex.expect_as("lee", 1, &["close", "G-1", "--note", "Resolved"]);

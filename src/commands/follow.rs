@@ -246,10 +246,21 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs, target: Target) -> anyhow::Result<u8> {
         Ok(EventBody::CustomerUpdated(CustomerUpdated { note, next }))
     })?;
     let tz = ctx.tz();
-    let when = match next {
+    let mut when = match next {
         Some(n) => format!(" Next touch-point promised for {}.", crate::time::human_relative(n, ctx.now, tz)),
         None => String::new(),
     };
+    // The level's cadence still holds: an update is due by then all the same.
+    let every = ctx.policy().level(esc.level).and_then(|l| l.update_every);
+    if let (Some(n), Some(every)) = (next, every)
+        && let Some(due) = ctx.policy().calendar.add(ctx.now, every).filter(|d| *d < n)
+    {
+        when.push_str(&format!(
+            " Level {} asks for a customer update every {every}: the next is due by {}, before the promised time.",
+            esc.level,
+            crate::time::human_relative(due, ctx.now, tz)
+        ));
+    }
     report(ctx, &case, &esc, &format!("Recorded a customer update on {}.{when}", named(&esc)))
 }
 

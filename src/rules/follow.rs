@@ -113,20 +113,29 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
         // The cadence counts from the latest of: the level, the last update, a reopening.
         let base =
             [Some(e.level_since), e.last_update_at, e.touch_since].into_iter().flatten().max().unwrap_or(e.level_since);
-        let touch = match (e.next_touch_at, level.update_every) {
-            (Some(promised), _) => Some((promised, "promised customer touch-point".to_string())),
-            (None, Some(every)) => {
-                let pauses = if policy.pause_touch { o.pauses } else { none };
-                deadline(cal, base, every, pauses).map(|d| match direct {
+        // The level's cadence holds whatever was promised: a touch-point promised later
+        // than the cadence allows does not put the update off.
+        let pauses = if policy.pause_touch { o.pauses } else { none };
+        let cadence = level.update_every.and_then(|every| deadline(cal, base, every, pauses).map(|d| (d, every)));
+        let touch = match (e.next_touch_at, cadence) {
+            (Some(promised), Some((d, _))) if promised <= d => Some((promised, None)),
+            (Some(promised), None) => Some((promised, None)),
+            (promised, Some((d, every))) => {
+                let later = promised.map_or(String::new(), |t| {
+                    format!("; the touch-point promised for {} is later", crate::time::human(t, cal.tz))
+                });
+                let detail = match direct {
                     // A route that skips the levels has no level to speak of.
-                    Some(r) => (d, format!("customer update every {every} (routed immediately to {})", r.receiver)),
-                    None => (d, format!("customer update every {every} at level {}{gone}", e.level)),
-                })
+                    Some(r) => format!("customer update every {every} (routed immediately to {}){later}", r.receiver),
+                    None => format!("customer update every {every} at level {}{gone}{later}", e.level),
+                };
+                Some((d, Some(detail)))
             }
             (None, None) => None,
         };
         if let Some((due, detail)) = touch {
-            let since = (policy.pause_touch && e.next_touch_at.is_none()).then_some(base);
+            let since = (policy.pause_touch && detail.is_some()).then_some(base);
+            let detail = detail.unwrap_or_else(|| "promised customer touch-point".to_string());
             out.push(item(o, DueKind::TouchPoint, due, since, now, detail));
         }
         if e.level < policy.top_level() && direct.is_none() {
