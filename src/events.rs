@@ -192,6 +192,19 @@ pub struct CaseLink {
     pub case: String,
 }
 
+/// An account's people named while an account escalation of it is open (who the
+/// escalation DRI is decides who may close it): the account as it now stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountPeople {
+    pub customer: String,
+    pub csm: Option<String>,
+    pub ae: Option<String>,
+    pub dri: Option<String>,
+    /// The escalation DRI before and after: named, or the CSM, the AE or the fallback.
+    pub dri_was: Option<String>,
+    pub dri_now: Option<String>,
+}
+
 /// The outage process was used for a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutageRecorded {
@@ -273,6 +286,7 @@ events! {
     AccountRequested(Box<AccountRequested>) => "account-requested",
     CaseLinked(CaseLink) => "case-linked",
     CaseUnlinked(CaseLink) => "case-unlinked",
+    AccountPeopleSet(AccountPeople) => "account-people-set",
     OutageRecorded(OutageRecorded) => "outage-recorded",
     RcaDone(RcaDone) => "rca-done",
 }

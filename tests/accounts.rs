@@ -198,6 +198,22 @@ fn the_next_shift_and_the_accounts_dri_take_over(b: Backend) {
         lead(&["account", "request", "Acme", "--case", "A-1", "--reason", "customer-deadline", "--description", "x"]);
     env.ok(&req);
     env.ok(&["account", "set", "Acme", "--csm", "cat"]);
+    // Naming oneself the DRI of an open account escalation takes what taking it over takes.
+    let before = env.dump();
+    let (code, _, err) = env.run_as("mallory", &["account", "set", "Acme", "--csm", "mallory"]);
+    let who = "only its owner (alice), support engineer on call (lee), support manager on call (noah) or the account's escalation DRI (cat) may";
+    assert_eq!(
+        (code, err.trim_end()),
+        (1, format!("error: mallory may not change who is the escalation DRI of Acme while its account escalation #2 is open: {who}").as_str())
+    );
+    assert_eq!(env.dump(), before);
+    let (code, _, err) = env.run_as("mallory", &["account", "set", "Acme", "--ae", "ann"]);
+    assert_eq!(code, 0, "the DRI stays cat: {err}");
+    let events = env.ok(&["export", "events"]);
+    let set: Vec<&str> = events.lines().filter(|l| l.contains("\"kind\":\"account-people-set\"")).collect();
+    assert_eq!(set.len(), 2, "{events}");
+    assert!(set[0].contains("\"dri_was\":null") && set[0].contains("\"dri_now\":\"cat\""), "{}", set[0]);
+    assert!(set[1].contains("\"actor\":\"mallory\"") && set[1].contains("\"ae\":\"ann\""), "{}", set[1]);
     let (code, _, err) = env.run_as("cat", &["account", "close", "Acme", "--note", "The DRI agrees"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("or take it over first with `escalate account assign \"Acme\" --to cat`"), "{err}");

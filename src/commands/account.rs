@@ -7,7 +7,7 @@ use super::follow::{self, Target};
 use crate::app::{Ctx, one_line};
 use crate::cli::{AccountCommand, AccountLinkArgs, AccountSetArgs, CustomerArg};
 use crate::error;
-use crate::events::{CaseLink, EventBody};
+use crate::events::{AccountPeople, CaseLink, EventBody};
 use crate::ledger::CaseFilter;
 use crate::render::clean;
 use crate::roster::{Account, dri};
@@ -68,6 +68,7 @@ fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
         customer,
         updated_at: ctx.now,
     };
+    guard_open_escalation(ctx, &mut *tx, old.as_ref(), &account)?;
     tx.put_account(&account)?;
     tx.commit()?;
     let (who, source) = dri(ctx.policy(), Some(&account));
@@ -81,6 +82,44 @@ fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
         source.words()
     ))?;
     Ok(0)
+}
+
+/// While an account escalation of the customer is open, its DRI decides who may
+/// close it: changing who the DRI is takes as much as taking the escalation over,
+/// and the account's people are recorded in its log.
+fn guard_open_escalation(
+    ctx: &Ctx,
+    tx: &mut dyn crate::ledger::Txn,
+    old: Option<&Account>,
+    new: &Account,
+) -> anyhow::Result<()> {
+    let open = tx.account_escalations(&new.customer)?.into_iter().find(|e| e.state.is_active());
+    let Some(esc) = open else { return Ok(()) };
+    let (dri_was, dri_now) = (dri(ctx.policy(), old).0, dri(ctx.policy(), Some(new)).0);
+    if dri_was != dri_now {
+        let standing = follow::standing(ctx, tx, &esc)?;
+        crate::rules::follow::may_take_over(ctx.policy(), &esc, &ctx.actor, &standing).map_err(|d| match d {
+            crate::rules::follow::Denied::NotOwnerOrTakeOver { owner, take_over, .. } => error::refused(format!(
+                "{} may not change who is the escalation DRI of {} while its account escalation #{} is open: \
+                 only {} may",
+                ctx.actor,
+                new.customer,
+                esc.id,
+                crate::render::finding::who_may(&owner, &take_over)
+            )),
+            other => follow::refused(ctx, &other),
+        })?;
+    }
+    let body = EventBody::AccountPeopleSet(AccountPeople {
+        customer: new.customer.clone(),
+        csm: new.csm.clone(),
+        ae: new.ae.clone(),
+        dri: new.dri.clone(),
+        dri_was,
+        dri_now,
+    });
+    ctx.record(tx, &esc.case_id, Some(esc.id), &body)?;
+    Ok(())
 }
 
 fn people_rows(ctx: &Ctx, account: &Account) -> Vec<(String, String)> {

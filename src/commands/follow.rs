@@ -119,7 +119,7 @@ fn no_open_account(customer: &str, latest: Option<&Escalation>) -> anyhow::Error
 /// Who holds the manager's on-call role now, per the roster.
 /// Who may take `esc` over as the ledger has it now, besides its owner and the
 /// policy's `take_over`: whoever is on call, and an account's escalation DRI.
-fn standing(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, esc: &Escalation) -> anyhow::Result<Standing> {
+pub(super) fn standing(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, esc: &Escalation) -> anyhow::Result<Standing> {
     let shifts = tx.shifts()?;
     let on_call = ctx.policy().oncall.roles.iter().filter_map(|(role, label)| {
         crate::roster::on_call(&shifts, role, ctx.now).map(|s| (label.clone(), s.name.clone()))

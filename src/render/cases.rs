@@ -262,6 +262,18 @@ pub fn event_summary(e: &Event, tz: Tz) -> String {
         EventBody::CaseUnlinked(l) => {
             format!("case {} unlinked from the account escalation of {}", l.case, l.customer)
         }
+        EventBody::AccountPeopleSet(a) => {
+            let name = |v: &Option<String>| v.clone().unwrap_or_else(|| "not set".into());
+            format!(
+                "people of {}: CSM {}, AE {}, DRI named {}; escalation DRI {} -> {}",
+                a.customer,
+                name(&a.csm),
+                name(&a.ae),
+                name(&a.dri),
+                a.dri_was.as_deref().unwrap_or("nobody"),
+                a.dri_now.as_deref().unwrap_or("nobody")
+            )
+        }
         EventBody::OutageRecorded(o) => format!("the outage process was used: {}", o.reference),
         EventBody::RcaDone(r) => format!("root-cause analysis done: {}", r.link),
     }

@@ -215,11 +215,7 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
              allow self-decision"
         ),
         Denied::NotOwnerOrTakeOver { actor, id, owner, take_over } => {
-            let mut who = vec![format!("its owner ({owner})")];
-            who.extend(take_over.iter().cloned());
-            let last = who.pop().unwrap_or_default();
-            let who = if who.is_empty() { last } else { format!("{} or {last}", who.join(", ")) };
-            format!("{actor} may not hand off or assign escalation #{id}: only {who} may")
+            format!("{actor} may not hand off or assign escalation #{id}: only {} may", who_may(owner, take_over))
         }
         Denied::NotOwner { id, case, account, owner, take_over } => {
             let assign = match account {
@@ -242,4 +238,12 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
             }
         }
     }
+}
+
+/// "its owner (sam), support manager on call (noah) or ...": who may take an escalation over.
+pub fn who_may(owner: &str, take_over: &[String]) -> String {
+    let mut who = vec![format!("its owner ({owner})")];
+    who.extend(take_over.iter().cloned());
+    let last = who.pop().unwrap_or_default();
+    if who.is_empty() { last } else { format!("{} or {last}", who.join(", ")) }
 }

@@ -115,6 +115,9 @@ fn times(chosen: &[&Escalation], events: &[Event]) -> (Vec<Took>, Vec<Took>) {
             EventBody::Requested(r) => {
                 first_review.entry(id).or_insert(r.review_due_at);
             }
+            EventBody::AccountRequested(r) => {
+                first_review.entry(id).or_insert(r.review_due_at);
+            }
             _ => {}
         }
     }
