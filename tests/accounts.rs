@@ -78,6 +78,14 @@ fn an_emergency_becomes_an_account_escalation_after_three_hours(b: Backend) {
     assert_eq!(list[0]["account"], "Acme", "{list}");
     let events = env.ok(&["export", "events"]);
     assert!(events.contains("\"kind\":\"account-requested\""), "{events}");
+    // Decided within its review window, and the report's chart says so.
+    env.at("2026-11-23T13:00:00Z");
+    let (code, _, err) = env.run_as("dana", &["account", "decide", "Acme", "approve"]);
+    assert_eq!(code, 0, "{err}");
+    let page = env.dir.path().join("report.html");
+    env.ok(&["report", "--format", "html", "--output", page.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("1 of 1 within level 1&#39;s review deadline"), "{html}");
 }
 
 fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
