@@ -353,6 +353,12 @@ fn refusals_and_bad_input_leave_the_ledger_as_it_was(b: Backend) {
             "does not qualify",
         ),
         (2, &["account", "request", "Acme", "--case", "A-1", "--no-input"], "--reason KEY"),
+        // Everything missing is named at once, the package's fields with the rest.
+        (
+            2,
+            &["account", "request", "Acme", "--case", "A-1", "--no-input"],
+            "  --description TEXT\n  --field context=...",
+        ),
         (1, &["account", "decide", "Acme", "approve"], "Acme has no account escalation"),
     ];
     for (code, args, says) in cases {

@@ -165,6 +165,13 @@ fn upsert_changes_only_what_the_record_gives() {
     // Without --upsert, the header must name what a new case needs.
     let (_, err) = env.expect(2, &["case", "import", &file]);
     assert!(err.contains("the header has no \"customer\" column"), "{err}");
+    // An id the ledger lacks is a new case, and is said to be one.
+    let file = write(&env, "typo.csv", b"id,priority\nP2,low\n");
+    let (_, err) = env.expect(2, &["case", "import", "--upsert", &file]);
+    assert!(
+        err.contains("line 2 (case P2): case P2 is not in the ledger; as a new case, customer is missing"),
+        "{err}"
+    );
     // Closing by import is refused while an escalation is open, as `case close` refuses it.
     let before = env.dump();
     let file = write(&env, "close.ndjson", b"{\"id\":\"P1\",\"status\":\"closed\"}\n");

@@ -56,6 +56,13 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
         missing.push("  --description TEXT".to_string());
     }
     if !missing.is_empty() {
+        // The package's fields too, so that one error names everything to give.
+        if let Ok(dest) = destination_of(ctx, a) {
+            let given = super::request::parse_fields(&a.fields).unwrap_or_default();
+            let blank = |k: &str| given.get(k).is_none_or(|v: &String| v.trim().is_empty());
+            let fields = p.destinations[&dest].fields.iter().filter(|k| blank(k));
+            missing.extend(fields.map(|k| format!("  --field {k}=... ({})", p.field_label(k))));
+        }
         return Err(error::bad_input(format!(
             "missing values, and no terminal to ask on (or --yes/--no-input was given):\n{}",
             missing.join("\n")
@@ -63,11 +70,7 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
     }
     let reason = key_of(&p.reasons, "--reason", "reason", reason.as_deref().unwrap_or_default())?;
     let description = text("--description", description.as_deref().unwrap_or_default())?;
-    let destination = match &a.to {
-        Some(d) => key_of(&p.destinations, "--to", "destination", d)?,
-        None if p.destinations.contains_key("leadership") => "leadership".to_string(),
-        None => p.destinations.keys().next().cloned().unwrap_or_default(),
-    };
+    let destination = destination_of(ctx, a)?;
     let level = a.level.unwrap_or(p.reasons[&reason].start_level);
     let allowed = p.start_levels();
     if !allowed.contains(&level) {
@@ -78,6 +81,16 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
     }
     let fields = package_fields(ctx, a, &destination)?;
     Ok(Given { cases, reason, description, destination, fields, level })
+}
+
+/// Where the account escalation goes: `--to`, else leadership, else the policy's first destination.
+fn destination_of(ctx: &Ctx, a: &AccountRequestArgs) -> anyhow::Result<String> {
+    let p = ctx.policy();
+    Ok(match &a.to {
+        Some(d) => key_of(&p.destinations, "--to", "destination", d)?,
+        None if p.destinations.contains_key("leadership") => "leadership".to_string(),
+        None => p.destinations.keys().next().cloned().unwrap_or_default(),
+    })
 }
 
 /// The destination's package fields: from `--field`, the rest asked on a

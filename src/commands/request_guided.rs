@@ -112,7 +112,12 @@ pub(super) fn gather(
             .reasons
             .iter()
             .filter(|(_, r)| !r.needs_late_first_response || late)
-            .map(|(k, r)| (k.clone(), format!("{} ({})", r.label, r.help)))
+            .map(|(k, r)| {
+                (
+                    k.clone(),
+                    if r.help.trim().is_empty() { r.label.clone() } else { format!("{} ({})", r.label, r.help) },
+                )
+            })
             .collect();
         *reason = Some(ask.select("Why does this case need escalating?", &items)?);
     }

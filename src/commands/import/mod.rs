@@ -318,7 +318,16 @@ impl Run<'_> {
             let new = checked.unwrap_or_else(|| {
                 let (case, pauses) = crate::transfer::checked(raw.clone(), ctx.policy(), ctx.now)?;
                 new_case(case, pauses, &self.source, line)
-            })?;
+            });
+            // An upsert's partial record of an id the ledger lacks would add a case: say
+            // so, as the record meant to change one.
+            let partial = raw.customer.is_none() || raw.severity.is_none() || raw.tier.is_none();
+            let new = match (new, id) {
+                (Err(e), Some(id)) if upsert && partial => {
+                    Err(format!("case {id} is not in the ledger; as a new case, {e}"))
+                }
+                (new, _) => new,
+            }?;
             return Ok(Plan::Insert(Box::new(new)));
         };
         if let Some(first) = known.written.get(&before.id) {
