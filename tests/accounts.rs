@@ -73,7 +73,7 @@ fn an_emergency_becomes_an_account_escalation_after_three_hours(b: Backend) {
     assert_eq!(shown["account_escalations"][0]["fields"]["context"], "Renewal at risk", "{shown}");
     assert!(out.contains("owner (DRI) cat") && out.contains("account-emergency"), "{out}");
     let show = env.ok(&["show", "E-1"]);
-    assert!(show.contains("Account escalation of Acme #1") && show.contains("account-requested"), "{show}");
+    assert!(show.contains("Account escalation #1 of Acme") && show.contains("account-requested"), "{show}");
     let list = env.json(&["list"]);
     assert_eq!(list[0]["account"], "Acme", "{list}");
     let events = env.ok(&["export", "events"]);

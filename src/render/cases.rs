@@ -331,13 +331,12 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
     for v in views {
         let e = v.esc;
         let heading = match &e.account {
-            Some(customer) => format!("Account escalation of {}", clean(customer)),
-            None => "Escalation".to_string(),
+            Some(customer) => format!("Account escalation #{} of {}", e.id, clean(customer)),
+            None => format!("Escalation #{}", e.id),
         };
         s.push_str(&format!(
-            "\n{} #{} — level {} ({}), {}, to {} for {}\n",
+            "\n{} — level {} ({}), {}, to {} for {}\n",
             out.bold(&heading),
-            e.id,
             e.level,
             clean(&v.level_name),
             e.state,

@@ -88,14 +88,19 @@ fn fallout(policy: &Policy, cases: &[Case], need: u32, window: crate::policy::Sp
             ),
         },
         Some((tag, ids)) => Signal {
+            // In the order of their ids, as lists show cases.
+            detail: {
+                let mut ids = ids.clone();
+                ids.sort_unstable();
+                format!(
+                    "{} open case{} of the customer tagged {tag:?} opened within {window} ({}); {need} qualify",
+                    ids.len(),
+                    if ids.len() == 1 { "" } else { "s" },
+                    ids.join(", ")
+                )
+            },
             signal: "account-fallout",
             raised: ids.len() >= need as usize,
-            detail: format!(
-                "{} open case{} of the customer tagged {tag:?} opened within {window} ({}); {need} qualify",
-                ids.len(),
-                if ids.len() == 1 { "" } else { "s" },
-                ids.join(", ")
-            ),
         },
     }
 }
