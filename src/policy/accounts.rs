@@ -12,12 +12,12 @@ use super::span::Span;
 pub struct RawAccounts {
     /// The severity that is an emergency, and how long one may run before it qualifies.
     #[serde(default)]
-    pub emergency_severity: Option<u32>,
+    pub emergency_severity: Option<Spanned<u32>>,
     #[serde(default)]
     pub emergency_after: Option<Span>,
     /// So many open cases of one customer sharing a tag...
     #[serde(default)]
-    pub fallout_cases: Option<u32>,
+    pub fallout_cases: Option<Spanned<u32>>,
     /// ... opened within this window (fallout after an upgrade).
     #[serde(default)]
     pub fallout_window: Option<Span>,
@@ -50,10 +50,18 @@ pub fn build(
     problem: &mut dyn FnMut(std::ops::Range<usize>, String),
 ) -> Accounts {
     let a = raw.get_ref();
-    let emergency = match (a.emergency_severity, a.emergency_after) {
+    let emergency = match (&a.emergency_severity, a.emergency_after) {
         (Some(s), Some(after)) => {
+            let (span, s) = (s.span(), *s.get_ref());
             if !severities.contains_key(&s) {
-                problem(raw.span(), format!("accounts.emergency_severity {s} is not one of the policy's severities"));
+                let known: Vec<String> = severities.keys().map(u32::to_string).collect();
+                problem(
+                    span,
+                    format!(
+                        "accounts.emergency_severity {s} is not one of the policy's severities ({})",
+                        known.join(", ")
+                    ),
+                );
             }
             Some((s, after))
         }
@@ -63,10 +71,11 @@ pub fn build(
             None
         }
     };
-    let fallout = match (a.fallout_cases, a.fallout_window) {
+    let fallout = match (&a.fallout_cases, a.fallout_window) {
         (Some(n), Some(w)) => {
+            let (span, n) = (n.span(), *n.get_ref());
             if n < 2 {
-                problem(raw.span(), format!("accounts.fallout_cases is {n}: fallout needs at least 2 cases"));
+                problem(span, format!("accounts.fallout_cases is {n}: fallout needs at least 2 cases"));
             }
             Some((n, w))
         }

@@ -60,7 +60,7 @@ fn default_notify() -> Spanned<super::channels::RawNotify> {
 pub struct RawSignals {
     /// So many open cases of different customers sharing a tag make a recurring pattern.
     #[serde(default = "three")]
-    pub recurring_cases: u32,
+    pub recurring_cases: Spanned<u32>,
     /// ... when they were opened within this window.
     #[serde(default = "week")]
     pub recurring_window: Span,
@@ -69,7 +69,7 @@ pub struct RawSignals {
     pub stalled_after: Span,
     /// The first-response SLA is at risk once this share of its target is used.
     #[serde(default = "seventy_five")]
-    pub sla_at_risk_percent: u32,
+    pub sla_at_risk_percent: Spanned<u32>,
 }
 
 impl Default for RawSignals {
@@ -87,11 +87,11 @@ fn default_signals() -> Spanned<RawSignals> {
     Spanned::new(0..0, RawSignals::default())
 }
 
-fn three() -> u32 {
-    3
+fn three() -> Spanned<u32> {
+    Spanned::new(0..0, 3)
 }
-fn seventy_five() -> u32 {
-    75
+fn seventy_five() -> Spanned<u32> {
+    Spanned::new(0..0, 75)
 }
 fn week() -> Span {
     Span::clock_minutes(7 * 24 * 60)

@@ -11,16 +11,17 @@ use super::raw::RawSignals;
 /// Check the thresholds; `problem` records what is wrong at a span.
 pub fn build(raw: &Spanned<RawSignals>, problem: &mut dyn FnMut(Range<usize>, String)) -> Signals {
     let s = raw.get_ref();
-    if s.recurring_cases < 2 {
+    let (cases, percent) = (*s.recurring_cases.get_ref(), *s.sla_at_risk_percent.get_ref());
+    if cases < 2 {
         problem(
-            raw.span(),
-            format!("signals.recurring_cases is {}: a pattern needs at least 2 cases", s.recurring_cases),
+            s.recurring_cases.span(),
+            format!("signals.recurring_cases is {cases}: a pattern needs at least 2 cases"),
         );
     }
-    if !(1..=100).contains(&s.sla_at_risk_percent) {
+    if !(1..=100).contains(&percent) {
         problem(
-            raw.span(),
-            format!("signals.sla_at_risk_percent is {}: give a percentage from 1 to 100", s.sla_at_risk_percent),
+            s.sla_at_risk_percent.span(),
+            format!("signals.sla_at_risk_percent is {percent}: give a percentage from 1 to 100"),
         );
     }
     for (name, span) in [("recurring_window", s.recurring_window), ("stalled_after", s.stalled_after)] {
@@ -29,9 +30,9 @@ pub fn build(raw: &Spanned<RawSignals>, problem: &mut dyn FnMut(Range<usize>, St
         }
     }
     Signals {
-        recurring_cases: s.recurring_cases,
+        recurring_cases: cases,
         recurring_window: s.recurring_window,
         stalled_after: s.stalled_after,
-        sla_at_risk_percent: s.sla_at_risk_percent,
+        sla_at_risk_percent: percent,
     }
 }

@@ -73,3 +73,19 @@ fn the_account_dri_fallback_names_a_role_the_policy_defines() {
     let named = crate::policy::BUILT_IN.replace("\"role:regional-managers\"  #", "\"dana\"  #");
     assert!(parse(&named, "p.toml").is_ok());
 }
+
+#[test]
+fn a_threshold_out_of_range_is_named_where_it_is_set() {
+    let bad = crate::policy::BUILT_IN.replace("sla_at_risk_percent = 75", "sla_at_risk_percent = 175");
+    let line = line_of(&bad, "sla_at_risk_percent");
+    assert!(err(&bad).contains(&format!("p.toml:{line}:23: signals.sla_at_risk_percent is 175: give a percentage")));
+    let bad = crate::policy::BUILT_IN.replace("emergency_severity = 1 ", "emergency_severity = 7 ");
+    let line = line_of(&bad, "emergency_severity");
+    let e = err(&bad);
+    assert!(
+        e.contains(&format!(
+            "p.toml:{line}:22: accounts.emergency_severity 7 is not one of the policy's severities (1, 2, 3, 4)"
+        )),
+        "{e}"
+    );
+}
