@@ -81,6 +81,8 @@ impl Ctx {
             Some(a) => one_line("--actor (or ESCALATE_ACTOR)", a)?,
             None => login_name(),
         };
+        // Names match whatever their case: recorded as the policy spells them.
+        let actor = loaded.policy.spelling_of(&actor).map_or(actor, |known| known.trim().to_string());
         let location = ledger_location(g.ledger.as_deref().map(std::path::Path::new))?;
         Ok(Ctx {
             now: time::trunc_secs(now),

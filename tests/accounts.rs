@@ -249,8 +249,12 @@ fn the_vp_alone_decides_level_four(b: Backend) {
         (1, "error: rita may not decide level 4: the policy names role:vp-support (dana) to decide it\n")
     );
     assert_eq!(env.dump(), before);
-    let (code, _, err) = env.run_as("dana", &["decide", "C-1", "approve"]);
+    // Typed in another case, the name is recorded as the policy spells it.
+    let (code, _, err) = env.run_as("Dana", &["decide", "C-1", "approve"]);
     assert_eq!(code, 0, "{err}");
+    let events = env.ok(&["export", "events"]);
+    let decided = events.lines().find(|l| l.contains("\"kind\":\"decided\"")).expect("the decision");
+    assert!(decided.contains("\"actor\":\"dana\""), "{decided}");
 }
 
 fn an_outage_and_a_root_cause_analysis_are_recorded(b: Backend) {

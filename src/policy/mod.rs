@@ -264,6 +264,19 @@ impl Policy {
         self.people.values().find(|p| crate::model::same_actor(&p.name, name)).and_then(|p| p.handle.as_deref())
     }
 
+    /// How the policy spells `actor`'s name, when it names them (as a person, a role's
+    /// member, a decider or a taker-over) in another case: one person, one name in the log.
+    pub fn spelling_of(&self, actor: &str) -> Option<&str> {
+        fn direct(list: &[Decider]) -> impl Iterator<Item = &str> {
+            list.iter().filter_map(|d| if let Decider::Actor(a) = d { Some(a.as_str()) } else { None })
+        }
+        let levels = self.levels.iter().filter_map(|l| l.deciders.as_deref()).flat_map(direct);
+        let people = self.people.values().map(|p| p.name.as_str());
+        let members = self.roles.values().flatten().map(String::as_str);
+        let mut all = people.chain(members).chain(direct(&self.deciders)).chain(direct(&self.take_over)).chain(levels);
+        all.find(|n| crate::model::same_actor(n, actor))
+    }
+
     /// The levels a request may start at: 1, and those marked `may_start`.
     pub fn start_levels(&self) -> Vec<u32> {
         self.levels.iter().filter(|l| l.number == 1 || l.may_start).map(|l| l.number).collect()
