@@ -194,6 +194,9 @@ pub struct Destination {
     /// (an active security incident is reviewed within the hour).
     pub review: Option<Span>,
     pub rating: Option<Rating>,
+    /// Who decides escalations sent here (the security team its reports), instead of
+    /// their level's deciders; None: the level's.
+    pub deciders: Option<Vec<Decider>>,
 }
 
 impl Policy {
@@ -243,14 +246,16 @@ impl Policy {
         })
     }
 
-    /// Who may decide `level`: its own deciders, else `[decisions] deciders` (empty: anyone).
-    pub fn deciders_of(&self, level: u32) -> &[Decider] {
-        self.level(level).and_then(|l| l.deciders.as_deref()).unwrap_or(&self.deciders)
+    /// Who may decide an escalation at `level` sent to `destination`: the destination's
+    /// own deciders, else the level's, else `[decisions] deciders` (empty: anyone).
+    pub fn deciders_of(&self, level: u32, destination: &str) -> &[Decider] {
+        let own = self.destinations.get(destination).and_then(|d| d.deciders.as_deref());
+        own.or_else(|| self.level(level).and_then(|l| l.deciders.as_deref())).unwrap_or(&self.deciders)
     }
 
-    /// Whether `actor` may decide `level` (named directly or by a role it holds).
-    pub fn may_decide(&self, level: u32, actor: &str) -> bool {
-        let list = self.deciders_of(level);
+    /// Whether `actor` may decide such an escalation (named directly or by a role it holds).
+    pub fn may_decide(&self, level: u32, destination: &str, actor: &str) -> bool {
+        let list = self.deciders_of(level, destination);
         list.is_empty() || self.names(list, actor)
     }
 
@@ -271,6 +276,7 @@ impl Policy {
             list.iter().filter_map(|d| if let Decider::Actor(a) = d { Some(a.as_str()) } else { None })
         }
         let levels = self.levels.iter().filter_map(|l| l.deciders.as_deref()).flat_map(direct);
+        let levels = levels.chain(self.destinations.values().filter_map(|d| d.deciders.as_deref()).flat_map(direct));
         let people = self.people.values().map(|p| p.name.as_str());
         let members = self.roles.values().flatten().map(String::as_str);
         let mut all = people.chain(members).chain(direct(&self.deciders)).chain(direct(&self.take_over)).chain(levels);

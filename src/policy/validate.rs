@@ -61,7 +61,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     let promote_after_review = after.iter().any(|a| matches!(a, PromoteAfter::ReviewElapsed));
     let promote_after_decision = after.iter().any(|a| matches!(a, PromoteAfter::Decided));
 
-    let (destinations, destinations_business) = build_destinations(&raw, p);
+    let (mut destinations, destinations_business) = build_destinations(&raw, p);
     uses_business |= destinations_business;
     for key in raw.fields.keys() {
         if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || key.is_empty() {
@@ -74,6 +74,7 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     let take_over = super::people::deciders(p, &raw.ownership.take_over, "ownership.take_over entry", &roles);
     let nobody = |d: &Decider| matches!(d, Decider::Role(r) if roles.get(r).is_none_or(Vec::is_empty));
     super::levels::deciders(p, &raw, &roles, &mut levels);
+    destination_deciders(p, &raw, &roles, &mut destinations);
     super::levels::start_levels(p, &raw, &levels);
     let oncall = super::people::build_oncall(&raw.oncall, &mut |span, msg| p.at(span, msg));
     let accounts = super::accounts::build(&raw.accounts, &severities, &reasons, &mut |span, msg| p.at(span, msg));
@@ -223,6 +224,35 @@ fn build_severities(
     (severities, uses_business)
 }
 
+/// Each destination's own deciders, when it names them: names or roles someone holds.
+fn destination_deciders(
+    p: &mut Problems,
+    raw: &RawPolicy,
+    roles: &IndexMap<String, Vec<String>>,
+    destinations: &mut IndexMap<String, Destination>,
+) {
+    for (key, d) in raw.destinations.get_ref() {
+        let Some(list) = d.get_ref().deciders.as_ref() else { continue };
+        let found = super::people::deciders(p, list, &format!("destinations.{key}.deciders entry"), roles);
+        for (decider, at) in found.iter().zip(list) {
+            if let Decider::Role(r) = decider
+                && roles.get(r).is_none_or(Vec::is_empty)
+            {
+                p.at(
+                    at.span(),
+                    format!(
+                        "destination {key:?} is decided by role {r:?}, which nobody holds: name its members under \
+                         [roles] or give someone `roles = [\"{r}\"]` under [people]"
+                    ),
+                );
+            }
+        }
+        if let Some(dest) = destinations.get_mut(key) {
+            dest.deciders = Some(found);
+        }
+    }
+}
+
 /// The reasons a case may be escalated for.
 fn build_reasons(raw: &RawPolicy, p: &mut Problems) -> IndexMap<String, Reason> {
     let mut reasons = IndexMap::new();
@@ -282,6 +312,7 @@ fn build_destinations(raw: &RawPolicy, p: &mut Problems) -> (IndexMap<String, De
                 immediate: dv.immediate,
                 review: dv.review,
                 rating: dv.rating,
+                deciders: None,
             },
         );
     }

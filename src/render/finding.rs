@@ -197,7 +197,7 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
             let next = if *promotable { " (promote it to ask the next level)" } else { "" };
             format!("escalation #{id} is {state} at level {level}{by}: only a requested level can be decided{next}")
         }
-        Denied::NotADecider { actor, level, deciders } => {
+        Denied::NotADecider { actor, level, destination, deciders } => {
             let who: Vec<String> = deciders
                 .iter()
                 .map(|(d, holders)| match holders.is_empty() {
@@ -205,7 +205,15 @@ pub fn denied(d: &crate::rules::permit::Denied, tz: Tz) -> String {
                     false => format!("{d} ({})", holders.join(", ")),
                 })
                 .collect();
-            format!("{actor} may not decide level {level}: the policy names {} to decide it", who.join(", "))
+            match destination {
+                Some(d) => format!(
+                    "{actor} may not decide an escalation sent to {d}: the policy names {} to decide those",
+                    who.join(", ")
+                ),
+                None => {
+                    format!("{actor} may not decide level {level}: the policy names {} to decide it", who.join(", "))
+                }
+            }
         }
         Denied::SelfDecision { actor, id, raised: None } => format!(
             "{actor} requested escalation #{id} and may not decide it too: the policy does not allow self-decision"

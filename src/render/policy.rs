@@ -74,6 +74,7 @@ pub fn as_json(l: &Loaded) -> Value {
             "fields": d.fields,
             "immediate": d.immediate,
             "review": d.review.map(|r| r.to_string()),
+            "deciders": d.deciders.as_ref().map(|d| d.iter().map(ToString::to_string).collect::<Vec<_>>()),
         })).collect::<Vec<_>>(),
         "notifications": super::channels::json(p),
     })
@@ -183,10 +184,15 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
             } else {
                 "after the wait window"
             };
-            match d.review {
+            let mut routing = match d.review {
                 Some(r) => format!("{how}; reviewed within {r}"),
                 None => how.to_string(),
+            };
+            if let Some(list) = &d.deciders {
+                let who = list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                routing.push_str(&format!("; decided by {who}"));
             }
+            routing
         }]);
     }
     s.push_str(&format!("{}\n{t}\n\n", out.bold("Destinations")));

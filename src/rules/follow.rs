@@ -246,6 +246,45 @@ mod tests {
     }
 
     #[test]
+    fn a_destination_with_its_own_deciders_is_decided_by_them_at_any_level() {
+        let p = policy(|t| {
+            t.replace("deciders = []", "deciders = [\"role:escalation-managers\"]")
+                .replace(
+                    "review = \"1h clock\"  # and demands",
+                    "deciders = [\"role:security\"]\nreview = \"1h clock\"  # and demands",
+                )
+                .replace("escalation-managers = []", "escalation-managers = [\"erin\"]\nsecurity = [\"sol\"]")
+        });
+        let mut e = esc();
+        assert!(may_decide(&p, &e, "erin").is_ok() && may_decide(&p, &e, "sol").is_err());
+        e.destination = "security".into();
+        let no = may_decide(&p, &e, "erin").unwrap_err();
+        let named = vec![("role:security".to_string(), vec!["sol".to_string()])];
+        let want = Denied::NotADecider {
+            actor: "erin".into(),
+            level: 1,
+            destination: Some("security".into()),
+            deciders: named,
+        };
+        assert_eq!(no, want);
+        assert_eq!(
+            crate::render::finding::denied(&no, chrono_tz::UTC),
+            "erin may not decide an escalation sent to security: the policy names role:security (sol) to decide those"
+        );
+        assert!(may_decide(&p, &e, "Sol").is_ok());
+        // An unknown role is a policy error where it is named.
+        let bad = crate::policy::BUILT_IN.replace(
+            "review = \"1h clock\"  # and demands",
+            "deciders = [\"role:secops\"]\nreview = \"1h clock\"  # and demands",
+        );
+        let e = format!("{:#}", Policy::parse(&bad, "p.toml").unwrap_err());
+        assert!(
+            e.contains("destinations.security.deciders entry \"role:secops\" names unknown role \"secops\""),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_level_with_its_own_deciders_is_decided_by_them_alone() {
         let p = policy(|t| {
             t.replace("# deciders = [\"role:vp-support\"]", "deciders = [\"role:vp-support\"]")
@@ -256,7 +295,7 @@ mod tests {
         e.level = 4;
         let no = may_decide(&p, &e, "rita").unwrap_err();
         let named = vec![("role:vp-support".to_string(), vec!["dana".to_string()])];
-        assert_eq!(no, Denied::NotADecider { actor: "rita".into(), level: 4, deciders: named });
+        assert_eq!(no, Denied::NotADecider { actor: "rita".into(), level: 4, destination: None, deciders: named });
         assert!(may_decide(&p, &e, "Dana").is_ok());
         assert_eq!(p.handle("dana"), Some("@dana"));
         // A role nobody holds is a policy error naming the level.

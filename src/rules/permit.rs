@@ -20,6 +20,8 @@ pub enum Denied {
     NotADecider {
         actor: String,
         level: u32,
+        /// The destination whose own deciders decide it, when it has them.
+        destination: Option<String>,
         /// Each decider as the policy names it, with the people who hold it when it is a role.
         deciders: Vec<(String, Vec<String>)>,
     },
@@ -61,16 +63,18 @@ pub fn may_decide(policy: &Policy, esc: &Escalation, actor: &str) -> Result<(), 
             && policy.routed_directly(&esc.destination).is_none();
         return Err(Denied::NotRequested { id: esc.id, state: esc.state, level: esc.level, decided, promotable });
     }
-    if !policy.may_decide(esc.level, actor) {
+    if !policy.may_decide(esc.level, &esc.destination, actor) {
         let deciders = policy
-            .deciders_of(esc.level)
+            .deciders_of(esc.level, &esc.destination)
             .iter()
             .map(|d| match d {
                 crate::policy::Decider::Role(r) => (d.to_string(), policy.holders(r).to_vec()),
                 crate::policy::Decider::Actor(_) => (d.to_string(), Vec::new()),
             })
             .collect();
-        return Err(Denied::NotADecider { actor: actor.to_string(), level: esc.level, deciders });
+        let destination = (policy.destinations.get(&esc.destination).is_some_and(|d| d.deciders.is_some()))
+            .then(|| esc.destination.clone());
+        return Err(Denied::NotADecider { actor: actor.to_string(), level: esc.level, destination, deciders });
     }
     if !policy.self_decision && (same_actor(actor, &esc.raised_by) || same_actor(actor, &esc.requested_by)) {
         let raised = (!same_actor(actor, &esc.requested_by)).then_some(esc.level);
