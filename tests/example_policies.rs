@@ -410,6 +410,8 @@ fn four_levels_promotion_widens_the_audience_level_by_level() {
     ex.at("2026-11-24T10:00:00Z");
     ex.expect_as("erin", 0, &["decide", "K-1", "reject", "--note", "Working as designed"]);
     let (out, _) = ex.expect(0, &["promote", "K-1", "--why", "We disagree with the decision"]);
+    // Read as prose: lines are fitted to the terminal's width.
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(out.contains("to level 3 (Regional Senior Management)"), "{out}");
     assert!(out.contains("Regional Senior Management (Senior Director of Global Technical Support)"), "{out}");
     assert!(out.contains("Regional Senior Management reviews it by 2026-11-24 14:00 UTC"), "{out}");

@@ -328,6 +328,15 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
         ));
     }
     s.push_str(&case_detail(out, c, p, now));
+    s.push_str(&out.wrap(&escalations(out, views, events, p, now)));
+    s.push_str(&format!("\n{}\n", out.bold("Timeline")));
+    s.push_str(&timeline(out, events, p));
+    s
+}
+
+/// Each escalation of the case, in lines of prose.
+fn escalations(out: &Out, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {
+    let mut s = String::new();
     for v in views {
         let e = v.esc;
         let heading = match &e.account {
@@ -375,8 +384,6 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
             s.push_str(&format!("  {}: {}\n", clean(k), clean_block(v).replace('\n', "\n    ")));
         }
     }
-    s.push_str(&format!("\n{}\n", out.bold("Timeline")));
-    s.push_str(&timeline(out, events, p));
     s
 }
 

@@ -44,13 +44,13 @@ pub fn eligibility(out: &Out, e: &Eligibility, p: &Policy, now: DateTime<Utc>) -
             clean(&super::finding::detail(r)),
         ]);
     }
-    format!("{headline}\n{t}\n")
+    format!("{}\n{t}\n", out.wrap(&headline))
 }
 
 /// The verdict, then the SLA position and the signals (informational).
 pub fn report(out: &Out, r: &crate::rules::check::Report, p: &Policy, now: DateTime<Utc>) -> String {
     let mut s = eligibility(out, &r.verdict, p, now);
-    s.push_str(&format!("First-response SLA: {} ({})\n", r.sla.position.label(), clean(&r.sla.detail)));
+    s.push_str(&out.wrap(&format!("First-response SLA: {} ({})\n", r.sla.position.label(), clean(&r.sla.detail))));
     let mut t = out.table(&["Signal", "Raised", "Detail"]);
     for sig in &r.signals {
         t.add_row(vec![
@@ -63,11 +63,11 @@ pub fn report(out: &Out, r: &crate::rules::check::Report, p: &Policy, now: DateT
     if !r.account_triggers.is_empty() {
         let met: Vec<String> =
             r.account_triggers.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
-        s.push_str(&format!(
+        s.push_str(&out.wrap(&format!(
             "It qualifies for an account escalation: {}. Consult the support manager on call; \
              `escalate account request` opens one.\n",
             met.join("; ")
-        ));
+        )));
     }
     s
 }
@@ -124,7 +124,7 @@ pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) 
     let e = v.esc;
     let dest = p.destinations.get(&e.destination).map_or(e.destination.as_str(), |d| d.label.as_str());
     if v.routed_immediately {
-        return format!(
+        return out.wrap(&format!(
             "{} escalation #{} of case {}: routed immediately to {}, for {}.\n{}",
             out.green("Requested"),
             e.id,
@@ -132,9 +132,9 @@ pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) 
             clean(dest),
             clean(&e.reason),
             level_lines(v, p, now)
-        );
+        ));
     }
-    format!(
+    out.wrap(&format!(
         "{} escalation #{} of case {}: level {} ({}), to {}, for {}.\n{}",
         out.green("Requested"),
         e.id,
@@ -144,7 +144,7 @@ pub fn requested(out: &Out, v: &EscalationView, p: &Policy, now: DateTime<Utc>) 
         clean(dest),
         clean(&e.reason),
         level_lines(v, p, now)
-    )
+    ))
 }
 
 pub fn promoted(out: &Out, v: &EscalationView, from: u32, p: &Policy, now: DateTime<Utc>) -> String {
@@ -153,13 +153,13 @@ pub fn promoted(out: &Out, v: &EscalationView, from: u32, p: &Policy, now: DateT
         Some(customer) => format!("account escalation #{} of {}", e.id, clean(customer)),
         None => format!("escalation #{} of case {}", e.id, clean(&e.case_id)),
     };
-    format!(
+    out.wrap(&format!(
         "{} {what} from level {from} to level {} ({}).\n{}",
         out.green("Promoted"),
         e.level,
         clean(&v.level_name),
         level_lines(v, p, now)
-    )
+    ))
 }
 
 pub fn due(

@@ -65,6 +65,20 @@ impl Out {
         Out { json, color: tty && !no_color_env(), width }
     }
 
+    /// Prose fitted to the terminal (or COLUMNS): each line longer than the width is
+    /// broken at spaces, what follows indented under the line's text. Not for tables
+    /// or data, which are printed as they are.
+    pub fn wrap(&self, text: &str) -> String {
+        let Some(width) = self.width.map(usize::from) else { return text.to_string() };
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let (body, end) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+            out.push_str(&wrap_line(body, width));
+            out.push_str(end);
+        }
+        out
+    }
+
     /// Write text to stdout as is.
     pub fn print(&self, text: &str) -> anyhow::Result<()> {
         let mut stdout = std::io::stdout().lock();
@@ -252,5 +266,50 @@ mod tests {
         assert_eq!(clean_block("one\ntwo\u{2028}three\r\n"), "one\ntwo\\u{2028}three\\r\n");
         assert_eq!(clean("one\u{2029}two"), "one\\u{2029}two");
         assert_eq!(clean("עברית and العربية"), "עברית and العربية");
+    }
+}
+
+/// One line broken at spaces to `width` columns (escape sequences take none), the
+/// continuation indented two past the line's own indent. A word longer than the
+/// width stays whole.
+fn wrap_line(line: &str, width: usize) -> String {
+    if console::measure_text_width(line) <= width {
+        return line.to_string();
+    }
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let hang = " ".repeat((indent + 2).min(width / 2));
+    let (mut out, mut used) = (" ".repeat(indent), indent);
+    let mut first = true;
+    for word in line.trim_start_matches(' ').split(' ') {
+        let w = console::measure_text_width(word);
+        if !first && used + 1 + w > width {
+            out.push('\n');
+            out.push_str(&hang);
+            used = hang.len();
+        } else if !first {
+            out.push(' ');
+            used += 1;
+        }
+        out.push_str(word);
+        used += w;
+        first = false;
+    }
+    out
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap_line;
+
+    #[test]
+    fn long_lines_break_at_spaces_under_their_indent() {
+        assert_eq!(wrap_line("  Audience: a, b, c", 40), "  Audience: a, b, c");
+        assert_eq!(wrap_line("  Audience: alpha, beta, gamma", 16), "  Audience:\n    alpha, beta,\n    gamma");
+        // Colour takes no columns; a word wider than the line stays whole.
+        assert_eq!(wrap_line("\u{1b}[1mBold\u{1b}[0m word", 9), "\u{1b}[1mBold\u{1b}[0m word");
+        assert_eq!(
+            wrap_line("x https://example.com/a/very/long/path", 10),
+            "x\n  https://example.com/a/very/long/path"
+        );
     }
 }
