@@ -102,6 +102,17 @@ fn a_refused_import_leaves_a_missing_ledger_missing_and_says_so_in_json() {
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).expect("the error on stderr");
     assert_eq!(err["error"], "bad-input");
     assert!(!env.ledger().exists(), "a refused import created the ledger");
+    // A record without an id names none: null, not "".
+    let file = write(&env, "noid.csv", b"id,customer,severity,tier\n,c,2,premium\n");
+    let out = env.cmd().args(["--json", "case", "import", &file]).output().unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the summary on stdout");
+    assert_eq!(
+        (summary["errors"][0]["id"].clone(), summary["errors"][0]["error"].clone()),
+        (serde_json::Value::Null, "id is missing".into())
+    );
+    // --json and another --format of the report disagree.
+    let (_, err) = env.expect(2, &["--json", "report", "--format", "csv"]);
+    assert!(err.contains("--json and --format csv disagree"), "{err}");
 }
 
 #[test]

@@ -38,6 +38,10 @@ fn a_time_constraint_skips_the_wait_with_a_deadline(b: Backend) {
     assert!(err.contains("may skip it: give --deadline TIME (before then) and --justification TEXT"), "{err}");
     let (_, err) = env.expect(2, &request("C-1", "time-constraint", &["--deadline", "2026-11-23 11:00"]));
     assert!(err.contains("needs --justification TEXT"), "{err}");
+    // A deadline after the wait ends does not skip it, and the refusal says why.
+    let late = ["--deadline", "2026-11-23 13:00", "--justification", "x"];
+    let (_, err) = env.expect(1, &request("C-1", "time-constraint", &late));
+    assert!(err.contains("wait-window: the wait ends 2026-11-23 12:00 UTC (in 3h), before the deadline of 2026-11-23 13:00 UTC: the reason time-constraint skips the wait only for a deadline that falls before it ends; request then"), "{err}");
     // A reason that may not skip the wait keeps its deadline as the document's, and waits.
     env.expect(1, &request("C-1", "lack-of-progress", &["--deadline", "2026-11-23 11:00", "--justification", "x"]));
     env.expect(2, &request("C-1", "time-constraint", &["--deadline", "2026-11-22 11:00", "--justification", "x"]));

@@ -109,6 +109,12 @@ pub fn words(f: &Finding, tz: Tz, now: DateTime<Utc>) -> String {
              --justification TEXT",
             human_relative(*ends, now, tz)
         ),
+        Finding::DeadlineAfterWait { key, deadline, ends } => format!(
+            "the wait ends {}, before the deadline of {}: the reason {key} skips the wait only for a deadline that \
+             falls before it ends; request then",
+            human_relative(*ends, now, tz),
+            human(*deadline, tz)
+        ),
         Finding::NoneOpen => "no escalation is open for this case".into(),
         Finding::Rejected { case, open, actor_may_replace, promote_only } => {
             rejected_words(case, open, *actor_may_replace, *promote_only, tz)

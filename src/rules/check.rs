@@ -249,7 +249,10 @@ fn skip_wait(
             *time_gate = None;
             pass(Rule::WaitWindow, Finding::WaitSkipped { key, label, deadline, ends })
         }
-        Some(_) => wait,
+        Some(deadline) => {
+            let Verdict { passes_at, .. } = wait;
+            fail(Rule::WaitWindow, Finding::DeadlineAfterWait { key, deadline, ends }, passes_at)
+        }
         None => {
             let Verdict { passes_at, .. } = wait;
             fail(Rule::WaitWindow, Finding::WaitSkippable { key, label, ends }, passes_at)

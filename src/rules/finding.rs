@@ -95,6 +95,12 @@ pub enum Finding {
         label: String,
         ends: DateTime<Utc>,
     },
+    /// Reason `key` may skip the wait, but the deadline given falls when it has ended.
+    DeadlineAfterWait {
+        key: String,
+        deadline: DateTime<Utc>,
+        ends: DateTime<Utc>,
+    },
     NoneOpen,
     /// A rejected escalation: `actor_may_replace` when the actor is its requester and the policy allows it.
     Rejected {

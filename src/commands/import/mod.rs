@@ -262,6 +262,8 @@ impl Run<'_> {
                     sum.invalid += 1;
                     if sum.errors.len() < MAX_LISTED {
                         let id = rec.raw.as_ref().ok().and_then(|r| r.id.clone()).or(rec.id.clone());
+                        // An empty id is no id: null, as the README says.
+                        let id = id.filter(|i| !i.trim().is_empty());
                         sum.errors.push(Invalid { line: rec.line, id, error });
                     }
                 }
