@@ -412,6 +412,13 @@ fn imported_outages_are_paged(backend: Backend) {
     t.env.at("2026-11-23T13:00:00Z");
     let raise = t.env.dir.path().join("raise.ndjson");
     std::fs::write(&raise, "{\"id\": \"ACME-1\", \"severity\": 1}\n").unwrap();
+    // A dry run says so too, and sends nothing.
+    let (_, err) = t.ok("alice", &["case", "import", "--upsert", "--dry-run", raise.to_str().unwrap()]);
+    assert!(
+        err.starts_with("warning: once imported, case ACME-1 is escalated and is now severity 1 (Outage): "),
+        "{err}"
+    );
+    assert_eq!(t.rx.to("/pd").len(), 2);
     let (_, err) = t.ok("alice", &["case", "import", "--upsert", raise.to_str().unwrap()]);
     assert!(
         err.starts_with("warning: case ACME-1 is escalated and is now severity 1 (Outage): ")

@@ -150,9 +150,9 @@ fn import(
     sum.skipped = sum.invalid;
     if !a.dry_run {
         tx.commit()?;
-        for w in &run.warnings {
-            eprintln!("warning: {w}");
-        }
+    }
+    for w in &run.warnings {
+        eprintln!("warning: {w}");
     }
     Ok(())
 }
@@ -270,7 +270,13 @@ impl Run<'_> {
                 Ok(Plan::Unchanged) => sum.unchanged += 1,
                 Ok(p) if self.a.dry_run => match p {
                     Plan::Insert(..) => sum.imported += 1,
-                    _ => sum.updated += 1,
+                    Plan::Update { before, after, .. } => {
+                        if let Some(w) = self.outage_warning(tx, &before, &after)? {
+                            self.warnings.push(format!("once imported, {w}"));
+                        }
+                        sum.updated += 1;
+                    }
+                    Plan::Unchanged => sum.unchanged += 1,
                 },
                 Ok(Plan::Insert(case)) => {
                     new.push(*case);

@@ -10,6 +10,20 @@ use crate::model::Case;
 use crate::notify::outbox::queue_case_event;
 
 impl Run<'_> {
+    /// An escalated case raised to a severity that is not escalated but handled as
+    /// an outage: said once the import is over (the outage process is by hand).
+    pub(super) fn outage_warning(
+        &self,
+        tx: &mut dyn Txn,
+        before: &Case,
+        after: &Case,
+    ) -> anyhow::Result<Option<String>> {
+        let outage = self.ctx.policy().severities.get(&after.severity).filter(|s| !s.escalable);
+        let Some(s) = outage.filter(|_| after.severity != before.severity) else { return Ok(None) };
+        let escalated = crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some();
+        Ok(escalated.then(|| super::super::case::escalated_outage(after, s)))
+    }
+
     pub(super) fn update(
         &mut self,
         tx: &mut dyn Txn,
@@ -35,11 +49,8 @@ impl Run<'_> {
         let seq = event(tx, &body)?;
         // Raised to a severity that pages, or reopened at one: an outage, as by hand.
         queue_case_event(ctx, tx, seq, after, None, &body)?;
-        let outage = ctx.policy().severities.get(&after.severity).filter(|s| !s.escalable);
-        if let Some(s) = outage.filter(|_| after.severity != before.severity)
-            && crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some()
-        {
-            self.warnings.push(super::super::case::escalated_outage(after, s));
+        if let Some(w) = self.outage_warning(tx, before, after)? {
+            self.warnings.push(w);
         }
         if before.waiting_since.is_none()
             && let Some(since) = after.waiting_since
