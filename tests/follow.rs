@@ -251,7 +251,13 @@ fn a_paused_case_stops_its_wait_window_and_resumes_it() {
     let mut env = Env::new();
     env.at("2026-11-23T09:00:00Z");
     env.case("C-1", 2, "premium", "2026-11-23T08:00:00Z"); // eligible at 12:00 without a pause
-    env.ok(&["case", "update", "C-1", "--waiting"]);
+    let out = env.ok(&["case", "update", "C-1", "--waiting", "--priority", "high", "--title", "Checkout fails"]);
+    let headline = out.lines().take(2).collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        headline.split_whitespace().collect::<Vec<_>>().join(" "),
+        "Updated case C-1: title \"\" -> \"Checkout fails\"; priority normal -> high; waiting on the customer from now.",
+        "{out}"
+    );
     env.at("2026-11-23T11:00:00Z");
     let v = env.json(&["check", "C-1"]);
     assert_eq!(v["eligible"], false);
