@@ -563,6 +563,11 @@ fn packages_security_routes_immediately_and_skips_the_levels() {
     assert_eq!(v["reviewer"], "Security team");
     let (_, err) = ex.expect(1, &["promote", "G-1", "--why", "Faster"]);
     assert!(err.contains("skip the level progression"), "{err}");
+    // The report counts it past the levels, not at level 1.
+    let r = ex.json(&["report"]);
+    let highest = &r["by_highest_level"][0];
+    assert_eq!((highest["key"].as_str(), highest["count"].as_u64()), (Some("routed-immediately"), Some(1)), "{r}");
+    assert_eq!(highest["label"], "Routed immediately, past the levels");
 }
 
 #[test]

@@ -167,7 +167,8 @@ pub fn escalation_table(out: &Out, views: &[EscalationView], p: &Policy, now: Da
             case_cell(e),
             clean(v.customer.unwrap_or("")),
             v.priority.map(priority_cell).unwrap_or_default(),
-            e.level.to_string(),
+            // A route past the levels (security) is at none of them.
+            if v.routed_immediately { "-".to_string() } else { e.level.to_string() },
             e.state.to_string(),
             clean(&e.destination),
             clean(&e.reason),

@@ -173,8 +173,14 @@ pub fn report(
             policy.destinations.get(k).map_or(k.to_string(), |d| d.label.clone())
         }),
         by_highest_level: {
-            let mut v = counts(chosen.iter().map(|e| e.level.to_string()), |k| {
-                k.parse().ok().and_then(|n| policy.level(n)).map_or(format!("level {k}"), |l| l.name.clone())
+            // A route that skips the levels (security) reached none of them.
+            let level = |e: &&Escalation| match policy.routed_directly(&e.destination) {
+                Some(_) => "routed-immediately".to_string(),
+                None => e.level.to_string(),
+            };
+            let mut v = counts(chosen.iter().map(level), |k| match k.parse().ok() {
+                Some(n) => policy.level(n).map_or(format!("level {k}"), |l| l.name.clone()),
+                None => "Routed immediately, past the levels".to_string(),
             });
             v.sort_by_key(|c| c.key.parse::<u32>().unwrap_or(u32::MAX));
             v
