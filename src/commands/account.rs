@@ -59,6 +59,11 @@ fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
     cases_of(&mut *tx, &customer)?;
+    // The open account escalation's anchor case held first, as the follow-through
+    // commands hold it: the account and the escalation are read as they stay.
+    if let Some(open) = tx.account_escalations(&customer)?.into_iter().find(|e| e.state.is_active()) {
+        tx.case(&open.case_id)?;
+    }
     let old = tx.account(&customer)?;
     let keep = |new: Option<String>, old: Option<&String>| new.or_else(|| old.cloned());
     let account = Account {
@@ -96,7 +101,11 @@ fn guard_open_escalation(
     let open = tx.account_escalations(&new.customer)?.into_iter().find(|e| e.state.is_active());
     let Some(esc) = open else { return Ok(()) };
     let (dri_was, dri_now) = (dri(ctx.policy(), old).0, dri(ctx.policy(), Some(new)).0);
-    if dri_was != dri_now {
+    let same = match (&dri_was, &dri_now) {
+        (Some(a), Some(b)) => crate::model::same_actor(a, b),
+        (a, b) => a == b,
+    };
+    if !same {
         let standing = follow::standing(ctx, tx, &esc)?;
         crate::rules::follow::may_take_over(ctx.policy(), &esc, &ctx.actor, &standing).map_err(|d| match d {
             crate::rules::follow::Denied::NotOwnerOrTakeOver { owner, take_over, .. } => error::refused(format!(

@@ -229,7 +229,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
              --tag, --untag, --waiting, --resume with a new value",
         ));
     }
-    let mut said: Vec<String> = changes.iter().map(|(k, c)| changed_words(k, c, ctx.tz())).collect();
+    let mut said: Vec<String> = changes.iter().map(|(k, c)| crate::render::changes::words(k, c, ctx.tz())).collect();
     if !changes.is_empty() {
         tx.update_case(&after, ctx.now)?;
         ctx.record(&mut *tx, &after.id, None, &EventBody::CaseUpdated(changes))?;
@@ -284,27 +284,6 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         ctx.out.print(&(ctx.out.wrap(&headline) + &view::case_detail(&ctx.out, &after, p, ctx.now)))?;
     }
     Ok(0)
-}
-
-/// "priority normal -> high": a field's change in words, times in the policy's zone.
-fn changed_words(key: &str, c: &crate::events::Change, tz: chrono_tz::Tz) -> String {
-    let word = |v: &serde_json::Value| match v {
-        serde_json::Value::Null => "none".to_string(),
-        serde_json::Value::String(s) if s.is_empty() => "\"\"".to_string(),
-        serde_json::Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
-            Ok(t) => crate::time::human(t.to_utc(), tz),
-            Err(_) if s.contains(' ') => format!("\"{}\"", crate::render::clean(s)),
-            Err(_) => crate::render::clean(s),
-        },
-        serde_json::Value::Array(items) if items.is_empty() => "none".to_string(),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), crate::render::clean))
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    };
-    format!("{} {} -> {}", key.replace('_', " "), word(&c.from), word(&c.to))
 }
 
 /// A case with an open escalation now at a severity the outage process takes

@@ -250,10 +250,13 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs, target: Target) -> anyhow::Result<u8> {
         Some(n) => format!(" Next touch-point promised for {}.", crate::time::human_relative(n, ctx.now, tz)),
         None => String::new(),
     };
-    // The level's cadence still holds: an update is due by then all the same.
-    let every = ctx.policy().level(esc.level).and_then(|l| l.update_every);
-    if let (Some(n), Some(every)) = (next, every)
-        && let Some(due) = ctx.policy().calendar.add(ctx.now, every).filter(|d| *d < n)
+    // The level's cadence still holds: an update is due by then all the same (unless
+    // its clock stops while the case waits on the customer).
+    let p = ctx.policy();
+    let level = p.level(esc.level).or_else(|| p.level(p.top_level()));
+    let stopped = p.pause_touch && case.waiting_since.is_some();
+    if let (Some(n), Some(every), false) = (next, level.and_then(|l| l.update_every), stopped)
+        && let Some(due) = p.calendar.add(ctx.now, every).filter(|d| *d < n)
     {
         when.push_str(&format!(
             " Level {} asks for a customer update every {every}: the next is due by {}, before the promised time.",

@@ -18,10 +18,8 @@ pub fn run(ctx: &Ctx, a: &ReportArgs) -> anyhow::Result<u8> {
         return Err(error::bad_input("--until must come after --since"));
     }
     if let Some(f) = a.format.filter(|f| ctx.out.json && *f != ReportFormat::Json) {
-        return Err(error::bad_input(format!(
-            "--json and --format {} disagree: give one of them",
-            format!("{f:?}").to_ascii_lowercase()
-        )));
+        let name = clap::ValueEnum::to_possible_value(&f).map_or_else(String::new, |v| v.get_name().to_string());
+        return Err(error::bad_input(format!("--json and --format {name} disagree: give one of them")));
     }
     let format = a.format.unwrap_or(if ctx.out.json { ReportFormat::Json } else { ReportFormat::Table });
     if a.output.is_some() && format == ReportFormat::Table {

@@ -214,9 +214,6 @@ pub struct RawSeverity {
     /// The channel paged for this one's escalations (or cases, for a severity).
     #[serde(default)]
     pub page: Option<Spanned<String>>,
-    /// Who decides escalations sent here, instead of their level's deciders.
-    #[serde(default)]
-    pub deciders: Option<Vec<Spanned<String>>>,
 }
 
 fn yes() -> bool {

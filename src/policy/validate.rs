@@ -233,6 +233,16 @@ fn destination_deciders(
 ) {
     for (key, d) in raw.destinations.get_ref() {
         let Some(list) = d.get_ref().deciders.as_ref() else { continue };
+        if list.is_empty() {
+            p.at(
+                d.span(),
+                format!(
+                    "destination {key:?} has deciders = []: name who decides escalations sent there, or leave \
+                     deciders out for their level's"
+                ),
+            );
+            continue;
+        }
         let found = super::people::deciders(p, list, &format!("destinations.{key}.deciders entry"), roles);
         for (decider, at) in found.iter().zip(list) {
             if let Decider::Role(r) = decider

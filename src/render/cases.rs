@@ -329,7 +329,7 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
         ));
     }
     s.push_str(&case_detail(out, c, p, now));
-    s.push_str(&out.wrap(&escalations(out, views, events, p, now)));
+    s.push_str(&escalations(out, views, events, p, now));
     s.push_str(&format!("\n{}\n", out.bold("Timeline")));
     s.push_str(&timeline(out, events, p));
     s
@@ -337,18 +337,23 @@ pub fn show(out: &Out, c: &Case, views: &[EscalationView], events: &[Event], p: 
 
 /// Each escalation of the case, in lines of prose.
 fn escalations(out: &Out, views: &[EscalationView], events: &[Event], p: &Policy, now: DateTime<Utc>) -> String {
-    let mut s = String::new();
+    let mut out_text = String::new();
     for v in views {
         let e = v.esc;
+        let mut s = String::new();
         let heading = match &e.account {
             Some(customer) => format!("Account escalation #{} of {}", e.id, clean(customer)),
             None => format!("Escalation #{}", e.id),
         };
+        let at = if v.routed_immediately {
+            // Its level name says where it went ("routed immediately to Security team").
+            clean(&v.level_name)
+        } else {
+            format!("level {} ({})", e.level, clean(&v.level_name))
+        };
         s.push_str(&format!(
-            "\n{} — level {} ({}), {}, to {} for {}\n",
+            "\n{} — {at}, {}, to {} for {}\n",
             out.bold(&heading),
-            e.level,
-            clean(&v.level_name),
             e.state,
             clean(&e.destination),
             clean(&e.reason)
@@ -380,12 +385,14 @@ fn escalations(out: &Out, views: &[EscalationView], events: &[Event], p: &Policy
         if let Some(line) = ended(e, events, p) {
             s.push_str(&line);
         }
-        s.push_str(&format!("  Description: {}\n", clean_block(&e.description).replace('\n', "\n    ")));
+        // The lines about it fitted to the width; what the requester wrote as written.
+        out_text.push_str(&out.wrap(&s));
+        out_text.push_str(&format!("  Description: {}\n", clean_block(&e.description).replace('\n', "\n    ")));
         for (k, v) in &e.fields {
-            s.push_str(&format!("  {}: {}\n", clean(k), clean_block(v).replace('\n', "\n    ")));
+            out_text.push_str(&format!("  {}: {}\n", clean(k), clean_block(v).replace('\n', "\n    ")));
         }
     }
-    s
+    out_text
 }
 
 /// Why an opening cannot move where `name` would put it (see `rules::opening`).

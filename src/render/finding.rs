@@ -110,9 +110,10 @@ pub fn words(f: &Finding, tz: Tz, now: DateTime<Utc>) -> String {
             human_relative(*ends, now, tz)
         ),
         Finding::DeadlineAfterWait { key, deadline, ends } => format!(
-            "the wait ends {}, before the deadline of {}: the reason {key} skips the wait only for a deadline that \
+            "the wait ends {}, {} the deadline of {}: the reason {key} skips the wait only for a deadline that \
              falls before it ends; request then",
             human_relative(*ends, now, tz),
+            if deadline == ends { "at" } else { "before" },
             human(*deadline, tz)
         ),
         Finding::NoneOpen => "no escalation is open for this case".into(),

@@ -2,6 +2,7 @@
 //! pipe, JSON documents, tables sized to the terminal, colour and escaping.
 
 pub mod cases;
+pub mod changes;
 pub mod channels;
 pub mod charts;
 pub mod check;

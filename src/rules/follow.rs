@@ -282,6 +282,11 @@ mod tests {
             e.contains("destinations.security.deciders entry \"role:secops\" names unknown role \"secops\""),
             "{e}"
         );
+        // An empty list would let anyone decide: refused, pointing at the level's.
+        let bad = crate::policy::BUILT_IN
+            .replace("review = \"1h clock\"  # and demands", "deciders = []\nreview = \"1h clock\"  # and demands");
+        let e = format!("{:#}", Policy::parse(&bad, "p.toml").unwrap_err());
+        assert!(e.contains("destination \"security\" has deciders = []: name who decides"), "{e}");
     }
 
     #[test]

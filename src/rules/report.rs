@@ -194,6 +194,7 @@ pub fn report(
         promotions_per_escalation: (n > 0).then(|| promotions as f64 / n as f64),
         root_cause_analysis: chosen
             .iter()
+            .filter(|e| policy.routed_directly(&e.destination).is_none())
             .filter(|e| policy.level(e.level).is_some_and(|l| l.root_cause_analysis))
             .map(|e| {
                 let done = rca_done.get(e.case_id.as_str()).map(|link| link.to_string());

@@ -6,8 +6,9 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
-/// Beyond this many ids the set stops (about 36 MiB at most): later batches are
-/// looked up in the ledger, as in an import into a ledger that holds cases.
+/// Beyond this many ids the set stops (about 18 MiB, and half as much again while
+/// it grows): later batches are looked up in the ledger, as in an import into a
+/// ledger that holds cases.
 const MOST: usize = 1_500_000;
 
 /// Ids read so far, by hash; gone once a batch needs the ledger anyway.

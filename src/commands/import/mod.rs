@@ -3,6 +3,7 @@
 
 mod fresh;
 mod input;
+mod plan;
 mod update;
 use update::waiting;
 
@@ -17,10 +18,9 @@ use serde::Serialize;
 use crate::app::Ctx;
 use crate::cli::ImportArgs;
 use crate::error;
-use crate::model::{Case, CaseStatus, Pause};
+use crate::model::{Case, Pause};
 use crate::notify::outbox::queue_case_event;
 use crate::notify::route::pages;
-use crate::transfer::RawCase;
 use crate::transfer::ahead::{Bin, ReadAhead};
 use crate::transfer::read::Record;
 use input::{guess_format, open};
@@ -210,21 +210,16 @@ fn new_case(case: Case, pauses: Vec<Pause>, source: &str, line: u64) -> Result<N
 }
 
 impl Run<'_> {
-    fn batch(&mut self, tx: &mut dyn Txn, records: Vec<Record>, sum: &mut Summary) -> anyhow::Result<()> {
-        // Each record's id as the ledger keys it, made once.
-        let keys: Vec<Option<String>> = records
-            .iter()
-            .map(|r| trimmed(r.raw.as_ref().ok().and_then(|r| r.id.as_ref()).or(r.id.as_ref())))
-            .collect();
-        let ids: Vec<String> = keys.iter().flatten().cloned().collect();
-        let unseen = self.fresh.as_mut().is_some_and(|f| f.all_new(&ids));
+    /// What the ledger knows of a batch's ids, looked up once for the whole batch.
+    fn known(&mut self, tx: &mut dyn Txn, ids: &[String]) -> anyhow::Result<Known> {
+        let unseen = self.fresh.as_mut().is_some_and(|f| f.all_new(ids));
         let mut known = Known {
             existing: if unseen {
                 HashMap::new()
             } else {
-                tx.cases(&ids)?.into_iter().map(|c| (c.id.clone(), c)).collect()
+                tx.cases(ids)?.into_iter().map(|c| (c.id.clone(), c)).collect()
             },
-            here: HashMap::with_capacity(records.len()),
+            here: HashMap::with_capacity(ids.len()),
             ..Known::default()
         };
         let existing: Vec<String> = known.existing.keys().cloned().collect();
@@ -235,8 +230,19 @@ impl Run<'_> {
             known.last_event = tx.last_events_at(&existing)?;
         }
         if self.a.dry_run || self.any_listed {
-            known.listed = tx.import_seen(&ids)?;
+            known.listed = tx.import_seen(ids)?;
         }
+        Ok(known)
+    }
+
+    fn batch(&mut self, tx: &mut dyn Txn, records: Vec<Record>, sum: &mut Summary) -> anyhow::Result<()> {
+        // Each record's id as the ledger keys it, made once.
+        let keys: Vec<Option<String>> = records
+            .iter()
+            .map(|r| trimmed(r.raw.as_ref().ok().and_then(|r| r.id.as_ref()).or(r.id.as_ref())))
+            .collect();
+        let ids: Vec<String> = keys.iter().flatten().cloned().collect();
+        let mut known = self.known(tx, &ids)?;
         let mut new = Vec::with_capacity(records.len());
         let (mut remember, mut spent) = (Vec::new(), Vec::with_capacity(records.len()));
         for (rec, key) in records.into_iter().zip(keys) {
@@ -302,91 +308,6 @@ impl Run<'_> {
         }
         self.bin.put((spent, new));
         Ok(())
-    }
-
-    /// Decide what a record does, or say what is wrong with it.
-    fn plan(
-        &self,
-        tx: &mut dyn Txn,
-        (raw, line): (&RawCase, u64),
-        id: Option<&str>,
-        checked: Option<Result<NewCase, String>>,
-        known: &Known,
-    ) -> Result<Plan, String> {
-        let (ctx, upsert) = (self.ctx, self.a.upsert);
-        let db = |e: crate::ledger::StoreError| format!("ledger: {e}");
-        // Duplicates are caught by id first, even when the first record was invalid.
-        if let Some(id) = id {
-            let first = known.listed.get(id).copied().or_else(|| known.here.get(id).map(|l| *l as i64));
-            if let Some(first) = first {
-                return Err(format!("case {id} appears twice in the input (first on line {first})"));
-            }
-        }
-        let Some(before) = id.and_then(|id| known.existing.get(id)) else {
-            let new = checked.unwrap_or_else(|| {
-                let (case, pauses) = crate::transfer::checked(raw.clone(), ctx.policy(), ctx.now)?;
-                new_case(case, pauses, &self.source, line)
-            });
-            // An upsert's partial record of an id the ledger lacks would add a case: say
-            // so, as the record meant to change one.
-            let partial = raw.customer.is_none() || raw.severity.is_none() || raw.tier.is_none();
-            let new = match (new, id) {
-                (Err(e), Some(id)) if upsert && partial => {
-                    Err(format!("case {id} is not in the ledger; as a new case, {e}"))
-                }
-                (new, _) => new,
-            }?;
-            return Ok(Plan::Insert(Box::new(new)));
-        };
-        if let Some(first) = known.written.get(&before.id) {
-            return Err(match first {
-                Some(first) => format!("case {} appears twice in the input (first on line {first})", before.id),
-                None => format!("case {} appears twice in the input (an earlier record updated it)", before.id),
-            });
-        }
-        if !upsert {
-            return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", before.id));
-        }
-        // An update changes the fields the record gives; the others keep their values.
-        let mut merged = crate::transfer::RawCase::from_case(before);
-        merged.fill_from(raw);
-        let mut after = crate::transfer::validate(merged, ctx.policy(), ctx.now)?;
-        // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
-        after.waiting_since = before.waiting_since;
-        if let Some(&last) = known.last_event.get(&before.id)
-            && last > ctx.now
-        {
-            return Err(format!(
-                "case {} has events after now ({}): the ledger's timeline only moves forward",
-                before.id,
-                crate::time::rfc3339(last)
-            ));
-        }
-        if after.customer != before.customer
-            && let Some(why) = super::case::held_by_account(tx, before).map_err(|e| format!("ledger: {e:#}"))?
-        {
-            return Err(why);
-        }
-        if after.opened_at > before.opened_at
-            && let Some(p) = super::case::opening_passed(tx, &after).map_err(|e| format!("ledger: {e:#}"))?
-        {
-            return Err(crate::render::cases::opening_passed("opened_at", after.opened_at, &p, ctx.tz()));
-        }
-        if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
-            let all = tx.escalations_of(&before.id).map_err(db)?;
-            let open = crate::model::open_escalation(&all);
-            if let Some(e) = open {
-                return Err(format!(
-                    "case {} has escalation #{} {}: close or withdraw it before the case is closed",
-                    before.id, e.id, e.state
-                ));
-            }
-        }
-        let changes = super::case::diff(before, &after).map_err(|e| e.to_string())?;
-        if changes.is_empty() {
-            return Ok(Plan::Unchanged);
-        }
-        Ok(Plan::Update { before: Box::new(before.clone()), after: Box::new(after), changes })
     }
 }
 

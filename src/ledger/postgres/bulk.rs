@@ -22,7 +22,8 @@ impl PgTxn<'_> {
         let mut empty = self.no_cases()?;
         if self.write && empty {
             // Other writers of cases wait from here until the import commits, so that a
-            // ledger found empty holds no case but the import's (readers go on).
+            // ledger found empty holds no case but the import's (readers wait too once
+            // the keys below are dropped: a ledger being filled for the first time).
             self.tx.batch_execute("LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE")?;
             empty = self.no_cases()?;
         }

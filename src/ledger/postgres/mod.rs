@@ -139,10 +139,12 @@ impl Db {
         Ok(Db { client, write: true, label })
     }
 
-    /// Begin the command's transaction: read-only and repeatable for reads.
+    /// Begin the command's transaction: read-only and repeatable for reads; for a
+    /// write, read committed whatever the server's default (each statement sees what
+    /// committed before it, which the checks on locked rows rely on).
     pub fn begin(&mut self) -> Result<Box<dyn Txn + '_>> {
         let tx = if self.write {
-            self.client.transaction()
+            self.client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start()
         } else {
             self.client.build_transaction().read_only(true).isolation_level(IsolationLevel::RepeatableRead).start()
         };
