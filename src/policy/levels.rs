@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use super::problems::{Problems, numbered};
 use super::raw::RawPolicy;
-use super::{Counting, Decider, Level};
+use super::{Counting, Level};
 
 /// The levels in order, and whether any counts business time.
 pub(super) fn build(p: &mut Problems, raw: &RawPolicy) -> (Vec<Level>, bool) {
@@ -66,20 +66,7 @@ pub(super) fn deciders(p: &mut Problems, raw: &RawPolicy, roles: &IndexMap<Strin
     for (key, level) in raw.levels.get_ref() {
         let (Ok(n), Some(list)) = (key.parse::<u32>(), level.get_ref().deciders.as_ref()) else { continue };
         let what = format!("levels.{n}.deciders entry");
-        let found = super::people::deciders(p, list, &what, roles);
-        for (d, at) in found.iter().zip(list) {
-            if let Decider::Role(r) = d
-                && roles.get(r).is_none_or(Vec::is_empty)
-            {
-                p.at(
-                    at.span(),
-                    format!(
-                        "level {n} is decided by role {r:?}, which nobody holds: name its members under [roles] or \
-                         give someone `roles = [\"{r}\"]` under [people]"
-                    ),
-                );
-            }
-        }
+        let found = super::people::held_deciders(p, list, &what, &format!("level {n}"), roles);
         if let Some(l) = levels.iter_mut().find(|l| l.number == n) {
             l.deciders = Some(found);
         }

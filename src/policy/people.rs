@@ -132,3 +132,32 @@ pub(super) fn deciders(
     }
     out
 }
+
+/// Deciders someone holds: as `deciders` reads them, and a role named that nobody
+/// holds is a problem (`whose`: "level 4", "destination \"security\"").
+pub(super) fn held_deciders(
+    p: &mut super::problems::Problems,
+    list: &[Spanned<String>],
+    what: &str,
+    whose: &str,
+    roles: &IndexMap<String, Vec<String>>,
+) -> Vec<super::Decider> {
+    let mut out = Vec::new();
+    for at in list {
+        for d in deciders(p, std::slice::from_ref(at), what, roles) {
+            if let super::Decider::Role(r) = &d
+                && roles.get(r).is_none_or(Vec::is_empty)
+            {
+                p.at(
+                    at.span(),
+                    format!(
+                        "{whose} is decided by role {r:?}, which nobody holds: name its members under [roles] or \
+                         give someone `roles = [\"{r}\"]` under [people]"
+                    ),
+                );
+            }
+            out.push(d);
+        }
+    }
+    out
+}

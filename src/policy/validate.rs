@@ -243,20 +243,8 @@ fn destination_deciders(
             );
             continue;
         }
-        let found = super::people::deciders(p, list, &format!("destinations.{key}.deciders entry"), roles);
-        for (decider, at) in found.iter().zip(list) {
-            if let Decider::Role(r) = decider
-                && roles.get(r).is_none_or(Vec::is_empty)
-            {
-                p.at(
-                    at.span(),
-                    format!(
-                        "destination {key:?} is decided by role {r:?}, which nobody holds: name its members under \
-                         [roles] or give someone `roles = [\"{r}\"]` under [people]"
-                    ),
-                );
-            }
-        }
+        let what = format!("destinations.{key}.deciders entry");
+        let found = super::people::held_deciders(p, list, &what, &format!("destination {key:?}"), roles);
         if let Some(dest) = destinations.get_mut(key) {
             dest.deciders = Some(found);
         }
