@@ -173,53 +173,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
     let before = ctx.case(&mut *tx, &a.id)?;
-    let mut after = before.clone();
-    if let Some(c) = &a.customer {
-        after.customer = one_line("--customer", c)?;
-    }
-    if let Some(s) = &a.severity {
-        after.severity = severity_of(p, "--severity", s)?;
-    }
-    if let Some(t) = &a.tier {
-        after.tier = key_of(&p.tiers, "--tier", "tier", t.trim())?;
-    }
-    if let Some(t) = &a.title {
-        after.title = title(t)?;
-    }
-    if let Some(o) = &a.opened_at {
-        after.opened_at = opened_at(ctx, Some(o))?;
-    }
-    if let Some(f) = &a.first_response {
-        after.first_response_at = first_response(ctx, &after, Some(f))?;
-    }
-    if let Some(f) = after.first_response_at.filter(|f| *f < after.opened_at) {
-        return Err(error::bad_input(format!(
-            "the first response ({}) would come before the case was opened ({}): give --first-response too",
-            crate::time::human(f, ctx.tz()),
-            crate::time::human(after.opened_at, ctx.tz())
-        )));
-    }
-    if after.customer != before.customer
-        && let Some(why) = held_by_account(&mut *tx, &before)?
-    {
-        return Err(error::bad_input(why));
-    }
-    if after.opened_at > before.opened_at {
-        let passed = opening_passed(&mut *tx, &after)?;
-        if let Some(p) = passed {
-            return Err(error::bad_input(view::opening_passed("--opened-at", after.opened_at, &p, ctx.tz())));
-        }
-    }
-    if let Some(pr) = &a.priority {
-        after.priority = priority(pr)?;
-    }
-    for t in tags(&a.add_tags)? {
-        if !after.tags.contains(&t) {
-            after.tags.push(t);
-        }
-    }
-    let remove = tags(&a.remove_tags)?;
-    after.tags.retain(|t| !remove.contains(t));
+    let mut after = changed(ctx, &mut *tx, &a, &before)?;
 
     let changes = diff(&before, &after)?;
     let pausing = a.waiting || a.resume;
@@ -275,7 +229,7 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
         eprintln!("warning: {w}");
     }
     if let (true, Some(s)) = (escalated, outage) {
-        eprintln!("warning: {}", escalated_outage(&after, s));
+        eprintln!("warning: {}", crate::render::changes::escalated_outage(&after, s));
     }
     if ctx.out.json {
         ctx.out.json(&view::CaseView::new(&after, ctx.policy(), ctx.now))?;
@@ -286,15 +240,63 @@ fn update(ctx: &Ctx, a: CaseUpdateArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// A case with an open escalation now at a severity the outage process takes
-/// (`s`), in words that point there.
-pub(crate) fn escalated_outage(case: &Case, s: &crate::policy::Severity) -> String {
-    let id = crate::render::clean(&case.id);
-    format!(
-        "case {id} is escalated and is now {}: {} Record it with `escalate outage {id} --ref TEXT`.",
-        s.named(case.severity),
-        crate::render::clean(&s.redirect),
-    )
+/// The case as the flags of `case update` change it, each value checked; a change
+/// that the case's escalations or pauses rule out is refused.
+fn changed(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, a: &CaseUpdateArgs, before: &Case) -> anyhow::Result<Case> {
+    let p = ctx.policy();
+    let mut after = before.clone();
+    if let Some(c) = &a.customer {
+        after.customer = one_line("--customer", c)?;
+    }
+    if let Some(s) = &a.severity {
+        after.severity = severity_of(p, "--severity", s)?;
+    }
+    if let Some(t) = &a.tier {
+        after.tier = key_of(&p.tiers, "--tier", "tier", t.trim())?;
+    }
+    if let Some(t) = &a.title {
+        after.title = title(t)?;
+    }
+    if let Some(o) = &a.opened_at {
+        after.opened_at = opened_at(ctx, Some(o))?;
+    }
+    if let Some(f) = &a.first_response {
+        after.first_response_at = first_response(ctx, &after, Some(f))?;
+    }
+    if let Some(f) = after.first_response_at.filter(|f| *f < after.opened_at) {
+        return Err(error::bad_input(format!(
+            "the first response ({}) would come before the case was opened ({}): give --first-response too",
+            crate::time::human(f, ctx.tz()),
+            crate::time::human(after.opened_at, ctx.tz())
+        )));
+    }
+    if after.customer != before.customer
+        && let Some(why) = held_by_account(tx, before)?
+    {
+        return Err(error::bad_input(why));
+    }
+    if after.opened_at > before.opened_at {
+        let passed = opening_passed(tx, &after)?;
+        if let Some(p) = passed {
+            return Err(error::bad_input(crate::render::changes::opening_passed(
+                "--opened-at",
+                after.opened_at,
+                &p,
+                ctx.tz(),
+            )));
+        }
+    }
+    if let Some(pr) = &a.priority {
+        after.priority = priority(pr)?;
+    }
+    for t in tags(&a.add_tags)? {
+        if !after.tags.contains(&t) {
+            after.tags.push(t);
+        }
+    }
+    let remove = tags(&a.remove_tags)?;
+    after.tags.retain(|t| !remove.contains(t));
+    Ok(after)
 }
 
 /// An opening moved earlier that makes the case eligible now when it was not:

@@ -394,21 +394,3 @@ fn escalations(out: &Out, views: &[EscalationView], events: &[Event], p: &Policy
     }
     out_text
 }
-
-/// Why an opening cannot move where `name` would put it (see `rules::opening`).
-pub fn opening_passed(
-    name: &str,
-    opened: chrono::DateTime<chrono::Utc>,
-    p: &crate::rules::opening::Passed,
-    tz: Tz,
-) -> String {
-    use crate::rules::opening::Passed;
-    let what = match p {
-        Passed::Request { escalation, at } => format!("escalation #{escalation} was requested ({})", human(*at, tz)),
-        Passed::Pause { at } => format!("the case began waiting on the customer ({})", human(*at, tz)),
-    };
-    format!(
-        "{name} {} would come after {what}: a case opens before it is escalated or waits on the customer",
-        human(opened, tz)
-    )
-}

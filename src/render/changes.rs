@@ -1,4 +1,9 @@
-//! A case's changes in words, as `case update` says them: "priority normal -> high".
+//! A case's changes in words, as `case update` says them ("priority normal -> high"),
+//! and what a change runs into: an opening it may not move to, an escalated outage.
+
+use chrono_tz::Tz;
+
+use crate::time::human;
 
 /// "priority normal -> high": a field's change in words, times in the policy's zone.
 pub fn words(key: &str, c: &crate::events::Change, tz: chrono_tz::Tz) -> String {
@@ -21,4 +26,33 @@ pub fn words(key: &str, c: &crate::events::Change, tz: chrono_tz::Tz) -> String 
         other => other.to_string(),
     };
     format!("{} {} -> {}", key.replace('_', " "), word(&c.from), word(&c.to))
+}
+
+/// A case with an open escalation now at a severity the outage process takes
+/// (`s`), in words that point there.
+pub fn escalated_outage(case: &crate::model::Case, s: &crate::policy::Severity) -> String {
+    let id = crate::render::clean(&case.id);
+    format!(
+        "case {id} is escalated and is now {}: {} Record it with `escalate outage {id} --ref TEXT`.",
+        s.named(case.severity),
+        crate::render::clean(&s.redirect),
+    )
+}
+
+/// Why an opening cannot move where `name` would put it (see `rules::opening`).
+pub fn opening_passed(
+    name: &str,
+    opened: chrono::DateTime<chrono::Utc>,
+    p: &crate::rules::opening::Passed,
+    tz: Tz,
+) -> String {
+    use crate::rules::opening::Passed;
+    let what = match p {
+        Passed::Request { escalation, at } => format!("escalation #{escalation} was requested ({})", human(*at, tz)),
+        Passed::Pause { at } => format!("the case began waiting on the customer ({})", human(*at, tz)),
+    };
+    format!(
+        "{name} {} would come after {what}: a case opens before it is escalated or waits on the customer",
+        human(opened, tz)
+    )
 }

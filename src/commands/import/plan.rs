@@ -73,7 +73,7 @@ impl Run<'_> {
         if after.opened_at > before.opened_at
             && let Some(p) = super::super::case::opening_passed(tx, &after).map_err(|e| format!("ledger: {e:#}"))?
         {
-            return Err(crate::render::cases::opening_passed("opened_at", after.opened_at, &p, ctx.tz()));
+            return Err(crate::render::changes::opening_passed("opened_at", after.opened_at, &p, ctx.tz()));
         }
         if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
             let all = tx.escalations_of(&before.id).map_err(db)?;

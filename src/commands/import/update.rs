@@ -21,7 +21,7 @@ impl Run<'_> {
         let outage = self.ctx.policy().severities.get(&after.severity).filter(|s| !s.escalable);
         let Some(s) = outage.filter(|_| after.severity != before.severity) else { return Ok(None) };
         let escalated = crate::model::open_escalation(&tx.escalations_of(&after.id)?).is_some();
-        Ok(escalated.then(|| super::super::case::escalated_outage(after, s)))
+        Ok(escalated.then(|| crate::render::changes::escalated_outage(after, s)))
     }
 
     pub(super) fn update(
