@@ -81,7 +81,7 @@ impl Ctx {
             Some(a) => one_line("--actor (or ESCALATE_ACTOR)", a)?,
             None => login_name(),
         };
-        // Names match whatever their case: recorded as the policy spells them.
+        // Names match whatever their case: recorded as the policy spells them (see `person`).
         let actor = loaded.policy.spelling_of(&actor).map_or(actor, |known| known.trim().to_string());
         let location = ledger_location(g.ledger.as_deref().map(std::path::Path::new))?;
         Ok(Ctx {
@@ -98,6 +98,12 @@ impl Ctx {
 
     pub fn policy(&self) -> &Policy {
         &self.loaded.policy
+    }
+
+    /// A person's name as the policy spells it, when the policy names them in another
+    /// case; otherwise as given: one person, one name in the ledger.
+    pub fn person(&self, name: String) -> String {
+        self.policy().spelling_of(&name).map_or(name, |known| known.trim().to_string())
     }
 
     pub fn tz(&self) -> Tz {

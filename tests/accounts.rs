@@ -255,6 +255,9 @@ fn the_vp_alone_decides_level_four(b: Backend) {
     let events = env.ok(&["export", "events"]);
     let decided = events.lines().find(|l| l.contains("\"kind\":\"decided\"")).expect("the decision");
     assert!(decided.contains("\"actor\":\"dana\""), "{decided}");
+    // So is a name given to own it: `due --owner dana` finds it.
+    env.ok(&["assign", "C-1", "--to", "DANA", "--note", "the VP takes it"]);
+    assert_eq!(env.json(&["list"])[0]["owner"], "dana");
 }
 
 fn an_outage_and_a_root_cause_analysis_are_recorded(b: Backend) {

@@ -89,3 +89,13 @@ fn a_threshold_out_of_range_is_named_where_it_is_set() {
         "{e}"
     );
 }
+
+#[test]
+fn an_empty_list_of_a_levels_deciders_is_refused() {
+    let bad = crate::policy::BUILT_IN.replace("# deciders = [\"role:vp-support\"]", "deciders = []");
+    let e = err(&bad);
+    assert!(
+        e.contains("level 4 has deciders = []: name who decides it, or leave deciders out for [decisions] deciders"),
+        "{e}"
+    );
+}

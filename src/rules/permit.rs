@@ -115,7 +115,9 @@ pub fn may_take_over(policy: &Policy, esc: &Escalation, actor: &str, standing: &
         return Ok(());
     }
     let mut take_over: Vec<String> = policy.take_over.iter().map(ToString::to_string).collect();
-    take_over.extend(standing.named());
+    // The owner named once: an account's DRI who owns it is not named again.
+    let others = Standing { dri: standing.dri.clone().filter(|d| !same_actor(d, &esc.owner)), ..standing.clone() };
+    take_over.extend(others.named());
     Err(Denied::NotOwnerOrTakeOver { actor: actor.to_string(), id: esc.id, owner: esc.owner.clone(), take_over })
 }
 
