@@ -288,7 +288,7 @@ pub fn timeline(out: &Out, events: &[Event], p: &Policy) -> String {
             human(e.at, p.calendar.tz),
             clean(&e.actor),
             e.body.kind().to_string(),
-            clean(&event_summary(e, p.calendar.tz)),
+            clean_block(&event_summary(e, p.calendar.tz)),
         ]);
     }
     format!("{}\n", t.render(out))
