@@ -81,10 +81,8 @@ impl Ctx {
             Some(a) => one_line("--actor (or ESCALATE_ACTOR)", a)?,
             None => login_name(),
         };
-        // Names match whatever their case: recorded as the policy spells them (see `person`).
-        let actor = loaded.policy.spelling_of(&actor).map_or(actor, |known| known.trim().to_string());
         let location = ledger_location(g.ledger.as_deref().map(std::path::Path::new))?;
-        Ok(Ctx {
+        let mut ctx = Ctx {
             now: time::trunc_secs(now),
             loaded,
             actor,
@@ -93,7 +91,11 @@ impl Ctx {
             no_input: g.no_input,
             queued: Default::default(),
             policy_compared: Default::default(),
-        })
+        };
+        // Names match whatever their case: the actor too is recorded as the policy spells it.
+        let typed = std::mem::take(&mut ctx.actor);
+        ctx.actor = ctx.person(typed);
+        Ok(ctx)
     }
 
     pub fn policy(&self) -> &Policy {
