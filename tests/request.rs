@@ -154,6 +154,8 @@ fn severity_one_is_redirected_but_security_may_route_it() {
     assert_eq!(v["reviewer"], "Security team");
     let out = env.ok(&["show", "OUT"]);
     assert!(out.contains("routed immediately to Security team"), "{out}");
+    let due = env.json(&["due"]);
+    assert_eq!(due[0]["routed_immediately"], true, "{due}");
     let before = env.dump();
     let (_, err) = env.expect(1, &["promote", "OUT", "--why", "no answer"]);
     assert!(err.contains("skip the level progression"), "{err}");

@@ -201,7 +201,7 @@ pub fn due(
             if i.account.is_some() { format!("account: {}", clean(&i.linked.join(", "))) } else { clean(&i.case) },
             super::cases::priority_cell(i.priority),
             i.escalation.to_string(),
-            i.level.to_string(),
+            if i.routed_immediately { "-".to_string() } else { i.level.to_string() },
             clean(&i.owner),
             detail,
         ]);

@@ -36,6 +36,8 @@ pub struct DueItem {
     pub account: Option<String>,
     pub linked: Vec<String>,
     pub level: u32,
+    /// Sent to a destination past the levels (security): its level is none of theirs.
+    pub routed_immediately: bool,
     pub owner: String,
     /// Clock minutes the case waited on the customer while this clock ran.
     pub paused_minutes: i64,
@@ -71,6 +73,7 @@ fn item(
         account: o.esc.account.clone(),
         linked: o.esc.linked.clone(),
         level: o.esc.level,
+        routed_immediately: false,
         owner: o.esc.owner.clone(),
         paused_minutes: paused_since.map_or(0, |since| paused_clock(o.pauses, since, now.max(since)).num_minutes()),
         detail,
@@ -87,6 +90,7 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
         if !e.state.is_active() {
             continue;
         }
+        let start = out.len();
         // A level the policy no longer has is timed as its highest, and said so.
         let top = policy.top_level();
         let Some(level) = policy.level(e.level).or_else(|| policy.level(top).filter(|_| e.level > top)) else {
@@ -148,6 +152,9 @@ pub fn due_items(policy: &Policy, open: &[Open], now: DateTime<Utc>) -> Vec<DueI
                 let detail = format!("level {} may be promoted to {}: {why}", e.level, e.level + 1);
                 out.push(item(o, DueKind::Promotion, possible, None, now, detail));
             }
+        }
+        if direct.is_some() {
+            out[start..].iter_mut().for_each(|i| i.routed_immediately = true);
         }
     }
     // High priority first; within a priority, soonest first.
