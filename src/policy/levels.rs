@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 
+use super::people::{DecidersOf, held_deciders};
 use super::problems::{Problems, numbered};
 use super::raw::RawPolicy;
 use super::{Counting, Level};
@@ -65,18 +66,15 @@ pub(super) fn build(p: &mut Problems, raw: &RawPolicy) -> (Vec<Level>, bool) {
 pub(super) fn deciders(p: &mut Problems, raw: &RawPolicy, roles: &IndexMap<String, Vec<String>>, levels: &mut [Level]) {
     for (key, level) in raw.levels.get_ref() {
         let (Ok(n), Some(list)) = (key.parse::<u32>(), level.get_ref().deciders.as_ref()) else { continue };
-        if list.is_empty() {
-            // Empty would let anyone decide the level, whatever [decisions] says.
-            p.at(
-                level.span(),
-                format!(
-                    "level {n} has deciders = []: name who decides it, or leave deciders out for [decisions] deciders"
-                ),
-            );
-            continue;
-        }
-        let what = format!("levels.{n}.deciders entry");
-        let found = super::people::held_deciders(p, list, &what, &format!("level {n}"), roles);
+        let (what, whose) = (format!("levels.{n}.deciders entry"), format!("level {n}"));
+        let of = DecidersOf {
+            what: &what,
+            whose: &whose,
+            decides: "it",
+            otherwise: "[decisions] deciders",
+            table: level.span(),
+        };
+        let Some(found) = held_deciders(p, list, &of, roles) else { continue };
         if let Some(l) = levels.iter_mut().find(|l| l.number == n) {
             l.deciders = Some(found);
         }

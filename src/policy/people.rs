@@ -133,15 +133,36 @@ pub(super) fn deciders(
     out
 }
 
-/// Deciders someone holds: as `deciders` reads them, and a role named that nobody
-/// holds is a problem (`whose`: "level 4", "destination \"security\"").
+/// Whose list of deciders is read, for the problems it may have.
+pub(super) struct DecidersOf<'a> {
+    /// An entry, as named in a problem: "levels.4.deciders entry".
+    pub what: &'a str,
+    /// "level 4", "destination \"security\"".
+    pub whose: &'a str,
+    /// What the deciders decide: "it", "escalations sent there".
+    pub decides: &'a str,
+    /// Who decides without the list: "[decisions] deciders".
+    pub otherwise: &'a str,
+    /// The table the list is in, where an empty list is said to be.
+    pub table: std::ops::Range<usize>,
+}
+
+/// Deciders someone holds, as `deciders` reads them: an empty list (which would let
+/// anyone decide) and a role nobody holds are problems. None when the list is empty.
 pub(super) fn held_deciders(
     p: &mut super::problems::Problems,
     list: &[Spanned<String>],
-    what: &str,
-    whose: &str,
+    of: &DecidersOf,
     roles: &IndexMap<String, Vec<String>>,
-) -> Vec<super::Decider> {
+) -> Option<Vec<super::Decider>> {
+    let DecidersOf { what, whose, decides, otherwise, .. } = of;
+    if list.is_empty() {
+        p.at(
+            of.table.clone(),
+            format!("{whose} has deciders = []: name who decides {decides}, or leave deciders out for {otherwise}"),
+        );
+        return None;
+    }
     let mut out = Vec::new();
     for at in list {
         for d in deciders(p, std::slice::from_ref(at), what, roles) {
@@ -159,5 +180,5 @@ pub(super) fn held_deciders(
             out.push(d);
         }
     }
-    out
+    Some(out)
 }

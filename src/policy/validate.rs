@@ -233,18 +233,15 @@ fn destination_deciders(
 ) {
     for (key, d) in raw.destinations.get_ref() {
         let Some(list) = d.get_ref().deciders.as_ref() else { continue };
-        if list.is_empty() {
-            p.at(
-                d.span(),
-                format!(
-                    "destination {key:?} has deciders = []: name who decides escalations sent there, or leave \
-                     deciders out for their level's"
-                ),
-            );
-            continue;
-        }
-        let what = format!("destinations.{key}.deciders entry");
-        let found = super::people::held_deciders(p, list, &what, &format!("destination {key:?}"), roles);
+        let (what, whose) = (format!("destinations.{key}.deciders entry"), format!("destination {key:?}"));
+        let of = super::people::DecidersOf {
+            what: &what,
+            whose: &whose,
+            decides: "escalations sent there",
+            otherwise: "their level's",
+            table: d.span(),
+        };
+        let Some(found) = super::people::held_deciders(p, list, &of, roles) else { continue };
         if let Some(dest) = destinations.get_mut(key) {
             dest.deciders = Some(found);
         }
