@@ -14,6 +14,7 @@ on_both!(
     the_vp_alone_decides_level_four,
     an_outage_and_a_root_cause_analysis_are_recorded,
     refusals_and_bad_input_leave_the_ledger_as_it_was,
+    one_of_many_account_requests_wins,
 );
 
 /// The fields of the leadership package, where an account request goes by default.
@@ -418,4 +419,30 @@ fn a_policy_without_account_triggers_says_so() {
         &lead(&["account", "request", "Acme", "--case", "E-1", "--reason", "customer-deadline", "--description", "x"]),
     );
     assert!(err.contains("Acme cannot have an account escalation: the policy sets no trigger for one"), "{err}");
+}
+
+/// Racers each ask for an account escalation of one customer naming a different case
+/// (so no case row is shared): one opens it, the others find it open.
+fn one_of_many_account_requests_wins(b: Backend) {
+    let mut env = Env::on(b);
+    let n = if b == Backend::Postgres { 12 } else { 6 };
+    for i in 0..n {
+        add(&env, &format!("E-{i}"), "Acme", "1", "2026-11-23T09:00:00Z", &[]);
+    }
+    env.at("2026-11-23T12:30:00Z");
+    let args = |i: usize| {
+        let case = format!("E-{i}");
+        let base =
+            ["account", "request", "Acme", "--case", &case, "--reason", "lack-of-progress", "--description", "x"];
+        lead(&base).into_iter().map(String::from).collect()
+    };
+    let results = env.race(n, |i| format!("r{i}"), args);
+    let won = results.iter().filter(|r| r.0 == 0).count();
+    assert_eq!(won, 1, "exactly one account escalation opens: {results:#?}");
+    for (code, _, err) in results.iter().filter(|r| r.0 != 0) {
+        assert_eq!(*code, 1, "{err}");
+        assert!(err.contains("account escalation #1 of Acme is already open at level 1"), "{err}");
+    }
+    let shown = env.json(&["account", "show", "Acme"]);
+    assert_eq!(shown["account_escalations"].as_array().map(Vec::len), Some(1), "{shown}");
 }

@@ -59,8 +59,10 @@ fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
     }
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
+    // The account held first: a request opening an escalation of it waits, or is waited for.
+    tx.hold_account(&customer)?;
     cases_of(&mut *tx, &customer)?;
-    // The open account escalation's anchor case held first, as the follow-through
+    // The open account escalation's anchor case held next, as the follow-through
     // commands hold it: the account and the escalation are read as they stay.
     if let Some(open) = tx.account_escalations(&customer)?.into_iter().find(|e| e.state.is_active()) {
         tx.case(&open.case_id)?;

@@ -136,6 +136,9 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
 
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
+    // Two requests for one account (of different cases) or a change of its people
+    // at the same time: one after the other, each seeing what the first wrote.
+    tx.hold_account(&customer)?;
     let mut cases = Vec::new();
     for id in &g.cases {
         let c = ctx.case(&mut *tx, id)?;

@@ -331,6 +331,10 @@ pub trait Txn {
     fn commit(self: Box<Self>) -> Result<()>;
 
     // ---- accounts, the on-call roster and account escalations
+    /// Hold the account of `customer` until the transaction ends: the commands that
+    /// change its people or open an escalation of it take it in turn (an account
+    /// escalation spans cases, so holding its cases does not serialize them).
+    fn hold_account(&mut self, customer: &str) -> Result<()>;
     fn account(&mut self, customer: &str) -> Result<Option<Account>>;
     /// Insert or replace the account's people.
     fn put_account(&mut self, a: &Account) -> Result<()>;

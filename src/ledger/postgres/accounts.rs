@@ -26,7 +26,20 @@ fn shift_row(r: &Row) -> Result<Shift> {
     })
 }
 
+/// The first key of the transaction locks that hold an account (`pg_advisory_xact_lock`
+/// takes two: this one keeps escalate's apart from any other program's on the database).
+const ACCOUNT_LOCKS: i32 = 0x4553_4341; // "ESCA"
+
 impl PgTxn<'_> {
+    /// Hold `customer`'s account until the transaction ends (writers only): a lock on
+    /// its name, whether or not the account has a row yet.
+    pub(super) fn lock_account(&mut self, customer: &str) -> Result<()> {
+        if self.write {
+            self.exec("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&ACCOUNT_LOCKS, &customer])?;
+        }
+        Ok(())
+    }
+
     pub(super) fn get_account(&mut self, customer: &str) -> Result<Option<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE customer = $1");
         Ok(self.rows(&sql, &[&customer], account_row)?.into_iter().next())

@@ -355,6 +355,10 @@ impl Txn for PgTxn<'_> {
         Ok(())
     }
 
+    fn hold_account(&mut self, customer: &str) -> Result<()> {
+        self.lock_account(customer)
+    }
+
     fn account(&mut self, customer: &str) -> Result<Option<crate::roster::Account>> {
         self.get_account(customer)
     }

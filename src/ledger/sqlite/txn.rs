@@ -346,6 +346,11 @@ impl Txn for SqliteTxn<'_> {
         Ok(())
     }
 
+    fn hold_account(&mut self, _customer: &str) -> Result<()> {
+        // A writing transaction holds the whole file already (begun immediate).
+        Ok(())
+    }
+
     fn account(&mut self, customer: &str) -> Result<Option<crate::roster::Account>> {
         super::accounts::account(&self.tx, customer)
     }
