@@ -89,33 +89,44 @@ fn refusal(verdict: &Eligibility, ctx: &Ctx) -> anyhow::Error {
     error::refused(msg)
 }
 
-pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
-    let p = ctx.policy();
-    let ask = prompter(a.yes, ctx.no_input);
-    let mut dest = a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?;
-    // With one destination in the policy there is nothing to choose.
-    if dest.is_none() && p.destinations.len() == 1 {
-        dest = p.destinations.keys().next().cloned();
-    }
-    let mut reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
-    let mut fields = parse_fields(&a.fields)?;
-    let mut description = a.description.as_deref().map(|d| text("--description", d)).transpose()?;
-    let mut items = super::package::items_of(&a.package, ctx)?;
-    let mut screening = parse_screens(&a.screen)?;
-    if a.escalate_anyway {
-        screening.insert("escalated-anyway".into(), true);
-    }
-    // Bad input is reported before the policy is asked anything.
-    let mut deadline = super::start::request_deadline(ctx, reason.as_deref(), a.package.deadline.as_deref())?;
-    if let Some(l) = a.level {
-        super::start::level(p, reason.as_deref(), Some(l))?;
-    }
-    if let Some(d) = dest.as_deref() {
-        check_fields(p, d, &fields)?;
-    } else if !fields.is_empty() && ask.is_none() {
-        return Err(error::bad_input("--field needs --to DEST: the fields belong to a destination's package"));
-    }
+/// What the request has so far: from its flags, then the prompts.
+struct Draft {
+    reason: Option<String>,
+    dest: Option<String>,
+    description: Option<String>,
+    fields: IndexMap<String, String>,
+    /// Package items given (impact and the like), by key.
+    items: IndexMap<String, String>,
+    screening: IndexMap<String, bool>,
+    /// The customer's deadline, when the reason may skip the wait for one.
+    deadline: Option<chrono::DateTime<chrono::Utc>>,
+}
 
+/// A request complete and checked, ready to be written.
+struct Ready {
+    reason: String,
+    dest: String,
+    description: String,
+    /// The destination's fields, in its package's order.
+    fields: IndexMap<String, String>,
+    start: u32,
+    justification: Option<String>,
+    anyway_why: Option<String>,
+}
+
+/// What the write did: the new escalation, the rejected one it replaced, and the
+/// review due after the customer's deadline (due, deadline), when it is.
+struct Written {
+    /// The case as the write found it.
+    case: crate::model::Case,
+    esc: Escalation,
+    replaced: Option<Escalation>,
+    late_review: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+}
+
+pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
+    let ask = prompter(a.yes, ctx.no_input);
+    let mut draft = Draft::from_flags(ctx, &a, ask.is_none())?;
     // The check first: nothing is asked when the answer is already no.
     let (case, escalations, pauses) = {
         let mut ledger = ctx.read_ledger()?;
@@ -125,97 +136,175 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         let pauses = tx.pauses_of(&case.id)?;
         (case, escalations, pauses)
     };
-    let judge = |reason: Option<&str>, deadline| {
-        let asked = Ask { actor: &ctx.actor, destination: dest.as_deref(), reason, deadline };
-        check(p, &case, &escalations, &pauses, ctx.now, asked)
-    };
-    let mut verdict = judge(reason.as_deref(), deadline);
-    if let Some(ask) = &ask {
-        ask.say(&render::check::eligibility(&render::Out { json: false, ..ctx.out }, &verdict, p, ctx.now));
-        // Only the wait stands in the way: a deadline the customer faces may skip it.
-        if deadline.is_none() && offer_override(ask, ctx, &verdict, &mut reason, &mut deadline)? {
-            if let Some(at) = deadline {
-                items.entry("deadline".into()).or_insert_with(|| crate::time::rfc3339(at));
-            }
-            verdict = judge(reason.as_deref(), deadline);
-        }
-    }
-    if !verdict.eligible {
-        return Err(refusal(&verdict, ctx));
-    }
-    let anyway_why = match screen(ask.as_ref(), &mut screening, a.escalate_anyway)? {
+    let verdict = draft.judged(ctx, ask.as_ref(), (&case, &escalations, &pauses))?;
+    let anyway_why = match screen(ask.as_ref(), &mut draft.screening, a.escalate_anyway)? {
         Some(why) => Some(why),
         None => a.anyway_why.as_deref().map(|w| text("--anyway-why", w)).transpose()?,
     };
-
-    match &ask {
-        Some(ask) => {
-            gather(ask, ctx, &case, &mut reason, &mut dest, &mut description, &mut fields)?;
-            for key in IMPACT {
-                if items.contains_key(*key) {
-                    continue;
-                }
-                let label = item(key).map_or(*key, |i| i.label);
-                let answer = ask.text(&format!("{label} (optional)"))?;
-                if !answer.trim().is_empty() {
-                    items.insert(key.to_string(), answer);
-                }
-            }
-        }
-        None => missing_flags(ctx, reason.as_deref(), dest.as_deref(), description.as_deref(), &fields)?,
-    }
-    let (Some(reason), Some(dest), Some(description)) = (reason, dest, description) else {
-        return Err(error::bad_input("reason, destination and description are required"));
-    };
-    let description = text("--description", &description)?;
-    let start = super::start::level(p, Some(&reason), a.level)?;
-    // Skipping the wait for a deadline is justified, in words that are kept.
-    let justification = if skipped(&verdict).is_some() {
-        Some(super::start::justification(ask.as_ref(), a.justification.as_deref())?)
-    } else {
-        None
-    };
-    check_fields(p, &dest, &fields)?;
-    let wanted = &p.destinations[&dest].fields;
-    let fields: IndexMap<String, String> =
-        wanted.iter().filter_map(|k| fields.get(k).map(|v| (k.clone(), v.clone()))).collect();
-
+    draft.complete(ctx, ask.as_ref(), &case)?;
+    let ready = draft.ready(ctx, ask.as_ref(), &a, &verdict, anyway_why)?;
+    let p = ctx.policy();
     if let Some(ask) = &ask
         && !ask.confirm(&format!(
-            "Request a level {start} escalation of case {} to {} (reason: {})?",
+            "Request a level {} escalation of case {} to {} (reason: {})?",
+            ready.start,
             render::clean(&case.id),
-            p.destinations[&dest].label,
-            p.reasons.get(&reason).map_or(reason.as_str(), |r| r.label.as_str())
+            p.destinations[&ready.dest].label,
+            p.reasons.get(&ready.reason).map_or(ready.reason.as_str(), |r| r.label.as_str())
         ))?
     {
         return Err(error::refused("request not submitted"));
     }
+    let w = write(ctx, &case.id, &draft, ready)?;
+    if let Some((due, deadline)) = w.late_review {
+        eprintln!(
+            "warning: the review is due {}, after the customer's deadline ({}): tell the reviewer now rather than wait for it",
+            crate::time::human(due, ctx.tz()),
+            crate::time::human(deadline, ctx.tz())
+        );
+    }
+    print(ctx, &w)
+}
 
+impl Draft {
+    /// The flags read and checked; bad input is reported before the policy is asked anything.
+    fn from_flags(ctx: &Ctx, a: &RequestArgs, no_terminal: bool) -> anyhow::Result<Draft> {
+        let p = ctx.policy();
+        let mut dest = a.to.as_deref().map(|d| key_of(&p.destinations, "--to", "destination", d)).transpose()?;
+        // With one destination in the policy there is nothing to choose.
+        if dest.is_none() && p.destinations.len() == 1 {
+            dest = p.destinations.keys().next().cloned();
+        }
+        let reason = a.reason.as_deref().map(|r| key_of(&p.reasons, "--reason", "reason", r)).transpose()?;
+        let fields = parse_fields(&a.fields)?;
+        let description = a.description.as_deref().map(|d| text("--description", d)).transpose()?;
+        let items = super::package::items_of(&a.package, ctx)?;
+        let mut screening = parse_screens(&a.screen)?;
+        if a.escalate_anyway {
+            screening.insert("escalated-anyway".into(), true);
+        }
+        let deadline = super::start::request_deadline(ctx, reason.as_deref(), a.package.deadline.as_deref())?;
+        if let Some(l) = a.level {
+            super::start::level(p, reason.as_deref(), Some(l))?;
+        }
+        if let Some(d) = dest.as_deref() {
+            check_fields(p, d, &fields)?;
+        } else if !fields.is_empty() && no_terminal {
+            return Err(error::bad_input("--field needs --to DEST: the fields belong to a destination's package"));
+        }
+        Ok(Draft { reason, dest, description, fields, items, screening, deadline })
+    }
+
+    /// The rules' answer for the case as read; on a terminal, an override of the wait
+    /// for a deadline offered when only the wait stands in the way. Refused if not eligible.
+    fn judged(
+        &mut self,
+        ctx: &Ctx,
+        ask: Option<&crate::prompt::Prompter>,
+        (case, escalations, pauses): (&crate::model::Case, &[Escalation], &[crate::model::Pause]),
+    ) -> anyhow::Result<Eligibility> {
+        let judge = |reason: Option<&str>, deadline| {
+            let asked = Ask { actor: &ctx.actor, destination: self.dest.as_deref(), reason, deadline };
+            check(ctx.policy(), case, escalations, pauses, ctx.now, asked)
+        };
+        let mut verdict = judge(self.reason.as_deref(), self.deadline);
+        if let Some(ask) = ask {
+            ask.say(&render::check::eligibility(
+                &render::Out { json: false, ..ctx.out },
+                &verdict,
+                ctx.policy(),
+                ctx.now,
+            ));
+            if self.deadline.is_none() && offer_override(ask, ctx, &verdict, &mut self.reason, &mut self.deadline)? {
+                if let Some(at) = self.deadline {
+                    self.items.entry("deadline".into()).or_insert_with(|| crate::time::rfc3339(at));
+                }
+                verdict = judge(self.reason.as_deref(), self.deadline);
+            }
+        }
+        if !verdict.eligible {
+            return Err(refusal(&verdict, ctx));
+        }
+        Ok(verdict)
+    }
+
+    /// The values still missing: asked on a terminal, else named as the flags to give.
+    fn complete(
+        &mut self,
+        ctx: &Ctx,
+        ask: Option<&crate::prompt::Prompter>,
+        case: &crate::model::Case,
+    ) -> anyhow::Result<()> {
+        let Some(ask) = ask else {
+            let (reason, dest, description) =
+                (self.reason.as_deref(), self.dest.as_deref(), self.description.as_deref());
+            return missing_flags(ctx, reason, dest, description, &self.fields);
+        };
+        gather(ask, ctx, case, &mut self.reason, &mut self.dest, &mut self.description, &mut self.fields)?;
+        for key in IMPACT {
+            if self.items.contains_key(*key) {
+                continue;
+            }
+            let label = item(key).map_or(*key, |i| i.label);
+            let answer = ask.text(&format!("{label} (optional)"))?;
+            if !answer.trim().is_empty() {
+                self.items.insert(key.to_string(), answer);
+            }
+        }
+        Ok(())
+    }
+
+    /// The request made whole: its level, the destination's fields in order, and the
+    /// justification a skipped wait needs.
+    fn ready(
+        &self,
+        ctx: &Ctx,
+        ask: Option<&crate::prompt::Prompter>,
+        a: &RequestArgs,
+        verdict: &Eligibility,
+        anyway_why: Option<String>,
+    ) -> anyhow::Result<Ready> {
+        let p = ctx.policy();
+        let (Some(reason), Some(dest), Some(description)) = (&self.reason, &self.dest, &self.description) else {
+            return Err(error::bad_input("reason, destination and description are required"));
+        };
+        let description = text("--description", description)?;
+        let start = super::start::level(p, Some(reason), a.level)?;
+        // Skipping the wait window for a deadline is justified, in words that are kept.
+        let justification = match skipped(verdict) {
+            Some(_) => Some(super::start::justification(ask, a.justification.as_deref())?),
+            None => None,
+        };
+        check_fields(p, dest, &self.fields)?;
+        let wanted = &p.destinations[dest].fields;
+        let fields = wanted.iter().filter_map(|k| self.fields.get(k).map(|v| (k.clone(), v.clone()))).collect();
+        Ok(Ready { reason: reason.clone(), dest: dest.clone(), description, fields, start, justification, anyway_why })
+    }
+}
+
+/// The request written in the command's one transaction, the rules checked again on
+/// the case as it is now (held); a rejected escalation it replaces ends, recorded.
+fn write(ctx: &Ctx, case_id: &str, draft: &Draft, r: Ready) -> anyhow::Result<Written> {
+    let p = ctx.policy();
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
-    let case = ctx.case(&mut *tx, &case.id)?;
+    let case = ctx.case(&mut *tx, case_id)?;
     let escalations = tx.escalations_of(&case.id)?;
     let pauses = tx.pauses_of(&case.id)?;
-    let verdict = check(
-        p,
-        &case,
-        &escalations,
-        &pauses,
-        ctx.now,
-        Ask { actor: &ctx.actor, destination: Some(&dest), reason: Some(&reason), deadline },
-    );
+    let asked =
+        Ask { actor: &ctx.actor, destination: Some(&r.dest), reason: Some(&r.reason), deadline: draft.deadline };
+    let verdict = check(p, &case, &escalations, &pauses, ctx.now, asked);
     if !verdict.eligible {
         return Err(refusal(&verdict, ctx));
     }
     let skipped_wait = skipped(&verdict).map(|(deadline, wait_ended_at)| crate::events::SkippedWait {
         deadline,
         wait_ended_at,
-        justification: justification.clone().unwrap_or_default(),
+        justification: r.justification.clone().unwrap_or_default(),
     });
-    if skipped_wait.is_some() && justification.is_none() {
+    if skipped_wait.is_some() && r.justification.is_none() {
         return Err(error::bad_input("skipping the wait window for a deadline needs --justification TEXT"));
     }
-    // A rejected escalation that its requester replaces with a new request ends, recorded.
     let replaced = crate::model::open_escalation(&escalations).filter(|e| e.state == EscState::Rejected).cloned();
     if let Some(mut old) = replaced.clone() {
         old.state = EscState::Withdrawn;
@@ -224,13 +313,14 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
         let why = Why { why: "rejected; its requester replaced it with a new request".into() };
         ctx.record(&mut *tx, &case.id, Some(old.id), &EventBody::Withdrawn(why))?;
     }
-    let level = p.level(start).ok_or_else(|| error::policy(format!("the policy has no level {start}")))?;
-    let review_due_at = p.review_window(level.number, &dest).and_then(|r| p.calendar.add(ctx.now, r));
-    let mut esc = Escalation::new(&case.id, dest, reason, description, fields, &ctx.actor, ctx.now, review_due_at);
-    esc.level = start;
-    crate::rules::package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
-    esc.package.screening = screening;
-    esc.package.escalated_anyway_why = anyway_why;
+    let level = p.level(r.start).ok_or_else(|| error::policy(format!("the policy has no level {}", r.start)))?;
+    let review_due_at = p.review_window(level.number, &r.dest).and_then(|w| p.calendar.add(ctx.now, w));
+    let mut esc =
+        Escalation::new(&case.id, r.dest, r.reason, r.description, r.fields, &ctx.actor, ctx.now, review_due_at);
+    esc.level = r.start;
+    crate::rules::package::merge(&mut esc.package, &draft.items).map_err(error::bad_input)?;
+    esc.package.screening = draft.screening.clone();
+    esc.package.escalated_anyway_why = r.anyway_why;
     esc.id = tx.insert_escalation(&esc)?;
     // The customer's deadline passes before the review is due: said, so that
     // the requester reaches the reviewer some other way too.
@@ -249,27 +339,24 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
     };
     ctx.record(&mut *tx, &case.id, Some(esc.id), &EventBody::Requested(Box::new(requested)))?;
     tx.commit()?;
-    if let Some((due, deadline)) = late_review {
-        eprintln!(
-            "warning: the review is due {}, after the customer's deadline ({}): tell the reviewer now rather than wait for it",
-            crate::time::human(due, ctx.tz()),
-            crate::time::human(deadline, ctx.tz())
-        );
-    }
+    Ok(Written { case, esc, replaced, late_review })
+}
 
-    let shown = render::cases::EscalationView::new(&esc, p, Some(&case));
+fn print(ctx: &Ctx, w: &Written) -> anyhow::Result<u8> {
+    let p = ctx.policy();
+    let shown = render::cases::EscalationView::new(&w.esc, p, Some(&w.case));
     if ctx.out.json {
         ctx.out.json(&shown)?;
-    } else {
-        if let Some(old) = &replaced {
-            let by = old.decided_by.as_deref().map(|w| format!(" by {}", render::clean(w))).unwrap_or_default();
-            ctx.out.print(&format!(
-                "Escalation #{} (rejected at level {}{by}) ends: this request replaces it.\n",
-                old.id, old.level
-            ))?;
-        }
-        ctx.out.print(&render::check::requested(&ctx.out, &shown, p, ctx.now))?;
+        return Ok(0);
     }
+    if let Some(old) = &w.replaced {
+        let by = old.decided_by.as_deref().map(|w| format!(" by {}", render::clean(w))).unwrap_or_default();
+        ctx.out.print(&format!(
+            "Escalation #{} (rejected at level {}{by}) ends: this request replaces it.\n",
+            old.id, old.level
+        ))?;
+    }
+    ctx.out.print(&render::check::requested(&ctx.out, &shown, p, ctx.now))?;
     Ok(0)
 }
 
