@@ -82,8 +82,19 @@ pub fn as_json(l: &Loaded) -> Value {
 
 pub fn tables(out: &Out, l: &Loaded) -> String {
     let p = &l.policy;
-    let c = &p.calendar;
-    let mut s = format!(
+    let mut s = heading(out, l);
+    s.push_str(&waits(out, p));
+    s.push_str(&first_response(out, p));
+    s.push_str(&levels(out, p));
+    s.push_str(&reasons_and_destinations(out, p));
+    s.push_str(&super::channels::tables(out, p));
+    s
+}
+
+/// The policy's name, origin and digest, and its business calendar.
+fn heading(out: &Out, l: &Loaded) -> String {
+    let (p, c) = (&l.policy, &l.policy.calendar);
+    format!(
         "{} ({}; {})\nCalendar: {}, {} {}-{}{}\n\n",
         out.bold(&format!("Policy {}", if p.name.is_empty() { "(unnamed)" } else { &p.name })),
         l.origin,
@@ -97,20 +108,27 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
         } else {
             format!(", holidays {}", c.holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "))
         }
-    );
+    )
+}
 
+/// The wait windows by severity and tier, and where a severity that is not escalable goes.
+fn waits(out: &Out, p: &Policy) -> String {
     let t = by_severity_and_tier(out, p, "Wait", |sev, key| match (sev.escalable, sev.wait.get(key)) {
         (false, _) => "not escalable".into(),
         (true, Some(w)) => w.to_string(),
         (true, None) => "-".into(),
     });
-    s.push_str(&format!("{}\n{t}\n", out.bold("Wait windows (from when the case was opened)")));
+    let mut s = format!("{}\n{t}\n", out.bold("Wait windows (from when the case was opened)"));
     for (n, sev) in p.severities.iter().filter(|(_, s)| !s.escalable) {
         s.push_str(&format!("Severity {n} ({}): {}\n", sev.label, sev.redirect));
     }
     s.push('\n');
-    s.push_str(&first_response(out, p));
+    s
+}
 
+/// The levels, when one may be promoted, who decides, where a request may start and
+/// which clocks stop while a case waits on the customer.
+fn levels(out: &Out, p: &Policy) -> String {
     let mut t = out.table(&["Level", "Name", "Audience", "Reviewer", "Review window", "Customer updates"]);
     for l in &p.levels {
         t.add_row(vec![
@@ -134,7 +152,7 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     } else {
         format!("A level may be promoted once {}.", when.join(" or "))
     };
-    s.push_str(&format!("{}\n{t}\n{promotion}\n", out.bold("Levels")));
+    let mut s = format!("{}\n{t}\n{promotion}\n", out.bold("Levels"));
     let rca: Vec<String> = p.levels.iter().filter(|l| l.root_cause_analysis).map(|l| l.number.to_string()).collect();
     if !rca.is_empty() {
         s.push_str(&format!(
@@ -142,11 +160,28 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
             rca.join(" or ")
         ));
     }
+    s.push_str(&deciders(p));
+    let starts: Vec<String> = p.levels.iter().filter(|l| l.may_start).map(|l| l.number.to_string()).collect();
+    if starts != ["1"] {
+        s.push_str(&format!("A request may start at level {}.\n", starts.join(" or ")));
+    }
+    let paused = paused_clocks(p);
+    s.push_str(&if paused.is_empty() {
+        "No clock stops while a case waits on the customer.\n\n".to_string()
+    } else {
+        format!("While a case waits on the customer these clocks stop: {}.\n\n", paused.join(", "))
+    });
+    s
+}
+
+/// Who decides each level, and whether a requester may decide their own request.
+fn deciders(p: &Policy) -> String {
     let who = if p.deciders.is_empty() {
         "anyone".to_string()
     } else {
         p.deciders.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     };
+    let mut s = String::new();
     for l in &p.levels {
         if let Some(d) = &l.deciders {
             let d: Vec<String> = d.iter().map(ToString::to_string).collect();
@@ -159,44 +194,34 @@ pub fn tables(out: &Out, l: &Loaded) -> String {
     } else {
         format!("Decided by {who}; {own}.\n")
     });
-    let starts: Vec<String> = p.levels.iter().filter(|l| l.may_start).map(|l| l.number.to_string()).collect();
-    if starts != ["1"] {
-        s.push_str(&format!("A request may start at level {}.\n", starts.join(" or ")));
-    }
-    let paused = paused_clocks(p);
-    s.push_str(&if paused.is_empty() {
-        "No clock stops while a case waits on the customer.\n\n".to_string()
-    } else {
-        format!("While a case waits on the customer these clocks stop: {}.\n\n", paused.join(", "))
-    });
+    s
+}
 
+/// The reasons a case may be escalated for, and the destinations with their routing.
+fn reasons_and_destinations(out: &Out, p: &Policy) -> String {
     let mut t = out.table(&["Reason", "Label", "Help"]);
     for (k, r) in &p.reasons {
         t.add_row(vec![k.clone(), r.label.clone(), r.help.clone()]);
     }
-    s.push_str(&format!("{}\n{t}\n\n", out.bold("Reasons")));
-
+    let mut s = format!("{}\n{t}\n\n", out.bold("Reasons"));
     let mut t = out.table(&["Destination", "Label", "Receiver", "Package fields", "Routing"]);
     for (k, d) in &p.destinations {
-        t.add_row(vec![k.clone(), d.label.clone(), d.receiver.clone(), d.fields.join(", "), {
-            let how = if d.immediate {
-                "immediate: skips wait windows, the severity redirect and the levels"
-            } else {
-                "after the wait window"
-            };
-            let mut routing = match d.review {
-                Some(r) => format!("{how}; reviewed within {r}"),
-                None => how.to_string(),
-            };
-            if let Some(list) = &d.deciders {
-                let who = list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                routing.push_str(&format!("; decided by {who}"));
-            }
-            routing
-        }]);
+        let how = if d.immediate {
+            "immediate: skips wait windows, the severity redirect and the levels"
+        } else {
+            "after the wait window"
+        };
+        let mut routing = match d.review {
+            Some(r) => format!("{how}; reviewed within {r}"),
+            None => how.to_string(),
+        };
+        if let Some(list) = &d.deciders {
+            let who = list.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            routing.push_str(&format!("; decided by {who}"));
+        }
+        t.add_row(vec![k.clone(), d.label.clone(), d.receiver.clone(), d.fields.join(", "), routing]);
     }
     s.push_str(&format!("{}\n{t}\n\n", out.bold("Destinations")));
-    s.push_str(&super::channels::tables(out, p));
     s
 }
 
