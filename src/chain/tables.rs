@@ -1,9 +1,9 @@
 //! The escalations and cases tables held against the event log. The log is
 //! chained and verified; the tables are what commands read and act on. Each
-//! escalation's case, level, state and owner, and each case's fields, follow
-//! from its events alone, so a table edited around escalate (an approval
-//! forged, an owner changed, a review deadline moved, a case's opening moved)
-//! disagrees with them.
+//! escalation's case, level, state, owner, decision, deadlines and touch-points,
+//! and each case's fields, follow from its events alone, so a table edited around
+//! escalate (an approval forged, an owner changed, a review deadline or a promised
+//! touch-point moved, a case's opening moved) disagrees with them.
 
 use std::collections::HashMap;
 
@@ -28,6 +28,21 @@ pub struct Told {
     /// The review deadline the last event that set one wrote (None: no event
     /// wrote one, as before deadlines were recorded with their events).
     pub review_due_at: Option<DateTime<Utc>>,
+    pub description: String,
+    pub requested_at: DateTime<Utc>,
+    /// Who raised the current level: the requester, or whoever promoted it.
+    pub raised_by: String,
+    /// The current level's decision (approved or rejected), by whom, when, with its note.
+    pub decision: Option<EscState>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_note: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The latest customer update, and the touch-point it promised.
+    pub last_update_at: Option<DateTime<Utc>>,
+    pub next_touch_at: Option<DateTime<Utc>>,
+    /// The latest handoff's note.
+    pub handoff_note: Option<String>,
 }
 
 /// Where the table and the log part.
@@ -57,7 +72,7 @@ impl Tally {
     /// Fold in one event (events of no escalation change nothing).
     pub fn apply(&mut self, ev: &Event) {
         let Some(id) = ev.escalation else { return };
-        let new = |level: u32, owner: &str, destination: &str, reason: &str, due: Option<DateTime<Utc>>| Told {
+        let new = |level: u32, owner: &str, (destination, reason, description): (&str, &str, &str), due| Told {
             case_id: ev.case_id.clone(),
             level,
             state: EscState::Requested,
@@ -67,17 +82,30 @@ impl Tally {
             reason: reason.to_string(),
             level_since: ev.at,
             review_due_at: due,
+            description: description.to_string(),
+            requested_at: ev.at,
+            raised_by: ev.actor.clone(),
+            decision: None,
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+            closed_at: None,
+            last_update_at: None,
+            next_touch_at: None,
+            handoff_note: None,
         };
         match &ev.body {
             EventBody::Requested(r) => {
-                self.told.insert(id, new(r.level, &ev.actor, &r.destination, &r.reason, r.review_due_at));
+                let what = (r.destination.as_str(), r.reason.as_str(), r.description.as_str());
+                self.told.insert(id, new(r.level, &ev.actor, what, r.review_due_at));
             }
             EventBody::AccountRequested(r) => {
-                self.told.insert(id, new(r.level, &r.owner, &r.destination, &r.reason, r.review_due_at));
+                let what = (r.destination.as_str(), r.reason.as_str(), r.description.as_str());
+                self.told.insert(id, new(r.level, &r.owner, what, r.review_due_at));
             }
             body => {
                 if let Some(t) = self.told.get_mut(&id) {
-                    change(t, body, ev.at);
+                    change(t, body, ev);
                 }
             }
         }
@@ -93,6 +121,8 @@ impl Tally {
         // A deadline only the table holds may be one an older escalate wrote
         // without its event: held to the log only where the log has one.
         let due = t.review_due_at.map(|_| e.review_due_at);
+        let text = |t: &Option<String>| t.clone().unwrap_or_else(|| "none".to_string());
+        let decision = t.decision.map(|d| d.to_string());
         field("case", e.case_id.clone(), t.case_id)
             .or_else(|| field("level", e.level.to_string(), t.level.to_string()))
             .or_else(|| field("state", e.state.to_string(), t.state.to_string()))
@@ -102,6 +132,17 @@ impl Tally {
             .or_else(|| field("reason", e.reason.clone(), t.reason))
             .or_else(|| field("level_since", time(Some(e.level_since)), time(Some(t.level_since))))
             .or_else(|| due.and_then(|d| field("review_due_at", time(d), time(t.review_due_at))))
+            .or_else(|| field("description", e.description.clone(), t.description))
+            .or_else(|| field("requested_at", time(Some(e.requested_at)), time(Some(t.requested_at))))
+            .or_else(|| field("raised_by", e.raised_by.clone(), t.raised_by))
+            .or_else(|| field("decision", text(&e.decision), text(&decision)))
+            .or_else(|| field("decided_by", text(&e.decided_by), text(&t.decided_by)))
+            .or_else(|| field("decided_at", time(e.decided_at), time(t.decided_at)))
+            .or_else(|| field("decision_note", text(&e.decision_note), text(&t.decision_note)))
+            .or_else(|| field("closed_at", time(e.closed_at), time(t.closed_at)))
+            .or_else(|| field("last_update_at", time(e.last_update_at), time(t.last_update_at)))
+            .or_else(|| field("next_touch_at", time(e.next_touch_at), time(t.next_touch_at)))
+            .or_else(|| field("handoff_note", text(&e.handoff_note), text(&t.handoff_note)))
     }
 
     /// Escalations the log requested that no row of the table was checked against.
@@ -203,23 +244,37 @@ pub fn differing(table: &Case, log: &Case) -> Option<(String, String, String)> {
     })
 }
 
-/// What an event of an escalation, recorded `at`, does to what the table must hold.
-fn change(t: &mut Told, body: &EventBody, at: DateTime<Utc>) {
+/// What an event of an escalation (`body`, of `ev`) does to what the table must hold.
+fn change(t: &mut Told, body: &EventBody, ev: &Event) {
+    let at = ev.at;
     match body {
-        EventBody::Decided(d) => t.state = d.decision,
+        EventBody::Decided(d) => {
+            t.state = d.decision;
+            (t.decision, t.decided_by, t.decided_at) = (Some(d.decision), Some(ev.actor.clone()), Some(at));
+            t.decision_note.clone_from(&d.note);
+        }
         EventBody::Promoted(p) => {
             (t.level, t.state, t.level_since, t.review_due_at) = (p.to, EscState::Requested, at, p.review_due_at);
+            t.raised_by.clone_from(&ev.actor);
+            (t.decision, t.decided_by, t.decided_at, t.decision_note) = (None, None, None, None);
         }
-        EventBody::Withdrawn(_) => t.state = EscState::Withdrawn,
-        EventBody::Closed(_) => t.state = EscState::Closed,
+        EventBody::Withdrawn(_) => (t.state, t.closed_at) = (EscState::Withdrawn, Some(at)),
+        EventBody::Closed(_) => (t.state, t.closed_at) = (EscState::Closed, Some(at)),
         EventBody::Reopened(r) => {
-            (t.state, t.review_due_at) = (r.state, r.review_due_at);
-            // An undecided level is reviewed afresh from the reopening.
+            (t.state, t.review_due_at, t.closed_at) = (r.state, r.review_due_at, None);
+            // An undecided level is reviewed afresh from the reopening, and a
+            // touch-point promised before the close is void once past.
             if r.state == EscState::Requested {
                 t.level_since = at;
             }
+            t.next_touch_at = t.next_touch_at.filter(|n| *n > at);
         }
-        EventBody::Assigned(o) | EventBody::HandedOff(o) => t.owner.clone_from(&o.to),
+        EventBody::Assigned(o) => t.owner.clone_from(&o.to),
+        EventBody::HandedOff(o) => {
+            t.owner.clone_from(&o.to);
+            t.handoff_note.clone_from(&o.note);
+        }
+        EventBody::CustomerUpdated(u) => (t.last_update_at, t.next_touch_at) = (Some(at), u.next),
         _ => {}
     }
 }
@@ -245,6 +300,41 @@ mod tests {
     }
 
     #[test]
+    fn a_forged_approver_or_a_moved_touch_point_is_named() {
+        let when = crate::time::utc(2026, 11, 23, 12, 0).unwrap();
+        let requested = r#"{"level":1,"destination":"l2","reason":"r","description":"d"}"#;
+        let story = |t: &mut Tally| {
+            t.apply(&event(1, "requested", requested, "alice"));
+            t.apply(&event(1, "decided", r#"{"decision":"approved","level":1}"#, "rita"));
+            t.apply(&event(1, "customer-updated", r#"{"note":"n","next":"2026-11-24T10:00:00Z"}"#, "alice"));
+        };
+        let honest = || {
+            let mut e =
+                Escalation::new("C-1", "l2".into(), "r".into(), "d".into(), Default::default(), "alice", when, None);
+            (e.id, e.state, e.decision, e.decided_by) =
+                (1, EscState::Approved, Some("approved".into()), Some("rita".into()));
+            (e.decided_at, e.last_update_at) = (Some(when), Some(when));
+            e.next_touch_at = crate::time::utc(2026, 11, 24, 10, 0);
+            e
+        };
+        let mut t = Tally::default();
+        story(&mut t);
+        assert_eq!(t.check(&honest()), None);
+        let mut t = Tally::default();
+        story(&mut t);
+        let mut forged = honest();
+        forged.decided_by = Some("mallory".into());
+        let said = Disagreement::Field { id: 1, field: "decided_by", table: "mallory".into(), log: "rita".into() };
+        assert_eq!(t.check(&forged), Some(said));
+        let mut t = Tally::default();
+        story(&mut t);
+        let mut moved = honest();
+        moved.next_touch_at = crate::time::utc(2026, 12, 30, 0, 0);
+        let (table, log) = ("2026-12-30T00:00:00Z".to_string(), "2026-11-24T10:00:00Z".to_string());
+        assert_eq!(t.check(&moved), Some(Disagreement::Field { id: 1, field: "next_touch_at", table, log }));
+    }
+
+    #[test]
     fn the_table_is_held_to_what_the_events_leave() {
         let mut t = Tally::default();
         let requested = r#"{"level":1,"destination":"l2","reason":"r","description":"d"}"#;
@@ -258,7 +348,10 @@ mod tests {
             (e.id, e.state, e.owner) = (id, state, owner.to_string());
             e
         };
-        assert_eq!(t.check(&row(1, EscState::Rejected, "alice", "lee")), None);
+        let mut decided = row(1, EscState::Rejected, "alice", "lee");
+        (decided.decision, decided.decided_by) = (Some("rejected".into()), Some("rita".into()));
+        (decided.decided_at, decided.decision_note) = (Some(when), Some("no".into()));
+        assert_eq!(t.check(&decided), None);
         let forged = Disagreement::Field { id: 2, field: "state", table: "approved".into(), log: "requested".into() };
         assert_eq!(t.check(&row(2, EscState::Approved, "bob", "bob")), Some(forged));
         assert_eq!(t.check(&row(3, EscState::Requested, "bob", "bob")), Some(Disagreement::NotInLog { id: 3 }));
