@@ -13,6 +13,9 @@ on_both!(
     a_changed_field_is_named,
     a_table_edited_around_escalate_is_named,
     a_case_edited_around_escalate_is_named,
+    a_forged_decision_or_a_moved_touch_point_is_named,
+    a_removed_pause_and_an_edited_policy_are_named,
+    a_key_that_is_not_one_is_bad_input,
     a_deleted_event_is_named,
     a_deleted_tail_is_caught_by_a_checkpoint,
     reordered_events_are_named,
@@ -125,6 +128,56 @@ fn a_case_edited_around_escalate_is_named(b: Backend) {
         altered(&env, &["ledger", "verify", "--cases"]),
         @"error: the ledger was altered around escalate: case C-4 was added in the event log, and the cases table does not hold it (the event log itself verifies)"
     ) }
+}
+
+/// What `show` and `due` read beyond the state: who decided, and the touch-point
+/// promised to the customer (a cron job's `due --overdue` goes quiet if it moves).
+fn a_forged_decision_or_a_moved_touch_point_is_named(b: Backend) {
+    let env = story(b);
+    sql(&env, "UPDATE escalations SET decided_by = 'mallory', decision_note = 'forged approval' WHERE id = 1");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @r#"error: the ledger was altered around escalate: escalation #1's decided_by is "mallory" in the escalations table, and its events leave it "none" (the event log itself verifies)"#
+    ) }
+    sql(&env, "UPDATE escalations SET decided_by = NULL, decision_note = NULL WHERE id = 1");
+    env.ok(&["ledger", "verify"]);
+    sql(&env, "UPDATE escalations SET next_touch_at = '2026-12-30T00:00:00Z' WHERE id = 1");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @r#"error: the ledger was altered around escalate: escalation #1's next_touch_at is "2026-12-30T00:00:00Z" in the escalations table, and its events leave it "none" (the event log itself verifies)"#
+    ) }
+}
+
+/// A wait on the customer removed (the case's wait window then ends earlier) and a
+/// kept policy's text edited (`policy replay` reads it by digest) are named.
+fn a_removed_pause_and_an_edited_policy_are_named(b: Backend) {
+    let mut env = story(b);
+    env.ok(&["case", "update", "C-2", "--waiting"]);
+    env.at("2026-11-23T15:00:00Z");
+    env.ok(&["case", "update", "C-2", "--resume"]);
+    env.ok(&["case", "update", "C-3", "--waiting"]);
+    env.ok(&["ledger", "verify", "--cases"]);
+    sql(&env, "DELETE FROM pauses WHERE case_id = 'C-2'");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify", "--cases"]),
+        @r#"error: the ledger was altered around escalate: case C-2's waits on the customer are [] in the pauses table, and its events leave them [{"started_at":"2026-11-23T12:00:00Z","ended_at":"2026-11-23T15:00:00Z"}] (the event log itself verifies)"#
+    ) }
+    sql(
+        &env,
+        "INSERT INTO pauses (case_id, started_at, ended_at) VALUES ('C-2', '2026-11-23T12:00:00Z', '2026-11-23T15:00:00Z')",
+    );
+    env.ok(&["ledger", "verify", "--cases"]);
+    sql(&env, "UPDATE policies SET text = text || '# edited'");
+    let err = altered(&env, &["ledger", "verify"]);
+    assert!(err.contains("the policy kept as sha256:") && err.contains("has a text with another digest"), "{err}");
+}
+
+fn a_key_that_is_not_one_is_bad_input(b: Backend) {
+    let env = story(b);
+    let cp = env.dir.path().join("checkpoint.txt");
+    env.ok(&["ledger", "checkpoint", "--output", cp.to_str().unwrap()]);
+    let (_, err) = env.expect(2, &["ledger", "verify", "--checkpoint", cp.to_str().unwrap(), "--key", "notbase64"]);
+    assert!(err.contains("--key \"notbase64\" is not a public key"), "{err}");
 }
 
 fn a_deleted_event_is_named(b: Backend) {

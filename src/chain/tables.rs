@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::events::EventBody;
-use crate::model::{Case, EscState, Escalation, Event};
+use crate::model::{Case, EscState, Escalation, Event, Pause};
 use crate::rules::history::Past;
 
 /// An escalation as its events leave it.
@@ -60,6 +60,8 @@ pub enum Disagreement {
     CaseNotInTable { id: String },
     /// A case whose row is not what its events leave it (`field`, when named).
     CaseField { id: String, field: Option<(String, String, String)> },
+    /// A policy kept under a digest its text no longer has.
+    PolicyText { digest: String },
 }
 
 /// The escalations as the log tells them, folded in log order.
@@ -178,10 +180,10 @@ impl CaseTally {
     }
 
     fn close(&mut self) {
-        if let Some((id, Past { case: Some(case), .. })) = self.current.take() {
+        if let Some((id, Past { case: Some(case), pauses, .. })) = self.current.take() {
             self.ids.push_str(&id);
             self.ends.push(self.ids.len());
-            self.prints.push(fingerprint(&case));
+            self.prints.push(fingerprint(&case, &pauses));
         }
     }
 
@@ -194,7 +196,7 @@ impl CaseTally {
 
     /// Hold one row of the cases table against the log, rows in id order; call
     /// `rest` after the last.
-    pub fn check(&mut self, c: &Case) -> Option<Disagreement> {
+    pub fn check(&mut self, c: &Case, pauses: &[Pause]) -> Option<Disagreement> {
         self.close();
         let Some((id, print)) = self.told(self.next) else {
             return Some(Disagreement::CaseNotInLog { id: c.id.clone() });
@@ -204,7 +206,7 @@ impl CaseTally {
             std::cmp::Ordering::Greater => Some(Disagreement::CaseNotInTable { id: id.to_string() }),
             std::cmp::Ordering::Equal => {
                 self.next += 1;
-                (fingerprint(c) != print).then(|| Disagreement::CaseField { id: c.id.clone(), field: None })
+                (fingerprint(c, pauses) != print).then(|| Disagreement::CaseField { id: c.id.clone(), field: None })
             }
         }
     }
@@ -226,22 +228,28 @@ fn fields(c: &Case) -> serde_json::Map<String, serde_json::Value> {
     v
 }
 
-/// The case's stored fields hashed (all of `fields`, field by field).
-fn fingerprint(c: &Case) -> u64 {
+/// The case's stored fields hashed (all of `fields`, field by field), with its pauses.
+fn fingerprint(c: &Case, pauses: &[Pause]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (&c.id, &c.customer, c.severity, &c.tier, &c.title, c.opened_at).hash(&mut h);
     (c.priority.as_str(), &c.tags, c.status.as_str(), c.first_response_at, c.closed_at).hash(&mut h);
+    for p in pauses {
+        (p.start, p.end).hash(&mut h);
+    }
     h.finish()
 }
 
-/// The first field in which a case's row (`table`) differs from what its events leave (`log`).
-pub fn differing(table: &Case, log: &Case) -> Option<(String, String, String)> {
-    let (t, l) = (fields(table), fields(log));
-    t.iter().find(|(k, v)| l.get(*k) != Some(v)).map(|(k, v)| {
+/// The first field in which a case's row (`table`, with its pauses) differs from what
+/// its events leave (`log`): its pauses last.
+pub fn differing(table: (&Case, &[Pause]), log: (&Case, &[Pause])) -> Option<(String, String, String)> {
+    let (t, l) = (fields(table.0), fields(log.0));
+    let field = t.iter().find(|(k, v)| l.get(*k) != Some(v)).map(|(k, v)| {
         let shown = |v: Option<&serde_json::Value>| v.map_or("nothing".to_string(), ToString::to_string);
         (k.clone(), shown(Some(v)), shown(l.get(k)))
-    })
+    });
+    let shown = |p: &[Pause]| serde_json::to_string(p).unwrap_or_default();
+    field.or_else(|| (table.1 != log.1).then(|| ("pauses".to_string(), shown(table.1), shown(log.1))))
 }
 
 /// What an event of an escalation (`body`, of `ev`) does to what the table must hold.

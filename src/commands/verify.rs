@@ -77,10 +77,21 @@ fn walk(ctx: &Ctx, at: Option<u64>, cases: bool) -> anyhow::Result<Walked> {
         Ok(())
     })?;
     let parted = match parted.or_else(|| tally.rest()) {
+        None => policies_part(&mut *tx)?,
+        other => other,
+    };
+    let parted = match parted {
         None if cases => cases_part(&mut *tx)?,
         other => other,
     };
     Ok(Walked { events: v.count, origin: checkpoint::origin(first.as_deref()), head: v.head, hash_at, parted })
+}
+
+/// A policy the ledger keeps whose text no longer has its digest: the events name
+/// the policy they were recorded under by digest, and `policy replay` reads its text.
+fn policies_part(tx: &mut dyn crate::ledger::Txn) -> anyhow::Result<Option<Disagreement>> {
+    let changed = tx.policies()?.into_iter().find(|p| crate::policy::load::digest(&p.text) != p.digest);
+    Ok(changed.map(|p| Disagreement::PolicyText { digest: p.digest }))
 }
 
 /// Where the cases table parts from the log, if it does: each case's row against
@@ -92,20 +103,21 @@ fn cases_part(tx: &mut dyn crate::ledger::Txn) -> anyhow::Result<Option<Disagree
         Ok(())
     })?;
     let mut parted = None;
-    tx.each_case(None, &mut |(c, _)| {
+    tx.each_case(None, &mut |(c, pauses)| {
         if parted.is_none() {
-            parted = tally.check(&c).map(|d| (d, c));
+            parted = tally.check(&c, &pauses).map(|d| (d, (c, pauses)));
         }
         Ok(())
     })?;
-    let Some((d, table)) = parted else { return Ok(tally.rest()) };
+    let Some((d, (table, pauses))) = parted else { return Ok(tally.rest()) };
     let Disagreement::CaseField { id, .. } = &d else { return Ok(Some(d)) };
     // Which field: the case's events folded again, alone.
     let mut past = crate::rules::history::Past::default();
     for ev in tx.events_of(id)? {
         past.apply(&ev);
     }
-    let field = past.case.as_ref().and_then(|log| crate::chain::tables::differing(&table, log));
+    let field =
+        past.case.as_ref().and_then(|log| crate::chain::tables::differing((&table, &pauses), (log, &past.pauses)));
     Ok(Some(Disagreement::CaseField { id: id.clone(), field }))
 }
 
@@ -127,11 +139,19 @@ fn disagreement(d: &Disagreement) -> String {
         Disagreement::CaseNotInTable { id } => {
             format!("case {id} was added in the event log, and the cases table does not hold it")
         }
+        Disagreement::CaseField { id, field: Some((field, table, log)) } if field == "pauses" => {
+            format!(
+                "case {id}'s waits on the customer are {table} in the pauses table, and its events leave them {log}"
+            )
+        }
         Disagreement::CaseField { id, field: Some((field, table, log)) } => {
             format!("case {id}'s {field} is {table} in the cases table, and its events leave it {log}")
         }
         Disagreement::CaseField { id, field: None } => {
             format!("case {id}'s row in the cases table is not what its events leave it")
+        }
+        Disagreement::PolicyText { digest } => {
+            format!("the policy kept as {digest} has a text with another digest: it was edited after it was recorded")
         }
     };
     format!("the ledger was altered around escalate: {what} (the event log itself verifies)")
@@ -166,6 +186,13 @@ pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
     let cp = a.checkpoint.as_deref().map(read_checkpoint).transpose()?;
     if let (Some(c), Some(want)) = (&cp, a.key.as_deref()) {
         use base64::Engine as _;
+        let key = base64::engine::general_purpose::STANDARD.decode(want.trim());
+        if key.as_ref().map_or(true, |k| k.len() != 32) {
+            return Err(error::bad_input(format!(
+                "--key {:?} is not a public key: give the base64 Ed25519 key of a checkpoint you trust (its `key` line)",
+                crate::render::clean(want.trim())
+            )));
+        }
         let signed = base64::engine::general_purpose::STANDARD.encode(&c.public_key);
         if signed != want.trim() {
             return Err(error::altered(format!(

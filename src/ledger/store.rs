@@ -284,7 +284,8 @@ pub trait Txn {
     fn each_case(&mut self, since: Option<DateTime<Utc>>, each: Each<(Case, Vec<Pause>)>) -> anyhow::Result<()>;
     fn each_escalation(&mut self, since: Option<DateTime<Utc>>, each: Each<Escalation>) -> anyhow::Result<()>;
     fn each_event(&mut self, since: Option<DateTime<Utc>>, each: Each<Event>) -> anyhow::Result<()>;
-    /// The events that shape a case's row (added, updated, closed, reopened), by
+    /// The events that shape a case's row and its pauses (added, updated, closed,
+    /// reopened, paused, resumed), by
     /// case id in byte order (the order of `each_case`), then seq: for `ledger verify`.
     fn each_case_event(&mut self, each: Each<Event>) -> anyhow::Result<()>;
 

@@ -11,6 +11,8 @@ use crate::model::{Case, CaseStatus, EscState, Escalation, Event, Pause};
 pub struct Past {
     pub case: Option<Case>,
     pub escalations: Vec<Escalation>,
+    /// Its waits on the customer, oldest first (the last open while it waits).
+    pub pauses: Vec<Pause>,
 }
 
 impl Past {
@@ -26,7 +28,22 @@ impl Past {
     /// Fold one more event in.
     pub fn apply(&mut self, ev: &Event) {
         match &ev.body {
-            EventBody::CaseAdded(a) => self.case = Some(a.case.clone()),
+            EventBody::CaseAdded(a) => {
+                self.case = Some(a.case.clone());
+                self.pauses.clone_from(&a.pauses);
+            }
+            // A wait begins unless one is open (an import's open wait is among its
+            // pauses already); it ends when the case resumes.
+            EventBody::Paused(w) => {
+                if self.pauses.last().is_none_or(|p| p.end.is_some()) {
+                    self.pauses.push(Pause { start: w.since.unwrap_or(ev.at), end: None });
+                }
+            }
+            EventBody::Resumed(_) => {
+                if let Some(open) = self.pauses.last_mut().filter(|p| p.end.is_none()) {
+                    open.end = Some(ev.at);
+                }
+            }
             EventBody::CaseUpdated(changes) => {
                 if let Some(case) = &self.case
                     && let Ok(serde_json::Value::Object(mut fields)) = serde_json::to_value(case)

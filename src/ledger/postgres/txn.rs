@@ -259,7 +259,7 @@ impl Txn for PgTxn<'_> {
     fn each_case_event(&mut self, each: Each<Event>) -> anyhow::Result<()> {
         // Byte order, as cases' ids are kept (COLLATE "C"), whatever the database's collation.
         let sql = format!(
-            "SELECT {EVENT_COLS} FROM events WHERE kind IN ('case-added', 'case-updated', 'case-closed', 'case-reopened')
+            "SELECT {EVENT_COLS} FROM events WHERE kind IN ('case-added', 'case-updated', 'case-closed', 'case-reopened', 'paused', 'resumed')
              ORDER BY case_id COLLATE \"C\", seq"
         );
         self.stream(&sql, &[], |r| each(event_row(r)?))

@@ -81,7 +81,7 @@ pub fn events(conn: &Connection, since: Option<DateTime<Utc>>, each: Each<Event>
 
 /// The events that shape a case's row, by case id (byte order) then seq.
 pub fn case_events(conn: &Connection, each: Each<Event>) -> anyhow::Result<()> {
-    let kinds = "'case-added', 'case-updated', 'case-closed', 'case-reopened'";
+    let kinds = "'case-added', 'case-updated', 'case-closed', 'case-reopened', 'paused', 'resumed'";
     let mut stmt = conn.prepare(&format!("{EVENT_SELECT} WHERE kind IN ({kinds}) ORDER BY case_id, seq"))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
