@@ -15,6 +15,7 @@ on_both!(
     an_outage_and_a_root_cause_analysis_are_recorded,
     refusals_and_bad_input_leave_the_ledger_as_it_was,
     one_of_many_account_requests_wins,
+    a_case_an_account_escalation_holds_stays_open,
 );
 
 /// The fields of the leadership package, where an account request goes by default.
@@ -445,4 +446,27 @@ fn one_of_many_account_requests_wins(b: Backend) {
     }
     let shown = env.json(&["account", "show", "Acme"]);
     assert_eq!(shown["account_escalations"].as_array().map(Vec::len), Some(1), "{shown}");
+}
+
+/// A case an open account escalation spans is not closed under it (by hand or by an
+/// import): it is unlinked first, and the case that keeps its events waits for its end.
+fn a_case_an_account_escalation_holds_stays_open(b: Backend) {
+    let mut env = Env::on(b);
+    add(&env, "E-1", "Acme", "1", "2026-11-23T09:00:00Z", &[]);
+    add(&env, "E-2", "Acme", "2", "2026-11-23T09:00:00Z", &[]);
+    env.at("2026-11-23T12:30:00Z");
+    let both = ["account", "request", "Acme", "--case", "E-1", "--case", "E-2", "--reason", "lack-of-progress"];
+    let mut req = lead(&both);
+    req.extend(["--description", "x"]);
+    env.ok(&req);
+    let (_, err) = env.expect(1, &["case", "close", "E-2"]);
+    assert!(err.contains("case E-2 is linked to Acme's account escalation #1: unlink it first"), "{err}");
+    let (_, err) = env.expect(1, &["case", "close", "E-1"]);
+    assert!(err.contains("close or withdraw that escalation before the case is closed"), "{err}");
+    let csv = env.dir.path().join("closed.csv");
+    std::fs::write(&csv, "id,status\nE-2,closed\n").unwrap();
+    let (_, err) = env.expect(2, &["case", "import", "--upsert", csv.to_str().unwrap()]);
+    assert!(err.contains("line 2 (case E-2): case E-2 is linked to Acme's account escalation #1"), "{err}");
+    env.ok(&["account", "unlink", "Acme", "E-2"]);
+    env.ok(&["case", "close", "E-2"]);
 }

@@ -271,7 +271,7 @@ fn changed(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, a: &CaseUpdateArgs, befor
         )));
     }
     if after.customer != before.customer
-        && let Some(why) = held_by_account(tx, before)?
+        && let Some(why) = held_by_account(tx, before, "changes customer")?
     {
         return Err(error::bad_input(why));
     }
@@ -330,9 +330,13 @@ fn opening_clears_wait(
     )))
 }
 
-/// Why the case cannot leave its customer: it belongs to the customer's open
-/// account escalation (None when it does not).
-pub(crate) fn held_by_account(tx: &mut dyn crate::ledger::Txn, case: &Case) -> anyhow::Result<Option<String>> {
+/// Why the case cannot leave its customer (`doing`: "changes customer") or be closed
+/// ("is closed"): it belongs to the customer's open account escalation (None when it does not).
+pub(crate) fn held_by_account(
+    tx: &mut dyn crate::ledger::Txn,
+    case: &Case,
+    doing: &str,
+) -> anyhow::Result<Option<String>> {
     let all = tx.account_escalations(&case.customer)?;
     let Some(esc) = crate::model::open_escalation(&all).filter(|e| e.linked.contains(&case.id)) else {
         return Ok(None);
@@ -340,7 +344,7 @@ pub(crate) fn held_by_account(tx: &mut dyn crate::ledger::Txn, case: &Case) -> a
     let (customer, id) = (&case.customer, &case.id);
     Ok(Some(if esc.case_id == case.id {
         format!(
-            "case {id} is where {customer}'s account escalation #{} keeps its events: close or withdraw that escalation before the case changes customer",
+            "case {id} is where {customer}'s account escalation #{} keeps its events: close or withdraw that escalation before the case {doing}",
             esc.id
         )
     } else {
@@ -390,6 +394,11 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
             "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
             e.id, e.state
         )));
+    }
+    if status == CaseStatus::Closed
+        && let Some(why) = held_by_account(&mut *tx, &case, "is closed")?
+    {
+        return Err(error::refused(why));
     }
     case.status = status;
     case.closed_at = (status == CaseStatus::Closed).then_some(ctx.now);

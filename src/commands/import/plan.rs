@@ -1,9 +1,10 @@
 //! What one record of an import does to the ledger: a new case, a change to a
 //! case already there (only with --upsert), nothing, or what is wrong with it.
 
+use super::super::case::{held_by_account, opening_passed};
 use super::{Known, Plan, Run, new_case};
 use crate::ledger::{NewCase, Txn};
-use crate::model::CaseStatus;
+use crate::model::{Case, CaseStatus};
 use crate::transfer::RawCase;
 
 impl Run<'_> {
@@ -17,7 +18,6 @@ impl Run<'_> {
         known: &Known,
     ) -> Result<Plan, String> {
         let (ctx, upsert) = (self.ctx, self.a.upsert);
-        let db = |e: crate::ledger::StoreError| format!("ledger: {e}");
         // Duplicates are caught by id first, even when the first record was invalid.
         if let Some(id) = id {
             let first = known.listed.get(id).copied().or_else(|| known.here.get(id).map(|l| *l as i64));
@@ -65,30 +65,41 @@ impl Run<'_> {
                 crate::time::rfc3339(last)
             ));
         }
-        if after.customer != before.customer
-            && let Some(why) = super::super::case::held_by_account(tx, before).map_err(|e| format!("ledger: {e:#}"))?
-        {
-            return Err(why);
-        }
-        if after.opened_at > before.opened_at
-            && let Some(p) = super::super::case::opening_passed(tx, &after).map_err(|e| format!("ledger: {e:#}"))?
-        {
-            return Err(crate::render::changes::opening_passed("opened_at", after.opened_at, &p, ctx.tz()));
-        }
-        if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
-            let all = tx.escalations_of(&before.id).map_err(db)?;
-            let open = crate::model::open_escalation(&all);
-            if let Some(e) = open {
-                return Err(format!(
-                    "case {} has escalation #{} {}: close or withdraw it before the case is closed",
-                    before.id, e.id, e.state
-                ));
-            }
-        }
+        self.may_update(tx, before, &after)?;
         let changes = super::super::case::diff(before, &after).map_err(|e| e.to_string())?;
         if changes.is_empty() {
             return Ok(Plan::Unchanged);
         }
         Ok(Plan::Update { before: Box::new(before.clone()), after: Box::new(after), changes })
+    }
+
+    /// What stands in the way of changing `before` into `after`: a customer change or a
+    /// close of a case the customer's account escalation holds, an opening moved past
+    /// what the case already went through, a close under an open escalation.
+    fn may_update(&self, tx: &mut dyn Txn, before: &Case, after: &Case) -> Result<(), String> {
+        let ledger = |e: anyhow::Error| format!("ledger: {e:#}");
+        if after.customer != before.customer
+            && let Some(why) = held_by_account(tx, before, "changes customer").map_err(ledger)?
+        {
+            return Err(why);
+        }
+        if after.opened_at > before.opened_at
+            && let Some(p) = opening_passed(tx, after).map_err(ledger)?
+        {
+            return Err(crate::render::changes::opening_passed("opened_at", after.opened_at, &p, self.ctx.tz()));
+        }
+        if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
+            let all = tx.escalations_of(&before.id).map_err(|e| format!("ledger: {e}"))?;
+            if let Some(e) = crate::model::open_escalation(&all) {
+                return Err(format!(
+                    "case {} has escalation #{} {}: close or withdraw it before the case is closed",
+                    before.id, e.id, e.state
+                ));
+            }
+            if let Some(why) = held_by_account(tx, before, "is closed").map_err(ledger)? {
+                return Err(why);
+            }
+        }
+        Ok(())
     }
 }
