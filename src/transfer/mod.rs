@@ -3,6 +3,7 @@
 
 pub mod ahead;
 pub mod json_array;
+mod lf;
 pub mod read;
 pub mod write;
 

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
+use super::lf::LfOnly;
 use super::{CASE_FIELDS, RawCase, unknown_field};
 
 /// One record of the input: its line, and the fields or what is wrong with them.
@@ -52,131 +53,6 @@ pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The longest line accepted: a longer one is not a record of a case.
 pub const MAX_LINE: usize = 1 << 20;
-
-/// Line ends read as LF (CRLF and a lone CR alike) and a leading BOM dropped,
-/// counting where each line ends: the csv crate's own line count goes wrong
-/// after blank lines and CRLF, and line numbers are what the user is told.
-struct LfOnly<R> {
-    inner: R,
-    /// A carriage return seen but not yet written: a line feed after it is dropped.
-    cr: bool,
-    /// Bytes written so far, and the offsets of the line feeds not yet counted.
-    out: u64,
-    ends: Rc<RefCell<VecDeque<u64>>>,
-    started: bool,
-    /// Bytes since the last line feed, to refuse a line without end.
-    run: usize,
-    /// Line feeds written so far: the line being written is one more.
-    lines: u64,
-}
-
-impl<R: BufRead> LfOnly<R> {
-    fn new(inner: R) -> (Self, Rc<RefCell<VecDeque<u64>>>) {
-        let ends = Rc::new(RefCell::new(VecDeque::new()));
-        (LfOnly { inner, cr: false, out: 0, ends: ends.clone(), started: false, run: 0, lines: 0 }, ends)
-    }
-}
-
-/// Where `LfOnly` writes, and what it counts while writing.
-struct Sink<'a> {
-    buf: &'a mut [u8],
-    n: usize,
-    out: &'a mut u64,
-    run: &'a mut usize,
-    lines: &'a mut u64,
-    ends: &'a RefCell<VecDeque<u64>>,
-}
-
-impl Sink<'_> {
-    fn full(&self) -> bool {
-        self.n == self.buf.len()
-    }
-
-    fn put(&mut self, b: u8) -> io::Result<()> {
-        self.buf[self.n] = b;
-        self.n += 1;
-        if b == b'\n' {
-            self.ends.borrow_mut().push_back(*self.out);
-            *self.run = 0;
-            *self.lines += 1;
-        } else {
-            *self.run += 1;
-            if *self.run > MAX_LINE {
-                return Err(too_long());
-            }
-        }
-        *self.out += 1;
-        Ok(())
-    }
-
-    /// Write a run of bytes holding no line end (no CR, no LF), at once.
-    fn put_run(&mut self, run: &[u8]) -> io::Result<()> {
-        self.buf[self.n..self.n + run.len()].copy_from_slice(run);
-        self.n += run.len();
-        *self.out += run.len() as u64;
-        *self.run += run.len();
-        if *self.run > MAX_LINE {
-            return Err(too_long());
-        }
-        Ok(())
-    }
-}
-
-fn too_long() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, "the line is longer than 1 MiB: is this a CSV file?")
-}
-
-impl<R: BufRead> std::io::Read for LfOnly<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
-        }
-        if !self.started {
-            self.started = true;
-            if self.inner.fill_buf()?.starts_with(BOM) {
-                self.inner.consume(BOM.len());
-            }
-        }
-        let LfOnly { inner, cr, out: written, ends, run, lines, .. } = self;
-        let mut sink = Sink { buf: out, n: 0, out: written, run, lines, ends };
-        loop {
-            let buf = inner.fill_buf()?;
-            if buf.is_empty() {
-                if *cr {
-                    *cr = false;
-                    sink.put(b'\n')?;
-                }
-                return Ok(sink.n);
-            }
-            let mut used = 0;
-            while used < buf.len() && !sink.full() {
-                let b = buf[used];
-                if *cr {
-                    // A lone CR ends a line as well: write it as LF (and the LF of a CRLF is dropped).
-                    *cr = false;
-                    sink.put(b'\n')?;
-                    used += usize::from(b == b'\n');
-                } else if b == b'\r' {
-                    *cr = true;
-                    used += 1;
-                } else if b == b'\n' {
-                    sink.put(b)?;
-                    used += 1;
-                } else {
-                    // The bytes up to the next line end, or as many as there is room for.
-                    let span = &buf[used..buf.len().min(used + sink.buf.len() - sink.n)];
-                    let plain = memchr::memchr2(b'\r', b'\n', span).unwrap_or(span.len());
-                    sink.put_run(&span[..plain])?;
-                    used += plain;
-                }
-            }
-            inner.consume(used);
-            if sink.n > 0 {
-                return Ok(sink.n);
-            }
-        }
-    }
-}
 
 impl<R: BufRead> Records<R> {
     pub fn ndjson(r: R) -> Self {

@@ -127,3 +127,31 @@ fn ndjson_read_errors_name_the_line() {
     assert_eq!(err.to_string(), "line 3: the disk is gone");
     assert!(recs.next().is_none());
 }
+
+#[test]
+fn a_csv_that_ends_inside_a_quoted_field_is_refused_at_its_line() {
+    let head = "id,customer,severity,tier,title\n";
+    let read = |body: &str| -> Vec<Result<u64, String>> {
+        let input = format!("{head}{body}");
+        Records::csv(std::io::BufReader::with_capacity(3, input.as_bytes()))
+            .unwrap()
+            .map(|r| r.map(|r| r.line).map_err(|e| e.to_string()))
+            .collect()
+    };
+    let cut = read("A,C,2,premium,ok\nB,C,2,premium,\"Checkout returns 500, since");
+    assert_eq!(cut[0], Ok(2));
+    assert_eq!(
+        cut[1],
+        Err("line 3: the file ends inside a quoted field: a closing quote is missing, or the file was cut short".into())
+    );
+    // Closed quotes, doubled quotes, a quote inside an unquoted field, a field over two lines:
+    // all whole, with or without a last line end.
+    for body in [
+        "A,C,2,premium,\"Checkout \"\"x\"\" fails, often\"",
+        "A,C,2,premium,27\" monitor",
+        "A,C,2,premium,\"two\nlines\"\n",
+        "A,C,2,premium,\"\"",
+    ] {
+        assert_eq!(read(body), vec![Ok(2)], "{body:?}");
+    }
+}
