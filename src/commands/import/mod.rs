@@ -91,8 +91,9 @@ pub fn run(ctx: &Ctx, a: &ImportArgs) -> anyhow::Result<u8> {
                 }
             }
             if ctx.out.json && sum.invalid > 0 {
-                // Refused: nothing was written, whatever the valid records would have done.
-                if !sum.dry_run && !a.skip_invalid {
+                // Refused: nothing was written (a dry run: would be), whatever the valid
+                // records would have done.
+                if !a.skip_invalid {
                     (sum.imported, sum.updated, sum.unchanged) = (0, 0, 0);
                 }
                 ctx.out.json(&sum)?;
@@ -330,8 +331,9 @@ fn error_lines(sum: &Summary) -> String {
 
 fn refused_import(sum: &Summary) -> anyhow::Error {
     let rest = if sum.invalid < sum.read { " (pass --skip-invalid to import the rest)" } else { "" };
+    let nothing = if sum.dry_run { "nothing would be imported" } else { "nothing was imported" };
     error::bad_input(format!(
-        "{} of {} records in {} are invalid; nothing was imported{rest}:\n{}",
+        "{} of {} records in {} are invalid; {nothing}{rest}:\n{}",
         sum.invalid,
         sum.read,
         sum.source,
