@@ -114,6 +114,18 @@ impl Ctx {
 
     /// The ledger opened for reading: nothing is created or changed.
     pub fn read_ledger(&self) -> anyhow::Result<Ledger> {
+        // A mistyped path reads as an empty ledger: said, so that a monitor that finds
+        // nothing due is not silently watching no ledger at all.
+        // (Not with --json: its stderr holds JSON alone.)
+        if let crate::ledger::Location::File(path) = &self.location
+            && !path.exists()
+            && !self.out.json
+        {
+            eprintln!(
+                "warning: there is no ledger at {} yet: nothing is recorded there (the first command that writes creates it)",
+                path.display()
+            );
+        }
         Ok(Ledger::open_read(&self.location)?)
     }
 

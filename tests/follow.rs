@@ -242,6 +242,9 @@ fn due_lists_reviews_and_promotions_sorted_and_by_owner() {
     );
     let mine = env.json(&["due", "--within", "2h", "--owner", "kim"]);
     assert!(mine.as_array().unwrap().iter().all(|i| i["owner"] == "kim"));
+    assert!(!mine.as_array().unwrap().is_empty(), "{mine}");
+    // A name matches whatever its case, as everywhere else.
+    assert_eq!(env.json(&["due", "--within", "2h", "--owner", "KIM"]), mine);
     let out = env.ok(&["due", "--within", "2h"]);
     insta::assert_snapshot!("due_table", out);
 }

@@ -155,6 +155,16 @@ fn bad_input_exits_2_and_changes_nothing() {
 }
 
 #[test]
+fn a_read_of_a_ledger_that_is_not_there_says_so() {
+    let env = Env::new();
+    let (out, err) = env.expect(0, &["due", "--overdue"]);
+    assert_eq!(out, "Nothing is overdue.\n");
+    let want = format!("warning: there is no ledger at {} yet: nothing is recorded there", env.ledger().display());
+    assert!(err.starts_with(&want), "{err}");
+    assert!(!env.ledger().exists(), "a read creates nothing");
+}
+
+#[test]
 fn json_errors_are_json_on_stderr() {
     let env = Env::new();
     let (_, err) = env.expect(2, &["show", "NOPE", "--json"]);

@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
     let due = Some(crate::rules::due::bounds(ctx.policy(), horizon));
     let mut escalations =
         tx.list_escalations(&EscalationFilter { states: active, due, ..EscalationFilter::default() })?;
-    escalations.retain(|e| a.owner.as_deref().is_none_or(|o| o == e.owner));
+    escalations.retain(|e| a.owner.as_deref().is_none_or(|o| crate::model::same_actor(o, &e.owner)));
     let priority = a.priority.as_deref().map(super::case::priority).transpose()?;
     // Their cases and pauses in one query each, not one per escalation.
     let mut ids: Vec<String> = escalations.iter().map(|e| e.case_id.clone()).collect();

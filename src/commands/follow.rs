@@ -202,7 +202,7 @@ pub fn assign(ctx: &Ctx, a: &AssignArgs, target: Target) -> anyhow::Result<u8> {
     let (case, esc) = act(ctx, &target, Pick::Open, |_, e, standing| {
         may_take_over(ctx.policy(), e, &ctx.actor, standing).map_err(|d| refused(ctx, &d))?;
         // Assigning the owner again with a note keeps the note: it is recorded.
-        if e.owner == to && note.is_none() {
+        if crate::model::same_actor(&e.owner, &to) && note.is_none() {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
         let from = std::mem::replace(&mut e.owner, to.clone());
@@ -216,7 +216,7 @@ pub fn handoff(ctx: &Ctx, a: &HandoffArgs, target: Target) -> anyhow::Result<u8>
     let note = text("--note", &a.note)?;
     let (case, esc) = act(ctx, &target, Pick::Open, |_, e, standing| {
         may_take_over(ctx.policy(), e, &ctx.actor, standing).map_err(|d| refused(ctx, &d))?;
-        if e.owner == to {
+        if crate::model::same_actor(&e.owner, &to) {
             return Err(error::bad_input(format!("escalation #{} is already owned by {to}", e.id)));
         }
         let from = std::mem::replace(&mut e.owner, to.clone());

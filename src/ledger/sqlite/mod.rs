@@ -171,7 +171,15 @@ impl Db {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| fail(&e))?;
         configure(&conn).map_err(|e| fail(&e))?;
-        let v = vet(&conn, &label)?;
+        let v = vet(&conn, &label).map_err(|e| match e {
+            // SQLite reads a ledger in WAL mode through files beside it, made on the read.
+            StoreError::Unusable(m) | StoreError::Db(m) if in_wal_mode(path) && m.contains("readonly") => {
+                StoreError::Unusable(format!(
+                    "{m}: ledger {label} is in WAL mode (an older escalate's), which SQLite reads only where it may write beside it; run one writing command on it where it is writable (`escalate ledger migrate`) and it switches to a mode read-only copies can be read in"
+                ))
+            }
+            e => e,
+        })?;
         if v == 0 {
             return Self::empty(label);
         }
@@ -208,4 +216,11 @@ impl Db {
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// The SQLite file at `path` is in WAL mode (its header's read version is 2).
+fn in_wal_mode(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 20];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head[18] == 2
 }
