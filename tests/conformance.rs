@@ -169,7 +169,7 @@ fn a_copy_holds_everything_and_needs_an_empty_target(b: Backend) {
     env.ok(&["note", "C-1", "--attach", "https://tickets.example/C-1"]);
     let there = Env::on(other(b));
     let out = env.ok(&["ledger", "copy", "--to", &there.location()]);
-    assert!(out.starts_with("Copied 1 cases, 1 escalations and 6 events"), "{out}");
+    assert!(out.starts_with("Copied 1 case, 1 escalation and 6 events"), "{out}");
     assert_eq!(exports(&there), exports(&env));
     // And back again, into a third ledger of the first kind.
     let back = Env::on(b);

@@ -83,10 +83,10 @@ fn copy(ctx: &Ctx, a: &LedgerCopyArgs) -> anyhow::Result<u8> {
         )?;
     } else {
         ctx.out.print(&format!(
-            "Copied {} cases, {} escalations and {} events from {} to {}.\n",
-            copied.cases,
-            copied.escalations,
-            copied.events,
+            "Copied {}, {} and {} from {} to {}.\n",
+            crate::render::count(copied.cases as u64, "case"),
+            crate::render::count(copied.escalations as u64, "escalation"),
+            crate::render::count(copied.events as u64, "event"),
             crate::render::clean(&ctx.location.to_string()),
             crate::render::clean(&target.to_string())
         ))?;

@@ -217,16 +217,16 @@ pub fn verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> anyhow::Result<u8> {
         }))?;
     } else {
         let mut s = format!(
-            "The event log verifies: {} events, each following the one before; head {}.\nOrigin {}.\nThe escalations table agrees with it{}.\n",
-            walked.events,
+            "The event log verifies: {}, each following the one before; head {}.\nOrigin {}.\nThe escalations table agrees with it{}.\n",
+            crate::render::count(walked.events, "event"),
             walked.head,
             walked.origin,
             if a.cases { ", and so does the cases table" } else { "" }
         );
         if let Some(c) = &cp {
             s.push_str(&format!(
-                "It extends the checkpoint of {} events{}: nothing the checkpoint saw was removed or changed.\n",
-                c.size,
+                "It extends the checkpoint of {}{}: nothing the checkpoint saw was removed or changed.\n",
+                crate::render::count(c.size, "event"),
                 if a.key.is_some() { " (signed with the key given)".to_string() } else { signer(c) }
             ));
         }
@@ -349,8 +349,8 @@ pub fn checkpoint(ctx: &Ctx, a: &LedgerCheckpointArgs) -> anyhow::Result<u8> {
                 ctx.out.json(&o)?;
             } else {
                 ctx.out.print(&format!(
-                    "Wrote a signed checkpoint of the {} events of the log (head {}) to {}.\n",
-                    walked.events,
+                    "Wrote a signed checkpoint of the {} of the log (head {}) to {}.\n",
+                    crate::render::count(walked.events, "event"),
                     walked.head,
                     crate::render::clean(&path.display().to_string())
                 ))?;

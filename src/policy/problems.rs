@@ -79,6 +79,13 @@ fn window(line: &str, col: usize, max: usize) -> (String, usize) {
 
 /// A duplicate key, named with the table it is in.
 pub(super) fn duplicate_key(text: &str, at: usize) -> String {
+    // A table's header given twice: the error points into the header.
+    let start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let whole = text.get(start..).and_then(|t| t.lines().next()).unwrap_or("").trim();
+    if whole.starts_with('[') {
+        let header = whole.split('#').next().unwrap_or(whole).trim();
+        return format!("the table {header} is defined twice: define each table once");
+    }
     let line = text.get(at..).and_then(|t| t.lines().next()).unwrap_or("");
     let key = line.split('=').next().unwrap_or("").trim().trim_matches('"');
     let before = text.get(..at).unwrap_or("");

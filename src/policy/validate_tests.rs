@@ -50,6 +50,12 @@ fn a_duplicate_key_and_no_working_days_are_named_where_they_are() {
         line_of(&bad, "label = \"B\"")
     );
     assert!(err(&bad).contains(&want), "{}", err(&bad));
+    let bad = format!("{}\n[tiers.premium]\nlabel = \"Again\"\n", crate::policy::BUILT_IN);
+    assert!(
+        err(&bad).contains(": the table [tiers.premium] is defined twice: define each table once"),
+        "{}",
+        err(&bad)
+    );
     let bad = crate::policy::BUILT_IN.replacen("review = \"4h business\"", "review = \"0m business\"", 1);
     assert!(err(&bad).contains("level 1's review window is 0m business: nobody could review in time"), "{}", err(&bad));
     let bad = crate::policy::BUILT_IN

@@ -314,3 +314,8 @@ mod wrap_tests {
         );
     }
 }
+
+/// "1 event", "3 events": a count with its noun (one that takes an s).
+pub fn count(n: u64, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}

@@ -240,9 +240,17 @@ pub fn pauses(text: Option<&str>, case: &Case, policy: &Policy, now: DateTime<Ut
         };
         let start = at("started_at")?.ok_or("a pause needs started_at")?;
         let end = at("ended_at")?;
-        if start < case.opened_at || start > now || end.is_some_and(|e| e < start || e > now) {
-            let start = human(start, policy.calendar.tz);
-            return Err(format!("the pause from {start} must fall between opened_at and now"));
+        let tz = policy.calendar.tz;
+        if let Some(e) = end.filter(|e| *e < start) {
+            return Err(format!("the pause from {} ends before it starts ({})", human(start, tz), human(e, tz)));
+        }
+        if start < case.opened_at || start > now || end.is_some_and(|e| e > now) {
+            return Err(format!(
+                "the pause from {} must fall between the case's opening ({}) and now ({})",
+                human(start, tz),
+                human(case.opened_at, tz),
+                human(now, tz)
+            ));
         }
         if let Some(prev) = out.last()
             && prev.end.is_none_or(|e| e > start)
@@ -425,5 +433,17 @@ mod tests {
         assert!(r.set("colour", "red".into()).unwrap_err().contains("unknown field \"colour\""));
         r.set("tags", "a;b".into()).unwrap();
         assert_eq!(r.tags, Some(vec!["a".to_string(), "b".to_string()]));
+    }
+
+    #[test]
+    fn a_pause_that_ends_before_it_starts_is_named_so() {
+        let (now, p) = (crate::time::utc(2026, 11, 23, 12, 0).unwrap(), policy());
+        let case = validate(raw(), &p, now).unwrap();
+        let backwards = r#"[{"started_at":"2026-11-21T08:00:00Z","ended_at":"2026-11-21T07:00:00Z"}]"#;
+        let err = pauses(Some(backwards), &case, &p, now).unwrap_err();
+        assert_eq!(err, "the pause from 2026-11-21 08:00 UTC ends before it starts (2026-11-21 07:00 UTC)");
+        let early = r#"[{"started_at":"2026-11-19T08:00:00Z","ended_at":"2026-11-21T07:00:00Z"}]"#;
+        let err = pauses(Some(early), &case, &p, now).unwrap_err();
+        assert!(err.contains("must fall between the case's opening (2026-11-20 08:00 UTC) and now"), "{err}");
     }
 }
