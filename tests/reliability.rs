@@ -255,7 +255,10 @@ fn a_held_lock_gives_exit_4_after_the_busy_timeout() {
     let started = std::time::Instant::now();
     let (_, err) = env.expect(4, &["case", "add", "C-2", "--customer", "x", "--severity", "3", "--tier", "standard"]);
     assert!(started.elapsed() >= Duration::from_secs(5), "it waited for the lock first");
-    assert!(err.contains("locked") && err.contains(&env.ledger().display().to_string()), "{err}");
+    assert!(
+        err.contains("another command has been writing ledger") && err.contains(&env.ledger().display().to_string()),
+        "{err}"
+    );
     // Readers are not held up by a writer that has not committed.
     env.ok(&["case", "list"]);
     conn.execute_batch("ROLLBACK").unwrap();

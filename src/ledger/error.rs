@@ -55,6 +55,13 @@ impl From<postgres::Error> for StoreError {
         if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
             return StoreError::Duplicate(format!("a row ({})", super::postgres::describe(&e)));
         }
+        if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+            return StoreError::Db(
+                "another command has held what this one needs (the case, its account, or a ledger an import is \
+                 filling) for 10 seconds: nothing was written; try again once it is done"
+                    .into(),
+            );
+        }
         StoreError::Db(super::postgres::describe(&e))
     }
 }

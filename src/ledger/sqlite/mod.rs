@@ -197,8 +197,13 @@ impl Db {
     /// Begin the command's one transaction: immediate (locking) for writes.
     pub fn begin(&mut self) -> Result<Box<dyn Txn + '_>> {
         let behavior = if self.write { TransactionBehavior::Immediate } else { TransactionBehavior::Deferred };
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, behavior)
-            .map_err(|e| StoreError::Db(format!("cannot lock ledger {}: {e}", self.label)))?;
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, behavior).map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Db(format!(
+                "another command has been writing ledger {} for 10 seconds: nothing was written; try again once it is done",
+                self.label
+            )),
+            _ => StoreError::Db(format!("cannot lock ledger {}: {e}", self.label)),
+        })?;
         Ok(Box::new(queries::SqliteTxn { stmts: bulk::Statements::new(&self.conn), tx }))
     }
 
