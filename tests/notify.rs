@@ -123,8 +123,22 @@ impl Team {
     }
 }
 
+/// The payload, its ledger's name (from its first event's hash, which a change of
+/// the built-in policy changes) written as `escalate-ledger-ORIGIN`.
 fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).expect("json")
+    let text = serde_json::to_string_pretty(v).expect("json");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("escalate-ledger-") {
+        let (head, tail) = rest.split_at(i + "escalate-ledger-".len());
+        out.push_str(head);
+        let hex = tail.chars().take_while(char::is_ascii_hexdigit).count();
+        assert_eq!(hex, 16, "a ledger's name: {tail}");
+        out.push_str("ORIGIN");
+        rest = &tail[hex..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
@@ -145,7 +159,10 @@ fn each_kind_gets_its_payload_and_the_webhook_is_signed() {
     insta::assert_snapshot!("webhook_requested", pretty(&h.json()));
     // The signature verifies with the Standard Webhooks algorithm.
     let (id, ts) = (h.header("webhook-id").unwrap(), h.header("webhook-timestamp").unwrap());
-    assert_eq!(id, "event-2-hook");
+    // Named by the ledger too (its first event's hash): another ledger's event 2 is another event.
+    assert!(id.starts_with("escalate-ledger-") && id.ends_with("-event-2-hook"), "{id}");
+    let ledger = t.env.json(&["ledger", "verify"])["origin"].as_str().unwrap().to_string();
+    assert_eq!(id, format!("{ledger}-event-2-hook"));
     // The moment of sending (not the pinned clock): receivers check it against theirs.
     let sent: i64 = ts.parse().unwrap();
     let real = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
@@ -165,7 +182,7 @@ fn each_kind_gets_its_payload_and_the_webhook_is_signed() {
     // The command hook received the same envelope on stdin.
     let hooks = t.hooks();
     assert_eq!(hooks.len(), 1);
-    assert_eq!(hooks[0].0, "event-2-script.json");
+    assert_eq!(hooks[0].0, format!("{ledger}-event-2-script.json"));
     assert_eq!(hooks[0].1["data"], h.json()["data"]);
     assert_eq!(hooks[0].1["type"], "escalate.requested");
 
@@ -201,7 +218,7 @@ fn pagerduty_is_triggered_and_resolved() {
     assert_eq!(pd.len(), 2);
     assert_eq!(
         pd[1].json(),
-        serde_json::json!({"routing_key": "R0UTINGKEY0000000000000000000000", "event_action": "resolve", "dedup_key": "escalate-outage-OUT-1"})
+        serde_json::json!({"routing_key": "R0UTINGKEY0000000000000000000000", "event_action": "resolve", "dedup_key": pd[0].json()["dedup_key"]})
     );
     // A security escalation pages at once, with the escalation as the incident.
     t.env.case("SEC-1", 3, "standard", "2026-11-23T13:50:00Z");
@@ -230,13 +247,14 @@ fn pagerduty_is_triggered_and_resolved() {
     assert_eq!(pd.len(), 3);
     let trigger = pd[2].json();
     assert_eq!(trigger["event_action"], "trigger");
-    assert_eq!(trigger["dedup_key"], "escalate-escalation-1");
+    let ledger = t.env.json(&["ledger", "verify"])["origin"].as_str().unwrap().to_string();
+    assert_eq!(trigger["dedup_key"], format!("{ledger}-escalation-1"));
     assert_eq!(trigger["payload"]["severity"], "critical");
     t.ok("alice", &["withdraw", "SEC-1", "--why", "False alarm"]);
     let pd = t.rx.to("/pd");
     assert_eq!(pd.len(), 4);
     assert_eq!(pd[3].json()["event_action"], "resolve");
-    assert_eq!(pd[3].json()["dedup_key"], "escalate-escalation-1");
+    assert_eq!(pd[3].json()["dedup_key"], format!("{ledger}-escalation-1"));
 }
 
 fn a_failing_receiver_leaves_the_item_pending_until_flush(backend: Backend) {
@@ -427,7 +445,8 @@ fn imported_outages_are_paged(backend: Backend) {
     );
     let pd = t.rx.to("/pd");
     assert_eq!(pd.len(), 3);
-    assert_eq!(pd[2].json()["dedup_key"], "escalate-outage-ACME-1");
+    let key = pd[2].json()["dedup_key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("escalate-ledger-") && key.ends_with("-outage-ACME-1"), "{key}");
     // The same import again changes nothing and pages no one.
     t.ok("alice", &["case", "import", "--upsert", raise.to_str().unwrap()]);
     assert_eq!(t.rx.to("/pd").len(), 3);

@@ -327,6 +327,8 @@ pub trait Txn {
 
     /// Every event as stored, with its chain fields, in seq order.
     fn each_stored_event(&mut self, each: Each<StoredEvent>) -> anyhow::Result<()>;
+    /// The first event's chain hash, which names the ledger (`chain::checkpoint::origin`).
+    fn first_hash(&mut self) -> Result<Option<String>>;
 
     /// Make the transaction's writes durable. Dropping without commit rolls back.
     fn commit(self: Box<Self>) -> Result<()>;

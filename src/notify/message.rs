@@ -103,6 +103,9 @@ pub struct Facts<'a> {
     pub document: Option<&'a Document>,
     /// Lines specific to the event: a decision note, a handoff note, the overdue item.
     pub details: Vec<String>,
+    /// The ledger's name (its origin), so that ids stay apart between ledgers that
+    /// tell one receiver.
+    pub ledger: &'a str,
 }
 
 pub fn who(policy: &Policy, name: &str) -> Who {
@@ -231,8 +234,8 @@ fn shell_word(s: &str) -> String {
 pub fn build(f: Facts) -> Message {
     let tz = f.policy.calendar.tz;
     let dedup_key = match f.esc {
-        Some(e) => format!("escalate-escalation-{}", e.id),
-        None => format!("escalate-outage-{}", f.case.id),
+        Some(e) => format!("{}-escalation-{}", f.ledger, e.id),
+        None => format!("{}-outage-{}", f.ledger, f.case.id),
     };
     Message {
         version: VERSION,

@@ -92,6 +92,8 @@ pub fn queue(
         Some(e) => Some(crate::rules::package::document(policy, case, e, &tx.events_of(&case.id)?, ctx.now)),
         None => None,
     };
+    // Ids name the ledger too: another ledger's event 6 is another event.
+    let ledger = crate::chain::checkpoint::origin(tx.first_hash()?.as_deref());
     let m = message::build(Facts {
         policy,
         topic,
@@ -101,10 +103,11 @@ pub fn queue(
         esc,
         document: document.as_ref(),
         details,
+        ledger: &ledger,
     });
     let json = serde_json::to_string(&m)?;
     for r in to {
-        let key = key(&r.channel);
+        let key = format!("{ledger}-{}", key(&r.channel));
         let d = NewDelivery {
             key: &key,
             channel: &r.channel,

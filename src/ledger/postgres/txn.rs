@@ -343,6 +343,12 @@ impl Txn for PgTxn<'_> {
         self.outbox_list(which, limit)
     }
 
+    fn first_hash(&mut self) -> Result<Option<String>> {
+        let rows =
+            self.rows("SELECT hash FROM events ORDER BY seq LIMIT 1", &[], |r| Ok(r.get::<_, Option<String>>(0)))?;
+        Ok(rows.into_iter().next().flatten())
+    }
+
     fn each_stored_event(&mut self, each: Each<crate::ledger::StoredEvent>) -> anyhow::Result<()> {
         self.stream(&format!("SELECT {EVENT_COLS} FROM events ORDER BY seq"), &[], |r| {
             each(super::queries::stored_event(r))

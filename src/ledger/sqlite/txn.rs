@@ -331,6 +331,12 @@ impl Txn for SqliteTxn<'_> {
         self.outbox_list(which, limit)
     }
 
+    fn first_hash(&mut self) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        let hash = self.tx.query_row("SELECT hash FROM events ORDER BY seq LIMIT 1", [], |r| r.get(0)).optional()?;
+        Ok(hash.flatten())
+    }
+
     fn each_stored_event(&mut self, each: Each<crate::ledger::StoredEvent>) -> anyhow::Result<()> {
         let mut stmt = self.tx.prepare(&format!("{EVENT_SELECT} ORDER BY seq"))?;
         let mut rows = stmt.query([])?;
