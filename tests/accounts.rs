@@ -16,6 +16,7 @@ on_both!(
     refusals_and_bad_input_leave_the_ledger_as_it_was,
     one_of_many_account_requests_wins,
     a_case_an_account_escalation_holds_stays_open,
+    an_emergency_runs_from_when_the_case_became_one,
 );
 
 /// The fields of the leadership package, where an account request goes by default.
@@ -469,4 +470,18 @@ fn a_case_an_account_escalation_holds_stays_open(b: Backend) {
     assert!(err.contains("line 2 (case E-2): case E-2 is linked to Acme's account escalation #1"), "{err}");
     env.ok(&["account", "unlink", "Acme", "E-2"]);
     env.ok(&["case", "close", "E-2"]);
+}
+
+/// A case open for days and raised to an outage has run minutes as an emergency.
+fn an_emergency_runs_from_when_the_case_became_one(b: Backend) {
+    let mut env = Env::on(b);
+    add(&env, "E-1", "Acme", "2", "2026-11-18T09:00:00Z", &[]);
+    env.at("2026-11-23T12:30:00Z");
+    env.ok(&["case", "update", "E-1", "--severity", "1"]);
+    env.at("2026-11-23T12:35:00Z");
+    let (out, _) = env.expect(1, &["check", "--account", "Acme"]);
+    assert!(out.contains("E-1 (severity 1 (Outage)) has run 5m, not yet longer than 3h"), "{out}");
+    env.at("2026-11-23T15:35:00Z");
+    let (out, _) = env.expect(0, &["check", "--account", "Acme"]);
+    assert!(out.contains("has run 3h 5m, longer than 3h"), "{out}");
 }

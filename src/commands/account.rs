@@ -49,6 +49,22 @@ pub fn cases_of(tx: &mut dyn crate::ledger::Txn, customer: &str) -> anyhow::Resu
     Ok(cases)
 }
 
+/// When each open case of `cases` at the policy's emergency severity reached it,
+/// read from its events: an emergency runs from then, not from the case's opening.
+pub fn severity_since(
+    ctx: &Ctx,
+    tx: &mut dyn crate::ledger::Txn,
+    cases: &[crate::model::Case],
+) -> anyhow::Result<crate::rules::account::SeveritySince> {
+    let mut since = crate::rules::account::SeveritySince::new();
+    let Some((severity, _)) = ctx.policy().accounts.emergency else { return Ok(since) };
+    let open = |c: &&crate::model::Case| c.severity == severity && c.status == crate::model::CaseStatus::Open;
+    for c in cases.iter().filter(open) {
+        since.insert(c.id.clone(), crate::rules::account::severity_since(c, &tx.events_of(&c.id)?));
+    }
+    Ok(since)
+}
+
 fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
     let customer = one_line("CUSTOMER", &a.customer)?;
     let name =

@@ -161,7 +161,8 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     // Fallout counts every open case of the customer, not only those given.
     let all_open = super::account::cases_of(&mut *tx, &customer)?;
     let all_open: Vec<Case> = all_open.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect();
-    let evaluated = triggers(p, &cases, &all_open, Some(&g.reason), ctx.now);
+    let since = super::account::severity_since(ctx, &mut *tx, &cases)?;
+    let evaluated = triggers(p, (&cases, &since), &all_open, Some(&g.reason), ctx.now);
     let met: Vec<_> = evaluated.iter().filter(|t| t.raised).cloned().collect();
     if evaluated.is_empty() {
         return Err(error::refused(format!(

@@ -60,8 +60,9 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
         status: Some(crate::model::CaseStatus::Open),
         ..Default::default()
     })?;
+    let since = super::account::severity_since(ctx, &mut *tx, std::slice::from_ref(&case))?;
     let account_triggers: Vec<signals::Signal> =
-        account::triggers(p, std::slice::from_ref(&case), &mine, reason.as_deref(), ctx.now)
+        account::triggers(p, (std::slice::from_ref(&case), &since), &mine, reason.as_deref(), ctx.now)
             .into_iter()
             .filter(|t| t.raised && case.status == crate::model::CaseStatus::Open)
             .collect();
@@ -84,7 +85,8 @@ fn account(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, customer: &str, reason: O
     let customer = crate::app::one_line("--account", customer)?;
     let all = super::account::cases_of(tx, &customer)?;
     let open: Vec<_> = all.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect();
-    let triggers = account::triggers(ctx.policy(), &open, &open, reason, ctx.now);
+    let since = super::account::severity_since(ctx, tx, &open)?;
+    let triggers = account::triggers(ctx.policy(), (&open, &since), &open, reason, ctx.now);
     let open_escalation = crate::model::open_escalation(&tx.account_escalations(&customer)?).map(|e| e.id);
     let r = account::AccountCheck {
         qualifies: triggers.iter().any(|t| t.raised),

@@ -2,21 +2,39 @@
 //! policy's triggers evaluated on its own (an emergency running too long,
 //! fallout of several cases sharing a tag, a reason that needs no wait).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::signals::Signal;
-use crate::model::{Case, CaseStatus};
+use crate::events::EventBody;
+use crate::model::{Case, CaseStatus, Event};
 use crate::policy::Policy;
 
+/// When each case reached the severity it has now, by id (`severity_since`); a case
+/// left out counts from its opening.
+pub type SeveritySince = HashMap<String, DateTime<Utc>>;
+
+/// When `case` reached the severity it has now: the last change of its severity to
+/// it among its `events`, else its opening (it was opened at that severity).
+pub fn severity_since(case: &Case, events: &[Event]) -> DateTime<Utc> {
+    let changed = events.iter().rev().find_map(|e| match &e.body {
+        EventBody::CaseUpdated(changes) => {
+            changes.get("severity").filter(|c| c.to.as_u64() == Some(u64::from(case.severity))).map(|_| e.at)
+        }
+        _ => None,
+    });
+    changed.map_or(case.opened_at, |at| at.max(case.opened_at))
+}
+
 /// Every trigger the policy sets (a trigger the policy leaves out is not
-/// listed): an emergency among `given`, fallout among all of the customer's
-/// cases `all`, and the reason, when one is given.
+/// listed): an emergency among `given` (timed from when each reached its
+/// severity, `since`), fallout among all of the customer's cases `all`, and the
+/// reason, when one is given.
 pub fn triggers(
     policy: &Policy,
-    given: &[Case],
+    (given, since): (&[Case], &SeveritySince),
     all: &[Case],
     reason: Option<&str>,
     now: DateTime<Utc>,
@@ -24,7 +42,7 @@ pub fn triggers(
     let a = &policy.accounts;
     let mut out = Vec::new();
     if let Some((severity, after)) = a.emergency {
-        out.push(emergency(policy, given, severity, after, now));
+        out.push(emergency(policy, (given, since), severity, after, now));
     }
     if let Some((n, window)) = a.fallout {
         out.push(fallout(policy, all, n, window, now));
@@ -45,8 +63,17 @@ fn open(c: &&Case) -> bool {
     c.status == CaseStatus::Open
 }
 
-fn emergency(policy: &Policy, cases: &[Case], severity: u32, after: crate::policy::Span, now: DateTime<Utc>) -> Signal {
-    let ran = |c: &Case| policy.calendar.elapsed(c.opened_at, now.max(c.opened_at), after.counting);
+fn emergency(
+    policy: &Policy,
+    (cases, since): (&[Case], &SeveritySince),
+    severity: u32,
+    after: crate::policy::Span,
+    now: DateTime<Utc>,
+) -> Signal {
+    let ran = |c: &Case| {
+        let from = since.get(&c.id).copied().unwrap_or(c.opened_at);
+        policy.calendar.elapsed(from, now.max(from), after.counting)
+    };
     let longest = cases.iter().filter(open).filter(|c| c.severity == severity).max_by_key(|c| ran(c));
     let name = policy.severities.get(&severity).map_or(format!("severity {severity}"), |s| s.named(severity));
     match longest {
@@ -131,17 +158,45 @@ mod tests {
     fn each_trigger_counts_on_its_own() {
         let p = Policy::parse(crate::policy::BUILT_IN, "policy.toml").unwrap();
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-        let t = triggers(&p, &[case("E-1", 1, 9, &[])], &[], None, now);
+        let none = SeveritySince::new();
+        let t = triggers(&p, (&[case("E-1", 1, 9, &[])], &none), &[], None, now);
         assert_eq!(
             t.iter().map(|s| (s.signal, s.raised)).collect::<Vec<_>>(),
             [("account-emergency", false), ("account-fallout", false), ("account-reason", false)]
         );
         assert!(t[0].detail.contains("has run 3h, not yet longer than 3h clock"), "{}", t[0].detail);
-        let t = triggers(&p, &[case("E-1", 1, 8, &[])], &[], None, now);
+        let t = triggers(&p, (&[case("E-1", 1, 8, &[])], &none), &[], None, now);
         assert!(t[0].raised);
+        // Opened at 08:00, an outage only since 11:00: it has run an hour.
+        let since = SeveritySince::from([("E-1".to_string(), Utc.with_ymd_and_hms(2026, 11, 23, 11, 0, 0).unwrap())]);
+        let t = triggers(&p, (&[case("E-1", 1, 8, &[])], &since), &[], None, now);
+        assert!(!t[0].raised && t[0].detail.contains("has run 1h, not yet"), "{}", t[0].detail);
         let up: Vec<Case> = (0..3).map(|i| case(&format!("U-{i}"), 3, 10, &["upgrade"])).collect();
-        let t = triggers(&p, &up, &up, Some("customer-deadline"), now);
+        let t = triggers(&p, (&up, &none), &up, Some("customer-deadline"), now);
         assert!(!t[0].raised && t[1].raised && t[2].raised, "{t:?}");
-        assert!(!triggers(&p, &up[..2], &up[..2], None, now)[1].raised);
+        assert!(!triggers(&p, (&up[..2], &none), &up[..2], None, now)[1].raised);
+    }
+
+    #[test]
+    fn an_emergency_counts_from_the_last_change_to_its_severity() {
+        let mut c = case("E-1", 1, 8, &[]);
+        let at = |h: u32| Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0).unwrap();
+        let updated = |h: u32, from: u32, to: u32| Event {
+            seq: 0,
+            at: at(h),
+            actor: "ana".into(),
+            case_id: "E-1".into(),
+            escalation: None,
+            body: EventBody::CaseUpdated(
+                [("severity".to_string(), crate::events::Change { from: from.into(), to: to.into() })].into(),
+            ),
+            policy_digest: "d".into(),
+        };
+        assert_eq!(severity_since(&c, &[]), at(8));
+        assert_eq!(severity_since(&c, &[updated(9, 2, 1)]), at(9));
+        // Down and up again: the emergency began again.
+        assert_eq!(severity_since(&c, &[updated(9, 2, 1), updated(10, 1, 2), updated(11, 2, 1)]), at(11));
+        c.severity = 2;
+        assert_eq!(severity_since(&c, &[updated(9, 2, 1), updated(10, 1, 2)]), at(10));
     }
 }
