@@ -60,6 +60,10 @@ channels = [\"hook\"]
 [people.rita]
 handle = \"<@U0RITA>\"
 
+[people.cat]
+handle = \"<@U0CAT>\"
+channels = [\"teams\"]
+
 [notify]
 budget_seconds = {budget}
 max_attempts = 3
@@ -641,6 +645,25 @@ fn secrets_come_from_a_private_config_file() {
     let out = env.ok(&["notify", "flush"]);
     assert!(out.contains("Sent 1 of 1 notifications."), "{out}");
     assert_eq!(rx.to("/slack").len(), 1);
+}
+
+#[test]
+fn an_account_escalation_tells_its_dri_who_owns_it() {
+    let mut t = Team::new(Backend::Sqlite, 5);
+    t.env.case("E-1", 1, "premium", "2026-11-23T08:00:00Z");
+    t.ok("sam", &["account", "set", "Acme", "--dri", "cat"]);
+    t.env.at("2026-11-23T12:30:00Z");
+    let fields = ["context=c", "revenue-exposure=r", "actions-taken=a", "decision-needed=d", "deadline=f"];
+    let mut args = vec!["account", "request", "Acme", "--case", "E-1", "--reason", "lack-of-progress"];
+    args.extend(["--description", "Outage for hours"]);
+    for f in &fields {
+        args.extend(["--field", f]);
+    }
+    t.ok("sam", &args);
+    // cat's own channel (teams, routed for level 2 only) hears of the level 1 request.
+    let teams = t.rx.to("/teams");
+    assert_eq!(teams.len(), 1, "{teams:?}");
+    assert!(teams[0].body.contains("escalation #1"), "{}", teams[0].body);
 }
 
 #[test]

@@ -129,6 +129,11 @@ pub fn recipients(policy: &Policy, topic: Topic, case: &Case, esc: Option<&Escal
     match topic {
         Topic::Rejected => out.person(policy, &esc.requested_by),
         Topic::Assigned | Topic::HandedOff | Topic::Overdue => out.person(policy, &esc.owner),
+        // An account escalation is owned from its request by the account's DRI, who
+        // did not ask for it: told as an owner is.
+        Topic::Requested if esc.account.is_some() && !crate::model::same_actor(&esc.owner, &esc.requested_by) => {
+            out.person(policy, &esc.owner);
+        }
         _ => {}
     }
     out.0
