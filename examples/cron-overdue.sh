@@ -8,7 +8,10 @@
 #   */15 * * * *  ESCALATE_SLACK_URL=https://hooks.slack.com/services/... /path/to/cron-overdue.sh
 #
 # The channels are the policy's [channels]; their URLs and keys come from the
-# environment or from [secrets] in the user config file, never the policy.
+# environment or from [secrets] in the user config file, never the policy. The
+# built-in policy defines none: with it, escalate warns that nobody was told
+# (write the team's policy with its channels first: see the README's
+# Notifications).
 # It exits 1 when anything is overdue (so cron mails), 0 when nothing is, and
 # anything else when escalate itself failed.
 set -uo pipefail

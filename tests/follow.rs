@@ -647,3 +647,17 @@ fn an_opening_moved_earlier_past_the_wait_is_said() {
     let (_, _, err) = env.run(&["case", "update", "C-1", "--opened-at", "2026-11-23 05:00"]);
     assert_eq!(err, "");
 }
+
+/// A cron job's `due --overdue --notify` under a policy that routes no channel says
+/// that nobody was told, rather than exit as if it had paged someone.
+#[test]
+fn notify_with_no_channel_says_nobody_was_told() {
+    let mut env = Env::new();
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    env.at("2026-11-23T17:30:00Z");
+    let (out, err) = env.expect(1, &["due", "--overdue", "--notify"]);
+    assert!(out.contains("C-1"), "{out}");
+    assert!(err.starts_with("warning: --notify told nobody: the policy defines no channels"), "{err}");
+    assert_eq!(env.ok(&["notify", "list"]).lines().next(), Some("The outbox is empty: no notification matches."));
+}

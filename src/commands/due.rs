@@ -53,8 +53,24 @@ pub fn run(ctx: &Ctx, a: &DueArgs) -> anyhow::Result<u8> {
         items.retain(|i| i.overdue);
     }
     if a.notify {
+        if ctx.policy().notify.channels.is_empty() && !items.is_empty() {
+            eprintln!(
+                "warning: --notify told nobody: the policy defines no channels (see [channels] and the `channels` of its levels and destinations)"
+            );
+        }
         for item in &items {
             let Some((case, esc, _)) = rows.iter().find(|(_, e, _)| e.id == item.escalation) else { continue };
+            let p = ctx.policy();
+            if !p.notify.channels.is_empty() && notify::route::recipients(p, Topic::Overdue, case, Some(esc)).is_empty()
+            {
+                eprintln!(
+                    "warning: no channel is routed for escalation #{} of case {} (level {}, {}): nobody was told it is overdue",
+                    esc.id,
+                    render::clean(&case.id),
+                    esc.level,
+                    esc.destination
+                );
+            }
             let key = notify::message::overdue_key(item);
             let details = notify::message::overdue_details(item, ctx.tz());
             let channel_key = |channel: &str| format!("{key}-{channel}");
