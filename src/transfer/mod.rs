@@ -266,8 +266,26 @@ pub fn pauses(text: Option<&str>, case: &Case, policy: &Policy, now: DateTime<Ut
     Ok(out)
 }
 
+/// A record that says a case is open (its `status`, or for a new case the default)
+/// and gives it a closing time: refused, rather than its `closed_at` dropped.
+pub fn open_yet_closed(raw: &RawCase, new: bool) -> Result<(), String> {
+    let status = raw.status.as_deref().map(str::trim);
+    let open = match status {
+        Some(s) => s.eq_ignore_ascii_case("open"),
+        None => new,
+    };
+    match &raw.closed_at {
+        Some(at) if open => Err(format!(
+            "closed_at is {at} but the status is open{}: give status closed, or no closed_at",
+            if status.is_none() { " (the default)" } else { "" }
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A record checked as a new case (`validate`, then `pauses`): the case and its pauses.
 pub fn checked(mut raw: RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<(Case, Vec<Pause>), String> {
+    open_yet_closed(&raw, true)?;
     let text = raw.pauses.take();
     let case = validate(raw, policy, now)?;
     let pauses = pauses(text.as_deref(), &case, policy, now)?;
@@ -445,5 +463,24 @@ mod tests {
         let early = r#"[{"started_at":"2026-11-19T08:00:00Z","ended_at":"2026-11-21T07:00:00Z"}]"#;
         let err = pauses(Some(early), &case, &p, now).unwrap_err();
         assert!(err.contains("must fall between the case's opening (2026-11-20 08:00 UTC) and now"), "{err}");
+    }
+
+    #[test]
+    fn an_open_record_with_a_closing_time_is_refused() {
+        let (now, p) = (crate::time::utc(2026, 11, 23, 12, 0).unwrap(), policy());
+        let mut r = raw();
+        r.closed_at = Some("2026-11-21T08:00:00Z".into());
+        let err = checked(r.clone(), &p, now).unwrap_err();
+        assert_eq!(
+            err,
+            "closed_at is 2026-11-21T08:00:00Z but the status is open (the default): give status closed, or no closed_at"
+        );
+        r.status = Some("Open".into());
+        assert!(checked(r.clone(), &p, now).unwrap_err().contains("but the status is open: give"));
+        r.status = Some("closed".into());
+        assert!(checked(r.clone(), &p, now).is_ok());
+        // An update that gives only the closing time keeps the status it had.
+        r.status = None;
+        assert!(open_yet_closed(&r, false).is_ok());
     }
 }

@@ -51,6 +51,7 @@ impl Run<'_> {
             return Err(format!("case {} already exists in the ledger (pass --upsert to update it)", before.id));
         }
         // An update changes the fields the record gives; the others keep their values.
+        crate::transfer::open_yet_closed(raw, false)?;
         let mut merged = crate::transfer::RawCase::from_case(before);
         merged.fill_from(raw);
         let mut after = crate::transfer::validate(merged, ctx.policy(), ctx.now)?;
