@@ -17,6 +17,7 @@ on_both!(
     one_of_many_account_requests_wins,
     a_case_an_account_escalation_holds_stays_open,
     an_emergency_runs_from_when_the_case_became_one,
+    a_customer_named_in_another_case_is_suggested,
 );
 
 /// The fields of the leadership package, where an account request goes by default.
@@ -484,4 +485,14 @@ fn an_emergency_runs_from_when_the_case_became_one(b: Backend) {
     env.at("2026-11-23T15:35:00Z");
     let (out, _) = env.expect(0, &["check", "--account", "Acme"]);
     assert!(out.contains("has run 3h 5m, longer than 3h"), "{out}");
+}
+
+fn a_customer_named_in_another_case_is_suggested(b: Backend) {
+    let env = Env::on(b);
+    add(&env, "E-1", "Nova Bank", "2", "2026-11-23T09:00:00Z", &[]);
+    let (_, err) = env.expect(2, &["check", "--account", "nova bank"]);
+    assert!(err.contains("customer \"nova bank\" has no cases in the ledger"), "{err}");
+    assert!(err.contains("did you mean \"Nova Bank\"? A customer's name is matched exactly, case included"), "{err}");
+    let (_, err) = env.expect(2, &["check", "--account", "Nobody"]);
+    assert!(err.contains("a new customer's first case is added with `escalate case add ID --customer NAME`"), "{err}");
 }

@@ -42,8 +42,19 @@ pub fn run(ctx: &Ctx, cmd: AccountCommand) -> anyhow::Result<u8> {
 pub fn cases_of(tx: &mut dyn crate::ledger::Txn, customer: &str) -> anyhow::Result<Vec<crate::model::Case>> {
     let cases = tx.list_cases(&CaseFilter { customer: Some(customer.to_string()), ..Default::default() })?;
     if cases.is_empty() {
+        // The same name in another case, among the customers of open cases and of
+        // accounts (a few rows, however large the ledger).
+        let open = tx.list_cases(&CaseFilter { status: Some(crate::model::CaseStatus::Open), ..Default::default() })?;
+        let known = open.into_iter().map(|c| c.customer).chain(tx.accounts()?.into_iter().map(|a| a.customer));
+        let lower = customer.to_lowercase();
+        let hint = match known.into_iter().find(|c| c.to_lowercase() == lower) {
+            Some(name) => {
+                format!("did you mean {:?}? A customer's name is matched exactly, case included", clean(&name))
+            }
+            None => "a new customer's first case is added with `escalate case add ID --customer NAME`".to_string(),
+        };
         return Err(error::bad_input(format!(
-            "customer {customer:?} has no cases in the ledger: an account is known by its cases (add one with `escalate case add ID --customer {customer:?}`)"
+            "customer {customer:?} has no cases in the ledger: an account is known by its cases ({hint})"
         )));
     }
     Ok(cases)
