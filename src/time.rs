@@ -72,9 +72,17 @@ pub fn parse_user(flag: &str, input: &str, tz: Tz) -> anyhow::Result<DateTime<Ut
     }
     // A local time that a daylight-saving jump skips never happened: say so, not guess.
     for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(input.trim(), fmt)
-            && matches!(tz.from_local_datetime(&naive), LocalResult::None)
-        {
+        let Ok(naive) = NaiveDateTime::parse_from_str(input.trim(), fmt) else { continue };
+        // A local time the clocks going back repeat happened twice: which is asked.
+        if let LocalResult::Ambiguous(first, second) = tz.from_local_datetime(&naive) {
+            return Err(error::bad_input(format!(
+                "invalid {flag} {input:?}: that local time happens twice in {tz} (the clocks go back): \
+                 give its offset, {} (the first) or {} (the second)",
+                first.fixed_offset().to_rfc3339(),
+                second.fixed_offset().to_rfc3339()
+            )));
+        }
+        if matches!(tz.from_local_datetime(&naive), LocalResult::None) {
             // The example: this very time, with the offset in force before the jump.
             let before = tz.from_local_datetime(&(naive - chrono::Duration::hours(3))).earliest();
             let example = before.map_or(String::new(), |b| {
@@ -249,6 +257,16 @@ mod tests {
         assert!(format!("{err:#}").ends_with("like 2027-03-14T02:30:00-05:00"), "{err:#}");
         let naive = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(2, 30, 0).unwrap();
         assert_eq!(rfc3339(local_to_utc(tz, naive).unwrap()), "2026-03-29T01:00:00Z");
+        // 2026-10-25 02:30 happens twice in Berlin: its offset is asked for.
+        let err = parse_user("--opened-at", "2026-10-25 02:30", tz).unwrap_err();
+        assert!(
+            format!("{err:#}").ends_with(
+                "happens twice in Europe/Berlin (the clocks go back): give its offset, \
+                 2026-10-25T02:30:00+02:00 (the first) or 2026-10-25T02:30:00+01:00 (the second)"
+            ),
+            "{err:#}"
+        );
+        assert_eq!(rfc3339(parse_user("--now", "2026-10-25T02:30:00+01:00", tz).unwrap()), "2026-10-25T01:30:00Z");
     }
 
     #[test]
