@@ -308,6 +308,14 @@ fn overdue_items_are_told_once_per_deadline(backend: Backend) {
     assert_eq!(slack.len() - before, 2, "the review and the touch-point, each once");
     let m = slack[before].json();
     assert!(m["text"].as_str().unwrap().starts_with("Overdue at level 1"), "{m}");
+    // How late, as of when it was found: a retry may deliver it hours later.
+    let text = m.to_string();
+    assert!(
+        text.contains(
+            "touch-point was due 2026-11-24 12:30 UTC: 3h 30m late when found overdue at 2026-11-24 16:00 UTC."
+        ),
+        "{m}"
+    );
 }
 
 fn a_killed_command_is_delivered_by_the_next_flush(backend: Backend) {

@@ -260,10 +260,13 @@ pub fn overdue_details(item: &DueItem, tz: Tz) -> Vec<String> {
         DueKind::TouchPoint => "The customer touch-point",
         DueKind::Promotion => "A promotion",
     };
+    // Late as of when it was found, said with that time: a delivery may come later.
+    let late = chrono::Duration::minutes(item.late_minutes);
     vec![format!(
-        "{what} was due {} ({} late).",
+        "{what} was due {}: {} late when found overdue at {}.",
         human(item.due_at, tz),
-        crate::time::span(chrono::Duration::minutes(item.late_minutes))
+        crate::time::span(late),
+        human(item.due_at + late, tz)
     )]
 }
 
