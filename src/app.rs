@@ -108,6 +108,28 @@ impl Ctx {
         self.policy().spelling_of(&name).map_or(name, |known| known.trim().to_string())
     }
 
+    /// `person`, for a name given to own or hold something (`what`): a name the policy
+    /// does not know, where it names people, is warned of (a typo would leave the
+    /// escalation to nobody real).
+    pub fn given_person(&self, what: &str, name: String) -> String {
+        let p = self.policy();
+        if p.spelling_of(&name).is_none() {
+            let mut known: Vec<&str> = p.people_named().map(str::trim).collect();
+            known.sort_unstable();
+            known.dedup();
+            if !known.is_empty() {
+                let more = if known.len() > 12 { ", ..." } else { "" };
+                known.truncate(12);
+                eprintln!(
+                    "warning: {what} {} is not one of the people the policy names ({}{more}): check the spelling",
+                    crate::render::clean(&name),
+                    known.join(", ")
+                );
+            }
+        }
+        self.person(name)
+    }
+
     pub fn tz(&self) -> Tz {
         self.loaded.policy.calendar.tz
     }

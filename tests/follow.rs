@@ -661,3 +661,20 @@ fn notify_with_no_channel_says_nobody_was_told() {
     assert!(err.starts_with("warning: --notify told nobody: the policy defines no channels"), "{err}");
     assert_eq!(env.ok(&["notify", "list"]).lines().next(), Some("The outbox is empty: no notification matches."));
 }
+
+/// Where the policy names its people, an owner or on-call name it does not know is
+/// warned of (a typo would leave the escalation to nobody real); a known one is
+/// written as the policy spells it, without a word.
+#[test]
+fn an_owner_the_policy_does_not_name_is_warned_of() {
+    let env = Env::new().with_policy(|p| format!("{p}\n[people.Ana]\nhandle = \"@ana\"\n\n[people.ben]\n"));
+    env.case("C-1", 2, "premium", "2026-11-20T08:00:00Z");
+    env.ok(&Env::request_args("C-1"));
+    let (_, err) = env.expect(0, &["assign", "C-1", "--to", "zed"]);
+    assert_eq!(err, "warning: --to zed is not one of the people the policy names (Ana, ben): check the spelling\n");
+    let (code, _, err) = env.run_as("zed", &["assign", "C-1", "--to", "ana"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(env.json(&["list"])[0]["owner"], "Ana");
+    let (_, err) = env.expect(0, &["oncall", "set", "support-manager", "zed"]);
+    assert!(err.starts_with("warning: the name zed is not one of the people the policy names"), "{err}");
+}

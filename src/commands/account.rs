@@ -78,8 +78,9 @@ pub fn severity_since(
 
 fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
     let customer = one_line("CUSTOMER", &a.customer)?;
-    let name =
-        |flag: &str, v: &Option<String>| v.as_deref().map(|v| one_line(flag, v).map(|n| ctx.person(n))).transpose();
+    let name = |flag: &str, v: &Option<String>| {
+        v.as_deref().map(|v| one_line(flag, v).map(|n| ctx.given_person(flag, n))).transpose()
+    };
     let (csm, ae, named) = (name("--csm", &a.csm)?, name("--ae", &a.ae)?, name("--dri", &a.dri)?);
     if csm.is_none() && ae.is_none() && named.is_none() {
         return Err(error::bad_input("give at least one of --csm NAME, --ae NAME, --dri NAME"));

@@ -197,7 +197,7 @@ pub fn withdraw(ctx: &Ctx, a: &WhyArgs, target: Target) -> anyhow::Result<u8> {
 }
 
 pub fn assign(ctx: &Ctx, a: &AssignArgs, target: Target) -> anyhow::Result<u8> {
-    let to = ctx.person(one_line("--to", &a.to)?);
+    let to = ctx.given_person("--to", one_line("--to", &a.to)?);
     let note = a.note.as_deref().map(|n| text("--note", n)).transpose()?;
     let (case, esc) = act(ctx, &target, Pick::Open, |_, e, standing| {
         may_take_over(ctx.policy(), e, &ctx.actor, standing).map_err(|d| refused(ctx, &d))?;
@@ -212,7 +212,7 @@ pub fn assign(ctx: &Ctx, a: &AssignArgs, target: Target) -> anyhow::Result<u8> {
 }
 
 pub fn handoff(ctx: &Ctx, a: &HandoffArgs, target: Target) -> anyhow::Result<u8> {
-    let to = ctx.person(one_line("--to", &a.to)?);
+    let to = ctx.given_person("--to", one_line("--to", &a.to)?);
     let note = text("--note", &a.note)?;
     let (case, esc) = act(ctx, &target, Pick::Open, |_, e, standing| {
         may_take_over(ctx.policy(), e, &ctx.actor, standing).map_err(|d| refused(ctx, &d))?;

@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, a: OncallArgs) -> anyhow::Result<u8> {
 fn set(ctx: &Ctx, a: &OncallSetArgs) -> anyhow::Result<u8> {
     let roles = &ctx.policy().oncall.roles;
     let role = crate::app::key_of(roles, "ROLE", "on-call role", a.role.trim())?;
-    let name = ctx.person(one_line("NAME", &a.name)?);
+    let name = ctx.given_person("the name", one_line("NAME", &a.name)?);
     let starts_at = a.from.as_deref().map(|t| ctx.parse_time("--from", t)).transpose()?.unwrap_or(ctx.now);
     let ends_at = a.until.as_deref().map(|t| ctx.parse_time("--until", t)).transpose()?;
     if let Some(end) = ends_at.filter(|e| *e <= starts_at) {

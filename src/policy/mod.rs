@@ -272,6 +272,12 @@ impl Policy {
     /// How the policy spells `actor`'s name, when it names them (as a person, a role's
     /// member, a decider or a taker-over) in another case: one person, one name in the log.
     pub fn spelling_of(&self, actor: &str) -> Option<&str> {
+        self.people_named().find(|n| crate::model::same_actor(n, actor))
+    }
+
+    /// Every person the policy names: its people, the members of its roles, and
+    /// those named as deciders or with take-over rights.
+    pub fn people_named(&self) -> impl Iterator<Item = &str> {
         fn direct(list: &[Decider]) -> impl Iterator<Item = &str> {
             list.iter().filter_map(|d| if let Decider::Actor(a) = d { Some(a.as_str()) } else { None })
         }
@@ -279,8 +285,7 @@ impl Policy {
         let levels = levels.chain(self.destinations.values().filter_map(|d| d.deciders.as_deref()).flat_map(direct));
         let people = self.people.values().map(|p| p.name.as_str());
         let members = self.roles.values().flatten().map(String::as_str);
-        let mut all = people.chain(members).chain(direct(&self.deciders)).chain(direct(&self.take_over)).chain(levels);
-        all.find(|n| crate::model::same_actor(n, actor))
+        people.chain(members).chain(direct(&self.deciders)).chain(direct(&self.take_over)).chain(levels)
     }
 
     /// The levels a request may start at: 1, and those marked `may_start`.
