@@ -4,6 +4,7 @@
 mod account;
 mod account_request;
 mod case;
+mod case_guard;
 mod check;
 mod decide;
 mod due;
