@@ -139,43 +139,8 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     // Two requests for one account (of different cases) or a change of its people
     // at the same time: one after the other, each seeing what the first wrote.
     tx.hold_account(&customer)?;
-    let mut cases = Vec::new();
-    for id in &g.cases {
-        let c = ctx.case(&mut *tx, id)?;
-        if c.customer != customer {
-            return Err(error::bad_input(format!(
-                "case {} is a case of {:?}, not of {customer:?}: an account escalation spans one customer's cases",
-                c.id, c.customer
-            )));
-        }
-        if !cases.iter().any(|x: &Case| x.id == c.id) {
-            cases.push(c);
-        }
-    }
-    if let Some(e) = crate::model::open_escalation(&tx.account_escalations(&customer)?) {
-        return Err(error::refused(format!(
-            "account escalation #{} of {customer} is already open at level {}: link more cases with `escalate account link {customer:?} ID`",
-            e.id, e.level
-        )));
-    }
-    // Fallout counts every open case of the customer, not only those given.
-    let all_open = super::account::cases_of(&mut *tx, &customer)?;
-    let all_open: Vec<Case> = all_open.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect();
-    let since = super::account::severity_since(ctx, &mut *tx, &cases)?;
-    let evaluated = triggers(p, (&cases, &since), &all_open, Some(&g.reason), ctx.now);
-    let met: Vec<_> = evaluated.iter().filter(|t| t.raised).cloned().collect();
-    if evaluated.is_empty() {
-        return Err(error::refused(format!(
-            "{customer} cannot have an account escalation: the policy sets no trigger for one (see `[accounts]`: emergency_severity and emergency_after, fallout_cases and fallout_window, reasons)"
-        )));
-    }
-    if met.is_empty() {
-        let why: Vec<String> = evaluated.iter().map(|t| format!("  {}: {}", t.signal, clean(&t.detail))).collect();
-        return Err(error::refused(format!(
-            "{customer} does not qualify for an account escalation: no trigger of the policy is met:\n{}",
-            why.join("\n")
-        )));
-    }
+    let cases = held_cases(ctx, &mut *tx, &customer, &g.cases)?;
+    let met = qualifying(ctx, &mut *tx, &customer, &cases, &g.reason)?;
     let account = tx.account(&customer)?;
     let owner = crate::roster::dri(p, account.as_ref()).0.unwrap_or_else(|| ctx.actor.clone());
     let level = p.level(g.level).ok_or_else(|| error::policy(format!("the policy has no level {}", g.level)))?;
@@ -227,4 +192,58 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
         because.join("; ")
     );
     super::follow::report(ctx, &cases[0], &esc, &sentence)
+}
+
+/// The cases named, held, each the customer's (a case named twice once), while no
+/// account escalation of the customer is open.
+fn held_cases(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, customer: &str, ids: &[String]) -> anyhow::Result<Vec<Case>> {
+    let mut cases: Vec<Case> = Vec::new();
+    for id in ids {
+        let c = ctx.case(&mut *tx, id)?;
+        if c.customer != customer {
+            return Err(error::bad_input(format!(
+                "case {} is a case of {:?}, not of {customer:?}: an account escalation spans one customer's cases",
+                c.id, c.customer
+            )));
+        }
+        if !cases.iter().any(|x| x.id == c.id) {
+            cases.push(c);
+        }
+    }
+    if let Some(e) = crate::model::open_escalation(&tx.account_escalations(customer)?) {
+        return Err(error::refused(format!(
+            "account escalation #{} of {customer} is already open at level {}: link more cases with `escalate account link {customer:?} ID`",
+            e.id, e.level
+        )));
+    }
+    Ok(cases)
+}
+
+/// The account triggers the request meets, or why it does not qualify.
+fn qualifying(
+    ctx: &Ctx,
+    tx: &mut dyn crate::ledger::Txn,
+    customer: &str,
+    cases: &[Case],
+    reason: &str,
+) -> anyhow::Result<Vec<crate::rules::signals::Signal>> {
+    // Fallout counts every open case of the customer, not only those given.
+    let all_open = super::account::cases_of(&mut *tx, customer)?;
+    let all_open: Vec<Case> = all_open.into_iter().filter(|c| c.status == crate::model::CaseStatus::Open).collect();
+    let since = super::account::severity_since(ctx, &mut *tx, cases)?;
+    let evaluated = triggers(ctx.policy(), (cases, &since), &all_open, Some(reason), ctx.now);
+    let met: Vec<_> = evaluated.iter().filter(|t| t.raised).cloned().collect();
+    if evaluated.is_empty() {
+        return Err(error::refused(format!(
+            "{customer} cannot have an account escalation: the policy sets no trigger for one (see `[accounts]`: emergency_severity and emergency_after, fallout_cases and fallout_window, reasons)"
+        )));
+    }
+    if met.is_empty() {
+        let why: Vec<String> = evaluated.iter().map(|t| format!("  {}: {}", t.signal, clean(&t.detail))).collect();
+        return Err(error::refused(format!(
+            "{customer} does not qualify for an account escalation: no trigger of the policy is met:\n{}",
+            why.join("\n")
+        )));
+    }
+    Ok(met)
 }
