@@ -191,109 +191,123 @@ impl<R: BufRead> Records<R> {
     fn step(&mut self) -> Option<io::Result<Record>> {
         match &mut self.kind {
             Kind::Done => None,
-            Kind::Ndjson { r, line, buf } => loop {
-                buf.clear();
-                match (&mut *r).take(MAX_LINE as u64 + 1).read_until(b'\n', buf) {
-                    Err(e) => return Some(Err(at_line(*line + 1, e.kind(), e))),
-                    Ok(0) => return None,
-                    Ok(_) => {}
-                }
-                *line += 1;
-                if buf.len() > MAX_LINE && !buf.ends_with(b"\n") {
-                    // Skip the rest of the line without holding it.
-                    let mut sink = Vec::new();
-                    loop {
-                        sink.clear();
-                        match (&mut *r).take(1 << 16).read_until(b'\n', &mut sink) {
-                            Ok(0) => break,
-                            Ok(_) if sink.ends_with(b"\n") => break,
-                            Ok(_) => {}
-                            Err(e) => return Some(Err(at_line(*line, e.kind(), e))),
-                        }
-                    }
-                    let raw = Err("the line is longer than 1 MiB".to_string());
-                    return Some(Ok(Record { line: *line, id: None, raw, checked: None }));
-                }
-                let complete = buf.ends_with(b"\n");
-                let mut bytes: &[u8] = buf;
-                if *line == 1 {
-                    bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
-                }
-                let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-                let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                let mut id = None;
-                let raw = match std::str::from_utf8(bytes) {
-                    Err(e) => Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1)),
-                    Ok(text) => match serde_json::from_str::<Value>(text) {
-                        Ok(Value::Object(map)) => {
-                            id = map.get("id").and_then(|v| v.as_str()).map(str::to_string);
-                            from_object(map)
-                        }
-                        Ok(other) => Err(format!("expected a JSON object, found {}", kind_of(&other))),
-                        Err(e) if !complete && e.is_eof() => Err(format!("the last line is cut short: {e}")),
-                        Err(e) => Err(format!("not valid JSON: {e}")),
-                    },
-                };
-                return Some(Ok(Record { line: *line, id, raw, checked: None }));
-            },
-            Kind::Csv { r, columns, rec, ends, line, required } => {
-                if columns.is_empty() {
-                    match read_header(r, ends, required) {
-                        Ok(c) => *columns = c,
-                        Err(e) => return Some(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
-                    }
-                }
-                match r.read_byte_record(rec) {
-                    Err(e) => {
-                        let kind = match e.kind() {
-                            csv::ErrorKind::Io(io) => io.kind(),
-                            _ => io::ErrorKind::InvalidData,
-                        };
-                        return Some(Err(at_line(reading_line(r), kind, e)));
-                    }
-                    Ok(false) => return None,
-                    Ok(true) => {}
-                }
-                // The record's last line: one more than the line feeds before its
-                // terminator; its first line: less the line feeds inside its fields.
-                let end = r.position().byte().saturating_sub(1);
-                let mut ends = ends.borrow_mut();
-                while ends.front().is_some_and(|&e| e < end) {
-                    ends.pop_front();
-                    *line += 1;
-                }
-                let inside = rec.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
-                let line = line.saturating_sub(inside).max(2);
-                let id = columns
-                    .iter()
-                    .position(|c| c == "id")
-                    .and_then(|i| rec.get(i))
-                    .and_then(|f| std::str::from_utf8(f).ok())
-                    .map(str::to_string);
-                let raw = if rec.len() != columns.len() {
-                    let hint = if rec.iter().any(|f| f.contains(&b'\n')) { " (a quote left open?)" } else { "" };
-                    Err(format!("has {} fields, the header has {}{hint}", rec.len(), columns.len()))
-                } else {
-                    let mut raw = RawCase::default();
-                    let mut res = Ok(());
-                    for (name, field) in columns.iter().zip(rec.iter()) {
-                        res = match std::str::from_utf8(field) {
-                            Ok(s) => raw.set(name, s.to_string()),
-                            Err(_) => Err(format!("{name} is not valid UTF-8")),
-                        };
-                        if res.is_err() {
-                            break;
-                        }
-                    }
-                    res.map(|()| raw)
-                };
-                Some(Ok(Record { line, id, raw, checked: None }))
-            }
+            Kind::Ndjson { r, line, buf } => ndjson_next(r, line, buf),
+            Kind::Csv { r, columns, rec, ends, line, required } => csv_next(r, (columns, rec), ends, line, required),
         }
     }
+}
+
+/// The next record of an NDJSON input (blank lines skipped).
+fn ndjson_next<R: BufRead>(r: &mut R, line: &mut u64, buf: &mut Vec<u8>) -> Option<io::Result<Record>> {
+    loop {
+        buf.clear();
+        match (&mut *r).take(MAX_LINE as u64 + 1).read_until(b'\n', buf) {
+            Err(e) => return Some(Err(at_line(*line + 1, e.kind(), e))),
+            Ok(0) => return None,
+            Ok(_) => {}
+        }
+        *line += 1;
+        if buf.len() > MAX_LINE && !buf.ends_with(b"\n") {
+            // Skip the rest of the line without holding it.
+            let mut sink = Vec::new();
+            loop {
+                sink.clear();
+                match (&mut *r).take(1 << 16).read_until(b'\n', &mut sink) {
+                    Ok(0) => break,
+                    Ok(_) if sink.ends_with(b"\n") => break,
+                    Ok(_) => {}
+                    Err(e) => return Some(Err(at_line(*line, e.kind(), e))),
+                }
+            }
+            let raw = Err("the line is longer than 1 MiB".to_string());
+            return Some(Ok(Record { line: *line, id: None, raw, checked: None }));
+        }
+        let complete = buf.ends_with(b"\n");
+        let mut bytes: &[u8] = buf;
+        if *line == 1 {
+            bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+        }
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut id = None;
+        let raw = match std::str::from_utf8(bytes) {
+            Err(e) => Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1)),
+            Ok(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => {
+                    id = map.get("id").and_then(|v| v.as_str()).map(str::to_string);
+                    from_object(map)
+                }
+                Ok(other) => Err(format!("expected a JSON object, found {}", kind_of(&other))),
+                Err(e) if !complete && e.is_eof() => Err(format!("the last line is cut short: {e}")),
+                Err(e) => Err(format!("not valid JSON: {e}")),
+            },
+        };
+        return Some(Ok(Record { line: *line, id, raw, checked: None }));
+    }
+}
+
+/// The next record of a CSV input, its header read first.
+fn csv_next<R: BufRead>(
+    r: &mut csv::Reader<LfOnly<R>>,
+    (columns, rec): (&mut Vec<String>, &mut csv::ByteRecord),
+    ends: &Rc<RefCell<VecDeque<u64>>>,
+    line: &mut u64,
+    required: &'static [&'static str],
+) -> Option<io::Result<Record>> {
+    if columns.is_empty() {
+        match read_header(r, ends, required) {
+            Ok(c) => *columns = c,
+            Err(e) => return Some(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
+        }
+    }
+    match r.read_byte_record(rec) {
+        Err(e) => {
+            let kind = match e.kind() {
+                csv::ErrorKind::Io(io) => io.kind(),
+                _ => io::ErrorKind::InvalidData,
+            };
+            return Some(Err(at_line(reading_line(r), kind, e)));
+        }
+        Ok(false) => return None,
+        Ok(true) => {}
+    }
+    // The record's last line: one more than the line feeds before its
+    // terminator; its first line: less the line feeds inside its fields.
+    let end = r.position().byte().saturating_sub(1);
+    let mut ends = ends.borrow_mut();
+    while ends.front().is_some_and(|&e| e < end) {
+        ends.pop_front();
+        *line += 1;
+    }
+    let inside = rec.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
+    let line = line.saturating_sub(inside).max(2);
+    let id = columns
+        .iter()
+        .position(|c| c == "id")
+        .and_then(|i| rec.get(i))
+        .and_then(|f| std::str::from_utf8(f).ok())
+        .map(str::to_string);
+    let raw = if rec.len() != columns.len() {
+        let hint = if rec.iter().any(|f| f.contains(&b'\n')) { " (a quote left open?)" } else { "" };
+        Err(format!("has {} fields, the header has {}{hint}", rec.len(), columns.len()))
+    } else {
+        let mut raw = RawCase::default();
+        let mut res = Ok(());
+        for (name, field) in columns.iter().zip(rec.iter()) {
+            res = match std::str::from_utf8(field) {
+                Ok(s) => raw.set(name, s.to_string()),
+                Err(_) => Err(format!("{name} is not valid UTF-8")),
+            };
+            if res.is_err() {
+                break;
+            }
+        }
+        res.map(|()| raw)
+    };
+    Some(Ok(Record { line, id, raw, checked: None }))
 }
 
 pub(super) fn kind_of(v: &Value) -> &'static str {
