@@ -9,41 +9,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::events::EventBody;
-use crate::model::{Case, EscState, Escalation, Event, Pause};
-use crate::rules::history::Past;
-
-/// An escalation as its events leave it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Told {
-    pub case_id: String,
-    pub level: u32,
-    pub state: EscState,
-    pub owner: String,
-    pub requested_by: String,
-    pub destination: String,
-    pub reason: String,
-    /// When its level began: the request, a promotion, or a reopening undecided.
-    pub level_since: DateTime<Utc>,
-    /// The review deadline the last event that set one wrote (None: no event
-    /// wrote one, as before deadlines were recorded with their events).
-    pub review_due_at: Option<DateTime<Utc>>,
-    pub description: String,
-    pub requested_at: DateTime<Utc>,
-    /// Who raised the current level: the requester, or whoever promoted it.
-    pub raised_by: String,
-    /// The current level's decision (approved or rejected), by whom, when, with its note.
-    pub decision: Option<EscState>,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub decision_note: Option<String>,
-    pub closed_at: Option<DateTime<Utc>>,
-    /// The latest customer update, and the touch-point it promised.
-    pub last_update_at: Option<DateTime<Utc>>,
-    pub next_touch_at: Option<DateTime<Utc>>,
-    /// The latest handoff's note.
-    pub handoff_note: Option<String>,
-}
+use crate::model::{Case, Escalation, Event, Pause};
+use crate::rules::history::{self, Past};
 
 /// Where the table and the log part.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,52 +31,21 @@ pub enum Disagreement {
     PolicyText { digest: String },
 }
 
-/// The escalations as the log tells them, folded in log order.
+/// The escalations as the log tells them, folded in log order as the commands
+/// that recorded each event wrote it (`rules::history`).
 #[derive(Debug, Default)]
 pub struct Tally {
-    told: HashMap<i64, Told>,
+    told: HashMap<i64, Escalation>,
 }
 
 impl Tally {
     /// Fold in one event (events of no escalation change nothing).
     pub fn apply(&mut self, ev: &Event) {
         let Some(id) = ev.escalation else { return };
-        let new = |level: u32, owner: &str, (destination, reason, description): (&str, &str, &str), due| Told {
-            case_id: ev.case_id.clone(),
-            level,
-            state: EscState::Requested,
-            owner: owner.to_string(),
-            requested_by: ev.actor.clone(),
-            destination: destination.to_string(),
-            reason: reason.to_string(),
-            level_since: ev.at,
-            review_due_at: due,
-            description: description.to_string(),
-            requested_at: ev.at,
-            raised_by: ev.actor.clone(),
-            decision: None,
-            decided_by: None,
-            decided_at: None,
-            decision_note: None,
-            closed_at: None,
-            last_update_at: None,
-            next_touch_at: None,
-            handoff_note: None,
-        };
-        match &ev.body {
-            EventBody::Requested(r) => {
-                let what = (r.destination.as_str(), r.reason.as_str(), r.description.as_str());
-                self.told.insert(id, new(r.level, &ev.actor, what, r.review_due_at));
-            }
-            EventBody::AccountRequested(r) => {
-                let what = (r.destination.as_str(), r.reason.as_str(), r.description.as_str());
-                self.told.insert(id, new(r.level, &r.owner, what, r.review_due_at));
-            }
-            body => {
-                if let Some(t) = self.told.get_mut(&id) {
-                    change(t, body, ev);
-                }
-            }
+        if let Some(e) = history::requested(ev) {
+            self.told.insert(id, e);
+        } else if let Some(e) = self.told.get_mut(&id) {
+            history::apply_to(e, ev);
         }
     }
 
@@ -124,7 +60,6 @@ impl Tally {
         // without its event: held to the log only where the log has one.
         let due = t.review_due_at.map(|_| e.review_due_at);
         let text = |t: &Option<String>| t.clone().unwrap_or_else(|| "none".to_string());
-        let decision = t.decision.map(|d| d.to_string());
         field("case", e.case_id.clone(), t.case_id)
             .or_else(|| field("level", e.level.to_string(), t.level.to_string()))
             .or_else(|| field("state", e.state.to_string(), t.state.to_string()))
@@ -137,7 +72,7 @@ impl Tally {
             .or_else(|| field("description", e.description.clone(), t.description))
             .or_else(|| field("requested_at", time(Some(e.requested_at)), time(Some(t.requested_at))))
             .or_else(|| field("raised_by", e.raised_by.clone(), t.raised_by))
-            .or_else(|| field("decision", text(&e.decision), text(&decision)))
+            .or_else(|| field("decision", text(&e.decision), text(&t.decision)))
             .or_else(|| field("decided_by", text(&e.decided_by), text(&t.decided_by)))
             .or_else(|| field("decided_at", time(e.decided_at), time(t.decided_at)))
             .or_else(|| field("decision_note", text(&e.decision_note), text(&t.decision_note)))
@@ -252,44 +187,10 @@ pub fn differing(table: (&Case, &[Pause]), log: (&Case, &[Pause])) -> Option<(St
     field.or_else(|| (table.1 != log.1).then(|| ("pauses".to_string(), shown(table.1), shown(log.1))))
 }
 
-/// What an event of an escalation (`body`, of `ev`) does to what the table must hold.
-fn change(t: &mut Told, body: &EventBody, ev: &Event) {
-    let at = ev.at;
-    match body {
-        EventBody::Decided(d) => {
-            t.state = d.decision;
-            (t.decision, t.decided_by, t.decided_at) = (Some(d.decision), Some(ev.actor.clone()), Some(at));
-            t.decision_note.clone_from(&d.note);
-        }
-        EventBody::Promoted(p) => {
-            (t.level, t.state, t.level_since, t.review_due_at) = (p.to, EscState::Requested, at, p.review_due_at);
-            t.raised_by.clone_from(&ev.actor);
-            (t.decision, t.decided_by, t.decided_at, t.decision_note) = (None, None, None, None);
-        }
-        EventBody::Withdrawn(_) => (t.state, t.closed_at) = (EscState::Withdrawn, Some(at)),
-        EventBody::Closed(_) => (t.state, t.closed_at) = (EscState::Closed, Some(at)),
-        EventBody::Reopened(r) => {
-            (t.state, t.review_due_at, t.closed_at) = (r.state, r.review_due_at, None);
-            // An undecided level is reviewed afresh from the reopening, and a
-            // touch-point promised before the close is void once past.
-            if r.state == EscState::Requested {
-                t.level_since = at;
-            }
-            t.next_touch_at = t.next_touch_at.filter(|n| *n > at);
-        }
-        EventBody::Assigned(o) => t.owner.clone_from(&o.to),
-        EventBody::HandedOff(o) => {
-            t.owner.clone_from(&o.to);
-            t.handoff_note.clone_from(&o.note);
-        }
-        EventBody::CustomerUpdated(u) => (t.last_update_at, t.next_touch_at) = (Some(at), u.next),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::EscState;
 
     fn event(escalation: i64, kind: &str, data: &str, actor: &str) -> Event {
         let stored = crate::ledger::StoredEvent {

@@ -58,23 +58,17 @@ impl Past {
             }
             EventBody::CaseClosed(_) => self.set_status(CaseStatus::Closed, Some(ev.at)),
             EventBody::CaseReopened(_) => self.set_status(CaseStatus::Open, None),
-            EventBody::Requested(r) => {
-                let Some(id) = ev.escalation else { return };
-                let mut e = Escalation::new(
-                    &ev.case_id,
-                    r.destination.clone(),
-                    r.reason.clone(),
-                    r.description.clone(),
-                    r.fields.clone(),
-                    &ev.actor,
-                    ev.at,
-                    r.review_due_at,
-                );
-                e.id = id;
-                e.level = r.level;
-                self.escalations.push(e);
+            // (An account escalation is not one of its anchor case's own.)
+            EventBody::Requested(_) => {
+                if let Some(e) = requested(ev) {
+                    self.escalations.push(e);
+                }
             }
-            _ => self.apply_to_escalation(ev),
+            _ => {
+                if let Some(e) = self.escalation_mut(ev.escalation) {
+                    apply_to(e, ev);
+                }
+            }
         }
     }
 
@@ -84,38 +78,61 @@ impl Past {
             c.closed_at = closed_at;
         }
     }
+}
 
-    fn apply_to_escalation(&mut self, ev: &Event) {
-        let Some(e) = self.escalation_mut(ev.escalation) else { return };
-        match &ev.body {
-            EventBody::Decided(d) => {
-                e.state = d.decision;
-                e.decided_by = Some(ev.actor.clone());
-                e.decided_at = Some(ev.at);
-            }
-            EventBody::Promoted(p) => {
-                e.level = p.to;
-                e.state = EscState::Requested;
-                e.level_since = ev.at;
-                e.review_due_at = p.review_due_at;
-                e.raised_by = ev.actor.clone();
-                (e.decided_by, e.decided_at) = (None, None);
-            }
-            EventBody::Withdrawn(_) => (e.state, e.closed_at) = (EscState::Withdrawn, Some(ev.at)),
-            EventBody::Closed(_) => (e.state, e.closed_at) = (EscState::Closed, Some(ev.at)),
-            EventBody::Reopened(r) => {
-                (e.state, e.review_due_at, e.closed_at, e.touch_since) = (r.state, r.review_due_at, None, Some(ev.at));
-                // As `reopen` writes it: an undecided level is reviewed afresh, and a
-                // touch-point promised before the close is void once past.
-                if r.state == EscState::Requested {
-                    e.level_since = ev.at;
-                }
-                e.next_touch_at = e.next_touch_at.filter(|t| *t > ev.at);
-            }
-            EventBody::Assigned(o) | EventBody::HandedOff(o) => e.owner = o.to.clone(),
-            EventBody::CustomerUpdated(u) => (e.last_update_at, e.next_touch_at) = (Some(ev.at), u.next),
-            _ => {}
+/// The escalation a request event (of a case, or of an account) opens.
+pub fn requested(ev: &Event) -> Option<Escalation> {
+    let id = ev.escalation?;
+    let (level, destination, reason, description, fields, due) = match &ev.body {
+        EventBody::Requested(r) => (r.level, &r.destination, &r.reason, &r.description, &r.fields, r.review_due_at),
+        EventBody::AccountRequested(r) => {
+            (r.level, &r.destination, &r.reason, &r.description, &r.fields, r.review_due_at)
         }
+        _ => return None,
+    };
+    let (destination, reason, description) = (destination.clone(), reason.clone(), description.clone());
+    let mut e = Escalation::new(&ev.case_id, destination, reason, description, fields.clone(), &ev.actor, ev.at, due);
+    (e.id, e.level) = (id, level);
+    if let EventBody::AccountRequested(r) = &ev.body {
+        (e.owner, e.account, e.linked) = (r.owner.clone(), Some(r.customer.clone()), r.cases.clone());
+    }
+    Some(e)
+}
+
+/// What an event of an escalation does to it, as the command that recorded it wrote it.
+pub fn apply_to(e: &mut Escalation, ev: &Event) {
+    match &ev.body {
+        EventBody::Decided(d) => {
+            e.state = d.decision;
+            (e.decision, e.decided_by, e.decided_at) =
+                (Some(d.decision.to_string()), Some(ev.actor.clone()), Some(ev.at));
+            e.decision_note.clone_from(&d.note);
+        }
+        EventBody::Promoted(p) => {
+            e.level = p.to;
+            e.state = EscState::Requested;
+            e.level_since = ev.at;
+            e.review_due_at = p.review_due_at;
+            e.raised_by = ev.actor.clone();
+            (e.decision, e.decided_by, e.decided_at, e.decision_note) = (None, None, None, None);
+        }
+        EventBody::Withdrawn(_) => (e.state, e.closed_at) = (EscState::Withdrawn, Some(ev.at)),
+        EventBody::Closed(_) => (e.state, e.closed_at) = (EscState::Closed, Some(ev.at)),
+        EventBody::Reopened(r) => {
+            (e.state, e.review_due_at, e.closed_at, e.touch_since) = (r.state, r.review_due_at, None, Some(ev.at));
+            // As `reopen` writes it: an undecided level is reviewed afresh, and a
+            // touch-point promised before the close is void once past.
+            if r.state == EscState::Requested {
+                e.level_since = ev.at;
+            }
+            e.next_touch_at = e.next_touch_at.filter(|t| *t > ev.at);
+        }
+        EventBody::Assigned(o) => e.owner = o.to.clone(),
+        EventBody::HandedOff(o) => (e.owner, e.handoff_note) = (o.to.clone(), o.note.clone()),
+        EventBody::CustomerUpdated(u) => (e.last_update_at, e.next_touch_at) = (Some(ev.at), u.next),
+        EventBody::CaseLinked(l) if !e.linked.contains(&l.case) => e.linked.push(l.case.clone()),
+        EventBody::CaseUnlinked(l) => e.linked.retain(|c| c != &l.case),
+        _ => {}
     }
 }
 
