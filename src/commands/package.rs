@@ -206,8 +206,8 @@ pub fn note(ctx: &Ctx, a: &NoteCmdArgs) -> anyhow::Result<u8> {
     } else {
         let what = match (action.is_some(), refs.len()) {
             (true, 0) => "an action".to_string(),
-            (false, n) => format!("{n} reference{}", if n == 1 { "" } else { "s" }),
-            (true, n) => format!("an action and {n} reference{}", if n == 1 { "" } else { "s" }),
+            (false, n) => crate::render::count(n as u64, "reference"),
+            (true, n) => format!("an action and {}", crate::render::count(n as u64, "reference")),
         };
         let to = esc.map_or(String::new(), |id| format!(" (escalation #{id})"));
         ctx.out.print(&format!(

@@ -133,8 +133,8 @@ pub fn weekly(f: &Figures) -> anyhow::Result<Chart> {
     let total: usize = f.weeks.iter().flat_map(|w| &w.counts).sum();
     let note = format!(
         "{} requested over {} (weeks begin on Monday, {tz}).",
-        plural(total, "escalation"),
-        plural(f.weeks.len(), "week")
+        super::count(total as u64, "escalation"),
+        super::count(f.weeks.len() as u64, "week")
     );
     Ok(Chart { id: "chart-weekly", title, note, svg })
 }
@@ -244,13 +244,8 @@ pub fn sla(f: &Figures) -> anyhow::Result<Chart> {
     })?;
     let words: Vec<String> =
         order.iter().zip(&counts).map(|(p, n)| format!("{n} {}", p.label().to_lowercase())).collect();
-    let note = format!("{}: {}.", plural(counts.iter().sum(), "open case"), words.join(", "));
+    let note = format!("{}: {}.", super::count(counts.iter().sum::<usize>() as u64, "open case"), words.join(", "));
     Ok(Chart { id: "chart-sla", title, note, svg })
-}
-
-/// "1 week", "3 weeks".
-fn plural(n: usize, one: &str) -> String {
-    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Every chart of the report, in page order.
