@@ -15,6 +15,7 @@ on_both!(
     a_case_edited_around_escalate_is_named,
     a_forged_decision_or_a_moved_touch_point_is_named,
     a_removed_pause_and_an_edited_policy_are_named,
+    a_tags_index_that_parts_from_the_cases_is_named,
     a_key_that_is_not_one_is_bad_input,
     a_deleted_event_is_named,
     a_deleted_tail_is_caught_by_a_checkpoint,
@@ -170,6 +171,28 @@ fn a_removed_pause_and_an_edited_policy_are_named(b: Backend) {
     sql(&env, "UPDATE policies SET text = text || '# edited'");
     let err = altered(&env, &["ledger", "verify"]);
     assert!(err.contains("the policy kept as sha256:") && err.contains("has a text with another digest"), "{err}");
+}
+
+/// The tags index (which finds the recurring-pattern signal's open cases) held to
+/// the open cases' tags: a row taken out, and a row put in for a closed case.
+fn a_tags_index_that_parts_from_the_cases_is_named(b: Backend) {
+    let env = story(b);
+    env.ok(&["case", "update", "C-2", "--tag", "sso", "--tag", "login"]);
+    env.ok(&["case", "update", "C-3", "--tag", "sso"]);
+    env.ok(&["case", "close", "C-3"]);
+    env.ok(&["ledger", "verify", "--cases"]);
+    sql(&env, "DELETE FROM case_tags WHERE case_id = 'C-2' AND tag = 'sso'");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify", "--cases"]),
+        @r#"error: the ledger was altered around escalate: case C-2 is open with the tag "sso", and the tags index does not list it under that tag (the event log itself verifies)"#
+    ) }
+    sql(&env, "INSERT INTO case_tags (tag, case_id) VALUES ('sso', 'C-2'), ('sso', 'C-3')");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify", "--cases"]),
+        @r#"error: the ledger was altered around escalate: the tags index lists case C-3 under the tag "sso", and the case is not open with that tag (the event log itself verifies)"#
+    ) }
+    sql(&env, "DELETE FROM case_tags WHERE case_id = 'C-3'");
+    env.ok(&["ledger", "verify", "--cases"]);
 }
 
 fn a_key_that_is_not_one_is_bad_input(b: Backend) {

@@ -27,6 +27,9 @@ pub enum Disagreement {
     CaseNotInTable { id: String },
     /// A case whose row is not what its events leave it (`field`, when named).
     CaseField { id: String, field: Option<(String, String, String)> },
+    /// A row of the tags index (`indexed`) that no open case has, or an open
+    /// case's tag the index lacks.
+    CaseTag { id: String, tag: String, indexed: bool },
     /// A policy kept under a digest its text no longer has.
     PolicyText { digest: String },
 }

@@ -86,19 +86,25 @@ pub struct CaseListArgs {
 pub struct CaseUpdateArgs {
     /// The case id
     pub id: String,
+    /// The customer (account) the case is for
     #[arg(long)]
     pub customer: Option<String>,
+    /// Severity, one of the policy's (a raise may make the case an outage)
     #[arg(long)]
     pub severity: Option<String>,
+    /// Support tier, one of the policy's
     #[arg(long)]
     pub tier: Option<String>,
+    /// A one-line title
     #[arg(long)]
     pub title: Option<String>,
+    /// When the case was opened
     #[arg(long, value_name = "TIME")]
     pub opened_at: Option<String>,
     /// When the customer first heard back (for the first-response SLA)
     #[arg(long, value_name = "TIME")]
     pub first_response: Option<String>,
+    /// The customer's priority: low, normal or high
     #[arg(long)]
     pub priority: Option<String>,
     /// Add a tag (repeatable)

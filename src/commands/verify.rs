@@ -2,6 +2,7 @@
 //! chain, name the first event that does not match, and sign or check a
 //! checkpoint of its head kept outside the ledger.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -103,13 +104,23 @@ fn cases_part(tx: &mut dyn crate::ledger::Txn) -> anyhow::Result<Option<Disagree
         Ok(())
     })?;
     let mut parted = None;
+    // The open cases' tags, as the tags index must list them.
+    let mut tagged: HashMap<String, BTreeSet<String>> = HashMap::new();
     tx.each_case(None, &mut |(c, pauses)| {
+        if c.status == crate::model::CaseStatus::Open && !c.tags.is_empty() {
+            tagged.insert(c.id.clone(), c.tags.iter().cloned().collect());
+        }
         if parted.is_none() {
             parted = tally.check(&c, &pauses).map(|d| (d, (c, pauses)));
         }
         Ok(())
     })?;
-    let Some((d, (table, pauses))) = parted else { return Ok(tally.rest()) };
+    let Some((d, (table, pauses))) = parted else {
+        return Ok(match tally.rest() {
+            None => tags_part(tx, tagged)?,
+            rest => rest,
+        });
+    };
     let Disagreement::CaseField { id, .. } = &d else { return Ok(Some(d)) };
     // Which field: the case's events folded again, alone.
     let mut past = crate::rules::history::Past::default();
@@ -119,6 +130,29 @@ fn cases_part(tx: &mut dyn crate::ledger::Txn) -> anyhow::Result<Option<Disagree
     let field =
         past.case.as_ref().and_then(|log| crate::chain::tables::differing((&table, &pauses), (log, &past.pauses)));
     Ok(Some(Disagreement::CaseField { id: id.clone(), field }))
+}
+
+/// Where the tags index parts from the open cases' tags (`tagged`, taken away
+/// as the index's rows are read), if it does.
+fn tags_part(
+    tx: &mut dyn crate::ledger::Txn,
+    mut tagged: HashMap<String, BTreeSet<String>>,
+) -> anyhow::Result<Option<Disagreement>> {
+    let mut extra = None;
+    tx.each_case_tag(&mut |(id, tag)| {
+        let listed = tagged.get_mut(&id).is_some_and(|tags| tags.remove(&tag));
+        if !listed && extra.is_none() {
+            extra = Some(Disagreement::CaseTag { id, tag, indexed: true });
+        }
+        Ok(())
+    })?;
+    if extra.is_some() {
+        return Ok(extra);
+    }
+    let mut missing: Vec<(String, String)> =
+        tagged.into_iter().flat_map(|(id, tags)| tags.into_iter().map(move |t| (id.clone(), t))).collect();
+    missing.sort();
+    Ok(missing.into_iter().next().map(|(id, tag)| Disagreement::CaseTag { id, tag, indexed: false }))
 }
 
 /// Where the escalations or cases table parts from the log, in words.
@@ -149,6 +183,12 @@ fn disagreement(d: &Disagreement) -> String {
         }
         Disagreement::CaseField { id, field: None } => {
             format!("case {id}'s row in the cases table is not what its events leave it")
+        }
+        Disagreement::CaseTag { id, tag, indexed: true } => {
+            format!("the tags index lists case {id} under the tag {tag:?}, and the case is not open with that tag")
+        }
+        Disagreement::CaseTag { id, tag, indexed: false } => {
+            format!("case {id} is open with the tag {tag:?}, and the tags index does not list it under that tag")
         }
         Disagreement::PolicyText { digest } => {
             format!("the policy kept as {digest} has a text with another digest: it was edited after it was recorded")

@@ -288,6 +288,8 @@ pub trait Txn {
     /// reopened, paused, resumed), by
     /// case id in byte order (the order of `each_case`), then seq: for `ledger verify`.
     fn each_case_event(&mut self, each: Each<Event>) -> anyhow::Result<()>;
+    /// The tags index's rows, (case id, tag): for `ledger verify`.
+    fn each_case_tag(&mut self, each: Each<(String, String)>) -> anyhow::Result<()>;
 
     // ---- bulk import, a batch of records at a time
     /// Prepare for a bulk import: where it starts.

@@ -265,6 +265,10 @@ impl Txn for PgTxn<'_> {
         self.stream(&sql, &[], |r| each(event_row(r)?))
     }
 
+    fn each_case_tag(&mut self, each: Each<(String, String)>) -> anyhow::Result<()> {
+        self.stream("SELECT case_id, tag FROM case_tags", &[], |r| each((r.get(0), r.get(1))))
+    }
+
     fn import_begin(&mut self) -> Result<crate::ledger::ImportStart> {
         self.begin_import()
     }

@@ -90,6 +90,16 @@ pub fn case_events(conn: &Connection, each: Each<Event>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The tags index's rows, (case id, tag).
+pub fn case_tags(conn: &Connection, each: Each<(String, String)>) -> anyhow::Result<()> {
+    let mut stmt = conn.prepare("SELECT case_id, tag FROM case_tags")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        each((row.get(0)?, row.get(1)?))?;
+    }
+    Ok(())
+}
+
 /// Every row of every table, parents before children.
 pub fn rows(conn: &Connection, each: Each<Row>) -> anyhow::Result<()> {
     let mut stmt = conn.prepare("SELECT digest, origin, text, first_used_at FROM policies ORDER BY digest")?;

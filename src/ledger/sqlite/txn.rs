@@ -248,6 +248,10 @@ impl Txn for SqliteTxn<'_> {
         super::stream::case_events(&self.tx, each)
     }
 
+    fn each_case_tag(&mut self, each: Each<(String, String)>) -> anyhow::Result<()> {
+        super::stream::case_tags(&self.tx, each)
+    }
+
     fn import_begin(&mut self) -> Result<crate::ledger::ImportStart> {
         super::bulk::begin(&self.tx)
     }
