@@ -187,7 +187,7 @@ fn upsert_changes_only_what_the_record_gives() {
     let before = env.dump();
     let file = write(&env, "close.ndjson", b"{\"id\":\"P1\",\"status\":\"closed\"}\n");
     let (_, err) = env.expect(2, &["case", "import", "--upsert", &file]);
-    assert!(err.contains("has escalation #1 requested"), "{err}");
+    assert!(err.contains("has escalation #1 still requested: close it once its owner agrees"), "{err}");
     assert_eq!(env.dump(), before);
 }
 

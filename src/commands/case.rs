@@ -9,7 +9,7 @@ use crate::model::{Case, CaseStatus, Priority};
 use crate::render::cases as view;
 use crate::transfer;
 
-pub(crate) use super::case_guard::{diff, held_by_account, opening_passed};
+pub(crate) use super::case_guard::{close_blocked, diff, held_by_account, opening_passed};
 
 pub fn run(ctx: &Ctx, cmd: CaseCommand) -> anyhow::Result<u8> {
     match cmd {
@@ -338,15 +338,7 @@ fn set_status(ctx: &Ctx, id: &str, status: CaseStatus) -> anyhow::Result<u8> {
         return Err(error::bad_input(format!("case {id} is already {status}")));
     }
     if status == CaseStatus::Closed
-        && let Some(e) = crate::model::open_escalation(&tx.escalations_of(id)?).cloned()
-    {
-        return Err(error::refused(format!(
-            "case {id} has escalation #{} still {}: close it first with `escalate close {id} --note TEXT` once its owner agrees",
-            e.id, e.state
-        )));
-    }
-    if status == CaseStatus::Closed
-        && let Some(why) = held_by_account(&mut *tx, &case, "is closed")?
+        && let Some(why) = close_blocked(&mut *tx, &case)?
     {
         return Err(error::refused(why));
     }

@@ -1,6 +1,6 @@
 //! What stands in the way of changing a case, shared by `case update`, `case close`
-//! and an import's updates: the customer's open account escalation holding it, an
-//! opening moved past what the case went through; and a case's changes, field by field.
+//! and an import's updates: an open escalation or the customer's open account
+//! escalation holding it, an opening moved past what the case went through; and a case's changes, field by field.
 
 use indexmap::IndexMap;
 
@@ -30,6 +30,20 @@ pub(crate) fn held_by_account(
             esc.id
         )
     }))
+}
+
+/// Why the open case cannot be closed, if it cannot: an escalation of its own still
+/// open, or the customer's open account escalation holding it.
+pub(crate) fn close_blocked(tx: &mut dyn crate::ledger::Txn, case: &Case) -> anyhow::Result<Option<String>> {
+    let id = &case.id;
+    if let Some(e) = crate::model::open_escalation(&tx.escalations_of(id)?) {
+        return Ok(Some(format!(
+            "case {id} has escalation #{} still {}: close it once its owner agrees (`escalate close {id} --note TEXT`) \
+             or withdraw it (`escalate withdraw {id} --why TEXT`) before the case is closed",
+            e.id, e.state
+        )));
+    }
+    held_by_account(tx, case, "is closed")
 }
 
 /// What of the case's requests and waits its opening would come after (see `rules::opening`).

@@ -1,7 +1,7 @@
 //! What one record of an import does to the ledger: a new case, a change to a
 //! case already there (only with --upsert), nothing, or what is wrong with it.
 
-use super::super::case::{held_by_account, opening_passed};
+use super::super::case::{close_blocked, held_by_account, opening_passed};
 use super::{Known, Plan, Run, new_case};
 use crate::ledger::{NewCase, Txn};
 use crate::model::{Case, CaseStatus};
@@ -89,17 +89,11 @@ impl Run<'_> {
         {
             return Err(crate::render::changes::opening_passed("opened_at", after.opened_at, &p, self.ctx.tz()));
         }
-        if after.status == CaseStatus::Closed && before.status == CaseStatus::Open {
-            let all = tx.escalations_of(&before.id).map_err(|e| format!("ledger: {e}"))?;
-            if let Some(e) = crate::model::open_escalation(&all) {
-                return Err(format!(
-                    "case {} has escalation #{} {}: close or withdraw it before the case is closed",
-                    before.id, e.id, e.state
-                ));
-            }
-            if let Some(why) = held_by_account(tx, before, "is closed").map_err(ledger)? {
-                return Err(why);
-            }
+        if after.status == CaseStatus::Closed
+            && before.status == CaseStatus::Open
+            && let Some(why) = close_blocked(tx, before).map_err(ledger)?
+        {
+            return Err(why);
         }
         Ok(())
     }
