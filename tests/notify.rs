@@ -395,6 +395,34 @@ fn a_hook_past_its_budget_is_stopped_with_all_it_started() {
     assert!(!late.exists(), "a child of the timed-out hook kept running");
 }
 
+/// A receiver whose error page repeats the URL it was sent to (tokens in its path
+/// and query) is not let print them, nor keep them in the outbox.
+#[test]
+fn a_receiver_that_repeats_the_url_has_its_tokens_scrubbed() {
+    let mut t = Team::new(Backend::Sqlite, 2);
+    t.env.at("2026-11-23T12:30:00Z");
+    t.env.case("ACME-1", 2, "premium", "2026-11-23T08:00:00Z");
+    let path = "/services/T0ABCDEF1/B0ABCDEF2/SLACKSECRET123?token=ENGSECRET456";
+    t.rx.answer_with(Answer::Status(404), &format!("no_service: invalid url {path}"));
+    // The webhook channel, which the same receiver answers alike, waits for its variable.
+    let out = t
+        .command("alice", &Env::request_args("ACME-1"))
+        .env("EM_SLACK_URL", t.rx.url(path))
+        .env_remove("HOOK_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Slack refused the message (404: no_service: invalid url /***)"), "{err}");
+    let failed = t.env.ok(&["notify", "list", "--failed", "--json"]);
+    for shown in [err.as_ref(), failed.as_str()] {
+        for token in ["SLACKSECRET123", "ENGSECRET456", "T0ABCDEF1"] {
+            assert!(!shown.contains(token), "{token} is part of a secret URL: {shown}");
+        }
+    }
+    assert!(failed.contains("invalid url /***"), "{failed}");
+}
+
 #[test]
 fn a_refusal_is_permanent_and_a_missing_variable_stays_pending() {
     let mut t = Team::new(Backend::Sqlite, 2);
@@ -614,6 +642,21 @@ fn policy_check_names_each_channel_mistake_with_its_place() {
         lines.iter().map(|l| l.split_once("custom-policy.toml:").unwrap().1.to_string()).collect();
     insta::assert_snapshot!(located.join("\n"));
     assert!(!err.contains("SECRET"), "a secret written in the policy is not repeated: {err}");
+}
+
+#[test]
+fn credentials_in_a_pagerduty_endpoint_are_refused_unrepeated() {
+    let rx = Receiver::start();
+    let env = Env::new().with_policy(|text| {
+        policy(&rx, 5)(text).replace(
+            &format!("endpoint = \"http://127.0.0.1:{}/pd\"", rx.port),
+            "endpoint = \"https://user:pa55word@events.example.com/v2/enqueue?token=SECRETQ\"",
+        )
+    });
+    let (code, _, err) = env.run(&["policy", "check"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("endpoint carries credentials (a user, a password or a query)"), "{err}");
+    assert!(!err.contains("pa55word") && !err.contains("SECRETQ"), "{err}");
 }
 
 #[test]

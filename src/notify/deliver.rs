@@ -15,8 +15,16 @@ use crate::ledger::outbox::{Delivery, DeliveryState, Settled};
 use crate::policy::Policy;
 use crate::policy::channels::Target;
 
-/// Send `d` now, within what `time` leaves of the budget.
+/// Send `d` now, within what `time` leaves of the budget. What went wrong is said
+/// without the channel's secrets, even where a receiver's answer repeated them
+/// (a 404 page echoing the URL's path): the words are printed and kept.
 pub fn attempt(policy: &Policy, d: &Delivery, time: Allowance) -> Outcome {
+    let mut secrets = Vec::new();
+    let outcome = attempt_with(policy, d, time, &mut secrets);
+    super::secret::scrub(outcome, &secrets)
+}
+
+fn attempt_with(policy: &Policy, d: &Delivery, time: Allowance, secrets: &mut Vec<String>) -> Outcome {
     let timeout = time.left;
     let Some(channel) = policy.notify.channels.get(&d.channel) else {
         return Outcome::Retry(format!("channel {:?} is not in the policy in force", d.channel));
@@ -29,7 +37,10 @@ pub fn attempt(policy: &Policy, d: &Delivery, time: Allowance) -> Outcome {
     macro_rules! secret {
         ($s:expr) => {
             match resolve($s) {
-                Ok(v) => v,
+                Ok(v) => {
+                    secrets.push(v.clone());
+                    v
+                }
                 Err(why) => return Outcome::Retry(why),
             }
         };
@@ -53,6 +64,8 @@ pub fn attempt(policy: &Policy, d: &Delivery, time: Allowance) -> Outcome {
         Target::Teams { url } => send::post(Service::Teams, &secret!(url), &[], &body(format::teams(&m)), timeout),
         Target::PagerDuty { routing_key, endpoint, source } => {
             let key = secret!(routing_key);
+            // An endpoint is no secret, but a password or token in it is.
+            secrets.push(endpoint.clone());
             let source = source.clone().unwrap_or_else(|| "escalate".into());
             let sent =
                 send::post(Service::PagerDuty, endpoint, &[], &body(format::pagerduty(&m, &key, &source)), timeout);

@@ -87,7 +87,7 @@ fn transport(service: Service, e: &ureq::Error) -> String {
         {
             format!("{who} closed the connection without answering")
         }
-        ureq::Error::Io(io) => format!("the connection to {who} failed: {}", io.kind()),
+        ureq::Error::Io(io) => format!("the connection to {who} failed: {io}"),
         ureq::Error::Tls(why) => format!("the TLS handshake with {who} failed: {why}"),
         ureq::Error::Rustls(why) => format!("the TLS handshake with {who} failed: {why}"),
         ureq::Error::Protocol(_) => format!("{who} closed the connection or answered something that is not HTTP"),

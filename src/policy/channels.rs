@@ -178,6 +178,13 @@ pub fn url_problem(url: &str) -> Option<String> {
     Some("a URL here starts with https:// (or http:// to this machine)".into())
 }
 
+/// A URL with a user or password before its host, or a query: where credentials go.
+fn carries_credentials(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.contains('@') || url.contains('?')
+}
+
 /// Records a problem at a span; `false` when the line must not be quoted (it holds a secret).
 type Problem<'a> = &'a mut dyn FnMut(Range<usize>, String, bool);
 
@@ -248,7 +255,15 @@ fn channel(name: &str, raw: &Spanned<RawChannel>, problem: Problem) -> Option<Ch
             unused("secret", c.secret.is_some(), problem);
             unused("command", c.command.is_some(), problem);
             let endpoint = c.endpoint.as_ref().map_or(PAGERDUTY_EVENTS.to_string(), |e| e.get_ref().clone());
-            if let (Some(e), Some(why)) = (&c.endpoint, url_problem(&endpoint)) {
+            if let Some(e) = &c.endpoint
+                && carries_credentials(&endpoint)
+            {
+                let why = format!(
+                    "channel {name:?}: endpoint carries credentials (a user, a password or a query): \
+                     the policy file is no place for secrets; give the endpoint alone (the routing key comes from routing_key)"
+                );
+                problem(e.span(), why, false);
+            } else if let (Some(e), Some(why)) = (&c.endpoint, url_problem(&endpoint)) {
                 problem(e.span(), format!("channel {name:?}: endpoint {endpoint:?}: {why}"), true);
             }
             let routing_key = need("routing_key", &c.routing_key, problem)?;
