@@ -18,6 +18,8 @@ on_both!(
     a_case_an_account_escalation_holds_stays_open,
     an_emergency_runs_from_when_the_case_became_one,
     a_customer_named_in_another_case_is_suggested,
+    an_account_escalation_owes_its_own_root_cause_analysis,
+    a_rejected_account_escalation_is_replaced_by_its_requester,
 );
 
 /// The fields of the leadership package, where an account request goes by default.
@@ -356,7 +358,7 @@ fn refusals_and_bad_input_leave_the_ledger_as_it_was(b: Backend) {
                 "--level",
                 "4",
             ],
-            "may not start at level 4: the policy lets requests start at level 1, 2",
+            "may not start at level 4: the policy lets requests start at level 1 or 2",
         ),
         (
             1,
@@ -495,4 +497,74 @@ fn a_customer_named_in_another_case_is_suggested(b: Backend) {
     assert!(err.contains("did you mean \"Nova Bank\"? A customer's name is matched exactly, case included"), "{err}");
     let (_, err) = env.expect(2, &["check", "--account", "Nobody"]);
     assert!(err.contains("a new customer's first case is added with `escalate case add ID --customer NAME`"), "{err}");
+}
+
+/// An account escalation that reached a level requiring an analysis owes one of its
+/// own, recorded under `account rca`; the case it is kept on owes none for it, and
+/// a case escalation's analysis is not taken for it.
+fn an_account_escalation_owes_its_own_root_cause_analysis(b: Backend) {
+    let mut env = Env::on(b);
+    add(&env, "E-1", "Acme", "1", "2026-11-23T09:00:00Z", &[]);
+    add(&env, "E-2", "Acme", "2", "2026-11-23T09:00:00Z", &[]);
+    env.at("2026-11-23T12:30:00Z");
+    let req = ["account", "request", "Acme", "--case", "E-1", "--reason", "lack-of-progress", "--description", "x"];
+    env.ok(&lead(&[&req[..], &["--level", "2"]].concat()));
+    env.at("2026-11-23T18:30:00Z");
+    env.ok(&["account", "promote", "Acme", "--why", "Renewal call tomorrow", "--yes"]);
+    let (code, _, err) = env.run(&["rca", "E-1", "--done", "--link", "https://wiki.example/rca/e1"]);
+    assert_eq!((code, err.contains("no root-cause analysis is owed for case E-1: it was never escalated")), (1, true));
+    let report = env.ok(&["report"]);
+    assert!(report.contains("A root-cause analysis is due for: E-1 (#1, level 3)"), "{report}");
+    let out = env.ok(&["account", "rca", "Acme", "--done", "--link", "https://wiki.example/rca/acme"]);
+    assert_eq!(
+        out,
+        "Marked the root-cause analysis of account escalation #1 of Acme done: https://wiki.example/rca/acme.\n"
+    );
+    let report = env.ok(&["report"]);
+    assert!(report.contains("Root-cause analyses done: E-1 (#1: https://wiki.example/rca/acme)"), "{report}");
+    // A case escalation on the same case, with an analysis of its own.
+    env.ok(&Env::request_args("E-2"));
+    for (at, why) in [("2026-11-24T17:00:00Z", "Worse"), ("2026-11-25T17:00:00Z", "Worse still")] {
+        env.at(at);
+        env.ok(&["promote", "E-2", "--why", why, "--yes"]);
+    }
+    env.ok(&["rca", "E-2", "--done", "--link", "https://wiki.example/rca/e2"]);
+    let json = env.json(&["report"]);
+    let done: Vec<(i64, String)> = json["root_cause_analysis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["escalation"].as_i64().unwrap(), r["done"].as_str().unwrap_or("due").to_string()))
+        .collect();
+    assert_eq!(
+        done,
+        [(1, "https://wiki.example/rca/acme".to_string()), (2, "https://wiki.example/rca/e2".to_string())]
+    );
+    let (code, _, err) = env.run(&["account", "rca", "Globex", "--done", "--link", "https://x.example"]);
+    assert_eq!((code, err.contains("customer \"Globex\" has no cases in the ledger")), (2, true), "{err}");
+}
+
+/// As with a case escalation: a rejected account escalation is replaced by a new
+/// request of its requester (it ends, withdrawn), not by anyone else's.
+fn a_rejected_account_escalation_is_replaced_by_its_requester(b: Backend) {
+    let mut env = Env::on(b);
+    add(&env, "E-1", "Acme", "1", "2026-11-23T09:00:00Z", &[]);
+    env.at("2026-11-23T12:30:00Z");
+    let req =
+        lead(&["account", "request", "Acme", "--case", "E-1", "--reason", "lack-of-progress", "--description", "x"]);
+    env.ok(&req);
+    let (code, _, err) = env.run_as("dana", &["account", "decide", "Acme", "reject", "--note", "Not yet"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = env.run_as("bob", &req);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("was rejected at level 1: only its requester"), "{err}");
+    let out = env.ok(&req);
+    assert!(
+        out.starts_with("Account escalation #1 (rejected at level 1 by dana) ends: this request replaces it. Requested account escalation #2 of Acme"),
+        "{out}"
+    );
+    let list = env.json(&["list", "--state", "all"]);
+    let states: Vec<(i64, &str)> =
+        list.as_array().unwrap().iter().map(|e| (e["id"].as_i64().unwrap(), e["state"].as_str().unwrap())).collect();
+    assert_eq!(states, [(1, "withdrawn"), (2, "requested")]);
 }

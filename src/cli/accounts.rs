@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{AssignArgs, DecideArgs, HandoffArgs, NoteArgs, PromoteArgs, UpdateArgs, WhyArgs};
+use super::{AssignArgs, DecideArgs, HandoffArgs, NoteArgs, PromoteArgs, RcaArgs, UpdateArgs, WhyArgs};
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -34,6 +34,8 @@ pub enum AccountCommand {
     Close(NoteArgs),
     /// Reopen the customer's latest, closed account escalation (ID is the customer)
     Reopen(WhyArgs),
+    /// Mark the account escalation's root-cause analysis done, with a link to it (ID is the customer)
+    Rca(RcaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,7 +72,7 @@ pub struct AccountRequestArgs {
     /// What the account escalation is about
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
-    /// Where to: one of the policy's destinations [default: leadership, else the first]
+    /// Where to: one of the policy's destinations [default: leadership, the only one when there is one]
     #[arg(long = "to", value_name = "DEST")]
     pub to: Option<String>,
     /// A package field the destination requires (repeatable)

@@ -320,7 +320,7 @@ pub struct OutageArgs {
 
 #[derive(Debug, Args)]
 pub struct RcaArgs {
-    /// The case id
+    /// The case id (the customer, under `escalate account`)
     pub id: String,
     /// The root-cause analysis is complete
     #[arg(long)]

@@ -35,6 +35,7 @@ pub fn run(ctx: &Ctx, cmd: AccountCommand) -> anyhow::Result<u8> {
         AccountCommand::Update(a) => follow::update(ctx, &a, t(&a.id)),
         AccountCommand::Close(a) => follow::close(ctx, &a, t(&a.id)),
         AccountCommand::Reopen(a) => follow::reopen(ctx, &a, t(&a.id)),
+        AccountCommand::Rca(a) => super::outage::rca(ctx, &a, t(&a.id)),
     }
 }
 

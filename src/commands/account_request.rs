@@ -74,7 +74,7 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
     let level = a.level.unwrap_or(p.reasons[&reason].start_level);
     let allowed = p.start_levels();
     if !allowed.contains(&level) {
-        let list = allowed.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        let list = crate::render::either(&allowed.iter().map(u32::to_string).collect::<Vec<_>>());
         return Err(error::refused(format!(
             "an escalation may not start at level {level}: the policy lets requests start at level {list}"
         )));
@@ -89,7 +89,14 @@ fn destination_of(ctx: &Ctx, a: &AccountRequestArgs) -> anyhow::Result<String> {
     Ok(match &a.to {
         Some(d) => key_of(&p.destinations, "--to", "destination", d)?,
         None if p.destinations.contains_key("leadership") => "leadership".to_string(),
-        None => p.destinations.keys().next().cloned().unwrap_or_default(),
+        None if p.destinations.len() == 1 => p.destinations.keys().next().cloned().unwrap_or_default(),
+        None => {
+            let keys = p.destinations.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
+            return Err(error::bad_input(format!(
+                "give --to DEST: an account escalation goes to leadership unless told otherwise, and the policy has no \
+                 destination \"leadership\" (its destinations: {keys})"
+            )));
+        }
     })
 }
 
@@ -140,6 +147,7 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     // at the same time: one after the other, each seeing what the first wrote.
     tx.hold_account(&customer)?;
     let cases = held_cases(ctx, &mut *tx, &customer, &g.cases)?;
+    let replaced = replacing(ctx, &mut *tx, &customer)?;
     let met = qualifying(ctx, &mut *tx, &customer, &cases, &g.reason)?;
     let account = tx.account(&customer)?;
     let owner = crate::roster::dri(p, account.as_ref()).0.unwrap_or_else(|| ctx.actor.clone());
@@ -160,6 +168,13 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     esc.owner = owner.clone();
     esc.account = Some(customer.clone());
     esc.linked = cases.iter().map(|c| c.id.clone()).collect();
+    if let Some(mut old) = replaced.clone() {
+        old.state = crate::model::EscState::Withdrawn;
+        old.closed_at = Some(ctx.now);
+        tx.update_escalation(&old)?;
+        let why = crate::events::Why { why: "rejected; its requester replaced it with a new request".into() };
+        ctx.record(&mut *tx, &old.case_id, Some(old.id), &EventBody::Withdrawn(why))?;
+    }
     esc.id = tx.insert_escalation(&esc)?;
     let body = EventBody::AccountRequested(Box::new(AccountRequested {
         customer: customer.clone(),
@@ -180,6 +195,10 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     }
     tx.commit()?;
     let because: Vec<String> = met.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
+    let ends = replaced.map(|old| {
+        let by = old.decided_by.as_deref().map(|w| format!(" by {}", clean(w))).unwrap_or_default();
+        format!("Account escalation #{} (rejected at level {}{by}) ends: this request replaces it. ", old.id, old.level)
+    });
     let sentence = format!(
         "Requested account escalation #{} of {}: level {} ({}), spanning {}; owner (DRI) {}; to {}. Qualifies by {}.",
         esc.id,
@@ -191,6 +210,7 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
         clean(p.destinations.get(&esc.destination).map_or(esc.destination.as_str(), |d| d.label.as_str())),
         because.join("; ")
     );
+    let sentence = format!("{}{sentence}", ends.unwrap_or_default());
     super::follow::report(ctx, &cases[0], &esc, &sentence)
 }
 
@@ -210,13 +230,34 @@ fn held_cases(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, customer: &str, ids: &
             cases.push(c);
         }
     }
-    if let Some(e) = crate::model::open_escalation(&tx.account_escalations(customer)?) {
+    Ok(cases)
+}
+
+/// The customer's open account escalation that this request replaces (a rejected one,
+/// replaced by its requester where the policy allows it), or why none may be requested.
+fn replacing(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, customer: &str) -> anyhow::Result<Option<Escalation>> {
+    let all = tx.account_escalations(customer)?;
+    let Some(e) = crate::model::open_escalation(&all) else { return Ok(None) };
+    let (id, level) = (e.id, e.level);
+    if e.state != crate::model::EscState::Rejected {
         return Err(error::refused(format!(
-            "account escalation #{} of {customer} is already open at level {}: link more cases with `escalate account link {customer:?} ID`",
-            e.id, e.level
+            "account escalation #{id} of {customer} is already open at level {level}: link more cases with `escalate account link {customer:?} ID`"
         )));
     }
-    Ok(cases)
+    if ctx.policy().after_rejection == crate::policy::AfterRejection::PromoteOnly {
+        return Err(error::refused(format!(
+            "account escalation #{id} of {customer} was rejected at level {level}, and the policy lets a rejected \
+             escalation go on only by promotion: `escalate account promote {customer:?} --why TEXT`"
+        )));
+    }
+    if !crate::model::same_actor(&ctx.actor, &e.requested_by) {
+        return Err(error::refused(format!(
+            "account escalation #{id} of {customer} was rejected at level {level}: only its requester, {}, may replace it \
+             with a new request (or withdraw it: `escalate account withdraw {customer:?} --why TEXT`)",
+            clean(&e.requested_by)
+        )));
+    }
+    Ok(Some(e.clone()))
 }
 
 /// The account triggers the request meets, or why it does not qualify.

@@ -112,7 +112,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<u8> {
         Command::Account(cmd) => account::run(ctx, cmd),
         Command::Oncall(args) => oncall::run(ctx, args),
         Command::Outage(args) => outage::outage(ctx, &args),
-        Command::Rca(args) => outage::rca(ctx, &args),
+        Command::Rca(args) => outage::rca(ctx, &args, follow::Target::case(&args.id)),
         Command::Due(args) => due::run(ctx, &args),
         Command::List(args) => list::run(ctx, &args),
         Command::Show(args) => show::run(ctx, &args),

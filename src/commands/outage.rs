@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::follow::Target;
 use crate::app::{Ctx, one_line};
 use crate::cli::{OutageArgs, RcaArgs};
 use crate::error;
@@ -25,9 +26,9 @@ fn not_an_outage(policy: &Policy, case: &Case, raise_to: Option<u32>) -> String 
     }
 }
 
-/// Why a case that reached no level requiring an analysis gets no record of one.
-fn no_rca_owed(case: &str, highest: Option<u32>, requiring: &[u32]) -> String {
-    let case = clean(case);
+/// Why no analysis is owed by `what` ("case C-1", "Acme's account escalations"): none of
+/// its escalations reached a level that requires one.
+fn no_rca_owed(what: &str, highest: Option<u32>, requiring: &[u32]) -> String {
     let plural = if requiring.len() > 1 { "s" } else { "" };
     let levels = match requiring.split_last() {
         Some((last, rest)) if !rest.is_empty() => {
@@ -36,12 +37,12 @@ fn no_rca_owed(case: &str, highest: Option<u32>, requiring: &[u32]) -> String {
         _ => requiring.iter().map(u32::to_string).collect(),
     };
     match (highest, requiring.is_empty()) {
-        (_, true) => format!("no root-cause analysis is owed for case {case}: the policy asks for one at no level"),
+        (_, true) => format!("no root-cause analysis is owed for {what}: the policy asks for one at no level"),
         (None, false) => format!(
-            "no root-cause analysis is owed for case {case}: it was never escalated, and the policy asks for one at level{plural} {levels}"
+            "no root-cause analysis is owed for {what}: it was never escalated, and the policy asks for one at level{plural} {levels}"
         ),
         (Some(h), false) => format!(
-            "no root-cause analysis is owed for case {case}: its escalations reached level {h} at most, and the policy asks for one at level{plural} {levels}"
+            "no root-cause analysis is owed for {what}: its escalations reached level {h} at most, and the policy asks for one at level{plural} {levels}"
         ),
     }
 }
@@ -82,19 +83,34 @@ pub fn outage(ctx: &Ctx, a: &OutageArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-pub fn rca(ctx: &Ctx, a: &RcaArgs) -> anyhow::Result<u8> {
+/// `escalate rca CASE` and `escalate account rca CUSTOMER`: the analysis is recorded
+/// for the escalation that owes it (the highest level that requires one), so that
+/// a case's own escalation and an account escalation kept on it are told apart.
+pub fn rca(ctx: &Ctx, a: &RcaArgs, target: Target) -> anyhow::Result<u8> {
     if !a.done {
         return Err(error::bad_input("give --done: `escalate rca CASE --done --link URL` marks the analysis complete"));
     }
     let link = one_line("--link", &a.link)?;
+    let mut ledger = ctx.write_ledger()?;
+    let mut tx = ledger.begin()?;
+    let (case, escalations) = super::follow::load(ctx, &mut *tx, &target)?;
+    let owed = match rca_fit(ctx.policy(), &escalations) {
+        RcaFit::Owed { escalation, .. } => escalation,
+        RcaFit::NotOwed { highest, requiring } => {
+            let what = match &target {
+                Target::Case(_) => format!("case {}", clean(&case.id)),
+                Target::Account(customer) => format!("{}'s account escalations", clean(customer)),
+            };
+            return Err(error::refused(no_rca_owed(&what, highest, &requiring)));
+        }
+    };
     let body = EventBody::RcaDone(RcaDone { link: link.clone() });
-    let (case, seq) = record(ctx, &a.id, body, |case, escalations| match rca_fit(ctx.policy(), escalations) {
-        RcaFit::Owed { .. } => Ok(()),
-        RcaFit::NotOwed { highest, requiring } => Err(error::refused(no_rca_owed(&case.id, highest, &requiring))),
-    })?;
+    let seq = ctx.record(&mut *tx, &case.id, Some(owed), &body)?;
+    tx.commit()?;
     if ctx.out.json {
-        return ctx.out.json(&json!({ "case": case, "event": seq, "link": link })).map(|_| 0);
+        return ctx.out.json(&json!({ "case": case.id, "escalation": owed, "event": seq, "link": link })).map(|_| 0);
     }
-    ctx.out.print(&format!("Marked the root-cause analysis of case {} done: {}.\n", clean(&case), clean(&link)))?;
+    let named = escalations.iter().find(|e| e.id == owed).map_or(format!("escalation #{owed}"), super::follow::named);
+    ctx.out.print(&format!("Marked the root-cause analysis of {} done: {}.\n", clean(&named), clean(&link)))?;
     Ok(0)
 }

@@ -319,3 +319,11 @@ mod wrap_tests {
 pub fn count(n: u64, one: &str) -> String {
     format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }
+
+/// "1", "1 or 2", "1, 2 or 3": alternatives in words.
+pub fn either(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => items.concat(),
+    }
+}

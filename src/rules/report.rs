@@ -120,13 +120,19 @@ pub fn report(
     let mut skipped_wait = Vec::new();
     // Each escalation's events, and each case's latest root-cause analysis, found once.
     let mut of_escalation: HashMap<i64, Vec<&Event>> = HashMap::new();
-    let mut rca_done: HashMap<&str, &str> = HashMap::new();
+    // An analysis is recorded for the escalation that owed it; one recorded with no
+    // escalation (before analyses were) stands for the case's own escalations.
+    let mut rca_done: HashMap<i64, &str> = HashMap::new();
+    let mut rca_of_case: HashMap<&str, &str> = HashMap::new();
     for ev in events {
         if let Some(id) = ev.escalation {
             of_escalation.entry(id).or_default().push(ev);
         }
         if let EventBody::RcaDone(r) = &ev.body {
-            rca_done.insert(&ev.case_id, &r.link);
+            match ev.escalation {
+                Some(id) => rca_done.insert(id, &r.link),
+                None => rca_of_case.insert(&ev.case_id, &r.link),
+            };
         }
     }
     for e in &chosen {
@@ -197,7 +203,8 @@ pub fn report(
             .filter(|e| policy.routed_directly(&e.destination).is_none())
             .filter(|e| policy.level(e.level).is_some_and(|l| l.root_cause_analysis))
             .map(|e| {
-                let done = rca_done.get(e.case_id.as_str()).map(|link| link.to_string());
+                let of_case = || rca_of_case.get(e.case_id.as_str()).filter(|_| e.account.is_none());
+                let done = rca_done.get(&e.id).or_else(of_case).map(|link| link.to_string());
                 Rca { case: e.case_id.clone(), escalation: e.id, level: e.level, done }
             })
             .collect(),
