@@ -211,11 +211,15 @@ fn the_next_shift_and_the_accounts_dri_take_over(b: Backend) {
     let req =
         lead(&["account", "request", "Acme", "--case", "A-1", "--reason", "customer-deadline", "--description", "x"]);
     env.ok(&req);
-    env.ok(&["account", "set", "Acme", "--csm", "cat"]);
+    let out = env.ok(&["account", "set", "Acme", "--csm", "cat"]);
+    assert_eq!(
+        out,
+        "Set the people of Acme. Escalation DRI: cat (the customer success manager). cat now owns account escalation #2.\n"
+    );
     // Naming oneself the DRI of an open account escalation takes what taking it over takes.
     let before = env.dump();
     let (code, _, err) = env.run_as("mallory", &["account", "set", "Acme", "--csm", "mallory"]);
-    let who = "only its owner (alice), support engineer on call (lee), support manager on call (noah) or the account's escalation DRI (cat) may";
+    let who = "only its owner (cat), support engineer on call (lee) or support manager on call (noah) may";
     assert_eq!(
         (code, err.trim_end()),
         (1, format!("error: mallory may not change who is the escalation DRI of Acme while its account escalation #2 is open: {who}").as_str())
@@ -228,11 +232,15 @@ fn the_next_shift_and_the_accounts_dri_take_over(b: Backend) {
     assert_eq!(set.len(), 2, "{events}");
     assert!(set[0].contains("\"dri_was\":null") && set[0].contains("\"dri_now\":\"cat\""), "{}", set[0]);
     assert!(set[1].contains("\"actor\":\"mallory\"") && set[1].contains("\"ae\":\"ann\""), "{}", set[1]);
+    // A DRI named later passes an escalation the DRI did not own by.
+    let (code, out, err) = env.run_as("cat", &["account", "assign", "Acme", "--to", "noah", "--note", "on call"]);
+    assert_eq!(code, 0, "{err}: {out}");
+    let (code, out, err) = env.run_as("cat", &["account", "set", "Acme", "--dri", "dan"]);
+    assert_eq!((code, out.as_str()), (0, "Set the people of Acme. Escalation DRI: dan (named).\n"), "{err}");
     let (code, _, err) = env.run_as("cat", &["account", "close", "Acme", "--note", "The DRI agrees"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("or take it over first with `escalate account assign \"Acme\" --to cat`"), "{err}");
-    let (code, _, err) = env.run_as("cat", &["account", "assign", "Acme", "--to", "cat"]);
-    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = env.run_as("noah", &["account", "assign", "Acme", "--to", "cat"]);
+    assert_eq!(code, 0, "{err}: {out}");
     let (code, out, err) = env.run_as("cat", &["account", "close", "Acme", "--note", "The DRI agrees"]);
     assert_eq!((code, out.as_str()), (0, "Closed account escalation #2 of Acme.\n"), "{err}");
 }

@@ -105,16 +105,21 @@ fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
         customer,
         updated_at: ctx.now,
     };
-    guard_open_escalation(ctx, &mut *tx, old.as_ref(), &account)?;
+    let owned = guard_open_escalation(ctx, &mut *tx, old.as_ref(), &account)?;
     tx.put_account(&account)?;
     tx.commit()?;
     let (who, source) = dri(ctx.policy(), Some(&account));
     if ctx.out.json {
-        return ctx.out.json(&json!({ "account": account, "dri": who, "dri_source": source })).map(|_| 0);
+        let owner = owned.map(|e| json!({ "escalation": e.id, "owner": e.owner }));
+        return ctx
+            .out
+            .json(&json!({ "account": account, "dri": who, "dri_source": source, "now_owns": owner }))
+            .map(|_| 0);
     }
     let who = who.map_or("nobody".to_string(), |w| clean(&w));
+    let owns = owned.map_or(String::new(), |e| format!(" {who} now owns account escalation #{}.", e.id));
     ctx.out.print(&format!(
-        "Set the people of {}. Escalation DRI: {who} ({}).\n",
+        "Set the people of {}. Escalation DRI: {who} ({}).{owns}\n",
         clean(&account.customer),
         source.words()
     ))?;
@@ -123,15 +128,16 @@ fn set(ctx: &Ctx, a: &AccountSetArgs) -> anyhow::Result<u8> {
 
 /// While an account escalation of the customer is open, its DRI decides who may
 /// close it: changing who the DRI is takes as much as taking the escalation over,
-/// and the account's people are recorded in its log.
+/// and the account's people are recorded in its log. The escalation, when the new
+/// DRI now owns it.
 fn guard_open_escalation(
     ctx: &Ctx,
     tx: &mut dyn crate::ledger::Txn,
     old: Option<&Account>,
     new: &Account,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<crate::model::Escalation>> {
     let open = tx.account_escalations(&new.customer)?.into_iter().find(|e| e.state.is_active());
-    let Some(esc) = open else { return Ok(()) };
+    let Some(esc) = open else { return Ok(None) };
     let (dri_was, dri_now) = (dri(ctx.policy(), old).0, dri(ctx.policy(), Some(new)).0);
     let same = match (&dri_was, &dri_now) {
         (Some(a), Some(b)) => crate::model::same_actor(a, b),
@@ -151,6 +157,10 @@ fn guard_open_escalation(
             other => follow::refused(ctx, &other),
         })?;
     }
+    // The DRI owns the escalation: one that its old DRI owned passes to the new one
+    // (one handed over or assigned to someone else stays theirs).
+    let owned_by_dri = dri_was.as_ref().is_none_or(|was| crate::model::same_actor(was, &esc.owner));
+    let new_owner = dri_now.clone().filter(|now| !same && owned_by_dri && !crate::model::same_actor(now, &esc.owner));
     let body = EventBody::AccountPeopleSet(AccountPeople {
         customer: new.customer.clone(),
         csm: new.csm.clone(),
@@ -160,7 +170,18 @@ fn guard_open_escalation(
         dri_now,
     });
     ctx.record(tx, &esc.case_id, Some(esc.id), &body)?;
-    Ok(())
+    let Some(to) = new_owner else { return Ok(None) };
+    let change = crate::events::OwnerChange {
+        from: esc.owner.clone(),
+        to: to.clone(),
+        note: Some(format!("{to} is now the account's escalation DRI")),
+        manager: None,
+    };
+    let mut owned = esc.clone();
+    owned.owner = to;
+    tx.update_escalation(&owned)?;
+    ctx.record(tx, &esc.case_id, Some(esc.id), &EventBody::Assigned(change))?;
+    Ok(Some(owned))
 }
 
 fn people_rows(ctx: &Ctx, account: &Account) -> Vec<(String, String)> {
