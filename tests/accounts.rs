@@ -84,6 +84,10 @@ fn an_emergency_becomes_an_account_escalation_after_three_hours(b: Backend) {
     assert_eq!(list[0]["account"], "Acme", "{list}");
     let events = env.ok(&["export", "events"]);
     assert!(events.contains("\"kind\":\"account-requested\""), "{events}");
+    // Its escalation document: the leadership package, from any case it spans.
+    let doc = env.ok(&["package", "E-1", "--format", "text"]);
+    assert!(doc.contains("Account escalation #1 of Acme (spanning E-1) at level 1, requested"), "{doc}");
+    assert!(doc.contains("Revenue exposure: $200k ARR"), "{doc}");
     // Decided within its review window, and the report's chart says so.
     env.at("2026-11-23T13:00:00Z");
     let (code, _, err) = env.run_as("dana", &["account", "decide", "Acme", "approve"]);

@@ -58,13 +58,25 @@ fn check_item(ctx: &Ctx, key: &str, v: &str, name: &str) -> anyhow::Result<Strin
 }
 
 /// The case's open escalation, else its latest; exit 1 when it has none.
-fn pick(all: Vec<Escalation>, case_id: &str) -> anyhow::Result<Escalation> {
-    let open = all.iter().rposition(|e| e.state.is_active());
-    let idx = open.or(all.len().checked_sub(1));
-    match idx {
-        Some(i) => Ok(all.into_iter().nth(i).expect("index in range")),
+/// The escalation whose package a case shows, with the case its events are kept on:
+/// the case's open (else latest) escalation; for a case with none of its own, the
+/// open (else latest) account escalation spanning it, on its anchor case.
+fn pick(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, case: Case) -> anyhow::Result<(Case, Escalation)> {
+    let latest = |all: Vec<Escalation>| {
+        let open = all.iter().rposition(|e| e.state.is_active());
+        open.or(all.len().checked_sub(1)).and_then(|i| all.into_iter().nth(i))
+    };
+    if let Some(e) = latest(tx.escalations_of(&case.id)?) {
+        return Ok((case, e));
+    }
+    let spanning: Vec<Escalation> =
+        tx.account_escalations(&case.customer)?.into_iter().filter(|e| e.linked.contains(&case.id)).collect();
+    match latest(spanning) {
+        Some(e) if e.case_id == case.id => Ok((case, e)),
+        Some(e) => Ok((ctx.case(tx, &e.case_id)?, e)),
         None => Err(error::refused(format!(
-            "case {case_id} has no escalation, so there is no package: request one with `escalate request {case_id}`"
+            "case {} has no escalation, so there is no package: request one with `escalate request {}`",
+            case.id, case.id
         ))),
     }
 }
@@ -126,7 +138,7 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
         let mut ledger = ctx.write_ledger()?;
         let mut tx = ledger.begin()?;
         let case = ctx.case(&mut *tx, &a.id)?;
-        let mut esc = pick(tx.escalations_of(&case.id)?, &case.id)?;
+        let (case, mut esc) = pick(ctx, &mut *tx, case)?;
         let changed = package::merge(&mut esc.package, &items).map_err(error::bad_input)?;
         let cleared: Vec<&String> = a.clear.iter().filter(|k| esc.package.items.shift_remove(*k).is_some()).collect();
         if !changed.is_empty() || !cleared.is_empty() {
@@ -162,8 +174,7 @@ fn read(ctx: &Ctx, id: &str) -> anyhow::Result<(Case, Escalation)> {
     let mut ledger = ctx.read_ledger()?;
     let mut tx = ledger.begin()?;
     let case = ctx.case(&mut *tx, id)?;
-    let esc = pick(tx.escalations_of(&case.id)?, &case.id)?;
-    Ok((case, esc))
+    pick(ctx, &mut *tx, case)
 }
 
 /// An event `note` recorded, as its JSON shows it.

@@ -188,15 +188,17 @@ fn sections(d: &Document, tz: Tz, bullet: &str, st: &Style) -> Vec<(&'static str
 }
 
 fn header(d: &Document, st: &Style) -> String {
-    let mut s = format!(
-        "Case {} ({}), escalation #{} at level {}, {}; reason: {}",
-        st.one(&d.case),
-        st.one(&d.customer),
-        d.escalation,
-        d.level,
-        d.state,
-        st.one(&d.reason)
-    );
+    let which = match &d.account {
+        Some(customer) => format!(
+            "Account escalation #{} of {} (spanning {})",
+            d.escalation,
+            st.one(customer),
+            st.one(&d.linked.join(", "))
+        ),
+        None => format!("Case {} ({}), escalation #{}", st.one(&d.case), st.one(&d.customer), d.escalation),
+    };
+    let at = if d.routed_immediately { "routed immediately".to_string() } else { format!("at level {}", d.level) };
+    let mut s = format!("{which} {at}, {}; reason: {}", d.state, st.one(&d.reason));
     let yes: Vec<&str> = d.screening.iter().filter(|(_, v)| **v).map(|(k, _)| k.as_str()).collect();
     let answered = if d.screening.is_empty() {
         "not screened (no answers were given to the when-not-to-escalate checks)".to_string()

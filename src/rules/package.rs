@@ -234,6 +234,12 @@ pub struct Document {
     pub case: String,
     pub customer: String,
     pub escalation: i64,
+    /// An account escalation's customer, and the cases it spans (null and empty for
+    /// a case escalation).
+    pub account: Option<String>,
+    pub linked: Vec<String>,
+    /// Routed straight to its destination, past the levels (a security escalation).
+    pub routed_immediately: bool,
     pub level: u32,
     pub state: String,
     pub summary: String,
@@ -362,6 +368,9 @@ pub fn document(policy: &Policy, case: &Case, esc: &Escalation, events: &[Event]
         case: case.id.clone(),
         customer: case.customer.clone(),
         escalation: esc.id,
+        account: esc.account.clone(),
+        linked: esc.linked.clone(),
+        routed_immediately: policy.routed_directly(&esc.destination).is_some(),
         level: esc.level,
         state: esc.state.to_string(),
         summary,
