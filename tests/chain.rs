@@ -16,6 +16,7 @@ on_both!(
     a_forged_decision_or_a_moved_touch_point_is_named,
     a_removed_pause_and_an_edited_policy_are_named,
     a_tags_index_that_parts_from_the_cases_is_named,
+    forged_package_fields_and_spanned_cases_are_named,
     a_key_that_is_not_one_is_bad_input,
     a_deleted_event_is_named,
     a_deleted_tail_is_caught_by_a_checkpoint,
@@ -192,6 +193,41 @@ fn a_tags_index_that_parts_from_the_cases_is_named(b: Backend) {
         @r#"error: the ledger was altered around escalate: the tags index lists case C-3 under the tag "sso", and the case is not open with that tag (the event log itself verifies)"#
     ) }
     sql(&env, "DELETE FROM case_tags WHERE case_id = 'C-3'");
+    env.ok(&["ledger", "verify", "--cases"]);
+}
+
+/// The package's fields (what the destination reads) and the cases an account
+/// escalation spans (which may not be closed under it) are held to the log.
+fn forged_package_fields_and_spanned_cases_are_named(b: Backend) {
+    let env = story(b);
+    let before = env.ok(&["export", "escalations"]);
+    sql(&env, "UPDATE escalations SET fields = '{\"summary\":\"Nothing wrong\"}' WHERE id = 1");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @r#"error: the ledger was altered around escalate: escalation #1's fields is "{\"summary\":\"Nothing wrong\"}" in the escalations table, and its events leave it "{\"customer-context\":\"Launch Friday\",\"summary\":\"Login fails\",\"troubleshooting\":\"Cleared caches\"}" (the event log itself verifies)"#
+    ) }
+    // Put back in another order: the order they were given in is no part of them.
+    let fields = r#"{"troubleshooting":"Cleared caches","summary":"Login fails","customer-context":"Launch Friday"}"#;
+    sql(&env, &format!("UPDATE escalations SET fields = '{fields}' WHERE id = 1"));
+    env.ok(&["ledger", "verify"]);
+    assert_ne!(env.ok(&["export", "escalations"]), before, "the order differs");
+    let mut env = env;
+    env.at("2026-11-23T12:00:00Z");
+    env.ok(&["case", "update", "C-2", "--severity", "1"]);
+    env.at("2026-11-23T15:30:00Z");
+    let lead = ["context=c", "revenue-exposure=r", "actions-taken=a", "decision-needed=d", "deadline=Friday"];
+    let mut req =
+        vec!["account", "request", "Acme", "--case", "C-2", "--reason", "lack-of-progress", "--description", "x"];
+    for f in &lead {
+        req.extend(["--field", f]);
+    }
+    env.ok(&req);
+    sql(&env, "UPDATE escalations SET linked = '[\"C-2\",\"C-3\"]' WHERE id = 2");
+    insta::allow_duplicates! { insta::assert_snapshot!(
+        altered(&env, &["ledger", "verify"]),
+        @r#"error: the ledger was altered around escalate: escalation #2's linked is "C-2, C-3" in the escalations table, and its events leave it "C-2" (the event log itself verifies)"#
+    ) }
+    sql(&env, "UPDATE escalations SET linked = '[\"C-2\"]' WHERE id = 2");
     env.ok(&["ledger", "verify", "--cases"]);
 }
 

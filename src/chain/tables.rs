@@ -83,12 +83,21 @@ impl Tally {
             .or_else(|| field("last_update_at", time(e.last_update_at), time(t.last_update_at)))
             .or_else(|| field("next_touch_at", time(e.next_touch_at), time(t.next_touch_at)))
             .or_else(|| field("handoff_note", text(&e.handoff_note), text(&t.handoff_note)))
+            .or_else(|| field("account", text(&e.account), text(&t.account)))
+            .or_else(|| field("linked", e.linked.join(", "), t.linked.join(", ")))
+            .or_else(|| field("fields", sorted_json(&e.fields), sorted_json(&t.fields)))
     }
 
     /// Escalations the log requested that no row of the table was checked against.
     pub fn rest(&self) -> Option<Disagreement> {
         self.told.keys().min().map(|&id| Disagreement::NotInTable { id })
     }
+}
+
+/// A package's fields as JSON, in key order (the order they were given in is no part of them).
+fn sorted_json(fields: &indexmap::IndexMap<String, String>) -> String {
+    let sorted: std::collections::BTreeMap<&String, &String> = fields.iter().collect();
+    serde_json::to_string(&sorted).unwrap_or_default()
 }
 
 /// The cases as the log tells them, from their events grouped by case (in the
