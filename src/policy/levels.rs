@@ -44,6 +44,14 @@ pub(super) fn build(p: &mut Problems, raw: &RawPolicy) -> (Vec<Level>, bool) {
                 ),
             );
         }
+        if let Some(every) = l.update_every.filter(|u| u.minutes <= 0) {
+            p.at(
+                level.span(),
+                format!(
+                    "level {n}'s update_every is {every}: every touch-point would be overdue as it is promised; give one like \"1d business\", or leave it out"
+                ),
+            );
+        }
         uses_business |= l.review.counting == Counting::Business;
         uses_business |= l.update_every.is_some_and(|u| u.counting == Counting::Business);
         levels.push(Level {

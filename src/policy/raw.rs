@@ -160,7 +160,45 @@ pub struct RawCalendar {
     #[serde(default)]
     pub working_hours: Option<Spanned<RawHours>>,
     #[serde(default)]
-    pub holidays: Vec<Spanned<String>>,
+    pub holidays: Vec<Spanned<DateText>>,
+}
+
+/// A date as the policy gives it: a string ("2026-12-25") or a TOML date (2026-12-25).
+#[derive(Debug, Clone)]
+pub enum DateText {
+    Text(String),
+    Date(toml::value::Datetime),
+}
+
+impl<'de> Deserialize<'de> for DateText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DateText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a date like \"2026-12-25\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateText, E> {
+                Ok(DateText::Text(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<DateText, A::Error> {
+                // A TOML date comes as a map that only a Datetime reads.
+                let date = toml::value::Datetime::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(DateText::Date(date))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl DateText {
+    /// The date as written, "2026-12-25".
+    pub fn text(&self) -> String {
+        match self {
+            DateText::Text(s) => s.clone(),
+            DateText::Date(d) => d.to_string(),
+        }
+    }
 }
 
 impl Default for RawCalendar {

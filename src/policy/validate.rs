@@ -366,11 +366,12 @@ fn build_calendar(raw: &RawPolicy, p: &mut Problems) -> Option<Calendar> {
     }
     let mut holidays = BTreeSet::new();
     for h in &c.holidays {
-        match NaiveDate::parse_from_str(h.get_ref(), "%Y-%m-%d") {
+        let text = h.get_ref().text();
+        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
             Ok(d) => {
                 holidays.insert(d);
             }
-            Err(_) => p.at(h.span(), format!("holiday {:?} is not a date like \"2026-12-25\"", h.get_ref())),
+            Err(_) => p.at(h.span(), format!("holiday {text:?} is not a date like \"2026-12-25\"")),
         }
     }
     Some(Calendar { tz: tz?, working_days, start_min, end_min, holidays })

@@ -58,6 +58,12 @@ fn a_duplicate_key_and_no_working_days_are_named_where_they_are() {
     );
     let bad = crate::policy::BUILT_IN.replacen("review = \"4h business\"", "review = \"0m business\"", 1);
     assert!(err(&bad).contains("level 1's review window is 0m business: nobody could review in time"), "{}", err(&bad));
+    let bad = crate::policy::BUILT_IN.replacen("update_every = \"8h business\"", "update_every = \"0h business\"", 1);
+    assert!(
+        err(&bad).contains("level 1's update_every is 0m business: every touch-point would be overdue"),
+        "{}",
+        err(&bad)
+    );
     let bad = crate::policy::BUILT_IN
         .replace("working_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]", "working_days = []");
     let e = err(&bad);
@@ -104,4 +110,16 @@ fn an_empty_list_of_a_levels_deciders_is_refused() {
         e.contains("level 4 has deciders = []: name who decides it, or leave deciders out for [decisions] deciders"),
         "{e}"
     );
+}
+
+#[test]
+fn holidays_are_dates_quoted_or_not() {
+    let text = crate::policy::BUILT_IN.replacen("holidays = []", "holidays = [2026-10-26, \"2026-11-01\"]", 1);
+    let p = parse(&text, "p.toml").unwrap();
+    let days: Vec<String> = p.calendar.holidays.iter().map(|d| d.to_string()).collect();
+    assert_eq!(days, ["2026-10-26", "2026-11-01"]);
+    let bad = crate::policy::BUILT_IN.replacen("holidays = []", "holidays = [5]", 1);
+    assert!(err(&bad).contains("invalid type: integer `5`, expected a date like \"2026-12-25\""), "{}", err(&bad));
+    let bad = crate::policy::BUILT_IN.replacen("holidays = []", "holidays = [2026-10-26T09:00:00]", 1);
+    assert!(err(&bad).contains("holiday \"2026-10-26T09:00:00\" is not a date"), "{}", err(&bad));
 }

@@ -68,14 +68,22 @@ fn tier_label(p: &Policy, t: &str) -> String {
 }
 
 pub fn case_added(c: &Case, p: &Policy, now: DateTime<Utc>) -> String {
+    let id = clean(&c.id);
+    // A severity the policy does not escalate goes to the outage process instead.
+    let next = match crate::rules::records::outage_fit(p, c) {
+        crate::rules::records::OutageFit::Fits => format!(
+            "this severity is not escalated: it goes to the outage process (`escalate outage {id} --ref TEXT` records that it was used)"
+        ),
+        crate::rules::records::OutageFit::Escalable { .. } => {
+            format!("`escalate check {id}` says when it may be escalated")
+        }
+    };
     format!(
-        "Added case {} for {}: severity {}, {}, opened {}.\nNext: `escalate check {}` says when it may be escalated.\n",
-        clean(&c.id),
+        "Added case {id} for {}: severity {}, {}, opened {}.\nNext: {next}.\n",
         clean(&c.customer),
         severity_label(p, c.severity),
         tier_label(p, &c.tier),
         human_relative(c.opened_at, now, p.calendar.tz),
-        clean(&c.id)
     )
 }
 
