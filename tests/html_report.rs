@@ -13,7 +13,7 @@ on_both!(the_page_is_self_contained_and_holds_every_chart);
 /// The charts' ids and titles, in page order.
 const CHARTS: &[(&str, &str)] = &[
     ("chart-weekly", "Escalations per week by reason"),
-    ("chart-funnel", "Level funnel: requested, then promoted to each level"),
+    ("chart-funnel", "Level funnel: the levels the escalations reached"),
     ("chart-decision", "Time from request to the first decision, against the review window"),
     ("chart-close", "Time from request to close, against the review window"),
     ("chart-sla", "First-response SLA position of open cases"),
@@ -39,6 +39,11 @@ fn history(b: Backend) -> Env {
         assert_eq!(code, 0, "promote to {to}: {out}{err}");
     }
     env.at("2026-11-25T13:00:00Z");
+    // One requested at level 2: it reached 2 without a promotion.
+    let mut args = Env::request_args("C-3");
+    args.extend(["--level", "2", "--yes"]);
+    let (code, out, err) = env.run(&args);
+    assert_eq!(code, 0, "{out}{err}");
     env
 }
 
@@ -58,6 +63,8 @@ fn the_page_is_self_contained_and_holds_every_chart(b: Backend) {
         assert!(!page.contains(forbidden), "the page must load nothing: found {forbidden}");
     }
     assert!(page.contains("(UTC)") && page.contains("C-2</td>"), "the time zone on the axes, the RCA list");
+    let funnel = "<p>3 escalations; 2 reached 2 (Support management): 1 promoted, 1 requested there; 1 reached 3";
+    assert!(page.contains(funnel), "{page}");
     // Standard output, without --output, is the same page.
     assert_eq!(env.ok(&["report", "--format", "html"]), page);
 }

@@ -140,25 +140,34 @@ pub fn weekly(f: &Figures) -> anyhow::Result<Chart> {
 }
 
 pub fn funnel(f: &Figures) -> anyhow::Result<Chart> {
-    let title = "Level funnel: requested, then promoted to each level".to_string();
-    let max = f.funnel.iter().map(|s| s.2).max().unwrap_or(0);
+    let title = "Level funnel: the levels the escalations reached".to_string();
+    let max = f.funnel.iter().map(|s| s.reached).max().unwrap_or(0);
     let x = format!("Level reached (escalations requested in the period; {})", f.tz);
     let svg = draw(|root| {
-        let label = |i: usize| match f.funnel.get(i) {
-            Some((1, _, _)) => "requested (level 1)".to_string(),
-            Some((n, _, _)) => format!("promoted to {n}"),
-            None => String::new(),
-        };
+        let label = |i: usize| f.funnel.get(i).map_or(String::new(), |s| format!("level {}", s.level));
         let mut chart = bars(root, f.funnel.len(), max, (&x, "Escalations"), &label)?;
-        chart.draw_series(f.funnel.iter().enumerate().map(|(i, s)| bar(i, 0, s.2, color(0))))?;
+        chart.draw_series(f.funnel.iter().enumerate().map(|(i, s)| bar(i, 0, s.reached, color(0))))?;
         Ok(())
     })?;
-    let steps: Vec<String> =
-        f.funnel.iter().skip(1).map(|(n, name, c)| format!("{c} promoted to {n} ({name})")).collect();
-    let requested = f.funnel.first().map_or(0, |s| s.2);
+    let requested = f.funnel.first().map_or(0, |s| s.reached);
+    // Each level above the first: how many reached it, and how (promoted, or requested there).
+    let steps: Vec<String> = f
+        .funnel
+        .iter()
+        .skip(1)
+        .map(|s| {
+            let how = match (s.promoted, s.reached.saturating_sub(s.promoted)) {
+                (_, 0) => String::new(),
+                (0, _) => ", requested there".to_string(),
+                (p, started) => format!(": {p} promoted, {started} requested there"),
+            };
+            format!("{} reached {} ({}){how}", s.reached, s.level, s.name)
+        })
+        .collect();
     let note = format!(
-        "{requested} requested; {}.",
-        if steps.is_empty() { "no level above".into() } else { steps.join(", ") }
+        "{}; {}.",
+        crate::render::count(requested as u64, "escalation"),
+        if steps.is_empty() { "no level above".into() } else { steps.join("; ") }
     );
     Ok(Chart { id: "chart-funnel", title, note, svg })
 }

@@ -27,14 +27,25 @@ pub struct Took {
     pub within_review: bool,
 }
 
+/// One level of the funnel: the escalations that reached it (the highest level
+/// each reached is its level now), of them those promoted to it; the rest were
+/// requested there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub level: u32,
+    pub name: String,
+    pub reached: usize,
+    pub promoted: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     pub tz: Tz,
     /// (key, label) of each reason that occurs, most frequent first.
     pub reasons: Vec<(String, String)>,
     pub weeks: Vec<Week>,
-    /// How many escalations reached each level: level 1 is every request.
-    pub funnel: Vec<(u32, String, usize)>,
+    /// How many escalations reached each level, and how.
+    pub funnel: Vec<Step>,
     pub to_decision: Vec<Took>,
     pub to_close: Vec<Took>,
     /// Level 1's review window.
@@ -79,10 +90,21 @@ pub fn figures(
         let i = reasons.iter().position(|(k, _)| *k == e.reason).unwrap_or(0);
         weeks.entry(week_of(e.requested_at, tz)).or_insert_with(|| vec![0; reasons.len()])[i] += 1;
     }
+    let ids: std::collections::HashSet<i64> = chosen.iter().map(|e| e.id).collect();
+    let mut promoted_to: BTreeMap<u32, std::collections::HashSet<i64>> = BTreeMap::new();
+    for ev in events {
+        if let (crate::events::EventBody::Promoted(p), Some(id)) = (&ev.body, ev.escalation)
+            && ids.contains(&id)
+        {
+            promoted_to.entry(p.to).or_default().insert(id);
+        }
+    }
     let funnel = (1..=policy.top_level().max(1))
-        .map(|n| {
-            let name = policy.level(n).map_or(format!("level {n}"), |l| l.name.clone());
-            (n, name, chosen.iter().filter(|e| e.level >= n).count())
+        .map(|n| Step {
+            level: n,
+            name: policy.level(n).map_or(format!("level {n}"), |l| l.name.clone()),
+            reached: chosen.iter().filter(|e| e.level >= n).count(),
+            promoted: promoted_to.get(&n).map_or(0, |p| p.len()),
         })
         .collect();
     let (to_decision, to_close) = times(&chosen, events);
