@@ -18,7 +18,7 @@ pub struct RawAccounts {
     /// So many open cases of one customer sharing a tag...
     #[serde(default)]
     pub fallout_cases: Option<Spanned<u32>>,
-    /// ... opened within this window (fallout after an upgrade).
+    /// ... opened within this window of each other (fallout after an upgrade).
     #[serde(default)]
     pub fallout_window: Option<Span>,
     /// Reasons that make an account escalation without a wait (a blocked initiative).
@@ -34,7 +34,7 @@ pub struct RawAccounts {
 pub struct Accounts {
     /// An emergency of this severity running longer than this.
     pub emergency: Option<(u32, Span)>,
-    /// So many open cases of one customer sharing a tag, opened within this window.
+    /// So many open cases of one customer sharing a tag, opened within this window of each other.
     pub fallout: Option<(u32, Span)>,
     /// Reasons that qualify at once.
     pub reasons: Vec<String>,

@@ -95,41 +95,55 @@ fn emergency(
     }
 }
 
+/// Fallout: `need` open cases sharing a tag, opened within `window` of each other
+/// (however long ago: an upgrade's fallout of Friday evening is fallout on Monday).
 fn fallout(policy: &Policy, cases: &[Case], need: u32, window: crate::policy::Span, now: DateTime<Utc>) -> Signal {
-    let within = |c: &Case| {
-        c.opened_at <= now && policy.calendar.elapsed(c.opened_at, now, window.counting).num_minutes() <= window.minutes
-    };
-    let mut by_tag: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for c in cases.iter().filter(open).filter(|c| within(c)) {
+    let mut by_tag: BTreeMap<&str, Vec<&Case>> = BTreeMap::new();
+    for c in cases.iter().filter(open).filter(|c| c.opened_at <= now) {
         for t in &c.tags {
-            by_tag.entry(t).or_default().push(&c.id);
+            by_tag.entry(t).or_default().push(c);
         }
     }
-    let best = by_tag.iter().max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(a.0)));
-    match best {
-        None => Signal {
+    let within = |a: &Case, b: &Case| {
+        policy.calendar.elapsed(a.opened_at, b.opened_at, window.counting).num_minutes() <= window.minutes
+    };
+    // For each tag, the most cases opened within the window of each other (the
+    // window starting at each case's opening in turn); the largest group of all.
+    let mut best: Option<(&str, Vec<&Case>)> = None;
+    for (tag, mut tagged) in by_tag {
+        tagged.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.id.cmp(&b.id)));
+        for (i, first) in tagged.iter().enumerate() {
+            let group: Vec<&Case> = tagged[i..].iter().take_while(|c| within(first, c)).copied().collect();
+            if best.as_ref().is_none_or(|(_, b)| group.len() > b.len()) {
+                best = Some((tag, group));
+            }
+        }
+    }
+    let Some((tag, group)) = best else {
+        return Signal {
             signal: "account-fallout",
             raised: false,
             detail: format!(
-                "no open case of the customer opened within {window} has a tag; {need} sharing one qualify"
+                "no open case of the customer has a tag; {need} sharing one, opened within {window} of each other, qualify"
             ),
-        },
-        Some((tag, ids)) => Signal {
-            // In the order of their ids, as lists show cases.
-            detail: {
-                let mut ids = ids.clone();
-                ids.sort_unstable();
-                format!(
-                    "{} open case{} of the customer tagged {tag:?} opened within {window} ({}); {need} qualify",
-                    ids.len(),
-                    if ids.len() == 1 { "" } else { "s" },
-                    ids.join(", ")
-                )
-            },
-            signal: "account-fallout",
-            raised: ids.len() >= need as usize,
-        },
-    }
+        };
+    };
+    // In the order of their ids, as lists show cases.
+    let mut ids: Vec<&str> = group.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    let n = ids.len();
+    let detail = if n == 1 {
+        format!(
+            "1 open case of the customer tagged {tag:?} ({}); {need} opened within {window} of each other qualify",
+            ids[0]
+        )
+    } else {
+        format!(
+            "{n} open cases of the customer tagged {tag:?} opened within {window} of each other ({}); {need} qualify",
+            ids.join(", ")
+        )
+    };
+    Signal { signal: "account-fallout", raised: n >= need as usize, detail }
 }
 
 /// The account-level view `check --account` prints.
@@ -175,6 +189,31 @@ mod tests {
         let t = triggers(&p, (&up, &none), &up, Some("customer-deadline"), now);
         assert!(!t[0].raised && t[1].raised && t[2].raised, "{t:?}");
         assert!(!triggers(&p, (&up[..2], &none), &up[..2], None, now)[1].raised);
+    }
+
+    #[test]
+    fn fallout_is_cases_opened_close_together_however_long_ago() {
+        let p = Policy::parse(crate::policy::BUILT_IN, "policy.toml").unwrap();
+        let none = SeveritySince::new();
+        let later = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
+        let up: Vec<Case> = (0..3).map(|i| case(&format!("U-{i}"), 3, 10 + i, &["upgrade"])).collect();
+        let t = triggers(&p, (&up, &none), &up, None, later);
+        assert!(t[1].raised, "{t:?}");
+        assert!(
+            t[1].detail.starts_with(
+                "3 open cases of the customer tagged \"upgrade\" opened within 2d clock of each other (U-0, U-1, U-2)"
+            ),
+            "{}",
+            t[1].detail
+        );
+        // Three days apart: never three within two days of each other.
+        let mut apart = up.clone();
+        apart[0].opened_at -= chrono::Duration::days(3);
+        let t = triggers(&p, (&apart, &none), &apart, None, later);
+        assert!(!t[1].raised && t[1].detail.starts_with("2 open cases"), "{t:?}");
+        let untagged = [case("U-9", 3, 10, &[])];
+        let t = triggers(&p, (&untagged, &none), &untagged, None, later);
+        assert!(t[1].detail.starts_with("no open case of the customer has a tag"), "{t:?}");
     }
 
     #[test]
