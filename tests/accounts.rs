@@ -137,6 +137,18 @@ fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
     let due = env.json(&["due", "--within", "30d"]);
     assert_eq!(due[0]["account"], "Initech", "{due}");
     assert_eq!(due[0]["linked"], serde_json::json!(["U-1", "U-2", "U-4"]));
+    // `check` of a spanned case names the account escalation; a case escalation of it is warned of.
+    let (out, _) = env.expect(0, &["check", "U-2"]);
+    assert!(out.contains("It is spanned by Initech's account escalation #1 (level 2, requested; owner"), "{out}");
+    assert_eq!(env.json(&["check", "U-2"])["account_escalation"]["id"], 1);
+    let mut req = Env::request_args("U-2");
+    req.push("--yes");
+    let (_, err) = env.expect(0, &req);
+    assert!(
+        err.contains("warning: case U-2 is also spanned by Initech's account escalation #1 (level 2, owner"),
+        "{err}"
+    );
+    env.ok(&["withdraw", "U-2", "--why", "The account escalation covers it"]);
     // A linked case keeps its customer while the escalation is open; an unlinked one may move.
     let before = env.dump();
     let (_, err) = env.expect(2, &["case", "update", "U-2", "--customer", "Globex"]);

@@ -66,7 +66,8 @@ pub fn run(ctx: &Ctx, a: &CheckArgs) -> anyhow::Result<u8> {
             .into_iter()
             .filter(|t| t.raised && case.status == crate::model::CaseStatus::Open)
             .collect();
-    let report = Report { verdict, sla, signals, account_triggers };
+    let spanning = crate::rules::check::Spanning::of(&case.id, &tx.account_escalations(&case.customer)?);
+    let report = Report { verdict, sla, signals, account_triggers, account_escalation: spanning };
     if ctx.out.json {
         ctx.out.json(&report)?;
     } else {

@@ -122,6 +122,8 @@ struct Written {
     esc: Escalation,
     replaced: Option<Escalation>,
     late_review: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    /// The customer's open account escalation that spans the case too.
+    beside: Option<crate::rules::check::Spanning>,
 }
 
 pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
@@ -161,6 +163,16 @@ pub fn run(ctx: &Ctx, a: RequestArgs) -> anyhow::Result<u8> {
             "warning: the review is due {}, after the customer's deadline ({}): tell the reviewer now rather than wait for it",
             crate::time::human(due, ctx.tz()),
             crate::time::human(deadline, ctx.tz())
+        );
+    }
+    if let Some(a) = &w.beside {
+        eprintln!(
+            "warning: case {} is also spanned by {}'s account escalation #{} (level {}, owner {}): tell its owner, so that the two are not worked twice",
+            render::clean(&w.case.id),
+            render::clean(&a.customer),
+            a.id,
+            a.level,
+            render::clean(&a.owner)
         );
     }
     print(ctx, &w)
@@ -338,8 +350,9 @@ fn write(ctx: &Ctx, case_id: &str, draft: &Draft, r: Ready) -> anyhow::Result<Wr
         skipped_wait,
     };
     ctx.record(&mut *tx, &case.id, Some(esc.id), &EventBody::Requested(Box::new(requested)))?;
+    let beside = crate::rules::check::Spanning::of(&case.id, &tx.account_escalations(&case.customer)?);
     tx.commit()?;
-    Ok(Written { case, esc, replaced, late_review })
+    Ok(Written { case, esc, replaced, late_review, beside })
 }
 
 fn print(ctx: &Ctx, w: &Written) -> anyhow::Result<u8> {

@@ -60,7 +60,18 @@ pub fn report(out: &Out, r: &crate::rules::check::Report, p: &Policy, now: DateT
         ]);
     }
     s.push_str(&format!("Signals that say escalate (informational: they do not change eligibility)\n{t}\n"));
-    if !r.account_triggers.is_empty() {
+    if let Some(a) = &r.account_escalation {
+        s.push_str(&out.wrap(&format!(
+            "It is spanned by {}'s account escalation #{} (level {}, {}; owner {}): a case escalation would run \
+             beside it; `escalate account ... {:?}` follows that one through.\n",
+            clean(&a.customer),
+            a.id,
+            a.level,
+            a.state,
+            clean(&a.owner),
+            clean(&a.customer)
+        )));
+    } else if !r.account_triggers.is_empty() {
         let met: Vec<String> =
             r.account_triggers.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
         s.push_str(&out.wrap(&format!(

@@ -82,6 +82,33 @@ pub struct Report {
     /// The account-escalation triggers the case meets (listed only when it meets one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub account_triggers: Vec<super::signals::Signal>,
+    /// The customer's open account escalation that spans the case, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_escalation: Option<Spanning>,
+}
+
+/// An open account escalation spanning a case, as `check` names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Spanning {
+    pub id: i64,
+    pub customer: String,
+    pub level: u32,
+    pub state: EscState,
+    pub owner: String,
+}
+
+impl Spanning {
+    /// The customer's open account escalation, if it spans `case`.
+    pub fn of(case: &str, account_escalations: &[Escalation]) -> Option<Spanning> {
+        let e = crate::model::open_escalation(account_escalations).filter(|e| e.linked.iter().any(|c| c == case))?;
+        Some(Spanning {
+            id: e.id,
+            customer: e.account.clone().unwrap_or_default(),
+            level: e.level,
+            state: e.state,
+            owner: e.owner.clone(),
+        })
+    }
 }
 
 impl Eligibility {
