@@ -12,8 +12,9 @@ use super::span::Span;
 pub struct RawPolicy {
     #[serde(default)]
     pub policy: RawMeta,
+    /// None when the policy has no [calendar] table (the default calendar then).
     #[serde(default)]
-    pub calendar: RawCalendar,
+    pub calendar: Option<RawCalendar>,
     pub tiers: Spanned<IndexMap<String, RawTier>>,
     pub severities: Spanned<IndexMap<String, Spanned<RawSeverity>>>,
     pub reasons: Spanned<IndexMap<String, RawReason>>,

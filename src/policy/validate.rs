@@ -132,18 +132,30 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     })
 }
 
-/// Business durations are used: the calendar must have working time.
+/// Business durations are used: the calendar must be the policy's own (UTC office
+/// hours taken silently would move every window by the zone's offset), with working time.
 fn working_time_needed(raw: &RawPolicy, calendar: &Calendar, p: &mut Problems) {
+    let Some(given) = &raw.calendar else {
+        let at = text_span(p.text, "[").unwrap_or(0..0);
+        p.at_unquoted(
+            at,
+            "business durations are used, and the policy has no [calendar]: add one with the team's timezone, \
+             working_days and working_hours (like timezone = \"Europe/Vienna\", working_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], \
+             working_hours = { start = \"09:00\", end = \"17:00\" }), or count in clock time"
+                .to_string(),
+        );
+        return;
+    };
     if calendar.has_working_time() {
         return;
     }
     // Said where the working time is set: the working days, when they are none.
-    let days = text_span(p.text, "working_days").filter(|_| raw.calendar.working_days.is_empty());
+    let days = text_span(p.text, "working_days").filter(|_| given.working_days.is_empty());
     let (span, why) = match days {
         Some(span) => {
             (span, "working_days is empty: name the working days, like [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]")
         }
-        None => (raw.calendar.timezone.span(), "the calendar has no working time"),
+        None => (given.timezone.span(), "the calendar has no working time"),
     };
     p.at(span, format!("business durations are used, and {why}"));
 }
@@ -331,7 +343,8 @@ fn parse_hhmm(s: &str) -> Option<u32> {
 }
 
 fn build_calendar(raw: &RawPolicy, p: &mut Problems) -> Option<Calendar> {
-    let c = &raw.calendar;
+    let default = super::raw::RawCalendar::default();
+    let c = raw.calendar.as_ref().unwrap_or(&default);
     let tz: Option<Tz> = c.timezone.get_ref().parse().ok();
     if tz.is_none() {
         p.at(

@@ -123,3 +123,19 @@ fn holidays_are_dates_quoted_or_not() {
     let bad = crate::policy::BUILT_IN.replacen("holidays = []", "holidays = [2026-10-26T09:00:00]", 1);
     assert!(err(&bad).contains("holiday \"2026-10-26T09:00:00\" is not a date"), "{}", err(&bad));
 }
+
+#[test]
+fn business_durations_need_the_policys_own_calendar() {
+    let text = crate::policy::BUILT_IN;
+    let start = text.find("\n[calendar]").unwrap();
+    let end = start + 1 + text[start + 1..].find("\n[").unwrap();
+    let without = format!("{}{}", &text[..start], &text[end..]);
+    assert!(
+        err(&without).contains("business durations are used, and the policy has no [calendar]: add one"),
+        "{}",
+        err(&without)
+    );
+    // Counted in clock time only, the default calendar is never read.
+    let clock = without.replace(" business\"", " clock\"");
+    assert!(parse(&clock, "p.toml").is_ok(), "{}", err(&clock));
+}

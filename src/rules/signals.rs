@@ -100,19 +100,26 @@ pub fn severity_trend(events: &[Event]) -> Signal {
         .collect();
     let mut most_urgent = changes.first().map_or(u64::MAX, |(from, _)| *from);
     let mut raises = 0;
+    let now = changes.last().map(|(_, to)| *to);
     for (_, to) in changes {
         if to < most_urgent {
             raises += 1;
             most_urgent = to;
         }
     }
+    let times = match raises {
+        0 => "never raised".to_string(),
+        1 => "raised once".to_string(),
+        n => format!("raised {n} times"),
+    };
+    // Trending upward: raised again and again, and not lowered since.
+    let lowered = now.filter(|n| raises > 0 && *n > most_urgent);
     Signal {
         signal: "severity-trend",
-        raised: raises >= 2,
-        detail: match raises {
-            0 => "the severity was never raised".to_string(),
-            1 => "the severity was raised once".to_string(),
-            n => format!("the severity was raised {n} times"),
+        raised: raises >= 2 && lowered.is_none(),
+        detail: match lowered {
+            Some(n) => format!("the severity was {times}, then lowered to {n}"),
+            None => format!("the severity was {times}"),
         },
     }
 }
@@ -129,6 +136,39 @@ mod tests {
 
     fn at(hours: i64) -> DateTime<Utc> {
         crate::time::utc(2026, 11, 23, 12, 0).unwrap() - chrono::Duration::hours(hours)
+    }
+
+    /// A change of the case's severity, `from` to `to`.
+    fn severity(from: u32, to: u32) -> Event {
+        Event {
+            seq: 0,
+            at: at(1),
+            actor: "ana".into(),
+            case_id: "C-1".into(),
+            escalation: None,
+            body: EventBody::CaseUpdated(
+                [("severity".to_string(), crate::events::Change { from: from.into(), to: to.into() })].into(),
+            ),
+            policy_digest: "d".into(),
+        }
+    }
+
+    #[test]
+    fn the_severity_trends_upward_when_raised_twice_and_not_lowered_since() {
+        let trend = |changes: &[(u32, u32)]| {
+            let s = severity_trend(&changes.iter().map(|(f, t)| severity(*f, *t)).collect::<Vec<_>>());
+            (s.raised, s.detail)
+        };
+        assert_eq!(trend(&[]), (false, "the severity was never raised".into()));
+        assert_eq!(trend(&[(4, 3)]), (false, "the severity was raised once".into()));
+        assert_eq!(trend(&[(4, 3), (3, 2)]), (true, "the severity was raised 2 times".into()));
+        assert_eq!(
+            trend(&[(4, 3), (3, 2), (2, 4)]),
+            (false, "the severity was raised 2 times, then lowered to 4".into())
+        );
+        // Lowered, then raised back to the most urgent: upward again.
+        assert_eq!(trend(&[(4, 3), (3, 2), (2, 3), (3, 2)]), (true, "the severity was raised 2 times".into()));
+        assert_eq!(trend(&[(3, 4)]), (false, "the severity was never raised".into()));
     }
 
     fn case(id: &str, customer: &str, tags: &[&str], hours_ago: i64, open: bool) -> Case {
