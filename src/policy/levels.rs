@@ -72,6 +72,7 @@ pub(super) fn build(p: &mut Problems, raw: &RawPolicy) -> (Vec<Level>, bool) {
 
 /// Each level's own deciders: names or roles someone holds.
 pub(super) fn deciders(p: &mut Problems, raw: &RawPolicy, roles: &IndexMap<String, Vec<String>>, levels: &mut [Level]) {
+    let named = super::people::named(raw, roles);
     for (key, level) in raw.levels.get_ref() {
         let (Ok(n), Some(list)) = (key.parse::<u32>(), level.get_ref().deciders.as_ref()) else { continue };
         let (what, whose) = (format!("levels.{n}.deciders entry"), format!("level {n}"));
@@ -81,6 +82,7 @@ pub(super) fn deciders(p: &mut Problems, raw: &RawPolicy, roles: &IndexMap<Strin
             decides: "it",
             otherwise: "[decisions] deciders",
             table: level.span(),
+            named: &named,
         };
         let Some(found) = held_deciders(p, list, &of, roles) else { continue };
         if let Some(l) = levels.iter_mut().find(|l| l.number == n) {

@@ -145,6 +145,16 @@ pub(super) struct DecidersOf<'a> {
     pub otherwise: &'a str,
     /// The table the list is in, where an empty list is said to be.
     pub table: std::ops::Range<usize>,
+    /// The people the policy names (under [people] and in [roles]); none: any name goes.
+    pub named: &'a [String],
+}
+
+/// The people a policy names: under [people], and as members of its roles.
+pub(super) fn named(raw: &super::raw::RawPolicy, roles: &IndexMap<String, Vec<String>>) -> Vec<String> {
+    let mut all: Vec<String> = raw.people.keys().chain(roles.values().flatten()).map(|n| n.to_lowercase()).collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// Deciders someone holds, as `deciders` reads them: an empty list (which would let
@@ -174,6 +184,20 @@ pub(super) fn held_deciders(
                     format!(
                         "{whose} is decided by role {r:?}, which nobody holds: name its members under [roles] or \
                          give someone `roles = [\"{r}\"]` under [people]"
+                    ),
+                );
+            }
+            if let super::Decider::Actor(name) = &d
+                && !of.named.is_empty()
+                && of.named.binary_search(&name.to_lowercase()).is_err()
+            {
+                p.at(
+                    at.span(),
+                    format!(
+                        "{whose} is decided by {name:?}, whom the policy names neither under [people] nor in [roles] \
+                         (it names {}): a misspelt name would let nobody decide; name them under [people], or give \
+                         a role as \"role:NAME\"",
+                        of.named.join(", ")
                     ),
                 );
             }

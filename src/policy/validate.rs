@@ -243,6 +243,7 @@ fn destination_deciders(
     roles: &IndexMap<String, Vec<String>>,
     destinations: &mut IndexMap<String, Destination>,
 ) {
+    let named = super::people::named(raw, roles);
     for (key, d) in raw.destinations.get_ref() {
         let Some(list) = d.get_ref().deciders.as_ref() else { continue };
         let (what, whose) = (format!("destinations.{key}.deciders entry"), format!("destination {key:?}"));
@@ -252,6 +253,7 @@ fn destination_deciders(
             decides: "escalations sent there",
             otherwise: "their level's",
             table: d.span(),
+            named: &named,
         };
         let Some(found) = super::people::held_deciders(p, list, &of, roles) else { continue };
         if let Some(dest) = destinations.get_mut(key) {

@@ -139,3 +139,17 @@ fn business_durations_need_the_policys_own_calendar() {
     let clock = without.replace(" business\"", " clock\"");
     assert!(parse(&clock, "p.toml").is_ok(), "{}", err(&clock));
 }
+
+#[test]
+fn a_decider_the_policy_does_not_name_is_refused_once_it_names_people() {
+    let with = |name: &str| {
+        crate::policy::BUILT_IN.replacen("[levels.3]\n", &format!("[levels.3]\ndeciders = [\"{name}\"]\n"), 1)
+            + "\n[people.ingrid]\nhandle = \"@ingrid\"\n"
+    };
+    assert!(parse(&with("Ingrid"), "p.toml").is_ok(), "{}", err(&with("Ingrid")));
+    let e = err(&with("ingird"));
+    assert!(e.contains("level 3 is decided by \"ingird\", whom the policy names neither under [people] nor in [roles] (it names ingrid)"), "{e}");
+    // A policy that names nobody takes any name.
+    let free = crate::policy::BUILT_IN.replacen("[levels.3]\n", "[levels.3]\ndeciders = [\"ingird\"]\n", 1);
+    assert!(parse(&free, "p.toml").is_ok(), "{}", err(&free));
+}
