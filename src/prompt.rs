@@ -69,6 +69,19 @@ impl Prompter {
             .map_err(aborted)
     }
 
+    /// A line of text that must not be empty: an empty line is told so and asked again.
+    pub fn required(&self, prompt: &str) -> anyhow::Result<String> {
+        Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .allow_empty(true)
+            .validate_with(|s: &String| match s.trim().is_empty() {
+                true => Err("this is required: type an answer (Ctrl-C cancels the command)"),
+                false => Ok(()),
+            })
+            .interact_text_on(&self.term)
+            .map_err(aborted)
+    }
+
     /// A line of text, or the editor when the line is left empty.
     pub fn long_text(&self, prompt: &str) -> anyhow::Result<String> {
         let line = self.text(&format!("{prompt} (leave empty to open $EDITOR)"))?;

@@ -64,6 +64,11 @@ fn a_guided_request_asks_for_everything_the_reviewer_needs() {
         ("[impact]", "40 customers, $30k/day"),
     ] {
         s.expect(key).unwrap();
+        if key == "[summary]" {
+            // A required field left empty is said to be required, and asked again.
+            s.send(ENTER).unwrap();
+            s.expect("this is required: type an answer").unwrap();
+        }
         s.send(answer).unwrap();
         s.send(ENTER).unwrap();
     }

@@ -110,8 +110,8 @@ fn package_fields(ctx: &Ctx, a: &AccountRequestArgs, dest: &str) -> anyhow::Resu
     let blank = |f: &indexmap::IndexMap<String, String>, k: &str| f.get(k).is_none_or(|v| v.trim().is_empty());
     if let Some(ask) = prompter(a.yes, ctx.no_input) {
         for key in wanted {
-            while blank(&fields, key) {
-                fields.insert(key.clone(), ask.text(&format!("{} [{key}]", p.field_label(key)))?);
+            if blank(&fields, key) {
+                fields.insert(key.clone(), ask.required(&format!("{} [{key}]", p.field_label(key)))?);
             }
         }
     }

@@ -133,8 +133,8 @@ pub(super) fn gather(
         return Ok(());
     };
     for key in &p.destinations[d].fields {
-        while fields.get(key).is_none_or(|v| v.trim().is_empty()) {
-            let v = ask.text(&format!("{} [{key}]", p.field_label(key)))?;
+        if fields.get(key).is_none_or(|v| v.trim().is_empty()) {
+            let v = ask.required(&format!("{} [{key}]", p.field_label(key)))?;
             fields.insert(key.clone(), v);
         }
     }
