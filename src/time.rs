@@ -146,6 +146,15 @@ pub fn human(t: DateTime<Utc>, tz: Tz) -> String {
 
 /// A span for people: "2h 13m", "3d 4h", "45m", "0m".
 pub fn span(d: Duration) -> String {
+    spoken(d, false)
+}
+
+/// A duration to the minute, days included: "2d 17h 45m" (figures a report gives).
+pub fn span_exact(d: Duration) -> String {
+    spoken(d, true)
+}
+
+fn spoken(d: Duration, exact: bool) -> String {
     let total_min = d.num_minutes().abs();
     let (days, hours, mins) = (total_min / 1440, (total_min % 1440) / 60, total_min % 60);
     let mut parts = Vec::new();
@@ -155,7 +164,7 @@ pub fn span(d: Duration) -> String {
     if hours > 0 {
         parts.push(format!("{hours}h"));
     }
-    if mins > 0 && days == 0 {
+    if mins > 0 && (days == 0 || exact) {
         parts.push(format!("{mins}m"));
     }
     if parts.is_empty() {
@@ -275,6 +284,8 @@ mod tests {
         assert_eq!(span(Duration::minutes(60 * 24 * 3 + 65)), "3d 1h");
         assert_eq!(span(Duration::zero()), "0m");
         assert_eq!(span(Duration::seconds(20)), "<1m");
+        assert_eq!(span_exact(Duration::minutes(3945)), "2d 17h 45m");
+        assert_eq!(span_exact(Duration::minutes(133)), "2h 13m");
         let now = utc(2026, 1, 1, 0, 0).unwrap();
         assert_eq!(relative(now + Duration::minutes(5), now), "in 5m");
         assert_eq!(relative(now - Duration::minutes(5), now), "5m ago");

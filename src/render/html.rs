@@ -53,7 +53,7 @@ fn count_table(title: &str, counts: &[Count]) -> String {
 }
 
 fn minutes(m: Option<i64>) -> String {
-    m.map_or_else(|| "-".into(), |m| crate::time::span(chrono::Duration::minutes(m)))
+    m.map_or_else(|| "-".into(), |m| crate::time::span_exact(chrono::Duration::minutes(m)))
 }
 
 fn times_row(name: &str, t: &Times) -> String {

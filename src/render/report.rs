@@ -16,7 +16,7 @@ pub struct Row {
 }
 
 fn minutes(m: Option<i64>) -> String {
-    m.map_or_else(|| "-".into(), |m| crate::time::span(chrono::Duration::minutes(m)))
+    m.map_or_else(|| "-".into(), |m| crate::time::span_exact(chrono::Duration::minutes(m)))
 }
 
 fn ratio(x: Option<f64>) -> String {

@@ -50,12 +50,18 @@ pub fn recurring(policy: &Policy, case: &Case, others: &[Case], now: DateTime<Ut
         Some((n, tag, ids)) => Signal {
             signal: "recurring-pattern",
             raised: n >= need,
-            detail: format!(
-                "{n} customer{} with open cases tagged {tag:?} opened within {} ({}); {need} make a pattern",
-                if n == 1 { "" } else { "s" },
-                s.recurring_window,
-                ids.into_iter().collect::<Vec<_>>().join(", ")
-            ),
+            detail: {
+                let listed = if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ids.into_iter().collect::<Vec<_>>().join(", "))
+                };
+                format!(
+                    "{} with open cases tagged {tag:?} opened within {}{listed}; {need} make a pattern",
+                    crate::render::count(n as u64, "customer"),
+                    s.recurring_window,
+                )
+            },
         },
     }
 }
