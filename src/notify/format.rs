@@ -61,7 +61,10 @@ fn facts(m: &Message) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("Case", if c.title.trim().is_empty() { c.id.clone() } else { format!("{}: {}", c.id, c.title) }),
         ("Customer", c.customer.clone()),
-        ("Severity", format!("{} ({}), {}", c.severity, c.severity_label, c.tier_label)),
+        ("Severity", {
+            let label = if c.severity_label.is_empty() { String::new() } else { format!(" ({})", c.severity_label) };
+            format!("{}{label}, {}", c.severity, c.tier_label)
+        }),
     ];
     if let Some(e) = &m.escalation {
         out.push(("Level", format!("{} ({}): {}", e.level, e.level_name, e.audience.join(", "))));

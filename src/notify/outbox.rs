@@ -302,6 +302,11 @@ pub fn retry(ctx: &Ctx, which: Again, budget: Duration) -> anyhow::Result<Vec<Tr
 
 /// `notify test CHANNEL`: a test message, sent now and not queued.
 pub fn test(ctx: &Ctx, channel: &str) -> Outcome {
+    // The example case has the policy's least severity and its first tier, labelled as the policy labels them.
+    let p = ctx.policy();
+    let (severity, severity_label) =
+        p.severities.iter().max_by_key(|(n, _)| **n).map_or((3, String::new()), |(n, s)| (*n, s.label.clone()));
+    let (tier, tier_label) = p.tiers.iter().next().map_or_else(Default::default, |(k, t)| (k.clone(), t.label.clone()));
     let m = Message {
         version: message::VERSION,
         topic: Topic::Test,
@@ -314,10 +319,10 @@ pub fn test(ctx: &Ctx, channel: &str) -> Outcome {
             id: "TEST-1".into(),
             customer: "Example customer".into(),
             title: "A test of the notification channel".into(),
-            severity: 3,
-            severity_label: String::new(),
-            tier: String::new(),
-            tier_label: String::new(),
+            severity,
+            severity_label,
+            tier,
+            tier_label,
             priority: "normal".into(),
         },
         escalation: None,
@@ -327,7 +332,8 @@ pub fn test(ctx: &Ctx, channel: &str) -> Outcome {
     };
     let d = Delivery {
         id: 0,
-        key: format!("test-{}-{channel}", ctx.now.timestamp()),
+        // From the real clock, as receivers see it (two tests under one --now are two messages).
+        key: format!("test-{}-{channel}", chrono::Utc::now().timestamp_micros()),
         channel: channel.to_string(),
         topic: Topic::Test.as_str().into(),
         case_id: m.case.id.clone(),
