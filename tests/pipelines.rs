@@ -173,7 +173,26 @@ fn upsert_changes_only_what_the_record_gives() {
     env.ok(&["case", "import", "--upsert", &file]);
     let c = env.json(&["case", "show", "P1"]);
     assert_eq!((c["priority"].as_str(), c["severity"].as_u64()), (Some("low"), Some(3)));
+    // A column given with an empty cell clears what a case may be without (title,
+    // tags, first response); an empty required cell is not given. NDJSON's null alike.
+    env.ok(&["case", "update", "P1", "--first-response", "2026-11-23T07:00:00Z"]);
+    let file = write(&env, "clear.csv", b"id,title,tags,first_response_at,customer\nP1,,,,\n");
+    let out = env.ok(&["case", "import", "--upsert", &file]);
+    assert!(out.contains("1 updated"), "{out}");
+    let c = env.json(&["case", "show", "P1"]);
+    assert_eq!((c["title"].as_str(), c["customer"].as_str()), (Some(""), Some("Acme")));
+    assert_eq!((c["tags"].clone(), c["first_response_at"].clone()), (serde_json::json!([]), serde_json::Value::Null));
+    env.ok(&["case", "update", "P1", "--title", "Back", "--first-response", "2026-11-23T07:00:00Z"]);
+    let file = write(&env, "clear.ndjson", b"{\"id\":\"P1\",\"title\":\"\",\"first_response_at\":null}\n");
+    env.ok(&["case", "import", "--upsert", &file]);
+    let c = env.json(&["case", "show", "P1"]);
+    assert_eq!((c["title"].as_str(), c["first_response_at"].clone()), (Some(""), serde_json::Value::Null));
+    // By hand, an empty --first-response takes a wrong one back.
+    env.ok(&["case", "update", "P1", "--first-response", "2026-11-23T07:00:00Z"]);
+    env.ok(&["case", "update", "P1", "--first-response", ""]);
+    assert_eq!(env.json(&["case", "show", "P1"])["first_response_at"], serde_json::Value::Null);
     // Without --upsert, the header must name what a new case needs.
+    let file = write(&env, "pri.csv", b"id,priority\nP1,low\n");
     let (_, err) = env.expect(2, &["case", "import", &file]);
     assert!(err.contains("the header has no \"customer\" column"), "{err}");
     // An id the ledger lacks is a new case, and is said to be one.

@@ -101,7 +101,7 @@ pub struct CaseUpdateArgs {
     /// When the case was opened
     #[arg(long, value_name = "TIME")]
     pub opened_at: Option<String>,
-    /// When the customer first heard back (for the first-response SLA)
+    /// When the customer first heard back (for the first-response SLA; "" takes it back)
     #[arg(long, value_name = "TIME")]
     pub first_response: Option<String>,
     /// The customer's priority: low, normal or high

@@ -49,9 +49,10 @@ fn opened_at(ctx: &Ctx, s: Option<&str>) -> anyhow::Result<chrono::DateTime<chro
     transfer::opened_rule("--opened-at", ctx.parse_time("--opened-at", s)?, ctx.now, ctx.tz()).map_err(error::bad_input)
 }
 
-/// The first response: between the case's opening and now.
+/// The first response: between the case's opening and now; none when not given or
+/// given empty (`--first-response ""` takes a wrong one back).
 fn first_response(ctx: &Ctx, case: &Case, s: Option<&str>) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
-    let Some(s) = s else { return Ok(None) };
+    let Some(s) = s.filter(|s| !s.trim().is_empty()) else { return Ok(None) };
     let t = ctx.parse_time("--first-response", s)?;
     transfer::during_rule("--first-response", t, case.opened_at, ctx.now, ctx.tz()).map(Some).map_err(error::bad_input)
 }

@@ -93,8 +93,18 @@ impl RawCase {
         );
     }
 
-    /// Set a text field by its record name; `tags` is split on `;`.
+    /// Set a text field by its record name; `tags` is split on `;`. An empty value
+    /// is not given, except for what a case may be without: an empty title, tags or
+    /// first response are given as none (an update clears them).
     pub fn set(&mut self, name: &str, value: String) -> Result<(), String> {
+        if CLEARABLE.contains(&name) && value.trim().is_empty() {
+            match name {
+                "title" => self.title = Some(String::new()),
+                "tags" => self.tags = Some(Vec::new()),
+                _ => self.first_response_at = Some(String::new()),
+            }
+            return Ok(());
+        }
         let v = Some(value).filter(|v| !v.trim().is_empty());
         match name {
             "id" => self.id = v,
@@ -117,6 +127,9 @@ impl RawCase {
         Ok(())
     }
 }
+
+/// The fields a case may be without: given empty (or null), they are given as none.
+pub const CLEARABLE: &[&str] = &["title", "tags", "first_response_at"];
 
 /// Fields `case list` adds that import reads past.
 pub const DERIVED_FIELDS: &[&str] = &["sla"];
@@ -308,7 +321,7 @@ pub fn validate(raw: RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Cas
     if !policy.tiers.contains_key(&tier) {
         return Err(format!("unknown tier {tier:?} (accepted: {})", Policy::keys(&policy.tiers)));
     }
-    let title = match raw.title {
+    let title = match raw.title.filter(|t| !t.trim().is_empty()) {
         None => String::new(),
         Some(t) => line_of("title", Some(t))?,
     };
@@ -337,7 +350,7 @@ pub fn validate(raw: RawCase, policy: &Policy, now: DateTime<Utc>) -> Result<Cas
     };
     // A time in the case's life: between its opening and now.
     let during = |name: &str, v: Option<&str>| -> Result<Option<DateTime<Utc>>, String> {
-        let Some(s) = v else { return Ok(None) };
+        let Some(s) = v.filter(|s| !s.trim().is_empty()) else { return Ok(None) };
         during_rule(name, time_of(name, s, policy)?, opened_at, now, policy.calendar.tz).map(Some)
     };
     let waiting_since = during("waiting_since", raw.waiting_since.as_deref())?;

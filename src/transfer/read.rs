@@ -148,6 +148,8 @@ pub(super) fn from_object(map: Map<String, Value>) -> Result<RawCase, String> {
             return Err(unknown_field(&cut(&k)));
         }
         match (k.as_str(), v) {
+            // A null is no value: for what a case may be without, none.
+            (k, Value::Null) if super::CLEARABLE.contains(&k) => raw.set(k, String::new())?,
             (_, Value::Null) => {}
             ("pauses", v @ Value::Array(_)) => raw.pauses = Some(v.to_string()),
             ("tags", Value::Array(items)) => {
