@@ -564,6 +564,14 @@ fn an_account_escalation_owes_its_own_root_cause_analysis(b: Backend) {
         done,
         [(1, "https://wiki.example/rca/acme".to_string()), (2, "https://wiki.example/rca/e2".to_string())]
     );
+    // A replay says that it leaves the account escalation's acts out (its request and promotion).
+    let policy = env.dir.path().join("same.toml");
+    std::fs::copy(common::repo().join("policy.toml"), &policy).unwrap();
+    let replayed = env.ok(&["policy", "replay", policy.to_str().unwrap()]);
+    assert!(
+        replayed.contains("2 acts of account escalations (requests, promotions, decisions) are not replayed"),
+        "{replayed}"
+    );
     let (code, _, err) = env.run(&["account", "rca", "Globex", "--done", "--link", "https://x.example"]);
     assert_eq!((code, err.contains("customer \"Globex\" has no cases in the ledger")), (2, true), "{err}");
 }

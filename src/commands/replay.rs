@@ -28,8 +28,10 @@ pub fn run(g: &Global, a: &PolicyReplayArgs) -> anyhow::Result<u8> {
         return Err(error::bad_input("--until must come after --since"));
     }
     let location = crate::app::ledger_location(g.ledger.as_deref().map(std::path::Path::new))?;
-    let items = history(&location, new, since, until).map_err(|e| super::name_the_ledger(e, &location))?;
-    let summary = summarize(new, &items);
+    let (items, account_acts) =
+        history(&location, new, since, until).map_err(|e| super::name_the_ledger(e, &location))?;
+    let mut summary = summarize(new, &items);
+    summary.account_acts_not_replayed = account_acts;
     let changes: Vec<Replayed> = items.into_iter().filter(Replayed::changed).collect();
     let replay = render::replay::Replay {
         policy: loaded.origin.to_string(),
@@ -50,13 +52,14 @@ pub fn run(g: &Global, a: &PolicyReplayArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// Every recorded act in [since, until), evaluated again, in log order.
+/// Every recorded act in [since, until), evaluated again, in log order; and how many
+/// acts of account escalations were left out.
 fn history(
     location: &crate::ledger::Location,
     new: &Policy,
     since: Option<chrono::DateTime<chrono::Utc>>,
     until: Option<chrono::DateTime<chrono::Utc>>,
-) -> anyhow::Result<Vec<Replayed>> {
+) -> anyhow::Result<(Vec<Replayed>, usize)> {
     let mut ledger = Ledger::open_read(location)?;
     let mut tx = ledger.begin()?;
     // The policies the events were recorded under; one that no longer parses is left out.
@@ -76,10 +79,11 @@ fn history(
     drop(tx);
     let policies = Policies { new, recorded: &recorded };
     let mut items = Vec::new();
+    let account_acts = by_case.values().map(|events| crate::rules::replay::account_acts(events, since, until)).sum();
     for (id, events) in by_case {
         let log = CaseLog { events, pauses: pauses.remove(&id).unwrap_or_default() };
         items.extend(replay_case(&policies, &log, since, until));
     }
     items.sort_by_key(|r| r.seq);
-    Ok(items)
+    Ok((items, account_acts))
 }

@@ -96,6 +96,12 @@ pub fn table(out: &Out, r: &Replay, tz: Tz) -> String {
             s.recorded_policy_unknown
         ));
     }
+    if s.account_acts_not_replayed > 0 {
+        text.push_str(&format!(
+            "{} of account escalations (requests, promotions, decisions) are not replayed: whether one qualifies depends on every case of its customer.\n",
+            crate::render::count(s.account_acts_not_replayed as u64, "act")
+        ));
+    }
     if !s.groups.is_empty() {
         text.push_str(&format!("{}\n", groups(out, &s.groups)));
     }

@@ -17,7 +17,7 @@ use crate::model::{Event, Pause, ser_opt_time, ser_time};
 use crate::policy::Policy;
 
 mod summary;
-pub use summary::{Count, Group, GroupBy, Shifts, Summary, Tally, summarize};
+pub use summary::{Count, Group, GroupBy, Shifts, Summary, Tally, account_acts, summarize};
 
 /// One case's recorded history: its events in log order and every pause it had.
 pub struct CaseLog {

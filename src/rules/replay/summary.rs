@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Act, Moved, Replayed};
@@ -91,6 +92,9 @@ pub struct Summary {
     pub recorded_policy_unknown: usize,
     /// Cases with at least one change.
     pub cases_changed: usize,
+    /// Requests, promotions and decisions of account escalations, which are not
+    /// replayed (whether one qualifies depends on every case of its customer).
+    pub account_acts_not_replayed: usize,
 }
 
 fn label(p: &Policy, by: GroupBy, key: &str) -> String {
@@ -150,7 +154,29 @@ pub fn summarize(new: &Policy, items: &[Replayed]) -> Summary {
         groups,
         recorded_policy_unknown: items.iter().filter(|r| !r.recorded_policy_known).count(),
         cases_changed: cases.len(),
+        account_acts_not_replayed: 0,
     }
+}
+
+/// How many of `events` in [since, until) are requests, promotions or decisions of
+/// account escalations.
+pub fn account_acts(
+    events: &[crate::model::Event],
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> usize {
+    use crate::events::EventBody;
+    let accounts: std::collections::HashSet<i64> = events
+        .iter()
+        .filter(|e| matches!(e.body, EventBody::AccountRequested(_)))
+        .filter_map(|e| e.escalation)
+        .collect();
+    events
+        .iter()
+        .filter(|e| since.is_none_or(|s| e.at >= s) && until.is_none_or(|u| e.at < u))
+        .filter(|e| matches!(e.body, EventBody::AccountRequested(_) | EventBody::Promoted(_) | EventBody::Decided(_)))
+        .filter(|e| e.escalation.is_some_and(|id| accounts.contains(&id)))
+        .count()
 }
 
 /// Levels sort by number, other groups by key.
