@@ -187,6 +187,11 @@ fn upsert_changes_only_what_the_record_gives() {
     env.ok(&["case", "import", "--upsert", &file]);
     let c = env.json(&["case", "show", "P1"]);
     assert_eq!((c["title"].as_str(), c["first_response_at"].clone()), (Some(""), serde_json::Value::Null));
+    // A wait on the customer is not changed by import, and is said not to be.
+    let file = write(&env, "wait.csv", b"id,waiting_since\nP1,2026-11-23T12:00:00Z\n");
+    let (_, err) = env.expect(0, &["case", "import", "--upsert", &file]);
+    assert!(err.contains("warning: 1 record of cases already in the ledger gave another wait on the customer (waiting_since), first P1"), "{err}");
+    assert_eq!(env.json(&["case", "show", "P1"])["waiting_since"], serde_json::Value::Null);
     // By hand, an empty --first-response takes a wrong one back.
     env.ok(&["case", "update", "P1", "--first-response", "2026-11-23T07:00:00Z"]);
     env.ok(&["case", "update", "P1", "--first-response", ""]);

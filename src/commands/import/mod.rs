@@ -132,6 +132,7 @@ fn import(
         any_listed: false,
         bin: records.bin(),
         warnings: Vec::new(),
+        waits_ignored: (0, None),
     };
     let mut batch = Vec::with_capacity(BATCH);
     for rec in records {
@@ -154,6 +155,14 @@ fn import(
     }
     for w in &run.warnings {
         eprintln!("warning: {w}");
+    }
+    if let (n @ 1.., Some(first)) = &run.waits_ignored {
+        eprintln!(
+            "warning: {} of cases already in the ledger gave another wait on the customer (waiting_since), first {}: \
+             left as it was; `escalate case update ID --waiting|--resume` changes it",
+            crate::render::count(*n, "record"),
+            crate::render::clean(first)
+        );
     }
     Ok(())
 }
@@ -180,6 +189,9 @@ struct Run<'a> {
     bin: Bin,
     /// Said on stderr once the import is committed.
     warnings: Vec<String>,
+    /// Records of cases in the ledger that gave another wait on the customer
+    /// (waiting_since), which an import leaves as it is: how many, and the first case.
+    waits_ignored: (u64, Option<String>),
 }
 
 /// What a batch knows of its ids before its records are checked.

@@ -10,7 +10,7 @@ use crate::transfer::RawCase;
 impl Run<'_> {
     /// Decide what a record does, or say what is wrong with it.
     pub(super) fn plan(
-        &self,
+        &mut self,
         tx: &mut dyn Txn,
         (raw, line): (&RawCase, u64),
         id: Option<&str>,
@@ -55,8 +55,15 @@ impl Run<'_> {
         let mut merged = crate::transfer::RawCase::from_case(before);
         merged.fill_from(raw);
         let mut after = crate::transfer::validate(merged, ctx.policy(), ctx.now)?;
-        // Waiting on the customer is changed with `case update --waiting/--resume`, not by import.
+        // Waiting on the customer is changed with `case update --waiting/--resume`, not by
+        // import: a record that says otherwise is told of, once the import is done.
         after.waiting_since = before.waiting_since;
+        let waits = raw.waiting_since.as_deref().map(str::trim).filter(|w| !w.is_empty());
+        let said = before.waiting_since.map(crate::time::rfc3339);
+        if waits.is_some_and(|w| Some(w) != said.as_deref()) {
+            self.waits_ignored.0 += 1;
+            self.waits_ignored.1.get_or_insert_with(|| before.id.clone());
+        }
         if let Some(&last) = known.last_event.get(&before.id)
             && last > ctx.now
         {
