@@ -215,6 +215,10 @@ pub struct OutageRecorded {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RcaDone {
     pub link: String,
+    /// The escalation that owed it. Recorded before it was named: the analysis of
+    /// the case's own escalations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owed_by: Option<i64>,
 }
 
 impl RcaDone {
@@ -299,7 +303,7 @@ mod tests {
     fn the_kinds_named_on_payloads_are_their_events_kinds() {
         let paused = Paused { note: String::new(), since: None };
         assert_eq!(EventBody::Paused(paused).kind(), Paused::KIND);
-        assert_eq!(EventBody::RcaDone(RcaDone { link: String::new() }).kind(), RcaDone::KIND);
+        assert_eq!(EventBody::RcaDone(RcaDone { link: String::new(), owed_by: None }).kind(), RcaDone::KIND);
         let case = r#"{"id":"A-1","customer":"Acme","severity":2,"tier":"standard","title":"","opened_at":"2026-11-23T12:00:00Z","priority":"normal","tags":[],"status":"open"}"#;
         let added: CaseAdded = serde_json::from_str(case).unwrap();
         assert_eq!(EventBody::CaseAdded(Box::new(added)).kind(), CaseAdded::KIND);

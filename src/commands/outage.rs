@@ -11,7 +11,7 @@ use crate::events::{EventBody, OutageRecorded, RcaDone};
 use crate::model::{Case, Escalation};
 use crate::policy::Policy;
 use crate::render::clean;
-use crate::rules::records::{OutageFit, RcaFit, outage_fit, rca_fit};
+use crate::rules::records::{OutageFit, RcaFit, outage_fit, rca_fit, rcas_done};
 
 /// Why a case whose severity is escalated gets no outage record.
 fn not_an_outage(policy: &Policy, case: &Case, raise_to: Option<u32>) -> String {
@@ -88,29 +88,53 @@ pub fn outage(ctx: &Ctx, a: &OutageArgs) -> anyhow::Result<u8> {
 /// a case's own escalation and an account escalation kept on it are told apart.
 pub fn rca(ctx: &Ctx, a: &RcaArgs, target: Target) -> anyhow::Result<u8> {
     if !a.done {
-        return Err(error::bad_input("give --done: `escalate rca CASE --done --link URL` marks the analysis complete"));
+        let usage = match target {
+            Target::Case(_) => "escalate rca CASE --done --link URL",
+            Target::Account(_) => "escalate account rca CUSTOMER --done --link URL",
+        };
+        return Err(error::bad_input(format!("give --done: `{usage}` marks the analysis complete")));
     }
     let link = one_line("--link", &a.link)?;
     let mut ledger = ctx.write_ledger()?;
     let mut tx = ledger.begin()?;
     let (case, escalations) = super::follow::load(ctx, &mut *tx, &target)?;
-    let owed = match rca_fit(ctx.policy(), &escalations) {
-        RcaFit::Owed { escalation, .. } => escalation,
+    // The analyses recorded so far: by their escalation, and (older ones) on its case.
+    let ids: Vec<i64> = escalations.iter().map(|e| e.id).collect();
+    let mut cases: Vec<String> = escalations.iter().map(|e| e.case_id.clone()).collect();
+    cases.dedup();
+    let done = rcas_done(&tx.escalation_events(&ids, &cases)?, &escalations);
+    let owing = match rca_fit(ctx.policy(), &escalations, &done) {
+        RcaFit::Owed { escalation, .. } => escalations.iter().find(|e| e.id == escalation).cloned(),
         RcaFit::NotOwed { highest, requiring } => {
             let what = match &target {
                 Target::Case(_) => format!("case {}", clean(&case.id)),
                 Target::Account(customer) => format!("{}'s account escalations", clean(customer)),
             };
-            return Err(error::refused(no_rca_owed(&what, highest, &requiring)));
+            let mut why = no_rca_owed(&what, highest, &requiring);
+            let spanning = tx.account_escalations(&case.customer)?.into_iter().any(|e| e.linked.contains(&case.id));
+            if matches!(target, Target::Case(_)) && spanning {
+                why.push_str(&format!(
+                    "; an account escalation spanning it records its own: `escalate account rca {:?} --done --link URL`",
+                    clean(&case.customer)
+                ));
+            }
+            return Err(error::refused(why));
         }
     };
-    let body = EventBody::RcaDone(RcaDone { link: link.clone() });
-    let seq = ctx.record(&mut *tx, &case.id, Some(owed), &body)?;
+    let Some(owing) = owing else { return Err(error::refused("the escalation owing the analysis is gone")) };
+    let body = EventBody::RcaDone(RcaDone { link: link.clone(), owed_by: Some(owing.id) });
+    // On the case the escalation keeps its events on (an account escalation's anchor).
+    let seq = ctx.record(&mut *tx, &owing.case_id, Some(owing.id), &body)?;
     tx.commit()?;
     if ctx.out.json {
-        return ctx.out.json(&json!({ "case": case.id, "escalation": owed, "event": seq, "link": link })).map(|_| 0);
+        let shown = json!({ "case": owing.case_id, "escalation": owing.id, "event": seq, "link": link });
+        return ctx.out.json(&shown).map(|_| 0);
     }
-    let named = escalations.iter().find(|e| e.id == owed).map_or(format!("escalation #{owed}"), super::follow::named);
-    ctx.out.print(&format!("Marked the root-cause analysis of {} done: {}.\n", clean(&named), clean(&link)))?;
+    let again = if done.contains_key(&owing.id) { " (again: this link replaces the last)" } else { "" };
+    ctx.out.print(&format!(
+        "Marked the root-cause analysis of {} done{again}: {}.\n",
+        clean(&super::follow::named(&owing)),
+        clean(&link)
+    ))?;
     Ok(0)
 }

@@ -63,7 +63,7 @@ pub fn report(out: &Out, r: &crate::rules::check::Report, p: &Policy, now: DateT
     if let Some(a) = &r.account_escalation {
         s.push_str(&out.wrap(&format!(
             "It is spanned by {}'s account escalation #{} (level {}, {}; owner {}): a case escalation would run \
-             beside it; `escalate account ... {:?}` follows that one through.\n",
+             beside it; the commands under `escalate account` follow that one through (`escalate account show {:?}`).\n",
             clean(&a.customer),
             a.id,
             a.level,

@@ -118,23 +118,14 @@ pub fn report(
     let mut to_decision = Vec::new();
     let mut to_close = Vec::new();
     let mut skipped_wait = Vec::new();
-    // Each escalation's events, and each case's latest root-cause analysis, found once.
+    // Each escalation's events, and the analyses recorded, found once.
     let mut of_escalation: HashMap<i64, Vec<&Event>> = HashMap::new();
-    // An analysis is recorded for the escalation that owed it; one recorded with no
-    // escalation (before analyses were) stands for the case's own escalations.
-    let mut rca_done: HashMap<i64, &str> = HashMap::new();
-    let mut rca_of_case: HashMap<&str, &str> = HashMap::new();
     for ev in events {
         if let Some(id) = ev.escalation {
             of_escalation.entry(id).or_default().push(ev);
         }
-        if let EventBody::RcaDone(r) = &ev.body {
-            match ev.escalation {
-                Some(id) => rca_done.insert(id, &r.link),
-                None => rca_of_case.insert(&ev.case_id, &r.link),
-            };
-        }
     }
+    let rca_done = super::records::rcas_done(events, all);
     for e in &chosen {
         let mut first_decision = None;
         for ev in of_escalation.get(&e.id).into_iter().flatten() {
@@ -203,8 +194,7 @@ pub fn report(
             .filter(|e| policy.routed_directly(&e.destination).is_none())
             .filter(|e| policy.level(e.level).is_some_and(|l| l.root_cause_analysis))
             .map(|e| {
-                let of_case = || rca_of_case.get(e.case_id.as_str()).filter(|_| e.account.is_none());
-                let done = rca_done.get(&e.id).or_else(of_case).map(|link| link.to_string());
+                let done = rca_done.get(&e.id).cloned();
                 Rca { case: e.case_id.clone(), escalation: e.id, level: e.level, done }
             })
             .collect(),
