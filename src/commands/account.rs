@@ -159,7 +159,12 @@ fn guard_open_escalation(
     }
     // The DRI owns the escalation: one that its old DRI owned passes to the new one
     // (one handed over or assigned to someone else stays theirs).
-    let owned_by_dri = dri_was.as_ref().is_none_or(|was| crate::model::same_actor(was, &esc.owner));
+    // (With no DRI before, its owner stood in for one: the requester, unless it was
+    // handed over or assigned since.)
+    let owned_by_dri = match &dri_was {
+        Some(was) => crate::model::same_actor(was, &esc.owner),
+        None => crate::model::same_actor(&esc.requested_by, &esc.owner),
+    };
     let new_owner = dri_now.clone().filter(|now| !same && owned_by_dri && !crate::model::same_actor(now, &esc.owner));
     let body = EventBody::AccountPeopleSet(AccountPeople {
         customer: new.customer.clone(),

@@ -28,7 +28,17 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
     let mut cases: Vec<String> = a.cases.iter().map(|c| case_key(c)).collect();
     let mut reason = a.reason.clone();
     let mut description = a.description.clone();
+    // Where it goes first: a policy without a leadership destination asks before anything else.
+    let mut destination = match &a.to {
+        Some(_) => Some(destination_of(ctx, a)?),
+        None => destination_of(ctx, a).ok(),
+    };
     if let Some(ask) = &ask {
+        if destination.is_none() {
+            let items: Vec<(String, String)> =
+                p.destinations.iter().map(|(k, d)| (k.clone(), d.label.clone())).collect();
+            destination = Some(ask.select("Where should it go? (the policy has no leadership destination)", &items)?);
+        }
         if cases.is_empty() {
             let all: Vec<&str> = open.iter().map(|c| c.id.as_str()).collect();
             let answer = ask.text_with_default(
@@ -55,12 +65,15 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
     if description.is_none() {
         missing.push("  --description TEXT".to_string());
     }
+    if destination.is_none() {
+        missing.push(format!("  --to DEST (one of: {})", crate::policy::Policy::keys(&p.destinations)));
+    }
     if !missing.is_empty() {
         // The package's fields too, so that one error names everything to give.
-        if let Ok(dest) = destination_of(ctx, a) {
+        if let Some(dest) = &destination {
             let given = super::request::parse_fields(&a.fields).unwrap_or_default();
             let blank = |k: &str| given.get(k).is_none_or(|v: &String| v.trim().is_empty());
-            let fields = p.destinations[&dest].fields.iter().filter(|k| blank(k));
+            let fields = p.destinations[dest].fields.iter().filter(|k| blank(k));
             missing.extend(fields.map(|k| format!("  --field {k}=... ({})", p.field_label(k))));
         }
         return Err(error::bad_input(format!(
@@ -70,7 +83,10 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
     }
     let reason = key_of(&p.reasons, "--reason", "reason", reason.as_deref().unwrap_or_default())?;
     let description = text("--description", description.as_deref().unwrap_or_default())?;
-    let destination = destination_of(ctx, a)?;
+    let destination = match destination {
+        Some(d) => d,
+        None => destination_of(ctx, a)?,
+    };
     let level = a.level.unwrap_or(p.reasons[&reason].start_level);
     let allowed = p.start_levels();
     if !allowed.contains(&level) {
@@ -83,7 +99,8 @@ fn gather(ctx: &Ctx, a: &AccountRequestArgs, customer: &str, open: &[Case]) -> a
     Ok(Given { cases, reason, description, destination, fields, level })
 }
 
-/// Where the account escalation goes: `--to`, else leadership, else the policy's first destination.
+/// Where the account escalation goes: `--to`, else leadership, else the policy's only
+/// destination; with several and no leadership, `--to` must say.
 fn destination_of(ctx: &Ctx, a: &AccountRequestArgs) -> anyhow::Result<String> {
     let p = ctx.policy();
     Ok(match &a.to {

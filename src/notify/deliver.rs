@@ -64,8 +64,6 @@ fn attempt_with(policy: &Policy, d: &Delivery, time: Allowance, secrets: &mut Ve
         Target::Teams { url } => send::post(Service::Teams, &secret!(url), &[], &body(format::teams(&m)), timeout),
         Target::PagerDuty { routing_key, endpoint, source } => {
             let key = secret!(routing_key);
-            // An endpoint is no secret, but a password or token in it is.
-            secrets.push(endpoint.clone());
             let source = source.clone().unwrap_or_else(|| "escalate".into());
             let sent =
                 send::post(Service::PagerDuty, endpoint, &[], &body(format::pagerduty(&m, &key, &source)), timeout);

@@ -33,7 +33,12 @@ pub fn scrub(outcome: super::send::Outcome, secrets: &[String]) -> super::send::
         let mut parts: Vec<&str> = secrets.iter().flat_map(|s| token_parts(s)).collect();
         // The longest first, so that a part of a secret does not leave the rest of it.
         parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        parts.into_iter().fold(why, |why, p| why.replace(p, "***"))
+        let why = parts.into_iter().fold(why, |why, p| why.replace(p, "***"));
+        // Then cut to a line's length (what the receiver said may be long).
+        match why.char_indices().nth(MAX_WORDS) {
+            Some((at, _)) => format!("{}…", &why[..at]),
+            None => why,
+        }
     };
     match outcome {
         Outcome::Sent => Outcome::Sent,
@@ -42,23 +47,40 @@ pub fn scrub(outcome: super::send::Outcome, secrets: &[String]) -> super::send::
     }
 }
 
-/// The secret itself and, for a URL, the parts of it a receiver may repeat that
-/// could be credentials: the path with its query, path segments and query values
-/// of 8 characters or more, and a user's password.
+/// The most characters of what went wrong that are kept.
+const MAX_WORDS: usize = 500;
+
+/// The secret itself (whatever its length) and, for a URL, the parts of it a
+/// receiver may repeat that could be credentials: the path with its query, the
+/// user and password, and path segments and query values that look like tokens.
 fn token_parts(secret: &str) -> Vec<&str> {
-    let mut parts = vec![secret];
+    let mut parts: Vec<&str> = Vec::new();
     if let Some((_, rest)) = secret.split_once("://") {
         let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
         if let Some((user, _)) = authority.rsplit_once('@') {
-            parts.extend(user.split_once(':').map(|(_, password)| password));
+            parts.push(user);
+            parts.extend(user.split(':'));
         }
-        parts.push(path);
         let (segments, query) = path.split_once('?').unwrap_or((path, ""));
-        parts.extend(segments.split('/'));
-        parts.extend(query.split('&').map(|kv| kv.split_once('=').map_or(kv, |(_, v)| v)));
+        let pieces = segments.split('/').chain(query.split('&').map(|kv| kv.split_once('=').map_or(kv, |(_, v)| v)));
+        let tokens: Vec<&str> = pieces.filter(|p| token_like(p)).collect();
+        // The whole path too, when a token is in it (a receiver may repeat it whole).
+        if !tokens.is_empty() {
+            parts.push(path);
+        }
+        parts.extend(tokens);
     }
-    parts.retain(|p| p.len() >= 8);
+    parts.retain(|p| p.len() >= 6);
+    parts.extend(Some(secret).filter(|s| !s.is_empty()));
     parts
+}
+
+/// A piece of a URL that may be a credential: 8 characters or more with a digit
+/// among letters, or 16 or more of any kind (an ordinary word such as "services"
+/// or "enqueue" is left as it is).
+fn token_like(p: &str) -> bool {
+    let (digits, letters) = (p.chars().any(|c| c.is_ascii_digit()), p.chars().any(|c| c.is_alphabetic()));
+    (p.len() >= 8 && digits && letters) || p.len() >= 16
 }
 
 #[cfg(test)]
@@ -81,5 +103,16 @@ mod tests {
         let Outcome::Retry(why) = scrub(Outcome::Retry("bad password pa55word1".into()), &[pd]) else { panic!() };
         assert_eq!(why, "bad password ***");
         assert_eq!(scrub(Outcome::Sent, &[]), Outcome::Sent);
+        // A token alone before the host; a short secret; ordinary words kept.
+        let user = "https://TOKEN4U2@hooks.example/services/hook".to_string();
+        let said = "bad credentials TOKEN4U2 for /services/hook; key s3cr3t";
+        let Outcome::Retry(why) = scrub(Outcome::Retry(said.into()), &[user, "s3cr3t".into()]) else { panic!() };
+        assert_eq!(why, "bad credentials *** for /services/hook; key ***");
+        // Cut only after the secrets are out: no part of one survives the cut.
+        let long = format!("{}{}", "x".repeat(495), "SLACKSECRET123");
+        let Outcome::Retry(why) = scrub(Outcome::Retry(long), &["https://h.example/SLACKSECRET123".into()]) else {
+            panic!()
+        };
+        assert!(why.ends_with("x***") && !why.contains("SLACK"), "{why}");
     }
 }

@@ -133,7 +133,9 @@ fn words(service: Service, answer: &str) -> String {
         (Service::Slack, "invalid_payload") => " (Slack could not read the message)",
         _ => "",
     };
-    let line: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
+    // Cut short only once the channel's secrets are taken out (`secret::scrub`): a
+    // token cut in two here would keep its first part.
+    let line: String = text.chars().filter(|c| !c.is_control()).take(4000).collect();
     format!("{line}{hint}")
 }
 

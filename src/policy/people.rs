@@ -145,16 +145,47 @@ pub(super) struct DecidersOf<'a> {
     pub otherwise: &'a str,
     /// The table the list is in, where an empty list is said to be.
     pub table: std::ops::Range<usize>,
-    /// The people the policy names (under [people] and in [roles]); none: any name goes.
+    /// The people the policy names elsewhere (lowercase): a decider's name a letter
+    /// or two from one of them is taken for a misspelling.
     pub named: &'a [String],
 }
 
-/// The people a policy names: under [people], and as members of its roles.
+/// The people a policy names: under [people], as members of its roles, as the
+/// deciders of [decisions] and in [ownership] take_over.
 pub(super) fn named(raw: &super::raw::RawPolicy, roles: &IndexMap<String, Vec<String>>) -> Vec<String> {
-    let mut all: Vec<String> = raw.people.keys().chain(roles.values().flatten()).map(|n| n.to_lowercase()).collect();
+    let listed = raw.decisions.deciders.iter().chain(&raw.ownership.take_over).map(|d| d.get_ref());
+    let listed = listed.filter(|d| !d.starts_with("role:"));
+    let mut all: Vec<String> =
+        raw.people.keys().chain(roles.values().flatten()).chain(listed).map(|n| n.to_lowercase()).collect();
     all.sort();
     all.dedup();
     all
+}
+
+/// The name of `named` that `name` looks like a misspelling of: not it, but a
+/// letter or two away (for names of four letters or more).
+fn misspelt<'n>(name: &str, named: &'n [String]) -> Option<&'n String> {
+    let name = name.to_lowercase();
+    if name.chars().count() < 4 || named.contains(&name) {
+        return None;
+    }
+    named.iter().filter(|n| n.chars().count() >= 4).find(|n| edits(&name, n) <= 2)
+}
+
+/// The edit distance of two short names (insertions, deletions, substitutions).
+pub(super) fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let here = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = here;
+        }
+    }
+    row[b.len()]
 }
 
 /// Deciders someone holds, as `deciders` reads them: an empty list (which would let
@@ -188,16 +219,13 @@ pub(super) fn held_deciders(
                 );
             }
             if let super::Decider::Actor(name) = &d
-                && !of.named.is_empty()
-                && of.named.binary_search(&name.to_lowercase()).is_err()
+                && let Some(like) = misspelt(name, of.named)
             {
                 p.at(
                     at.span(),
                     format!(
-                        "{whose} is decided by {name:?}, whom the policy names neither under [people] nor in [roles] \
-                         (it names {}): a misspelt name would let nobody decide; name them under [people], or give \
-                         a role as \"role:NAME\"",
-                        of.named.join(", ")
+                        "{whose} is decided by {name:?}, which the policy names nowhere else: did you mean {like:?}? \
+                         (a misspelt name would let nobody decide)"
                     ),
                 );
             }

@@ -78,6 +78,8 @@ fn build(raw: RawPolicy, p: &mut Problems) -> Option<Policy> {
     super::levels::start_levels(p, &raw, &levels);
     let oncall = super::people::build_oncall(&raw.oncall, &mut |span, msg| p.at(span, msg));
     let accounts = super::accounts::build(&raw.accounts, &severities, &reasons, &mut |span, msg| p.at(span, msg));
+    let account_spans = [accounts.emergency.map(|e| e.1), accounts.fallout.map(|f| f.1)];
+    uses_business |= account_spans.iter().flatten().any(|s| s.counting == Counting::Business);
     if let Some(fallback) = &raw.accounts.get_ref().dri_fallback {
         // A role the policy defines (held by nobody yet, the DRI falls to nobody).
         super::people::deciders(p, std::slice::from_ref(fallback), "accounts.dri_fallback", &roles);
