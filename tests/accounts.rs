@@ -149,6 +149,11 @@ fn post_upgrade_cases_are_linked_into_one_account_escalation(b: Backend) {
         "{err}"
     );
     env.ok(&["withdraw", "U-2", "--why", "The account escalation covers it"]);
+    // A note on a spanned case shows in the account escalation's document.
+    env.ok(&["note", "U-4", "--action", "Rolled U-4 back to 15.9"]);
+    // (U-2's own escalation is withdrawn: the open account escalation is its document now.)
+    let doc = env.ok(&["package", "U-2", "--format", "text"]);
+    assert!(doc.contains("Account escalation #1 of Initech") && doc.contains("Rolled U-4 back to 15.9"), "{doc}");
     // A linked case keeps its customer while the escalation is open; an unlinked one may move.
     let before = env.dump();
     let (_, err) = env.expect(2, &["case", "update", "U-2", "--customer", "Globex"]);

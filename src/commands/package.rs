@@ -57,21 +57,16 @@ fn check_item(ctx: &Ctx, key: &str, v: &str, name: &str) -> anyhow::Result<Strin
     })
 }
 
-/// The case's open escalation, else its latest; exit 1 when it has none.
 /// The escalation whose package a case shows, with the case its events are kept on:
-/// the case's open (else latest) escalation; for a case with none of its own, the
-/// open (else latest) account escalation spanning it, on its anchor case.
+/// the case's open escalation, else the open account escalation spanning it, else
+/// the latest of either (the case's own first); exit 1 when there is none.
 fn pick(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, case: Case) -> anyhow::Result<(Case, Escalation)> {
-    let latest = |all: Vec<Escalation>| {
-        let open = all.iter().rposition(|e| e.state.is_active());
-        open.or(all.len().checked_sub(1)).and_then(|i| all.into_iter().nth(i))
-    };
-    if let Some(e) = latest(tx.escalations_of(&case.id)?) {
-        return Ok((case, e));
-    }
+    let own = tx.escalations_of(&case.id)?;
     let spanning: Vec<Escalation> =
         tx.account_escalations(&case.customer)?.into_iter().filter(|e| e.linked.contains(&case.id)).collect();
-    match latest(spanning) {
+    let open = |all: &[Escalation]| all.iter().rev().find(|e| e.state.is_active()).cloned();
+    let chosen = open(&own).or_else(|| open(&spanning)).or_else(|| own.last().or(spanning.last()).cloned());
+    match chosen {
         Some(e) if e.case_id == case.id => Ok((case, e)),
         Some(e) => Ok((ctx.case(tx, &e.case_id)?, e)),
         None => Err(error::refused(format!(
@@ -79,6 +74,22 @@ fn pick(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, case: Case) -> anyhow::Resul
             case.id, case.id
         ))),
     }
+}
+
+/// The events a document is made of: its case's; for an account escalation, the
+/// notes of every case it spans too (`note` records on the case it names).
+fn document_events(
+    tx: &mut dyn crate::ledger::Txn,
+    case: &Case,
+    esc: &Escalation,
+) -> anyhow::Result<Vec<crate::model::Event>> {
+    let mut events = tx.events_of(&case.id)?;
+    for other in esc.linked.iter().filter(|c| **c != case.id) {
+        let notes = tx.events_of(other)?.into_iter();
+        events.extend(notes.filter(|e| matches!(e.body, EventBody::ActionNoted(_) | EventBody::Attached(_))));
+    }
+    events.sort_by_key(|e| e.seq);
+    Ok(events)
 }
 
 pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
@@ -132,7 +143,7 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
         let (case, esc) = read(ctx, &a.id)?;
         let mut ledger = ctx.read_ledger()?;
         let mut tx = ledger.begin()?;
-        let events = tx.events_of(&case.id)?;
+        let events = document_events(&mut *tx, &case, &esc)?;
         (case, esc, events)
     } else {
         let mut ledger = ctx.write_ledger()?;
@@ -149,7 +160,7 @@ pub fn run(ctx: &Ctx, a: &PackageArgs) -> anyhow::Result<u8> {
                 EventBody::PackageUpdated(PackageUpdated { items, cleared: cleared.into_iter().cloned().collect() });
             ctx.record(&mut *tx, &case.id, Some(esc.id), &body)?;
         }
-        let events = tx.events_of(&case.id)?;
+        let events = document_events(&mut *tx, &case, &esc)?;
         tx.commit()?;
         (case, esc, events)
     };
