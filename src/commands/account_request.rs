@@ -185,12 +185,8 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     esc.owner = owner.clone();
     esc.account = Some(customer.clone());
     esc.linked = cases.iter().map(|c| c.id.clone()).collect();
-    if let Some(mut old) = replaced.clone() {
-        old.state = crate::model::EscState::Withdrawn;
-        old.closed_at = Some(ctx.now);
-        tx.update_escalation(&old)?;
-        let why = crate::events::Why { why: "rejected; its requester replaced it with a new request".into() };
-        ctx.record(&mut *tx, &old.case_id, Some(old.id), &EventBody::Withdrawn(why))?;
+    if let Some(old) = &replaced {
+        end_replaced(ctx, &mut *tx, old.clone())?;
     }
     esc.id = tx.insert_escalation(&esc)?;
     let body = EventBody::AccountRequested(Box::new(AccountRequested {
@@ -211,24 +207,44 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
         ctx.record(&mut *tx, &c.id, Some(esc.id), &link)?;
     }
     tx.commit()?;
+    let sentence = requested_sentence(ctx, &esc, &met, replaced.as_ref());
+    super::follow::report(ctx, &cases[0], &esc, &sentence)
+}
+
+/// The rejected escalation a new request replaces ends, withdrawn.
+fn end_replaced(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, mut old: Escalation) -> anyhow::Result<()> {
+    old.state = crate::model::EscState::Withdrawn;
+    old.closed_at = Some(ctx.now);
+    tx.update_escalation(&old)?;
+    let why = crate::events::Why { why: "rejected; its requester replaced it with a new request".into() };
+    ctx.record(tx, &old.case_id, Some(old.id), &EventBody::Withdrawn(why))?;
+    Ok(())
+}
+
+/// What a request says it did: the escalation it replaced, the one it opened and why it qualifies.
+fn requested_sentence(
+    ctx: &Ctx,
+    esc: &Escalation,
+    met: &[crate::rules::signals::Signal],
+    replaced: Option<&Escalation>,
+) -> String {
+    let p = ctx.policy();
     let because: Vec<String> = met.iter().map(|t| format!("{} ({})", t.signal, clean(&t.detail))).collect();
-    let ends = replaced.map(|old| {
+    let ends = replaced.map_or(String::new(), |old| {
         let by = old.decided_by.as_deref().map(|w| format!(" by {}", clean(w))).unwrap_or_default();
         format!("Account escalation #{} (rejected at level {}{by}) ends: this request replaces it. ", old.id, old.level)
     });
-    let sentence = format!(
-        "Requested account escalation #{} of {}: level {} ({}), spanning {}; owner (DRI) {}; to {}. Qualifies by {}.",
+    format!(
+        "{ends}Requested account escalation #{} of {}: level {} ({}), spanning {}; owner (DRI) {}; to {}. Qualifies by {}.",
         esc.id,
-        clean(&customer),
+        clean(esc.account.as_deref().unwrap_or_default()),
         esc.level,
-        clean(&level.name),
+        clean(&p.level(esc.level).map_or(String::new(), |l| l.name.clone())),
         clean(&esc.linked.join(", ")),
         clean(&esc.owner),
         clean(p.destinations.get(&esc.destination).map_or(esc.destination.as_str(), |d| d.label.as_str())),
         because.join("; ")
-    );
-    let sentence = format!("{}{sentence}", ends.unwrap_or_default());
-    super::follow::report(ctx, &cases[0], &esc, &sentence)
+    )
 }
 
 /// The cases named, held, each the customer's (a case named twice once), while no
