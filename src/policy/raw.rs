@@ -217,7 +217,7 @@ fn default_days() -> Vec<Spanned<String>> {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "working hours like { start = \"09:00\", end = \"17:00\" }")]
 pub struct RawHours {
     pub start: String,
     pub end: String,

@@ -47,6 +47,9 @@ impl Span {
 
 /// "1h30m" → 90. Units w, d (clock only), h, m; each at most once, largest first.
 pub fn parse_amount(amount: &str, counting: Counting) -> Result<i64, String> {
+    if amount.starts_with('-') {
+        return Err("a duration is not negative: give it like \"2h\"".into());
+    }
     let mut total: i64 = 0;
     let mut digits = String::new();
     let mut last_rank = usize::MAX;

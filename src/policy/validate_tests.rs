@@ -159,3 +159,12 @@ fn a_decider_named_like_a_misspelling_of_someone_the_policy_names_is_refused() {
     let edits = crate::policy::people::edits;
     assert_eq!((edits("ingird", "ingrid"), edits("dana", "vp-dana"), edits("", "ab")), (2, 3, 2));
 }
+
+#[test]
+fn a_negative_duration_and_working_hours_in_a_list_say_what_is_accepted() {
+    let bad = crate::policy::BUILT_IN.replacen("review = \"4h business\"", "review = \"-2h clock\"", 1);
+    assert!(err(&bad).contains("invalid duration \"-2h clock\": a duration is not negative"), "{}", err(&bad));
+    let hours = "working_hours = { start = \"09:00\", end = \"17:00\" }";
+    let bad = crate::policy::BUILT_IN.replacen(hours, "working_hours = [\"08:00\"]", 1);
+    assert!(err(&bad).contains("expected working hours like { start = \"09:00\", end = \"17:00\" }"), "{}", err(&bad));
+}
