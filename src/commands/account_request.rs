@@ -186,7 +186,7 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     esc.account = Some(customer.clone());
     esc.linked = cases.iter().map(|c| c.id.clone()).collect();
     if let Some(old) = &replaced {
-        end_replaced(ctx, &mut *tx, old.clone())?;
+        super::follow::end_replaced(ctx, &mut *tx, old.clone())?;
     }
     esc.id = tx.insert_escalation(&esc)?;
     let body = EventBody::AccountRequested(Box::new(AccountRequested {
@@ -209,16 +209,6 @@ pub fn run(ctx: &Ctx, a: AccountRequestArgs) -> anyhow::Result<u8> {
     tx.commit()?;
     let sentence = requested_sentence(ctx, &esc, &met, replaced.as_ref());
     super::follow::report(ctx, &cases[0], &esc, &sentence)
-}
-
-/// The rejected escalation a new request replaces ends, withdrawn.
-fn end_replaced(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, mut old: Escalation) -> anyhow::Result<()> {
-    old.state = crate::model::EscState::Withdrawn;
-    old.closed_at = Some(ctx.now);
-    tx.update_escalation(&old)?;
-    let why = crate::events::Why { why: "rejected; its requester replaced it with a new request".into() };
-    ctx.record(tx, &old.case_id, Some(old.id), &EventBody::Withdrawn(why))?;
-    Ok(())
 }
 
 /// What a request says it did: the escalation it replaced, the one it opened and why it qualifies.

@@ -175,6 +175,17 @@ pub fn no_open(
 }
 
 /// Print the outcome: a sentence for people, the escalation for JSON.
+/// A rejected escalation that its requester's new request replaces ends, withdrawn
+/// (recorded on the case it keeps its events on).
+pub fn end_replaced(ctx: &Ctx, tx: &mut dyn crate::ledger::Txn, mut old: Escalation) -> anyhow::Result<()> {
+    old.state = EscState::Withdrawn;
+    old.closed_at = Some(ctx.now);
+    tx.update_escalation(&old)?;
+    let why = Why { why: "rejected; its requester replaced it with a new request".into() };
+    ctx.record(tx, &old.case_id, Some(old.id), &EventBody::Withdrawn(why))?;
+    Ok(())
+}
+
 pub fn report(ctx: &Ctx, case: &Case, esc: &Escalation, sentence: &str) -> anyhow::Result<u8> {
     let view = EscalationView::new(esc, ctx.policy(), Some(case));
     if ctx.out.json {

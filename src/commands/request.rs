@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use crate::app::{Ctx, key_of, text};
 use crate::cli::RequestArgs;
 use crate::error;
-use crate::events::{EventBody, Requested, Why};
+use crate::events::{EventBody, Requested};
 use crate::model::{EscState, Escalation};
 use crate::prompt::prompter;
 use crate::render;
@@ -318,12 +318,8 @@ fn write(ctx: &Ctx, case_id: &str, draft: &Draft, r: Ready) -> anyhow::Result<Wr
         return Err(error::bad_input("skipping the wait window for a deadline needs --justification TEXT"));
     }
     let replaced = crate::model::open_escalation(&escalations).filter(|e| e.state == EscState::Rejected).cloned();
-    if let Some(mut old) = replaced.clone() {
-        old.state = EscState::Withdrawn;
-        old.closed_at = Some(ctx.now);
-        tx.update_escalation(&old)?;
-        let why = Why { why: "rejected; its requester replaced it with a new request".into() };
-        ctx.record(&mut *tx, &case.id, Some(old.id), &EventBody::Withdrawn(why))?;
+    if let Some(old) = replaced.clone() {
+        super::follow::end_replaced(ctx, &mut *tx, old)?;
     }
     let level = p.level(r.start).ok_or_else(|| error::policy(format!("the policy has no level {}", r.start)))?;
     let review_due_at = p.review_window(level.number, &r.dest).and_then(|w| p.calendar.add(ctx.now, w));
