@@ -285,6 +285,11 @@ pub fn open_escalation(escalations: &[Escalation]) -> Option<&Escalation> {
     escalations.iter().rev().find(|e| e.state.is_active())
 }
 
+/// Of a customer's account escalations, the open one, if it spans case `case`.
+pub fn open_spanning<'e>(account_escalations: &'e [Escalation], case: &str) -> Option<&'e Escalation> {
+    open_escalation(account_escalations).filter(|e| e.linked.iter().any(|c| c == case))
+}
+
 impl Escalation {
     /// A new level 1 escalation requested now by `actor`.
     #[allow(clippy::too_many_arguments)]

@@ -15,7 +15,7 @@ pub(crate) fn held_by_account(
     doing: &str,
 ) -> anyhow::Result<Option<String>> {
     let all = tx.account_escalations(&case.customer)?;
-    let Some(esc) = crate::model::open_escalation(&all).filter(|e| e.linked.contains(&case.id)) else {
+    let Some(esc) = crate::model::open_spanning(&all, &case.id) else {
         return Ok(None);
     };
     let (customer, id) = (&case.customer, &case.id);

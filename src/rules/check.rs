@@ -100,7 +100,7 @@ pub struct Spanning {
 impl Spanning {
     /// The customer's open account escalation, if it spans `case`.
     pub fn of(case: &str, account_escalations: &[Escalation]) -> Option<Spanning> {
-        let e = crate::model::open_escalation(account_escalations).filter(|e| e.linked.iter().any(|c| c == case))?;
+        let e = crate::model::open_spanning(account_escalations, case)?;
         Some(Spanning {
             id: e.id,
             customer: e.account.clone().unwrap_or_default(),
